@@ -234,9 +234,10 @@ function gunzip(bytes: Uint8Array, source: string): Uint8Array {
 }
 
 function readElements(bytes: Uint8Array, offset: number, count: number, info: TypeInfo): IdxData {
-  // Single bytes have no byte order: copy them as they are.
-  if (info.type === 'uint8') return bytes.slice(offset, offset + count);
-  if (info.type === 'int8') return new Int8Array(bytes.slice(offset, offset + count).buffer);
+  // Single bytes have no byte order: copy them as they are. (Not bytes.slice():
+  // on a Node Buffer that is a view sharing memory, not a copy.)
+  if (info.type === 'uint8') return new Uint8Array(bytes.subarray(offset, offset + count));
+  if (info.type === 'int8') return new Int8Array(bytes.buffer, bytes.byteOffset + offset, count).slice();
   const view = new DataView(bytes.buffer, bytes.byteOffset + offset, count * info.bytes);
   switch (info.type) {
     case 'int16': {

@@ -60,6 +60,17 @@ test('multi-byte types are big-endian', () => {
   assert.deepEqual(Array.from(f64.data), [1.5]);
 });
 
+test('a Node Buffer (what readFileSync returns) decodes to copies of just the data', () => {
+  const buffer = Buffer.from([0, 0, 0x09, 1, 0, 0, 0, 3, 0x80, 0x00, 0x7f]);
+  const i8 = parseIdx(buffer, 'buf');
+  assert.deepEqual(Array.from(i8.data), [-128, 0, 127]);
+  const u8 = parseIdx(Buffer.from(HAND_MADE), 'buf');
+  buffer.fill(1);
+  assert.deepEqual(Array.from(i8.data), [-128, 0, 127], 'not a view of the input');
+  assert.equal(u8.data.length, 12);
+  assert.equal(u8.data.buffer.byteLength, 12);
+});
+
 test('every type round trips through encodeIdx', () => {
   const cases = [
     { type: 'int8', data: [-128, 0, 127] },
