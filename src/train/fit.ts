@@ -1,0 +1,218 @@
+/**
+ * The training loop: shuffled mini-batches, epochs, per-epoch loss and
+ * accuracy (and on a dev set when given), learning-rate schedules, and hooks
+ * after each batch and epoch through which a tuner or a person can read the
+ * metrics, change the learning rate, or stop. Seeded end to end.
+ */
+import type { Sequential } from '../nn/model.js';
+import { Adam } from '../optim/adam.js';
+import { createOptimizer } from '../optim/index.js';
+import type { Optimizer, OptimizerConfig } from '../optim/optimizer.js';
+import { createSchedule, type Schedule, type ScheduleConfig } from '../optim/schedules.js';
+import { Rng } from '../util/rng.js';
+import { checkBatchSize, evaluate } from './evaluate.js';
+import { fitInputNormalization } from './normalization.js';
+import { BatchGatherer, toExamples, toLabels, type Inputs, type Labels } from './inputs.js';
+
+export interface EpochMetrics {
+  /** 1-based epoch number. */
+  epoch: number;
+  /** Mean training cost over the epoch's mini-batches (weighted by batch size), as seen while training. */
+  loss: number;
+  /** Training accuracy over the epoch, from the same forward passes. */
+  accuracy: number;
+  devLoss?: number;
+  devAccuracy?: number;
+  /** Learning rate used during this epoch (the last one, if a hook changed it). */
+  learningRate: number;
+  seconds: number;
+  samplesPerSecond: number;
+}
+
+export interface History {
+  epochs: EpochMetrics[];
+  /** Why training ended early, if it did (a hook's reason, or divergence). */
+  stopReason?: string;
+}
+
+/** What hooks may do to a running fit. */
+export interface FitControl {
+  readonly learningRate: number;
+  /**
+   * Sets the learning rate from the next step on. It overrides the schedule
+   * for the rest of the run: a person's (or a tuner's) decision wins.
+   */
+  setLearningRate(lr: number): void;
+  /** Ends training after the current batch; `fit` returns normally with `stopReason`. */
+  stop(reason?: string): void;
+}
+
+export interface BatchInfo {
+  epoch: number;
+  /** 0-based batch index within the epoch. */
+  batch: number;
+  batches: number;
+  loss: number;
+  model: Sequential;
+  control: FitControl;
+}
+
+export interface EpochInfo {
+  metrics: EpochMetrics;
+  history: History;
+  model: Sequential;
+  control: FitControl;
+}
+
+export interface FitHooks {
+  onBatchEnd?(info: BatchInfo): void | Promise<void>;
+  onEpochEnd?(info: EpochInfo): void | Promise<void>;
+}
+
+export interface FitOptions {
+  /** Default 10. */
+  epochs?: number;
+  /** Default 32. */
+  batchSize?: number;
+  /** Shuffle the examples each epoch. Default true. */
+  shuffle?: boolean;
+  /** Seed of the shuffling. Default: the model's seed. */
+  seed?: number;
+  /** An optimizer or its config. Default Adam with learning rate 0.001. */
+  optimizer?: Optimizer | OptimizerConfig;
+  /** Learning-rate decay over epochs, from the optimizer's learning rate. */
+  schedule?: Schedule | ScheduleConfig;
+  /** Evaluated after every epoch, in eval mode. */
+  validation?: { x: Inputs; y: Labels };
+  /**
+   * Fit the input normalization (per-feature mean and standard deviation) on
+   * this training data and store it in the model, so every later input is
+   * normalized the same way. Default false.
+   */
+  normalizeInputs?: boolean;
+  hooks?: FitHooks | readonly FitHooks[];
+}
+
+/**
+ * Trains `model` on (x, y).
+ *
+ * @example
+ *   const history = await fit(model, x, y, {
+ *     epochs: 10, batchSize: 128, optimizer: { type: 'adam', learningRate: 0.001 },
+ *     validation: { x: xDev, y: yDev },
+ *     hooks: { onEpochEnd: ({ metrics }) => console.log(metrics.epoch, metrics.loss) },
+ *   });
+ */
+export async function fit(model: Sequential, x: Inputs, y: Labels, options: FitOptions = {}): Promise<History> {
+  const epochs = options.epochs ?? 10;
+  const batchSize = options.batchSize ?? 32;
+  if (!Number.isInteger(epochs) || epochs < 1) throw new RangeError(`epochs must be a positive integer, got ${epochs}`);
+  checkBatchSize(batchSize);
+  const ex = toExamples(x, model.inputSize, 'x');
+  const labels = toLabels(y, ex.count, model.classes, 'y');
+  const validation = options.validation
+    ? (() => {
+        const v = toExamples(options.validation.x, model.inputSize, 'validation x');
+        return { x: v, y: toLabels(options.validation.y, v.count, model.classes, 'validation y') };
+      })()
+    : null;
+  const hasBatchNorm = model.layers.some((l) => l.type === 'batchNorm');
+  if (hasBatchNorm && ex.count < 2) {
+    throw new RangeError('x: batch norm needs at least 2 training examples (a batch of one has no variance)');
+  }
+  if (options.normalizeInputs) model.setInputNormalization(fitInputNormalization(ex));
+
+  const optimizer = !options.optimizer
+    ? new Adam()
+    : 'step' in options.optimizer
+      ? options.optimizer
+      : createOptimizer(options.optimizer);
+  const a0 = optimizer.learningRate;
+  const schedule = options.schedule
+    ? typeof options.schedule === 'function'
+      ? options.schedule
+      : createSchedule(options.schedule, a0)
+    : null;
+  const hooks = options.hooks ? (Array.isArray(options.hooks) ? options.hooks : [options.hooks as FitHooks]) : [];
+
+  let manualRate: number | null = null;
+  let stopReason: string | undefined;
+  const control: FitControl = {
+    get learningRate() {
+      return optimizer.learningRate;
+    },
+    setLearningRate(lr: number) {
+      if (!(lr > 0) || !Number.isFinite(lr)) throw new RangeError(`learning rate must be a positive number, got ${lr}`);
+      manualRate = lr;
+      optimizer.learningRate = lr;
+    },
+    stop(reason = 'stopped by a hook') {
+      stopReason = reason;
+    },
+  };
+
+  const rng = new Rng(options.seed ?? model.seed);
+  const order = Int32Array.from({ length: ex.count }, (_, i) => i);
+  const gatherer = new BatchGatherer(model);
+  // A trailing batch of one example would break batch norm: fold it into the batch before.
+  let batches = Math.ceil(ex.count / batchSize);
+  if (hasBatchNorm && batches > 1 && ex.count % batchSize === 1) batches--;
+  const params = model.params().map((p) => p.param);
+  const history: History = { epochs: [] };
+
+  for (let epoch = 1; epoch <= epochs && stopReason === undefined; epoch++) {
+    if (schedule && manualRate === null) optimizer.learningRate = schedule(epoch);
+    if (options.shuffle ?? true) rng.shuffle(order);
+    const started = performance.now();
+    let lossSum = 0;
+    let correct = 0;
+    let seen = 0;
+    for (let b = 0; b < batches && stopReason === undefined; b++) {
+      const start = b * batchSize;
+      const end = b === batches - 1 ? ex.count : start + batchSize;
+      const batch = gatherer.gather(ex, labels, order, start, end);
+      const loss = model.computeGradients(batch.x, batch.y);
+      if (!Number.isFinite(loss)) {
+        stopReason = `training diverged: the loss became ${loss} at epoch ${epoch}, batch ${b + 1}; try a smaller learning rate`;
+        lossSum = NaN;
+        break;
+      }
+      optimizer.step(params, model.backend);
+      const m = end - start;
+      lossSum += loss * m;
+      correct += model.backend.countCorrect(model.loss.lastProbabilities(m), batch.y);
+      seen += m;
+      for (const h of hooks) {
+        if (h.onBatchEnd) {
+          const r = h.onBatchEnd({ epoch, batch: b, batches, loss, model, control });
+          if (r) await r;
+        }
+      }
+    }
+    const seconds = (performance.now() - started) / 1000;
+    const metrics: EpochMetrics = {
+      epoch,
+      loss: seen > 0 ? lossSum / seen : NaN,
+      accuracy: seen > 0 ? correct / seen : NaN,
+      learningRate: optimizer.learningRate,
+      seconds,
+      samplesPerSecond: seconds > 0 ? seen / seconds : 0,
+    };
+    if (validation && Number.isFinite(metrics.loss)) {
+      const dev = evaluate(model, validation.x.x, validation.y, {});
+      metrics.devLoss = dev.loss;
+      metrics.devAccuracy = dev.accuracy;
+    }
+    history.epochs.push(metrics);
+    for (const h of hooks) {
+      if (h.onEpochEnd) {
+        const r = h.onEpochEnd({ metrics, history, model, control });
+        if (r) await r;
+      }
+    }
+    // Let timers and I/O (progress output, dashboards, tuner heartbeats) run between epochs.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+  if (stopReason !== undefined) history.stopReason = stopReason;
+  return history;
+}
