@@ -50,7 +50,7 @@ export class Normalizer {
    *   const n = Normalizer.fit({ x: new Float32Array([1, 10, 3, 10]), y: new Int32Array([0, 1]), count: 2, features: 2, classes: 2 });
    *   n.toJSON(); // { mean: [2, 10], std: [1, 1] }
    */
-  static fit(ds: Dataset): Normalizer {
+  static fit(ds: Dataset | { readonly x: ArrayLike<number>; readonly count: number; readonly features: number }): Normalizer {
     const { x, count, features } = ds;
     if (count < 1) throw new RangeError('Normalizer.fit: the data set is empty');
     if (x.length !== count * features) {

@@ -59,3 +59,8 @@ test('toJSON / fromJSON round trip, and fromJSON checks what it reads', () => {
   bad({ mean: [0, '1'], std: [1, 1] }, 'model.json: normalizer.mean[1] is "1"; expected a finite number');
   bad({ mean: [0, 1], std: [1, 0] }, 'model.json: normalizer.std[1] is 0; expected a finite number > 0');
 });
+
+test('fit also takes bare rows (x, count, features) without labels', () => {
+  const n = Normalizer.fit({ x: [1, 7, 0, 2, 7, 0, 3, 7, 0, 4, 7, 8], count: 4, features: 3 });
+  assert.deepEqual(n.toJSON(), Normalizer.fit(train).toJSON());
+});
