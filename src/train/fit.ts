@@ -11,7 +11,7 @@ import type { Optimizer, OptimizerConfig } from '../optim/optimizer.js';
 import { createSchedule, type Schedule, type ScheduleConfig } from '../optim/schedules.js';
 import { Rng } from '../util/rng.js';
 import { checkBatchSize, evaluate } from './evaluate.js';
-import { fitInputNormalization } from './normalization.js';
+import { Normalizer } from '../data/normalize.js';
 import { BatchGatherer, toExamples, toLabels, type Inputs, type Labels } from './inputs.js';
 
 export interface EpochMetrics {
@@ -120,7 +120,7 @@ export async function fit(model: Sequential, x: Inputs, y: Labels, options: FitO
   if (hasBatchNorm && ex.count < 2) {
     throw new RangeError('x: batch norm needs at least 2 training examples (a batch of one has no variance)');
   }
-  if (options.normalizeInputs) model.setInputNormalization(fitInputNormalization(ex));
+  if (options.normalizeInputs) model.setInputNormalization(Normalizer.fit(ex));
 
   const optimizer = !options.optimizer
     ? new Adam()
