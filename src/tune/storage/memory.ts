@@ -1,0 +1,309 @@
+/**
+ * In-memory storage: the default for a study with no `storage`, and the
+ * reference the other storages are tested against. Nothing survives the
+ * process. Readers get copies, never the stored objects.
+ */
+import type { Distribution, FrozenTrial } from '../types.js';
+import { DuplicateStudyError, StudyNotFoundError, TrialNotFoundError } from './errors.js';
+import {
+  applyTrialUpdate,
+  checkAttrs,
+  checkJson,
+  checkStudyInput,
+  finish,
+  isDueRetry,
+  retryCount,
+  staleOutcome,
+  type TrialRecord,
+} from './rules.js';
+import type {
+  ClaimOptions,
+  EnqueuedTrial,
+  NewStudy,
+  Storage,
+  StudyRecord,
+  StudyUpdate,
+  TrialsPage,
+  TrialUpdate,
+} from './storage.js';
+
+interface MemoryStudy {
+  id: number;
+  name: string;
+  direction: StudyRecord['direction'];
+  userAttrs: Record<string, unknown>;
+  systemAttrs: Record<string, unknown>;
+  data: unknown;
+  createdAt: number;
+  /** Last version handed out in this study. */
+  version: number;
+  /** Version of the last change to the study's own attributes. */
+  attrsVersion: number;
+  /** Trials by number. */
+  trials: MemoryTrial[];
+  /** The distribution the study records for each parameter name. */
+  distributions: Map<string, Distribution>;
+}
+
+interface MemoryTrial extends TrialRecord {
+  id: number;
+  studyId: number;
+  startedAt: number | undefined;
+  version: number;
+  intermediate: Map<number, number>;
+}
+
+/** Options of the in-memory storage. */
+export interface MemoryStorageOptions {
+  /** The clock for heartbeats and timestamps (ms); tests pass a fake one. */
+  readonly clock?: () => number;
+}
+
+/**
+ * Studies kept in this process's memory.
+ *
+ * @example
+ *   const storage = new MemoryStorage();
+ *   const study = await storage.createStudy({ name: 's', direction: 'maximize' });
+ *   const trial = await storage.claimTrial(study.id);
+ */
+export class MemoryStorage implements Storage {
+  readonly location = 'memory';
+  private readonly studies = new Map<number, MemoryStudy>();
+  private readonly trials = new Map<number, MemoryTrial>();
+  private nextStudyId = 1;
+  private nextTrialId = 1;
+  private readonly clock: () => number;
+
+  constructor(options: MemoryStorageOptions = {}) {
+    this.clock = options.clock ?? Date.now;
+  }
+
+  async createStudy(study: NewStudy): Promise<StudyRecord> {
+    checkStudyInput(study);
+    for (const s of this.studies.values()) if (s.name === study.name) throw new DuplicateStudyError(study.name, this.location);
+    const record: MemoryStudy = {
+      id: this.nextStudyId++,
+      name: study.name,
+      direction: study.direction,
+      userAttrs: clone({ ...study.userAttrs }),
+      systemAttrs: clone({ ...study.systemAttrs }),
+      data: study.data === undefined ? null : clone(study.data),
+      createdAt: this.clock(),
+      version: 0,
+      attrsVersion: 0,
+      trials: [],
+      distributions: new Map(),
+    };
+    this.studies.set(record.id, record);
+    return studyRecord(record);
+  }
+
+  async getStudy(name: string): Promise<StudyRecord | undefined> {
+    for (const s of this.studies.values()) if (s.name === name) return studyRecord(s);
+    return undefined;
+  }
+
+  async listStudies(): Promise<StudyRecord[]> {
+    return [...this.studies.values()].map(studyRecord);
+  }
+
+  async updateStudy(studyId: number, update: StudyUpdate): Promise<void> {
+    const study = this.study(studyId);
+    checkAttrs('study user attribute', update.userAttrs);
+    checkAttrs('study system attribute', update.systemAttrs);
+    if (update.data !== undefined) checkJson('study data', update.data);
+    Object.assign(study.userAttrs, clone({ ...update.userAttrs }));
+    Object.assign(study.systemAttrs, clone({ ...update.systemAttrs }));
+    if (update.data !== undefined) study.data = clone(update.data);
+    study.attrsVersion = ++study.version;
+  }
+
+  async deleteStudy(name: string): Promise<void> {
+    for (const s of this.studies.values()) {
+      if (s.name !== name) continue;
+      for (const t of s.trials) this.trials.delete(t.id);
+      this.studies.delete(s.id);
+      return;
+    }
+    throw new StudyNotFoundError(name, this.location);
+  }
+
+  async enqueueTrial(studyId: number, trial: EnqueuedTrial): Promise<FrozenTrial> {
+    const study = this.study(studyId);
+    checkAttrs('enqueued trial parameter', trial.params);
+    checkAttrs('enqueued trial user attribute', trial.userAttrs);
+    const t = this.newTrial(study, 'waiting');
+    t.systemAttrs.fixedParams = clone({ ...trial.params });
+    Object.assign(t.userAttrs, clone({ ...trial.userAttrs }));
+    return frozen(t);
+  }
+
+  async claimTrial(studyId: number, options: ClaimOptions = {}): Promise<FrozenTrial | undefined> {
+    const study = this.study(studyId);
+    if (options.staleGraceMs !== undefined) this.failStale(study, options.staleGraceMs);
+    if (options.maxCompleteOrRunning !== undefined) {
+      const busy = study.trials.filter((t) => t.state === 'complete' || t.state === 'running').length;
+      if (busy >= options.maxCompleteOrRunning) return undefined;
+    }
+    const now = this.clock();
+    const heartbeatAt = options.heartbeat === false ? null : now;
+    // 1. An enqueued trial.
+    const waiting = study.trials.find((t) => t.state === 'waiting');
+    if (waiting) {
+      waiting.state = 'running';
+      waiting.startedAt = now;
+      waiting.heartbeatAt = heartbeatAt;
+      waiting.version = ++study.version;
+      return frozen(waiting);
+    }
+    // 2. A retry of a trial that failed for reasons unrelated to its parameters.
+    const maxRetries = options.maxRetries ?? 0;
+    const old = study.trials.find((t) => isDueRetry(t, maxRetries));
+    if (old) {
+      const t = this.newTrial(study, 'running', heartbeatAt);
+      Object.assign(t.params, clone(old.params));
+      Object.assign(t.distributions, clone(old.distributions));
+      Object.assign(t.userAttrs, clone(old.userAttrs));
+      t.systemAttrs.retryOf = old.number;
+      t.systemAttrs.retryCount = retryCount(old) + 1;
+      if (old.systemAttrs.fixedParams !== undefined) t.systemAttrs.fixedParams = clone(old.systemAttrs.fixedParams);
+      old.systemAttrs.retriedBy = t.number;
+      old.version = t.version;
+      return frozen(t);
+    }
+    // 3. A fresh trial.
+    return frozen(this.newTrial(study, 'running', heartbeatAt));
+  }
+
+  async updateTrial(trialId: number, update: TrialUpdate): Promise<void> {
+    const t = this.trial(trialId);
+    const study = this.study(t.studyId);
+    // Work on a copy so that a refused batch leaves the trial as it was.
+    const draft: TrialRecord = {
+      ...t,
+      params: { ...t.params },
+      distributions: { ...t.distributions },
+      userAttrs: { ...t.userAttrs },
+      systemAttrs: { ...t.systemAttrs },
+    };
+    const effects = applyTrialUpdate(draft, update, (name) => study.distributions.get(name), this.clock());
+    Object.assign(t, {
+      state: draft.state,
+      value: draft.value,
+      params: draft.params,
+      distributions: clone(draft.distributions),
+      // Copies, so that the caller's objects never alias what is stored.
+      userAttrs: clone(draft.userAttrs),
+      systemAttrs: clone(draft.systemAttrs),
+      completedAt: draft.completedAt,
+      heartbeatAt: draft.heartbeatAt,
+    });
+    for (const p of effects.newParams) if (!study.distributions.has(p.name)) study.distributions.set(p.name, p.distribution);
+    for (const [step, value] of effects.intermediate) if (!t.intermediate.has(step)) t.intermediate.set(step, value);
+    if (effects.visible) t.version = ++study.version;
+  }
+
+  async getTrial(trialId: number): Promise<FrozenTrial> {
+    return frozen(this.trial(trialId));
+  }
+
+  async trialsSince(studyId: number, cursor: number): Promise<TrialsPage> {
+    const study = this.study(studyId);
+    const trials = study.trials.filter((t) => t.version > cursor).map(frozen);
+    const page: TrialsPage = { trials, cursor: study.version };
+    return study.attrsVersion > cursor ? { ...page, study: studyRecord(study) } : page;
+  }
+
+  async failStaleTrials(studyId: number, graceMs: number): Promise<number[]> {
+    return this.failStale(this.study(studyId), graceMs);
+  }
+
+  async close(): Promise<void> {
+    this.studies.clear();
+    this.trials.clear();
+  }
+
+  private failStale(study: MemoryStudy, graceMs: number): number[] {
+    const now = this.clock();
+    const failed: number[] = [];
+    let version = 0;
+    for (const t of study.trials) {
+      if (t.state !== 'running' || t.heartbeatAt === null || now - t.heartbeatAt <= graceMs) continue;
+      if (version === 0) version = ++study.version;
+      finish(t, staleOutcome(now - t.heartbeatAt, graceMs), now);
+      t.version = version;
+      failed.push(t.number);
+    }
+    return failed;
+  }
+
+  private newTrial(study: MemoryStudy, state: 'waiting' | 'running', heartbeatAt: number | null = null): MemoryTrial {
+    const now = this.clock();
+    const t: MemoryTrial = {
+      id: this.nextTrialId++,
+      studyId: study.id,
+      number: study.trials.length,
+      state,
+      value: undefined,
+      params: {},
+      distributions: {},
+      userAttrs: {},
+      systemAttrs: {},
+      startedAt: state === 'running' ? now : undefined,
+      completedAt: undefined,
+      heartbeatAt: state === 'running' ? heartbeatAt : null,
+      version: ++study.version,
+      intermediate: new Map(),
+    };
+    study.trials.push(t);
+    this.trials.set(t.id, t);
+    return t;
+  }
+
+  private study(id: number): MemoryStudy {
+    const s = this.studies.get(id);
+    if (!s) throw new StudyNotFoundError(id, this.location);
+    return s;
+  }
+
+  private trial(id: number): MemoryTrial {
+    const t = this.trials.get(id);
+    if (!t) throw new TrialNotFoundError(id, this.location);
+    return t;
+  }
+}
+
+function studyRecord(s: MemoryStudy): StudyRecord {
+  return {
+    id: s.id,
+    name: s.name,
+    direction: s.direction,
+    userAttrs: clone(s.userAttrs),
+    systemAttrs: clone(s.systemAttrs),
+    data: clone(s.data),
+    createdAt: s.createdAt,
+  };
+}
+
+function frozen(t: MemoryTrial): FrozenTrial {
+  const out: FrozenTrial = {
+    id: t.id,
+    number: t.number,
+    state: t.state,
+    params: { ...t.params },
+    distributions: { ...t.distributions },
+    intermediate: new Map(t.intermediate),
+    userAttrs: clone(t.userAttrs),
+    systemAttrs: clone(t.systemAttrs),
+    ...(t.value !== undefined ? { value: t.value } : {}),
+    ...(t.startedAt !== undefined ? { startedAt: t.startedAt } : {}),
+    ...(t.completedAt !== undefined ? { completedAt: t.completedAt } : {}),
+  };
+  return out;
+}
+
+/** A deep copy through JSON: the same thing every persistent storage does, so memory cannot be more lenient. */
+function clone<T>(value: T): T {
+  return value === undefined ? value : (JSON.parse(JSON.stringify(value)) as T);
+}

@@ -1,0 +1,257 @@
+/**
+ * The semantics every storage shares, written once: what a write to a trial
+ * may do, which distributions conflict, what counts as JSON. A storage loads
+ * the trial inside its transaction, calls `applyTrialUpdate`, and persists
+ * what comes out, so memory, SQLite and PostgreSQL cannot drift apart.
+ */
+import type { Distribution, ParamValue, TrialState } from '../types.js';
+import { DistributionConflictError, InvalidWriteError, TrialFinishedError } from './errors.js';
+import type { NewStudy, ParamWrite, TrialOutcome, TrialUpdate } from './storage.js';
+
+/** The mutable state of one trial that `applyTrialUpdate` works on. */
+export interface TrialRecord {
+  number: number;
+  state: TrialState;
+  value: number | undefined;
+  params: Record<string, ParamValue>;
+  distributions: Record<string, Distribution>;
+  userAttrs: Record<string, unknown>;
+  systemAttrs: Record<string, unknown>;
+  completedAt: number | undefined;
+  /** Last heartbeat (ms), `null` for a trial without heartbeats. */
+  heartbeatAt: number | null;
+}
+
+/** What the storage must persist besides the record itself. */
+export interface UpdateEffects {
+  /** Params new to the trial, whose distribution the study must now remember (if it did not already). */
+  readonly newParams: ParamWrite[];
+  /** Intermediate values to insert; a step the trial already has keeps its first value. */
+  readonly intermediate: (readonly [number, number])[];
+  /** Whether a reader would see a difference (so the trial needs a new version). */
+  readonly visible: boolean;
+}
+
+/**
+ * Applies `update` to `trial` in place, after checking all of it, so a bad
+ * batch changes nothing.
+ *
+ * @example
+ *   const effects = applyTrialUpdate(record, { intermediate: [[0, 1.5]] }, () => undefined, Date.now());
+ */
+export function applyTrialUpdate(
+  trial: TrialRecord,
+  update: TrialUpdate,
+  studyDistribution: (name: string) => Distribution | undefined,
+  now: number,
+): UpdateEffects {
+  if (trial.state !== 'running') throw new TrialFinishedError(trial.number, trial.state);
+  const where = `trial ${trial.number}`;
+  // 1. Check everything first.
+  const newParams: ParamWrite[] = [];
+  for (const p of update.params ?? []) {
+    checkDistribution(`${where}, parameter "${p.name}"`, p.distribution);
+    checkParamValue(`${where}, parameter "${p.name}"`, p.value, p.distribution);
+    if (p.name in trial.params) {
+      if (!sameValue(trial.params[p.name], p.value)) {
+        throw new InvalidWriteError(
+          `${where}: parameter "${p.name}" is already ${JSON.stringify(trial.params[p.name])}; cannot set it to ${JSON.stringify(p.value)}`,
+        );
+      }
+      continue;
+    }
+    const known = studyDistribution(p.name) ?? newParams.find((q) => q.name === p.name)?.distribution;
+    if (known) {
+      const conflict = distributionConflict(known, p.distribution);
+      if (conflict) {
+        throw new DistributionConflictError(
+          `${where}: parameter "${p.name}" was drawn from ${describe(known)} in earlier trials, now from ${describe(p.distribution)} (${conflict}); give each distinct distribution its own name`,
+        );
+      }
+    }
+    newParams.push(p);
+  }
+  for (const [step, value] of update.intermediate ?? []) {
+    if (!Number.isInteger(step) || step < 0) {
+      throw new InvalidWriteError(`${where}: step must be a non-negative integer, got ${step}`);
+    }
+    if (typeof value !== 'number') {
+      throw new InvalidWriteError(`${where}: intermediate value at step ${step} must be a number, got ${typeof value}`);
+    }
+  }
+  checkAttrs(`${where}, user attribute`, update.userAttrs);
+  checkAttrs(`${where}, system attribute`, update.systemAttrs);
+  if (update.finish) checkOutcome(where, update.finish);
+
+  // 2. Then apply.
+  for (const p of newParams) {
+    trial.params[p.name] = p.value;
+    trial.distributions[p.name] = p.distribution;
+  }
+  if (update.userAttrs) Object.assign(trial.userAttrs, update.userAttrs);
+  if (update.systemAttrs) Object.assign(trial.systemAttrs, update.systemAttrs);
+  if (update.heartbeat && trial.heartbeatAt !== null) trial.heartbeatAt = now;
+  if (update.finish) finish(trial, update.finish, now);
+  const intermediate = (update.intermediate ?? []).map(([s, v]) => [s, v] as const);
+  const visible =
+    newParams.length > 0 ||
+    intermediate.length > 0 ||
+    update.userAttrs !== undefined ||
+    update.systemAttrs !== undefined ||
+    update.finish !== undefined;
+  return { newParams, intermediate, visible };
+}
+
+/** Moves a running trial to its final state. */
+export function finish(trial: TrialRecord, outcome: TrialOutcome, now: number): void {
+  trial.state = outcome.state;
+  trial.completedAt = now;
+  if (outcome.state === 'failed') {
+    trial.value = undefined;
+    trial.systemAttrs.failReason = outcome.reason;
+    if (outcome.retryable) trial.systemAttrs.retryable = true;
+  } else {
+    // A pruned trial's value is its last intermediate value, which may be NaN; keep only finite ones.
+    trial.value = outcome.value !== undefined && Number.isFinite(outcome.value) ? outcome.value : undefined;
+  }
+}
+
+/** The outcome for a trial whose heartbeat stopped `ageMs` ago. */
+export function staleOutcome(ageMs: number, graceMs: number): TrialOutcome {
+  return {
+    state: 'failed',
+    reason: `no heartbeat for ${Math.round(ageMs)} ms (grace period ${graceMs} ms): the process running it stopped`,
+    retryable: true,
+  };
+}
+
+/**
+ * Why two distributions for one parameter name cannot share a study, or
+ * `undefined` when they can. Ranges may differ (a study may narrow them);
+ * type, scale and categorical choices may not, because samplers model each
+ * name in one transformed space.
+ *
+ * @example
+ *   distributionConflict({ type: 'int', low: 1, high: 9, step: 1, scale: 'linear' },
+ *                        { type: 'int', low: 1, high: 5, step: 1, scale: 'linear' }); // undefined
+ */
+export function distributionConflict(a: Distribution, b: Distribution): string | undefined {
+  if (a.type !== b.type) return `type ${a.type} vs ${b.type}`;
+  if (a.type === 'categorical' && b.type === 'categorical') {
+    if (a.choices.length !== b.choices.length || a.choices.some((c, i) => !sameValue(c, b.choices[i]))) {
+      return 'different choices';
+    }
+    return undefined;
+  }
+  if (a.type !== 'categorical' && b.type !== 'categorical' && a.scale !== b.scale) {
+    return `scale ${a.scale} vs ${b.scale}`;
+  }
+  return undefined;
+}
+
+/**
+ * Throws `InvalidWriteError` unless `d` is a well-formed distribution.
+ *
+ * @example
+ *   checkDistribution('lr', { type: 'float', low: 0, high: 1, scale: 'log' }); // throws: log needs low > 0
+ */
+export function checkDistribution(where: string, d: Distribution): void {
+  const bad = (why: string): never => {
+    throw new InvalidWriteError(`${where}: ${why} (distribution ${describe(d)})`);
+  };
+  if (d.type === 'categorical') {
+    if (!Array.isArray(d.choices) || d.choices.length === 0) bad('categorical needs at least one choice');
+    return;
+  }
+  if (d.type !== 'float' && d.type !== 'int') bad(`unknown distribution type "${(d as { type: unknown }).type}"`);
+  if (!Number.isFinite(d.low) || !Number.isFinite(d.high)) bad('low and high must be finite numbers');
+  if (d.low > d.high) bad(`low ${d.low} is above high ${d.high}`);
+  if (d.scale === 'log' && d.low <= 0) bad('a log scale needs low > 0');
+  if (d.type === 'float' && d.scale === 'oneMinusBeta' && !(d.high < 1)) bad('the 1 - beta scale needs high < 1');
+  if (d.type === 'int' && (!Number.isInteger(d.low) || !Number.isInteger(d.high))) bad('int bounds must be integers');
+  if (d.step !== undefined && !(d.step > 0)) bad('step must be positive');
+}
+
+/** Throws unless `value` can have come from `d`. Ranges are not enforced: enqueued values may lie outside. */
+export function checkParamValue(where: string, value: ParamValue, d: Distribution): void {
+  if (d.type === 'categorical') {
+    if (!d.choices.some((c) => sameValue(c, value))) {
+      throw new InvalidWriteError(`${where}: ${JSON.stringify(value)} is not one of ${JSON.stringify(d.choices)}`);
+    }
+  } else if (typeof value !== 'number' || !Number.isFinite(value)) {
+    throw new InvalidWriteError(`${where}: a ${d.type} parameter needs a finite number, got ${JSON.stringify(value)}`);
+  } else if (d.type === 'int' && !Number.isInteger(value)) {
+    throw new InvalidWriteError(`${where}: an int parameter needs an integer, got ${value}`);
+  }
+}
+
+/** Throws unless every value is JSON (what every storage can keep). */
+export function checkAttrs(where: string, attrs: Readonly<Record<string, unknown>> | undefined): void {
+  if (attrs === undefined) return;
+  for (const [key, value] of Object.entries(attrs)) checkJson(`${where} "${key}"`, value);
+}
+
+/** Throws unless `value` survives JSON (no functions, undefined, BigInt or cycles). */
+export function checkJson(where: string, value: unknown): void {
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(value);
+  } catch (e) {
+    throw new InvalidWriteError(`${where} is not JSON: ${(e as Error).message}`);
+  }
+  if (text === undefined) throw new InvalidWriteError(`${where} is not JSON (got ${typeof value})`);
+}
+
+/** Whether a failed trial should be re-created now (see `ClaimOptions.maxRetries`). */
+export function isDueRetry(
+  t: { state: string; systemAttrs: Readonly<Record<string, unknown>> },
+  maxRetries: number,
+): boolean {
+  return (
+    t.state === 'failed' &&
+    t.systemAttrs.retryable === true &&
+    t.systemAttrs.retriedBy === undefined &&
+    retryCount(t) < maxRetries
+  );
+}
+
+export function retryCount(t: { systemAttrs: Readonly<Record<string, unknown>> }): number {
+  const n = t.systemAttrs.retryCount;
+  return typeof n === 'number' ? n : 0;
+}
+
+/** Checks the parts of a new study every storage checks the same way. */
+export function checkStudyInput(study: NewStudy): void {
+  if (typeof study.name !== 'string' || study.name.length === 0) throw new TypeError('a study needs a non-empty name');
+  if (study.direction !== 'minimize' && study.direction !== 'maximize') {
+    throw new TypeError(`study "${study.name}": direction must be "minimize" or "maximize", got ${JSON.stringify(study.direction)}`);
+  }
+  checkAttrs(`study "${study.name}" user attribute`, study.userAttrs);
+  checkAttrs(`study "${study.name}" system attribute`, study.systemAttrs);
+  if (study.data !== undefined) checkJson(`study "${study.name}" data`, study.data);
+}
+
+function checkOutcome(where: string, outcome: TrialOutcome): void {
+  if (outcome.state === 'complete') {
+    if (typeof outcome.value !== 'number' || !Number.isFinite(outcome.value)) {
+      throw new InvalidWriteError(`${where}: a complete trial needs a finite value, got ${String(outcome.value)}`);
+    }
+  } else if (outcome.state === 'failed') {
+    if (typeof outcome.reason !== 'string') throw new InvalidWriteError(`${where}: a failed trial needs a reason`);
+  } else if (outcome.state === 'pruned') {
+    if (outcome.value !== undefined && typeof outcome.value !== 'number') {
+      throw new InvalidWriteError(`${where}: a pruned trial's value must be a number`);
+    }
+  } else {
+    throw new InvalidWriteError(`${where}: cannot finish in state "${(outcome as { state: string }).state}"`);
+  }
+}
+
+function sameValue(a: ParamValue | undefined, b: ParamValue | undefined): boolean {
+  return a === b || (typeof a === 'number' && typeof b === 'number' && Number.isNaN(a) && Number.isNaN(b));
+}
+
+function describe(d: Distribution): string {
+  if (d.type === 'categorical') return `categorical ${JSON.stringify(d.choices)}`;
+  return `${d.type} ${d.low}..${d.high} (${d.scale}${d.step !== undefined ? `, step ${d.step}` : ''})`;
+}

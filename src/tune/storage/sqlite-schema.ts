@@ -1,0 +1,101 @@
+/**
+ * The SQLite schema, as a list of migrations. The database records the
+ * version it is at in `schema_version`; opening it applies the migrations it
+ * lacks, in one transaction, and refuses a version newer than this code knows
+ * (a newer caviar wrote it, and this one would misread it).
+ *
+ * To change the schema, append a migration; never edit a released one.
+ */
+import type BetterSqlite3 from 'better-sqlite3';
+import { SchemaVersionError, StorageError } from './errors.js';
+
+interface Migration {
+  readonly version: number;
+  readonly sql: string;
+}
+
+const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    sql: `
+      CREATE TABLE schema_version (version INTEGER NOT NULL);
+      CREATE TABLE studies (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        direction TEXT NOT NULL CHECK (direction IN ('minimize', 'maximize')),
+        user_attrs TEXT NOT NULL,     -- JSON object
+        system_attrs TEXT NOT NULL,   -- JSON object
+        data TEXT NOT NULL,           -- JSON document, 'null' when unset
+        created_at INTEGER NOT NULL,  -- ms since the epoch
+        version INTEGER NOT NULL DEFAULT 0,       -- last version handed out in the study
+        attrs_version INTEGER NOT NULL DEFAULT 0  -- version of the last change to the columns above
+      );
+      -- The distribution each parameter name has in a study, to refuse conflicting ones.
+      CREATE TABLE study_params (
+        study_id INTEGER NOT NULL REFERENCES studies (id) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        distribution TEXT NOT NULL,  -- JSON
+        PRIMARY KEY (study_id, name)
+      ) WITHOUT ROWID;
+      CREATE TABLE trials (
+        id INTEGER PRIMARY KEY,
+        study_id INTEGER NOT NULL REFERENCES studies (id) ON DELETE CASCADE,
+        number INTEGER NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('waiting', 'running', 'complete', 'pruned', 'failed')),
+        value REAL,
+        params TEXT NOT NULL,         -- JSON object, name -> value
+        distributions TEXT NOT NULL,  -- JSON object, name -> distribution
+        user_attrs TEXT NOT NULL,
+        system_attrs TEXT NOT NULL,
+        started_at INTEGER,
+        completed_at INTEGER,
+        heartbeat_at INTEGER,         -- NULL: the trial takes no part in heartbeats
+        version INTEGER NOT NULL,
+        UNIQUE (study_id, number)
+      );
+      CREATE INDEX trials_by_version ON trials (study_id, version);
+      CREATE INDEX trials_by_state ON trials (study_id, state, number);
+      -- Intermediate values; SQLite stores NaN as NULL, read back as NaN.
+      CREATE TABLE trial_values (
+        trial_id INTEGER NOT NULL REFERENCES trials (id) ON DELETE CASCADE,
+        step INTEGER NOT NULL,
+        value REAL,
+        PRIMARY KEY (trial_id, step)
+      ) WITHOUT ROWID;
+    `,
+  },
+];
+
+/** The newest schema version this code reads and writes. */
+export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
+
+/**
+ * Brings the database at `db` to `SCHEMA_VERSION`; call inside an IMMEDIATE
+ * transaction so two processes opening a new file at once do not both create it.
+ *
+ * @example
+ *   db.transaction(() => migrate(db, 'study.db')).immediate();
+ */
+export function migrate(db: BetterSqlite3.Database, where: string): void {
+  const current = currentVersion(db, where);
+  if (current > SCHEMA_VERSION) {
+    throw new SchemaVersionError(
+      `${where} has schema version ${current}, but this caviar knows versions up to ${SCHEMA_VERSION}: upgrade caviar to open it`,
+    );
+  }
+  if (current === SCHEMA_VERSION) return;
+  for (const m of MIGRATIONS) if (m.version > current) db.exec(m.sql);
+  db.prepare('DELETE FROM schema_version').run();
+  db.prepare('INSERT INTO schema_version (version) VALUES (?)').run(SCHEMA_VERSION);
+}
+
+function currentVersion(db: BetterSqlite3.Database, where: string): number {
+  const hasTable = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'").get();
+  if (!hasTable) {
+    const tables = db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table'").get() as { n: number };
+    if (tables.n > 0) throw new StorageError(`${where} is an SQLite database but not a caviar study file (no schema_version table)`);
+    return 0;
+  }
+  const row = db.prepare('SELECT max(version) AS v FROM schema_version').get() as { v: number | null };
+  return row.v ?? 0;
+}

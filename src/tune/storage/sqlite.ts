@@ -1,0 +1,538 @@
+/**
+ * SQLite storage: one study file on disk, shared by any number of processes
+ * on one machine (better-sqlite3 v12).
+ *
+ * - WAL journal, so readers never wait for the writer, and `synchronous =
+ *   NORMAL`: a commit survives the death of the process (SIGKILL included);
+ *   pass `durability: 'full'` to also survive power loss, at an fsync per commit.
+ * - Every write is one short `BEGIN IMMEDIATE` transaction, so two processes
+ *   never deadlock upgrading read locks. A writer that finds the file locked
+ *   waits (`busy_timeout`), then backs off and retries without blocking the
+ *   event loop; "database is locked" never reaches the caller.
+ * - Statements are prepared once; `trialsSince` reads only trials whose
+ *   version is past the cursor (an index on `(study_id, version)`).
+ */
+import Database from 'better-sqlite3';
+import type BetterSqlite3 from 'better-sqlite3';
+import type { Direction, Distribution, FrozenTrial, TrialState } from '../types.js';
+import { DuplicateStudyError, StorageError, StudyNotFoundError, TrialNotFoundError } from './errors.js';
+import {
+  applyTrialUpdate,
+  checkAttrs,
+  checkJson,
+  checkStudyInput,
+  finish,
+  isDueRetry,
+  retryCount,
+  staleOutcome,
+  type TrialRecord,
+} from './rules.js';
+import { migrate } from './sqlite-schema.js';
+import type {
+  ClaimOptions,
+  EnqueuedTrial,
+  NewStudy,
+  Storage,
+  StudyRecord,
+  StudyUpdate,
+  TrialsPage,
+  TrialUpdate,
+} from './storage.js';
+
+/** Options of the SQLite storage. */
+export interface SqliteStorageOptions {
+  /** `normal` (default) survives a process crash; `full` also survives power loss, slower. */
+  readonly durability?: 'normal' | 'full';
+  /** How long one attempt waits for a lock inside SQLite before backing off (ms, default 200). */
+  readonly busyTimeoutMs?: number;
+  /** Give up with an error after the file has been locked this long in all (ms, default 120000). */
+  readonly lockedForMs?: number;
+  /** The clock for heartbeats and timestamps (ms); tests pass a fake one. */
+  readonly clock?: () => number;
+}
+
+interface StudyRow {
+  id: number;
+  name: string;
+  direction: Direction;
+  user_attrs: string;
+  system_attrs: string;
+  data: string;
+  created_at: number;
+  version: number;
+  attrs_version: number;
+}
+
+interface TrialRow {
+  id: number;
+  study_id: number;
+  number: number;
+  state: TrialState;
+  value: number | null;
+  params: string;
+  distributions: string;
+  user_attrs: string;
+  system_attrs: string;
+  started_at: number | null;
+  completed_at: number | null;
+  heartbeat_at: number | null;
+  version: number;
+}
+
+/** A trial as this file works on it: the shared record plus what only SQLite needs. */
+interface Loaded extends TrialRecord {
+  id: number;
+  studyId: number;
+  startedAt: number | undefined;
+  version: number;
+}
+
+const TRIAL_COLUMNS =
+  'id, study_id, number, state, value, params, distributions, user_attrs, system_attrs, started_at, completed_at, heartbeat_at, version';
+
+/**
+ * Studies in an SQLite file. Open with `SqliteStorage.open`, which creates the
+ * file and its schema when needed.
+ *
+ * @example
+ *   const storage = await SqliteStorage.open('/tmp/study.db');
+ *   const study = (await storage.getStudy('mlp')) ?? (await storage.createStudy({ name: 'mlp', direction: 'minimize' }));
+ *   await storage.close();
+ */
+export class SqliteStorage implements Storage {
+  readonly location: string;
+  private readonly clock: () => number;
+  private readonly lockedForMs: number;
+  private readonly tx: BetterSqlite3.Transaction<(fn: () => unknown) => unknown>;
+  private readonly s: ReturnType<typeof prepare>;
+
+  private constructor(
+    private readonly db: BetterSqlite3.Database,
+    readonly path: string,
+    options: SqliteStorageOptions,
+  ) {
+    this.location = `sqlite:${path}`;
+    this.clock = options.clock ?? Date.now;
+    this.lockedForMs = options.lockedForMs ?? 120_000;
+    this.tx = db.transaction((fn: () => unknown) => fn());
+    this.s = prepare(db);
+  }
+
+  /**
+   * Opens (creating if needed) the study file at `path` and brings its schema
+   * up to date. Throws `SchemaVersionError` for a file from a newer caviar.
+   *
+   * @example
+   *   const storage = await SqliteStorage.open('runs/study.db', { durability: 'full' });
+   */
+  static async open(path: string, options: SqliteStorageOptions = {}): Promise<SqliteStorage> {
+    const where = `sqlite:${path}`;
+    let db: BetterSqlite3.Database;
+    try {
+      db = new Database(path, { timeout: options.busyTimeoutMs ?? 200 });
+    } catch (e) {
+      throw new StorageError(`cannot open ${where}: ${(e as Error).message}`);
+    }
+    try {
+      await retryWhileLocked(where, options.lockedForMs ?? 120_000, () => {
+        // Switching to WAL needs a moment of exclusive access; it is a no-op once the file is in WAL.
+        db.pragma('journal_mode = WAL');
+        db.transaction(() => migrate(db, where)).immediate();
+      });
+      db.pragma(`synchronous = ${options.durability === 'full' ? 'FULL' : 'NORMAL'}`);
+      db.pragma('foreign_keys = ON');
+      return new SqliteStorage(db, path, options);
+    } catch (e) {
+      db.close();
+      if (e instanceof StorageError) throw e;
+      throw new StorageError(`cannot open ${where}: ${(e as Error).message}`);
+    }
+  }
+
+  async createStudy(study: NewStudy): Promise<StudyRecord> {
+    checkStudyInput(study);
+    return this.write(() => {
+      if (this.s.studyByName.get(study.name)) throw new DuplicateStudyError(study.name, this.location);
+      const row = this.s.insertStudy.get(
+        study.name,
+        study.direction,
+        JSON.stringify(study.userAttrs ?? {}),
+        JSON.stringify(study.systemAttrs ?? {}),
+        JSON.stringify(study.data ?? null),
+        this.clock(),
+      ) as StudyRow;
+      return studyRecord(row);
+    });
+  }
+
+  async getStudy(name: string): Promise<StudyRecord | undefined> {
+    const row = await this.read(() => this.s.studyByName.get(name) as StudyRow | undefined);
+    return row && studyRecord(row);
+  }
+
+  async listStudies(): Promise<StudyRecord[]> {
+    const rows = await this.read(() => this.s.allStudies.all() as StudyRow[]);
+    return rows.map(studyRecord);
+  }
+
+  async updateStudy(studyId: number, update: StudyUpdate): Promise<void> {
+    checkAttrs('study user attribute', update.userAttrs);
+    checkAttrs('study system attribute', update.systemAttrs);
+    if (update.data !== undefined) checkJson('study data', update.data);
+    await this.write(() => {
+      const row = this.studyRow(studyId);
+      const version = this.bump(studyId);
+      this.s.updateStudyAttrs.run(
+        JSON.stringify({ ...JSON.parse(row.user_attrs), ...update.userAttrs }),
+        JSON.stringify({ ...JSON.parse(row.system_attrs), ...update.systemAttrs }),
+        update.data === undefined ? row.data : JSON.stringify(update.data),
+        version,
+        studyId,
+      );
+    });
+  }
+
+  async deleteStudy(name: string): Promise<void> {
+    await this.write(() => {
+      if (this.s.deleteStudy.run(name).changes === 0) throw new StudyNotFoundError(name, this.location);
+    });
+  }
+
+  async enqueueTrial(studyId: number, trial: EnqueuedTrial): Promise<FrozenTrial> {
+    checkAttrs('enqueued trial parameter', trial.params);
+    checkAttrs('enqueued trial user attribute', trial.userAttrs);
+    return this.write(() => {
+      this.studyRow(studyId);
+      const t = this.insertTrial(studyId, 'waiting', null);
+      t.systemAttrs.fixedParams = { ...trial.params };
+      Object.assign(t.userAttrs, trial.userAttrs);
+      this.saveTrial(t);
+      return frozen(t, new Map());
+    });
+  }
+
+  async claimTrial(studyId: number, options: ClaimOptions = {}): Promise<FrozenTrial | undefined> {
+    return this.write(() => {
+      this.studyRow(studyId);
+      const now = this.clock();
+      if (options.staleGraceMs !== undefined) this.failStale(studyId, options.staleGraceMs, now);
+      if (options.maxCompleteOrRunning !== undefined) {
+        const { n } = this.s.countBusy.get(studyId) as { n: number };
+        if (n >= options.maxCompleteOrRunning) return undefined;
+      }
+      const heartbeatAt = options.heartbeat === false ? null : now;
+      // 1. An enqueued trial.
+      const waitingRow = this.s.firstWaiting.get(studyId) as TrialRow | undefined;
+      if (waitingRow) {
+        const t = loaded(waitingRow);
+        t.state = 'running';
+        t.startedAt = now;
+        t.heartbeatAt = heartbeatAt;
+        t.version = this.bump(studyId);
+        this.saveTrial(t);
+        return frozen(t, new Map());
+      }
+      // 2. A retry of a trial that failed for reasons unrelated to its parameters.
+      const maxRetries = options.maxRetries ?? 0;
+      if (maxRetries > 0) {
+        for (const row of this.s.retryCandidates.all(studyId) as TrialRow[]) {
+          const old = loaded(row);
+          if (!isDueRetry(old, maxRetries)) continue;
+          const t = this.insertTrial(studyId, 'running', heartbeatAt);
+          Object.assign(t.params, old.params);
+          Object.assign(t.distributions, old.distributions);
+          Object.assign(t.userAttrs, old.userAttrs);
+          t.systemAttrs.retryOf = old.number;
+          t.systemAttrs.retryCount = retryCount(old) + 1;
+          if (old.systemAttrs.fixedParams !== undefined) t.systemAttrs.fixedParams = old.systemAttrs.fixedParams;
+          this.saveTrial(t);
+          old.systemAttrs.retriedBy = t.number;
+          old.version = t.version;
+          this.saveTrial(old);
+          return frozen(t, new Map());
+        }
+      }
+      // 3. A fresh trial.
+      return frozen(this.insertTrial(studyId, 'running', heartbeatAt), new Map());
+    });
+  }
+
+  async updateTrial(trialId: number, update: TrialUpdate): Promise<void> {
+    if (isHeartbeatOnly(update)) {
+      // The common case while a trial runs: one indexed UPDATE, no version bump (no reader cares).
+      const done = await this.write(() => this.s.heartbeat.run(this.clock(), trialId).changes > 0);
+      if (done) return;
+    }
+    await this.write(() => {
+      const row = this.s.trialById.get(trialId) as TrialRow | undefined;
+      if (!row) throw new TrialNotFoundError(trialId, this.location);
+      const t = loaded(row);
+      const effects = applyTrialUpdate(t, update, (name) => this.studyDistribution(t.studyId, name), this.clock());
+      for (const p of effects.newParams) this.s.insertStudyParam.run(t.studyId, p.name, JSON.stringify(p.distribution));
+      for (const [step, value] of effects.intermediate) this.s.insertValue.run(trialId, step, value);
+      if (effects.visible) t.version = this.bump(t.studyId);
+      this.saveTrial(t);
+    });
+  }
+
+  async getTrial(trialId: number): Promise<FrozenTrial> {
+    return this.read(() => {
+      const row = this.s.trialById.get(trialId) as TrialRow | undefined;
+      if (!row) throw new TrialNotFoundError(trialId, this.location);
+      const values = new Map<number, number>();
+      for (const v of this.s.valuesOfTrial.iterate(trialId) as IterableIterator<ValueRow>) values.set(v.step, v.value ?? NaN);
+      return frozen(loaded(row), values);
+    });
+  }
+
+  async trialsSince(studyId: number, cursor: number): Promise<TrialsPage> {
+    // One read transaction: the trials, their values and the new cursor come from one snapshot.
+    return this.read(() => {
+      const study = this.studyRow(studyId);
+      if (study.version <= cursor) return { trials: [], cursor: study.version };
+      const values = new Map<number, Map<number, number>>();
+      for (const v of this.s.valuesSince.iterate(studyId, cursor) as IterableIterator<ValueRow & { trial_id: number }>) {
+        let m = values.get(v.trial_id);
+        if (!m) values.set(v.trial_id, (m = new Map()));
+        m.set(v.step, v.value ?? NaN);
+      }
+      const trials = (this.s.trialsSince.all(studyId, cursor) as TrialRow[]).map((row) =>
+        frozen(loaded(row), values.get(row.id) ?? new Map()),
+      );
+      const page: TrialsPage = { trials, cursor: study.version };
+      return study.attrs_version > cursor ? { ...page, study: studyRecord(study) } : page;
+    });
+  }
+
+  async failStaleTrials(studyId: number, graceMs: number): Promise<number[]> {
+    return this.write(() => {
+      this.studyRow(studyId);
+      return this.failStale(studyId, graceMs, this.clock());
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+
+  // -- inside transactions --------------------------------------------------
+
+  private failStale(studyId: number, graceMs: number, now: number): number[] {
+    const rows = this.s.staleTrials.all(studyId, now - graceMs) as TrialRow[];
+    if (rows.length === 0) return [];
+    const version = this.bump(studyId);
+    return rows.map((row) => {
+      const t = loaded(row);
+      finish(t, staleOutcome(now - (row.heartbeat_at ?? now), graceMs), now);
+      t.version = version;
+      this.saveTrial(t);
+      return t.number;
+    });
+  }
+
+  private insertTrial(studyId: number, state: 'waiting' | 'running', heartbeatAt: number | null): Loaded {
+    const { n } = this.s.nextNumber.get(studyId) as { n: number };
+    const now = this.clock();
+    const t: Loaded = {
+      id: 0,
+      studyId,
+      number: n,
+      state,
+      value: undefined,
+      params: {},
+      distributions: {},
+      userAttrs: {},
+      systemAttrs: {},
+      startedAt: state === 'running' ? now : undefined,
+      completedAt: undefined,
+      heartbeatAt: state === 'running' ? heartbeatAt : null,
+      version: this.bump(studyId),
+    };
+    t.id = Number(this.s.insertTrial.run(studyId, n, state, t.version).lastInsertRowid);
+    this.saveTrial(t);
+    return t;
+  }
+
+  private saveTrial(t: Loaded): void {
+    this.s.saveTrial.run(
+      t.state,
+      t.value ?? null,
+      JSON.stringify(t.params),
+      JSON.stringify(t.distributions),
+      JSON.stringify(t.userAttrs),
+      JSON.stringify(t.systemAttrs),
+      t.startedAt ?? null,
+      t.completedAt ?? null,
+      t.heartbeatAt,
+      t.version,
+      t.id,
+    );
+  }
+
+  private studyDistribution(studyId: number, name: string): Distribution | undefined {
+    const row = this.s.studyParam.get(studyId, name) as { distribution: string } | undefined;
+    return row && (JSON.parse(row.distribution) as Distribution);
+  }
+
+  /** The study's next version; the caller stamps what it changes with it. */
+  private bump(studyId: number): number {
+    return (this.s.bump.get(studyId) as { version: number }).version;
+  }
+
+  private studyRow(studyId: number): StudyRow {
+    const row = this.s.studyById.get(studyId) as StudyRow | undefined;
+    if (!row) throw new StudyNotFoundError(studyId, this.location);
+    return row;
+  }
+
+  // -- transactions with retries --------------------------------------------
+
+  private write<T>(fn: () => T): Promise<T> {
+    return retryWhileLocked(this.location, this.lockedForMs, () => this.tx.immediate(fn) as T);
+  }
+
+  private read<T>(fn: () => T): Promise<T> {
+    return retryWhileLocked(this.location, this.lockedForMs, () => this.tx.deferred(fn) as T);
+  }
+}
+
+interface ValueRow {
+  step: number;
+  value: number | null;
+}
+
+function prepare(db: BetterSqlite3.Database) {
+  return {
+    studyById: db.prepare('SELECT * FROM studies WHERE id = ?'),
+    studyByName: db.prepare('SELECT * FROM studies WHERE name = ?'),
+    allStudies: db.prepare('SELECT * FROM studies ORDER BY id'),
+    insertStudy: db.prepare(
+      'INSERT INTO studies (name, direction, user_attrs, system_attrs, data, created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING *',
+    ),
+    updateStudyAttrs: db.prepare(
+      'UPDATE studies SET user_attrs = ?, system_attrs = ?, data = ?, attrs_version = ? WHERE id = ?',
+    ),
+    deleteStudy: db.prepare('DELETE FROM studies WHERE name = ?'),
+    bump: db.prepare('UPDATE studies SET version = version + 1 WHERE id = ? RETURNING version'),
+    studyParam: db.prepare('SELECT distribution FROM study_params WHERE study_id = ? AND name = ?'),
+    insertStudyParam: db.prepare('INSERT OR IGNORE INTO study_params (study_id, name, distribution) VALUES (?, ?, ?)'),
+    nextNumber: db.prepare('SELECT coalesce(max(number) + 1, 0) AS n FROM trials WHERE study_id = ?'),
+    insertTrial: db.prepare(
+      "INSERT INTO trials (study_id, number, state, params, distributions, user_attrs, system_attrs, version) VALUES (?, ?, ?, '{}', '{}', '{}', '{}', ?)",
+    ),
+    saveTrial: db.prepare(
+      `UPDATE trials SET state = ?, value = ?, params = ?, distributions = ?, user_attrs = ?, system_attrs = ?,
+         started_at = ?, completed_at = ?, heartbeat_at = ?, version = ? WHERE id = ?`,
+    ),
+    trialById: db.prepare(`SELECT ${TRIAL_COLUMNS} FROM trials WHERE id = ?`),
+    firstWaiting: db.prepare(
+      `SELECT ${TRIAL_COLUMNS} FROM trials WHERE study_id = ? AND state = 'waiting' ORDER BY number LIMIT 1`,
+    ),
+    retryCandidates: db.prepare(
+      `SELECT ${TRIAL_COLUMNS} FROM trials WHERE study_id = ? AND state = 'failed'
+         AND json_extract(system_attrs, '$.retryable') = 1 AND json_extract(system_attrs, '$.retriedBy') IS NULL
+       ORDER BY number`,
+    ),
+    countBusy: db.prepare("SELECT count(*) AS n FROM trials WHERE study_id = ? AND state IN ('complete', 'running')"),
+    staleTrials: db.prepare(
+      `SELECT ${TRIAL_COLUMNS} FROM trials WHERE study_id = ? AND state = 'running'
+         AND heartbeat_at IS NOT NULL AND heartbeat_at < ? ORDER BY number`,
+    ),
+    heartbeat: db.prepare(
+      "UPDATE trials SET heartbeat_at = ? WHERE id = ? AND state = 'running' AND heartbeat_at IS NOT NULL",
+    ),
+    insertValue: db.prepare('INSERT OR IGNORE INTO trial_values (trial_id, step, value) VALUES (?, ?, ?)'),
+    valuesOfTrial: db.prepare('SELECT step, value FROM trial_values WHERE trial_id = ? ORDER BY step'),
+    trialsSince: db.prepare(`SELECT ${TRIAL_COLUMNS} FROM trials WHERE study_id = ? AND version > ? ORDER BY number`),
+    valuesSince: db.prepare(
+      `SELECT v.trial_id, v.step, v.value FROM trials t JOIN trial_values v ON v.trial_id = t.id
+       WHERE t.study_id = ? AND t.version > ? ORDER BY v.trial_id, v.step`,
+    ),
+  };
+}
+
+/**
+ * Runs `fn` until it succeeds or fails with anything but a lock error; lock
+ * errors are retried with jittered exponential backoff, awaiting between
+ * attempts so the process's other trials and heartbeats go on.
+ */
+async function retryWhileLocked<T>(where: string, limitMs: number, fn: () => T): Promise<T> {
+  const start = Date.now();
+  let delay = 2;
+  for (;;) {
+    try {
+      return fn();
+    } catch (e) {
+      if (!isLockError(e)) throw e;
+      if (Date.now() - start > limitMs) {
+        throw new StorageError(
+          `${where} stayed locked by another process for ${Math.round((Date.now() - start) / 1000)} s; is a process stuck holding a transaction?`,
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, delay * (0.5 + Math.random())));
+      delay = Math.min(delay * 2, 100);
+    }
+  }
+}
+
+function isLockError(e: unknown): boolean {
+  const code = (e as { code?: unknown })?.code;
+  return typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'));
+}
+
+function isHeartbeatOnly(u: TrialUpdate): boolean {
+  return (
+    u.heartbeat === true &&
+    !u.params?.length &&
+    !u.intermediate?.length &&
+    u.userAttrs === undefined &&
+    u.systemAttrs === undefined &&
+    u.finish === undefined
+  );
+}
+
+function studyRecord(row: StudyRow): StudyRecord {
+  return {
+    id: row.id,
+    name: row.name,
+    direction: row.direction,
+    userAttrs: JSON.parse(row.user_attrs),
+    systemAttrs: JSON.parse(row.system_attrs),
+    data: JSON.parse(row.data),
+    createdAt: row.created_at,
+  };
+}
+
+function loaded(row: TrialRow): Loaded {
+  return {
+    id: row.id,
+    studyId: row.study_id,
+    number: row.number,
+    state: row.state,
+    value: row.value ?? undefined,
+    params: JSON.parse(row.params),
+    distributions: JSON.parse(row.distributions),
+    userAttrs: JSON.parse(row.user_attrs),
+    systemAttrs: JSON.parse(row.system_attrs),
+    startedAt: row.started_at ?? undefined,
+    completedAt: row.completed_at ?? undefined,
+    heartbeatAt: row.heartbeat_at,
+    version: row.version,
+  };
+}
+
+function frozen(t: Loaded, intermediate: Map<number, number>): FrozenTrial {
+  return {
+    id: t.id,
+    number: t.number,
+    state: t.state,
+    params: t.params,
+    distributions: t.distributions,
+    intermediate,
+    userAttrs: t.userAttrs,
+    systemAttrs: t.systemAttrs,
+    ...(t.value !== undefined ? { value: t.value } : {}),
+    ...(t.startedAt !== undefined ? { startedAt: t.startedAt } : {}),
+    ...(t.completedAt !== undefined ? { completedAt: t.completedAt } : {}),
+  };
+}

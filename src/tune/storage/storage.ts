@@ -1,0 +1,213 @@
+/**
+ * The Storage interface: where studies and their trials live. Every method is
+ * async so that a network database (PostgreSQL) implements the same contract
+ * as the in-memory and SQLite storages, and all of them pass the one shared
+ * suite in `test/tune/storage-suite.ts`.
+ *
+ * The contract, in the words a new implementation must honour:
+ *
+ * - **Atomic claims.** `claimTrial` decides, in one transaction, which trial a
+ *   worker runs next: the oldest enqueued (`waiting`) trial first, then the
+ *   oldest failed trial whose retry is due, else a new trial. Two workers
+ *   never get the same trial, and trial numbers are 0, 1, 2, ... per study
+ *   with no gap and no duplicate.
+ * - **Finished is final.** A trial that is complete, pruned or failed never
+ *   changes state, parameters or intermediate values again; writes to it are
+ *   refused with `TrialFinishedError` (attributes may still be added, which is
+ *   how a retry links back to the trial it retries).
+ * - **Versions, not reloads.** Every write that changes what a reader of a
+ *   trial would see stamps the trial with the study's next version number, and
+ *   `trialsSince(studyId, cursor)` returns only trials stamped after `cursor`.
+ *   Versions must become visible in increasing order: a reader that has seen
+ *   version v must never later find a trial committed with a version <= v.
+ *   (SQLite gets this from its single writer; PostgreSQL gets it by bumping
+ *   the counter on the study row, whose row lock is held until commit.)
+ * - **One clock.** Heartbeats and staleness are judged by the storage's own
+ *   clock (the database server's, for PostgreSQL), so workers on machines with
+ *   skewed clocks agree on what is stale.
+ * - **No lock errors.** Lock timeouts, "database is locked", serialization
+ *   failures and deadlocks are retried inside the storage and never reach
+ *   the caller.
+ */
+import type { Direction, Distribution, FrozenTrial, ParamValue } from '../types.js';
+
+/** A study as stored. */
+export interface StudyRecord {
+  /** Storage-wide unique id. */
+  readonly id: number;
+  /** Unique within the storage. */
+  readonly name: string;
+  readonly direction: Direction;
+  readonly userAttrs: Readonly<Record<string, unknown>>;
+  /** Attributes the tuner keeps for itself (e.g. coarse-to-fine regions). */
+  readonly systemAttrs: Readonly<Record<string, unknown>>;
+  /**
+   * One study-level JSON document, `null` when unset: the experiment file, so
+   * that a `caviar worker` on another machine can rebuild the objective.
+   */
+  readonly data: unknown;
+  /** Milliseconds since the epoch. */
+  readonly createdAt: number;
+}
+
+/** What `createStudy` needs. */
+export interface NewStudy {
+  readonly name: string;
+  readonly direction: Direction;
+  readonly userAttrs?: Readonly<Record<string, unknown>>;
+  readonly systemAttrs?: Readonly<Record<string, unknown>>;
+  readonly data?: unknown;
+}
+
+/** Changes to a study's attributes; attributes are merged key by key, `data` replaced. */
+export interface StudyUpdate {
+  readonly userAttrs?: Readonly<Record<string, unknown>>;
+  readonly systemAttrs?: Readonly<Record<string, unknown>>;
+  readonly data?: unknown;
+}
+
+/** How a trial ends. */
+export type TrialOutcome =
+  | { readonly state: 'complete'; readonly value: number }
+  /** `value` is the last intermediate value, when there is one. */
+  | { readonly state: 'pruned'; readonly value?: number }
+  /**
+   * `retryable` marks failures that say nothing about the parameters (the
+   * process died, the worker crashed): only those are retried by `claimTrial`.
+   */
+  | { readonly state: 'failed'; readonly reason: string; readonly retryable?: boolean };
+
+/** One parameter to record, with the distribution it was drawn from. */
+export interface ParamWrite {
+  readonly name: string;
+  readonly value: ParamValue;
+  readonly distribution: Distribution;
+}
+
+/**
+ * A batch of writes to one running trial, applied in one transaction, in this
+ * order: params, intermediate values, attributes, heartbeat, finish.
+ *
+ * - `params`: a name already set on the trial with the same value is a no-op,
+ *   with another value an error; a distribution that conflicts with the one
+ *   the study already has for that name (another type, scale or set of
+ *   choices) is refused with `DistributionConflictError`.
+ * - `intermediate`: `[step, value]` pairs, steps non-negative integers. A step
+ *   already reported keeps its first value; the repeat is ignored (as Optuna
+ *   does), never an error, in every storage.
+ * - `userAttrs`/`systemAttrs`: merged key by key; values must be JSON.
+ * - `heartbeat`: the trial is alive now (by the storage's clock).
+ * - `finish`: the trial's final state; afterwards it can never change again.
+ */
+export interface TrialUpdate {
+  readonly params?: readonly ParamWrite[];
+  readonly intermediate?: readonly (readonly [step: number, value: number])[];
+  readonly userAttrs?: Readonly<Record<string, unknown>>;
+  readonly systemAttrs?: Readonly<Record<string, unknown>>;
+  readonly heartbeat?: boolean;
+  readonly finish?: TrialOutcome;
+}
+
+/** What a worker asks for when it wants its next trial. */
+export interface ClaimOptions {
+  /**
+   * Failed trials marked retryable are re-created as new trials up to this
+   * many times along one chain of retries (default 0: never). The new trial
+   * gets the old one's params and distributions and the system attributes
+   * `retryOf` (the old trial's number) and `retryCount`; the old trial gets
+   * `retriedBy` (the new trial's number), so it is retried only once.
+   */
+  readonly maxRetries?: number;
+  /**
+   * When given, running trials whose heartbeat is older than this many
+   * milliseconds are failed first, in the same transaction (see
+   * `failStaleTrials`), so a retry can be claimed at once.
+   */
+  readonly staleGraceMs?: number;
+  /**
+   * Whether the claimed trial takes part in heartbeats (default true). Only
+   * such trials can ever be failed as stale; turn it off for a trial that a
+   * person holds open by hand with no process to heartbeat it.
+   */
+  readonly heartbeat?: boolean;
+  /**
+   * Claim nothing (return `undefined`) when the study already has this many
+   * trials that are complete or running: the atomic form of "run until N
+   * complete trials", so that many workers together stop at exactly N.
+   */
+  readonly maxCompleteOrRunning?: number;
+}
+
+/** New trials for `enqueueTrial`: parameter values fixed in advance. */
+export interface EnqueuedTrial {
+  /** Values that `suggest*` returns for these names instead of sampling; kept in system attribute `fixedParams`. */
+  readonly params: Readonly<Record<string, ParamValue>>;
+  readonly userAttrs?: Readonly<Record<string, unknown>>;
+}
+
+/** The answer of `trialsSince`. */
+export interface TrialsPage {
+  /** Trials changed after the cursor, in trial-number order, each in full. */
+  readonly trials: readonly FrozenTrial[];
+  /** Pass this to the next `trialsSince` call. */
+  readonly cursor: number;
+  /** The study itself, present when its attributes changed after the cursor. */
+  readonly study?: StudyRecord;
+}
+
+/**
+ * Where studies live. See the module comment for the guarantees every
+ * implementation makes.
+ *
+ * @example
+ *   import { MemoryStorage } from './memory.js';
+ *   const storage: Storage = new MemoryStorage();
+ *   const study = await storage.createStudy({ name: 'mlp', direction: 'minimize' });
+ *   const trial = await storage.claimTrial(study.id);
+ *   await storage.updateTrial(trial!.id, {
+ *     params: [{ name: 'lr', value: 0.01, distribution: { type: 'float', low: 1e-4, high: 1, scale: 'log' } }],
+ *     intermediate: [[0, 0.9]],
+ *     finish: { state: 'complete', value: 0.5 },
+ *   });
+ *   const { trials, cursor } = await storage.trialsSince(study.id, 0);
+ */
+export interface Storage {
+  /** A short description of where the data is, for messages (`memory`, `sqlite:/path/x.db`). */
+  readonly location: string;
+
+  /** Creates a study; `DuplicateStudyError` when the name is taken. */
+  createStudy(study: NewStudy): Promise<StudyRecord>;
+  /** The study with this name, or `undefined`. */
+  getStudy(name: string): Promise<StudyRecord | undefined>;
+  /** Every study, oldest first. */
+  listStudies(): Promise<StudyRecord[]>;
+  /** Merges attributes into a study (and replaces `data` when given). */
+  updateStudy(studyId: number, update: StudyUpdate): Promise<void>;
+  /** Deletes a study and all its trials; `StudyNotFoundError` when there is none. */
+  deleteStudy(name: string): Promise<void>;
+
+  /** Adds a `waiting` trial whose parameters are fixed; `claimTrial` hands it out before anything else. */
+  enqueueTrial(studyId: number, trial: EnqueuedTrial): Promise<FrozenTrial>;
+  /**
+   * Atomically takes the next trial to run and marks it `running`: the oldest
+   * waiting trial, else the oldest due retry, else a new trial. `undefined`
+   * only when `maxCompleteOrRunning` says the study has enough.
+   */
+  claimTrial(studyId: number, options?: ClaimOptions): Promise<FrozenTrial | undefined>;
+  /** Applies a batch of writes to one trial in one transaction (see `TrialUpdate`). */
+  updateTrial(trialId: number, update: TrialUpdate): Promise<void>;
+  /** One trial by its storage-wide id; `TrialNotFoundError` when there is none. */
+  getTrial(trialId: number): Promise<FrozenTrial>;
+  /** Trials of the study changed after `cursor` (0 reads everything). */
+  trialsSince(studyId: number, cursor: number): Promise<TrialsPage>;
+  /**
+   * Fails every running trial of the study (with heartbeats on) whose last
+   * heartbeat is older than `graceMs`, recording why in the system attribute
+   * `failReason` and marking it retryable. Returns the numbers of the trials
+   * it failed.
+   */
+  failStaleTrials(studyId: number, graceMs: number): Promise<number[]>;
+
+  /** Releases the connection or file; the storage cannot be used afterwards. */
+  close(): Promise<void>;
+}

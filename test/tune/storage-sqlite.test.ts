@@ -1,0 +1,79 @@
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { SchemaVersionError, StorageError } from '../../src/tune/storage/errors.js';
+import { SqliteStorage } from '../../src/tune/storage/sqlite.js';
+import { storageSuite } from './storage-suite.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'caviar-sqlite-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+let files = 0;
+
+storageSuite('sqlite', {
+  open: (options = {}) => SqliteStorage.open(join(dir, `suite-${files++}.db`), options),
+  reopen: (storage, options = {}) => SqliteStorage.open((storage as SqliteStorage).path, options),
+  cleanup: async () => {},
+});
+
+test('sqlite: a reopened file has every study and trial', async () => {
+  const path = join(dir, 'reopen.db');
+  const a = await SqliteStorage.open(path);
+  const st = await a.createStudy({ name: 's', direction: 'maximize', data: { experiment: 'mlp.yaml' } });
+  const t = (await a.claimTrial(st.id))!;
+  await a.updateTrial(t.id, { intermediate: [[0, 0.5]], finish: { state: 'complete', value: 0.75 } });
+  await a.close();
+  const b = await SqliteStorage.open(path);
+  const again = (await b.getStudy('s'))!;
+  assert.deepEqual(again.data, { experiment: 'mlp.yaml' });
+  const { trials } = await b.trialsSince(again.id, 0);
+  assert.deepEqual(trials.map((x) => [x.number, x.state, x.value, x.intermediate.get(0)]), [[0, 'complete', 0.75, 0.5]]);
+  await b.close();
+});
+
+test('sqlite: a schema from a newer caviar is a clear error; a foreign database too', async () => {
+  const path = join(dir, 'future.db');
+  (await SqliteStorage.open(path)).close();
+  const raw = new Database(path);
+  raw.prepare('UPDATE schema_version SET version = 99').run();
+  raw.close();
+  await assert.rejects(SqliteStorage.open(path), (e: Error) => e instanceof SchemaVersionError && /99/.test(e.message) && /upgrade caviar/.test(e.message));
+
+  const foreign = join(dir, 'foreign.db');
+  const other = new Database(foreign);
+  other.exec('CREATE TABLE stuff (x)');
+  other.close();
+  await assert.rejects(SqliteStorage.open(foreign), /not a caviar study file/);
+
+  const text = join(dir, 'text.db');
+  writeFileSync(text, 'this is not a database at all, just some text that is long enough to have a header');
+  await assert.rejects(SqliteStorage.open(text), (e: Error) => e instanceof StorageError && e.message.includes(text));
+});
+
+test('sqlite: four processes writing one study at once see no lock error and no duplicate number', async () => {
+  const path = join(dir, 'shared.db');
+  const s = await SqliteStorage.open(path);
+  const st = await s.createStudy({ name: 'shared', direction: 'minimize' });
+  const perProcess = 40;
+  const script = new URL('./fixtures-study/storage-writer.ts', import.meta.url).pathname;
+  const runs = Array.from({ length: 4 }, () =>
+    new Promise<number[]>((resolve, reject) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', script, path, 'shared', String(perProcess)], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let out = '';
+      let err = '';
+      child.stdout.on('data', (d) => (out += d));
+      child.stderr.on('data', (d) => (err += d));
+      child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`writer exited ${code}: ${err}`))));
+    }),
+  );
+  const numbers = (await Promise.all(runs)).flat().sort((a, b) => a - b);
+  assert.deepEqual(numbers, Array.from({ length: 4 * perProcess }, (_, i) => i));
+  const { trials } = await s.trialsSince(st.id, 0);
+  assert.equal(trials.filter((t) => t.state === 'complete').length, 4 * perProcess);
+  await s.close();
+});

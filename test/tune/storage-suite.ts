@@ -1,0 +1,385 @@
+/**
+ * The one test suite every Storage passes: memory, SQLite, and later
+ * PostgreSQL. A storage's test file calls `storageSuite` with a harness that
+ * opens fresh, empty storages and cleans them up.
+ */
+import { after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  DistributionConflictError,
+  DuplicateStudyError,
+  InvalidWriteError,
+  StudyNotFoundError,
+  TrialFinishedError,
+  TrialNotFoundError,
+} from '../../src/tune/storage/errors.js';
+import type { Storage } from '../../src/tune/storage/storage.js';
+import type { Distribution } from '../../src/tune/types.js';
+
+export interface StorageHarness {
+  /** A fresh, empty storage whose timestamps come from `clock` (Date.now when absent). */
+  open(options?: { clock?: () => number }): Promise<Storage>;
+  /**
+   * A second connection to the same data as `storage`, as another process
+   * would have (the same object for memory), with its own clock.
+   */
+  reopen(storage: Storage, options?: { clock?: () => number }): Promise<Storage>;
+  /** Removes everything the harness created. */
+  cleanup(): Promise<void>;
+}
+
+const LR = { type: 'float', low: 1e-4, high: 1, scale: 'log' } as const satisfies Distribution;
+const UNITS: Distribution = { type: 'int', low: 50, high: 100, step: 1, scale: 'linear' };
+const ACT: Distribution = { type: 'categorical', choices: ['relu', 'tanh', null] };
+
+/** A clock the test moves by hand. */
+function fakeClock(start = 1_000_000): { now: () => number; advance: (ms: number) => void } {
+  let t = start;
+  return { now: () => t, advance: (ms) => (t += ms) };
+}
+
+export function storageSuite(kind: string, harness: StorageHarness): void {
+  describe(`${kind} storage`, () => {
+    after(() => harness.cleanup());
+
+    test('creates, finds, lists, updates and deletes studies', async () => {
+      const s = await harness.open();
+      const a = await s.createStudy({ name: 'a', direction: 'minimize', userAttrs: { owner: 'me' }, data: { yaml: 'x: 1' } });
+      const b = await s.createStudy({ name: 'b', direction: 'maximize' });
+      assert.notEqual(a.id, b.id);
+      assert.deepEqual((await s.getStudy('a'))?.userAttrs, { owner: 'me' });
+      assert.deepEqual((await s.getStudy('a'))?.data, { yaml: 'x: 1' });
+      assert.equal((await s.getStudy('b'))?.data, null);
+      assert.equal((await s.getStudy('b'))?.direction, 'maximize');
+      assert.equal(await s.getStudy('nope'), undefined);
+      assert.deepEqual((await s.listStudies()).map((x) => x.name), ['a', 'b']);
+      await assert.rejects(s.createStudy({ name: 'a', direction: 'minimize' }), DuplicateStudyError);
+      await assert.rejects(s.createStudy({ name: 'c', direction: 'sideways' as never }), /direction/);
+
+      await s.updateStudy(a.id, { userAttrs: { goal: 1 }, systemAttrs: { regions: [[0, 1]] } });
+      const a2 = await s.getStudy('a');
+      assert.deepEqual(a2?.userAttrs, { owner: 'me', goal: 1 });
+      assert.deepEqual(a2?.systemAttrs, { regions: [[0, 1]] });
+      assert.deepEqual(a2?.data, { yaml: 'x: 1' }, 'data is kept when the update does not name it');
+      await assert.rejects(s.updateStudy(a.id, { userAttrs: { f: () => 1 } }), InvalidWriteError);
+
+      await s.claimTrial(a.id);
+      await s.deleteStudy('a');
+      assert.equal(await s.getStudy('a'), undefined);
+      await assert.rejects(s.deleteStudy('a'), StudyNotFoundError);
+      await assert.rejects(s.claimTrial(a.id), StudyNotFoundError);
+      await s.close();
+    });
+
+    test('claims number trials 0, 1, 2 per study and mark them running', async () => {
+      const s = await harness.open();
+      const a = await s.createStudy({ name: 'a', direction: 'minimize' });
+      const b = await s.createStudy({ name: 'b', direction: 'minimize' });
+      const t0 = await s.claimTrial(a.id);
+      const t1 = await s.claimTrial(a.id);
+      const u0 = await s.claimTrial(b.id);
+      assert.deepEqual([t0?.number, t1?.number, u0?.number], [0, 1, 0]);
+      assert.equal(new Set([t0?.id, t1?.id, u0?.id]).size, 3, 'ids are unique across studies');
+      assert.equal(t0?.state, 'running');
+      assert.equal(typeof t0?.startedAt, 'number');
+      assert.deepEqual(await s.getTrial(t1!.id), t1);
+      await assert.rejects(s.getTrial(987654), TrialNotFoundError);
+      await s.close();
+    });
+
+    test('enqueued trials are claimed first, in order, with their fixed params', async () => {
+      const s = await harness.open();
+      const st = await s.createStudy({ name: 'q', direction: 'minimize' });
+      await s.claimTrial(st.id);
+      const w1 = await s.enqueueTrial(st.id, { params: { lr: 0.1 }, userAttrs: { why: 'baseline' } });
+      const w2 = await s.enqueueTrial(st.id, { params: { lr: 0.01 } });
+      assert.equal(w1.state, 'waiting');
+      assert.deepEqual([w1.number, w2.number], [1, 2]);
+      const c1 = await s.claimTrial(st.id);
+      const c2 = await s.claimTrial(st.id);
+      const c3 = await s.claimTrial(st.id);
+      assert.deepEqual([c1?.number, c2?.number, c3?.number], [1, 2, 3]);
+      assert.equal(c1?.state, 'running');
+      assert.deepEqual(c1?.systemAttrs.fixedParams, { lr: 0.1 });
+      assert.deepEqual(c1?.userAttrs, { why: 'baseline' });
+      assert.equal(c3?.systemAttrs.fixedParams, undefined);
+      await s.close();
+    });
+
+    test('params round-trip with their distributions; conflicts are refused and change nothing', async () => {
+      const s = await harness.open();
+      const st = await s.createStudy({ name: 'p', direction: 'minimize' });
+      const t = (await s.claimTrial(st.id))!;
+      await s.updateTrial(t.id, {
+        params: [
+          { name: 'lr', value: 0.003, distribution: LR },
+          { name: 'units', value: 64, distribution: UNITS },
+          { name: 'act', value: null, distribution: ACT },
+        ],
+      });
+      const got = await s.getTrial(t.id);
+      assert.deepEqual(got.params, { lr: 0.003, units: 64, act: null });
+      assert.deepEqual(got.distributions, { lr: LR, units: UNITS, act: ACT });
+      // The same value again is harmless; another value is not.
+      await s.updateTrial(t.id, { params: [{ name: 'lr', value: 0.003, distribution: LR }] });
+      await assert.rejects(s.updateTrial(t.id, { params: [{ name: 'lr', value: 0.5, distribution: LR }] }), /already/);
+
+      const u = (await s.claimTrial(st.id))!;
+      // A narrower range is fine (coarse-to-fine does this)...
+      await s.updateTrial(u.id, { params: [{ name: 'lr', value: 0.01, distribution: { ...LR, low: 1e-3 } }] });
+      // ...another scale, type or set of choices is not, and the whole batch is refused.
+      const bad = s.updateTrial(u.id, {
+        params: [
+          { name: 'units', value: 70, distribution: UNITS },
+          { name: 'act', value: 'relu', distribution: { type: 'categorical', choices: ['relu', 'tanh'] } },
+        ],
+        intermediate: [[0, 1]],
+      });
+      await assert.rejects(bad, DistributionConflictError);
+      await assert.rejects(
+        s.updateTrial(u.id, { params: [{ name: 'units', value: 0.5, distribution: { type: 'float', low: 0, high: 1, scale: 'linear' } }] }),
+        (e: Error) => e instanceof DistributionConflictError && /units/.test(e.message) && /trial 1/.test(e.message),
+      );
+      const after = await s.getTrial(u.id);
+      assert.deepEqual(after.params, { lr: 0.01 }, 'a refused batch leaves no trace');
+      assert.equal(after.intermediate.size, 0);
+      await assert.rejects(
+        s.updateTrial(u.id, { params: [{ name: 'act', value: 'gelu', distribution: ACT }] }),
+        (e: Error) => e instanceof InvalidWriteError && /gelu/.test(e.message),
+      );
+      await assert.rejects(
+        s.updateTrial(u.id, { params: [{ name: 'units', value: 7.5, distribution: UNITS }] }),
+        InvalidWriteError,
+      );
+      await assert.rejects(
+        s.updateTrial(u.id, { params: [{ name: 'x', value: 1, distribution: { type: 'float', low: 0, high: 1, scale: 'log' } }] }),
+        /log scale needs low > 0/,
+      );
+      await s.close();
+    });
+
+    test('intermediate values: a repeated step keeps its first value; NaN survives', async () => {
+      const s = await harness.open();
+      const st = await s.createStudy({ name: 'iv', direction: 'minimize' });
+      const t = (await s.claimTrial(st.id))!;
+      await s.updateTrial(t.id, { intermediate: [[0, 1.5], [1, 1.25], [1, 99]] });
+      await s.updateTrial(t.id, { intermediate: [[0, 42], [2, NaN], [10, -Infinity]] });
+      const got = await s.getTrial(t.id);
+      assert.deepEqual([...got.intermediate.entries()].sort((x, y) => x[0] - y[0]), [
+        [0, 1.5],
+        [1, 1.25],
+        [2, NaN],
+        [10, -Infinity],
+      ]);
+      await assert.rejects(s.updateTrial(t.id, { intermediate: [[-1, 0]] }), InvalidWriteError);
+      await assert.rejects(s.updateTrial(t.id, { intermediate: [[0.5, 0]] }), InvalidWriteError);
+      await s.close();
+    });
+
+    test('finishing: complete, pruned, failed; a finished trial never changes again', async () => {
+      const s = await harness.open();
+      const st = await s.createStudy({ name: 'f', direction: 'minimize' });
+      const c = (await s.claimTrial(st.id))!;
+      await assert.rejects(s.updateTrial(c.id, { finish: { state: 'complete', value: NaN } }), InvalidWriteError);
+      await assert.rejects(s.updateTrial(c.id, { finish: { state: 'complete', value: Infinity } }), InvalidWriteError);
+      await s.updateTrial(c.id, { userAttrs: { note: 'ok' }, finish: { state: 'complete', value: 0.25 } });
+      const cf = await s.getTrial(c.id);
+      assert.equal(cf.state, 'complete');
+      assert.equal(cf.value, 0.25);
+      assert.equal(typeof cf.completedAt, 'number');
+      assert.deepEqual(cf.userAttrs, { note: 'ok' });
+      for (const update of [
+        { finish: { state: 'failed', reason: 'late' } } as const,
+        { finish: { state: 'complete', value: 1 } } as const,
+        { params: [{ name: 'lr', value: 0.1, distribution: LR }] },
+        { intermediate: [[5, 1]] as [number, number][] },
+      ]) {
+        await assert.rejects(s.updateTrial(c.id, update), TrialFinishedError);
+      }
+      assert.deepEqual(await s.getTrial(c.id), cf);
+
+      const p = (await s.claimTrial(st.id))!;
+      await s.updateTrial(p.id, { intermediate: [[0, 3], [1, 2]] });
+      await s.updateTrial(p.id, { finish: { state: 'pruned', value: 2 } });
+      const pf = await s.getTrial(p.id);
+      assert.equal(pf.state, 'pruned');
+      assert.equal(pf.value, 2);
+      assert.equal(pf.intermediate.size, 2, 'a pruned trial keeps its intermediate values');
+
+      const f = (await s.claimTrial(st.id))!;
+      await s.updateTrial(f.id, { finish: { state: 'failed', reason: 'objective threw: boom' } });
+      const ff = await s.getTrial(f.id);
+      assert.equal(ff.state, 'failed');
+      assert.equal(ff.value, undefined);
+      assert.equal(ff.systemAttrs.failReason, 'objective threw: boom');
+      assert.equal(ff.systemAttrs.retryable, undefined);
+
+      const w = await s.enqueueTrial(st.id, { params: {} });
+      await assert.rejects(s.updateTrial(w.id, { finish: { state: 'complete', value: 1 } }), TrialFinishedError);
+      await s.close();
+    });
+
+    test('attributes must be JSON and are merged', async () => {
+      const s = await harness.open();
+      const st = await s.createStudy({ name: 'at', direction: 'minimize' });
+      const t = (await s.claimTrial(st.id))!;
+      await s.updateTrial(t.id, { userAttrs: { a: 1, nested: { b: [1, 2] } } });
+      await s.updateTrial(t.id, { userAttrs: { a: 2 }, systemAttrs: { worker: 'w1' } });
+      const got = await s.getTrial(t.id);
+      assert.deepEqual(got.userAttrs, { a: 2, nested: { b: [1, 2] } });
+      assert.deepEqual(got.systemAttrs, { worker: 'w1' });
+      await assert.rejects(s.updateTrial(t.id, { userAttrs: { big: 1n } }), InvalidWriteError);
+      await assert.rejects(s.updateTrial(t.id, { userAttrs: { u: undefined } }), InvalidWriteError);
+      await s.close();
+    });
+
+    test('trialsSince returns only what changed after the cursor', async () => {
+      const s = await harness.open();
+      const st = await s.createStudy({ name: 'v', direction: 'minimize' });
+      const t0 = (await s.claimTrial(st.id))!;
+      const t1 = (await s.claimTrial(st.id))!;
+      await s.updateTrial(t0.id, { intermediate: [[0, 1]] });
+      const all = await s.trialsSince(st.id, 0);
+      assert.deepEqual(all.trials.map((t) => t.number), [0, 1]);
+      assert.equal(all.trials[0].intermediate.get(0), 1);
+      assert.equal(all.study?.name, undefined, 'no study record: its attributes never changed');
+
+      const none = await s.trialsSince(st.id, all.cursor);
+      assert.deepEqual(none.trials, []);
+      assert.equal(none.cursor, all.cursor);
+
+      await s.updateTrial(t1.id, { heartbeat: true });
+      assert.deepEqual((await s.trialsSince(st.id, all.cursor)).trials, [], 'a heartbeat alone is invisible');
+
+      await s.updateTrial(t1.id, { intermediate: [[0, 5]] });
+      const t2 = (await s.claimTrial(st.id))!;
+      const some = await s.trialsSince(st.id, all.cursor);
+      assert.deepEqual(some.trials.map((t) => t.number), [1, 2]);
+      assert.equal(some.trials[0].intermediate.get(0), 5);
+      assert.ok(some.cursor > all.cursor);
+
+      await s.updateTrial(t2.id, { finish: { state: 'complete', value: 3 } });
+      await s.updateStudy(st.id, { systemAttrs: { round: 1 } });
+      const last = await s.trialsSince(st.id, some.cursor);
+      assert.deepEqual(last.trials.map((t) => [t.number, t.state]), [[2, 'complete']]);
+      assert.deepEqual(last.study?.systemAttrs, { round: 1 });
+
+      // A second connection (another process) sees the same pages.
+      const other = await harness.reopen(s);
+      assert.deepEqual(
+        (await other.trialsSince(st.id, 0)).trials.map((t) => t.state),
+        ['running', 'running', 'complete'],
+      );
+      if (other !== s) await other.close();
+      await s.close();
+    });
+
+    test('failStaleTrials fails running trials whose heartbeat is older than the grace period', async () => {
+      const clock = fakeClock();
+      const s = await harness.open({ clock: clock.now });
+      const st = await s.createStudy({ name: 'hb', direction: 'minimize' });
+      const dead = (await s.claimTrial(st.id))!;
+      const alive = (await s.claimTrial(st.id))!;
+      const manual = (await s.claimTrial(st.id, { heartbeat: false }))!;
+      const done = (await s.claimTrial(st.id))!;
+      await s.updateTrial(done.id, { finish: { state: 'complete', value: 1 } });
+      clock.advance(1000);
+      await s.updateTrial(alive.id, { heartbeat: true });
+      clock.advance(1000);
+      assert.deepEqual(await s.failStaleTrials(st.id, 1500), [dead.number]);
+      const d = await s.getTrial(dead.id);
+      assert.equal(d.state, 'failed');
+      assert.match(String(d.systemAttrs.failReason), /no heartbeat for 2000 ms/);
+      assert.equal(d.systemAttrs.retryable, true);
+      assert.equal((await s.getTrial(alive.id)).state, 'running');
+      assert.equal((await s.getTrial(manual.id)).state, 'running', 'a trial without heartbeats is never stale');
+      assert.equal((await s.getTrial(done.id)).state, 'complete');
+      clock.advance(1000);
+      assert.deepEqual(await s.failStaleTrials(st.id, 1500), [alive.number]);
+      assert.deepEqual(await s.failStaleTrials(st.id, 1500), []);
+      await s.close();
+    });
+
+    test('retries: a stale trial is re-created once per failure, linked, up to maxRetries', async () => {
+      const clock = fakeClock();
+      const s = await harness.open({ clock: clock.now });
+      const st = await s.createStudy({ name: 'r', direction: 'minimize' });
+      const t0 = (await s.claimTrial(st.id))!;
+      await s.updateTrial(t0.id, { params: [{ name: 'lr', value: 0.02, distribution: LR }], userAttrs: { tag: 'x' } });
+      const bad = (await s.claimTrial(st.id))!;
+      await s.updateTrial(bad.id, { finish: { state: 'failed', reason: 'objective threw' } });
+      clock.advance(5000);
+      // The claim fails t0 as stale and hands out its retry in the same transaction.
+      const r1 = (await s.claimTrial(st.id, { maxRetries: 2, staleGraceMs: 1000 }))!;
+      assert.equal(r1.number, 2);
+      assert.equal(r1.state, 'running');
+      assert.deepEqual(r1.params, { lr: 0.02 });
+      assert.deepEqual(r1.distributions, { lr: LR });
+      assert.deepEqual(r1.userAttrs, { tag: 'x' });
+      assert.equal(r1.systemAttrs.retryOf, 0);
+      assert.equal(r1.systemAttrs.retryCount, 1);
+      assert.equal((await s.getTrial(t0.id)).systemAttrs.retriedBy, 2);
+      assert.equal((await s.getTrial(t0.id)).state, 'failed');
+      // Not retried twice, and an objective error is never retried: the next claim is fresh.
+      const fresh = (await s.claimTrial(st.id, { maxRetries: 2 }))!;
+      assert.equal(fresh.systemAttrs.retryOf, undefined);
+      assert.deepEqual(fresh.params, {});
+      await s.updateTrial(fresh.id, { finish: { state: 'complete', value: 1 } });
+      // The retry dies too: retried once more (retryCount 2), then no more.
+      clock.advance(5000);
+      const r2 = (await s.claimTrial(st.id, { maxRetries: 2, staleGraceMs: 1000 }))!;
+      assert.deepEqual([r2.systemAttrs.retryOf, r2.systemAttrs.retryCount], [2, 2]);
+      clock.advance(5000);
+      const r3 = (await s.claimTrial(st.id, { maxRetries: 2, staleGraceMs: 1000 }))!;
+      assert.equal(r3.systemAttrs.retryOf, undefined, 'the chain stops at maxRetries');
+      // Without maxRetries nothing is retried.
+      clock.advance(5000);
+      const r4 = (await s.claimTrial(st.id, { staleGraceMs: 1000 }))!;
+      assert.equal(r4.systemAttrs.retryOf, undefined);
+      await s.close();
+    });
+
+    test('enqueued trials come before retries', async () => {
+      const s = await harness.open();
+      const st = await s.createStudy({ name: 'order', direction: 'minimize' });
+      const t = (await s.claimTrial(st.id))!;
+      await s.updateTrial(t.id, { finish: { state: 'failed', reason: 'worker crashed', retryable: true } });
+      await s.enqueueTrial(st.id, { params: { lr: 0.5 } });
+      const first = (await s.claimTrial(st.id, { maxRetries: 1 }))!;
+      assert.deepEqual(first.systemAttrs.fixedParams, { lr: 0.5 });
+      const second = (await s.claimTrial(st.id, { maxRetries: 1 }))!;
+      assert.equal(second.systemAttrs.retryOf, 0);
+      await s.close();
+    });
+
+    test('maxCompleteOrRunning stops claims at the budget', async () => {
+      const s = await harness.open();
+      const st = await s.createStudy({ name: 'budget', direction: 'minimize' });
+      const a = (await s.claimTrial(st.id, { maxCompleteOrRunning: 2 }))!;
+      const b = (await s.claimTrial(st.id, { maxCompleteOrRunning: 2 }))!;
+      assert.equal(await s.claimTrial(st.id, { maxCompleteOrRunning: 2 }), undefined);
+      await s.updateTrial(a.id, { finish: { state: 'complete', value: 1 } });
+      assert.equal(await s.claimTrial(st.id, { maxCompleteOrRunning: 2 }), undefined);
+      await s.updateTrial(b.id, { finish: { state: 'pruned' } });
+      const c = await s.claimTrial(st.id, { maxCompleteOrRunning: 2 });
+      assert.equal(c?.number, 2, 'a pruned trial frees its place');
+      await s.close();
+    });
+
+    test('concurrent claims from two connections never share a number', async () => {
+      const s = await harness.open();
+      const other = await harness.reopen(s);
+      const st = await s.createStudy({ name: 'race', direction: 'minimize' });
+      for (let i = 0; i < 5; i++) await s.enqueueTrial(st.id, { params: { i } });
+      const claims = await Promise.all(
+        Array.from({ length: 40 }, (_, i) => (i % 2 === 0 ? s : other).claimTrial(st.id)),
+      );
+      const numbers = claims.map((t) => t!.number).sort((x, y) => x - y);
+      assert.deepEqual(numbers, Array.from({ length: 40 }, (_, i) => i));
+      assert.equal(new Set(claims.map((t) => t!.id)).size, 40);
+      assert.equal(claims.filter((t) => t!.systemAttrs.fixedParams !== undefined).length, 5);
+      if (other !== s) await other.close();
+      await s.close();
+    });
+  });
+}
