@@ -13,6 +13,33 @@ function shapeError(what: string, detail: string): RangeError {
 
 export class ReferenceBackend implements Backend {
   readonly name = 'reference';
+  /** Grow-only scratch for packed operands, two slots per precision: no allocation per step. */
+  private readonly scratch32: Float32Array[] = [new Float32Array(0), new Float32Array(0)];
+  private readonly scratch64: Float64Array[] = [new Float64Array(0), new Float64Array(0)];
+
+  /** Writes mat^T [cols][rows] into scratch slot `slot` and returns it. */
+  private packTransposed(mat: Matrix, slot: number): FloatArray {
+    const { rows, cols, data } = mat;
+    const size = rows * cols;
+    let out: FloatArray;
+    if (data instanceof Float64Array) {
+      if (this.scratch64[slot].length < size) this.scratch64[slot] = new Float64Array(size);
+      out = this.scratch64[slot];
+    } else {
+      if (this.scratch32[slot].length < size) this.scratch32[slot] = new Float32Array(size);
+      out = this.scratch32[slot];
+    }
+    // Blocked so that both the reads and the writes stay within a few cache lines.
+    const B = 32;
+    for (let i0 = 0; i0 < rows; i0 += B) {
+      const i1 = Math.min(rows, i0 + B);
+      for (let j0 = 0; j0 < cols; j0 += B) {
+        const j1 = Math.min(cols, j0 + B);
+        for (let i = i0; i < i1; i++) for (let j = j0; j < j1; j++) out[j * rows + i] = data[i * cols + j];
+      }
+    }
+    return out;
+  }
 
   gemm(a: Matrix, transA: boolean, b: Matrix, transB: boolean, out: Matrix, alpha: number, beta: number): void {
     const m = transA ? a.cols : a.rows;
@@ -29,8 +56,12 @@ export class ReferenceBackend implements Backend {
     if (beta === 0) c.fill(0, 0, m * n);
     else if (beta !== 1) for (let i = 0; i < m * n; i++) c[i] *= beta;
     if (k === 0 || alpha === 0) return;
-    if (!transA && transB) gemmDotRows(a.data, b.data, c, m, n, k, alpha);
-    else gemmAxpy(a.data, transA, a.cols, b, transB, c, m, n, k, alpha);
+    // Every form becomes the one fast form, dot products of contiguous rows
+    // (c = a' b'^T), by packing transposed operands into scratch memory first.
+    // Packing is O(size) against the product's O(m n k).
+    const left = transA ? this.packTransposed(a, 0) : a.data;
+    const right = transB ? b.data : this.packTransposed(b, 1);
+    gemmDotRows(left, right, c, m, n, k, alpha);
   }
 
   addRowVector(mat: Matrix, v: FloatArray): void {
@@ -390,61 +421,4 @@ function gemmDotRows(a: FloatArray, b: FloatArray, c: FloatArray, m: number, n: 
       c[i * n + j] += alpha * s;
     }
   }
-}
-
-/**
- * c[m][n] += alpha * op(a)[m][k] * op(b)[k][n] by rows of c: c's row i gathers
- * k scaled rows of b (an axpy along contiguous memory), four at a time so each
- * element of c is loaded and stored once per four rows of b. Serves `dZ W`
- * (neither transposed) and `dZ^T X` (a transposed).
- */
-function gemmAxpy(
-  a: FloatArray,
-  transA: boolean,
-  lda: number,
-  bm: Matrix,
-  transB: boolean,
-  c: FloatArray,
-  m: number,
-  n: number,
-  k: number,
-  alpha: number,
-): void {
-  // Only the rare a^T b^T form needs b transposed first; it is never on a training path.
-  const b = transB ? transpose(bm) : bm.data;
-  // a(i, p) is a[i][p], or a[p][i] when transposed.
-  const rowStride = transA ? 1 : lda;
-  const colStride = transA ? lda : 1;
-  for (let i = 0; i < m; i++) {
-    const ci = i * n;
-    const ai = i * rowStride;
-    let p = 0;
-    for (; p + 3 < k; p += 4) {
-      const s0 = alpha * a[ai + p * colStride];
-      const s1 = alpha * a[ai + (p + 1) * colStride];
-      const s2 = alpha * a[ai + (p + 2) * colStride];
-      const s3 = alpha * a[ai + (p + 3) * colStride];
-      if (s0 === 0 && s1 === 0 && s2 === 0 && s3 === 0) continue; // ReLU makes many rows of dZ sparse
-      const b0 = p * n;
-      const b1 = b0 + n;
-      const b2 = b1 + n;
-      const b3 = b2 + n;
-      for (let j = 0; j < n; j++) {
-        c[ci + j] += s0 * b[b0 + j] + s1 * b[b1 + j] + s2 * b[b2 + j] + s3 * b[b3 + j];
-      }
-    }
-    for (; p < k; p++) {
-      const s = alpha * a[ai + p * colStride];
-      if (s === 0) continue;
-      const b0 = p * n;
-      for (let j = 0; j < n; j++) c[ci + j] += s * b[b0 + j];
-    }
-  }
-}
-
-function transpose(mat: Matrix): FloatArray {
-  const { rows, cols, data } = mat;
-  const out = new (data.constructor as { new (n: number): FloatArray })(rows * cols);
-  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) out[j * rows + i] = data[i * cols + j];
-  return out;
 }

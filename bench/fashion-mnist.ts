@@ -1,0 +1,61 @@
+/**
+ * The network issue's accuracy benchmark: Fashion-MNIST, 784-256-128-10 with
+ * batch norm after both hidden dense layers, ReLU, softmax cross-entropy,
+ * Adam, batch 128, one thread. Prints test accuracy per epoch and training
+ * samples per second.
+ *
+ *   node --import tsx bench/fashion-mnist.ts [--epochs 10] [--lr 0.001] [--train N] [--seed S] [--json]
+ */
+import { loadFashionMnist } from '../src/data/fashion-mnist.js';
+import { subset } from '../src/data/split.js';
+import { batchNorm, dense, relu } from '../src/nn/config.js';
+import { Sequential } from '../src/nn/model.js';
+
+function option(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+}
+
+const epochs = option('epochs', 10);
+const lr = option('lr', 0.001);
+const seed = option('seed', 1);
+const json = process.argv.includes('--json');
+let train = loadFashionMnist({ split: 'train' });
+const test = loadFashionMnist({ split: 'test' });
+const limit = option('train', train.count);
+if (limit < train.count) train = subset(train, Array.from({ length: limit }, (_, i) => i));
+
+const model = new Sequential(
+  {
+    inputSize: 784,
+    layers: [dense(256, { bias: false }), batchNorm(), relu(), dense(128, { bias: false }), batchNorm(), relu(), dense(10)],
+  },
+  { seed },
+);
+if (!json) console.log(`backend ${model.backend.name}, ${train.count} training examples, ${epochs} epochs, Adam lr ${lr}, batch 128`);
+const history = await model.fit(train.x, train.y, {
+  epochs,
+  batchSize: 128,
+  seed,
+  optimizer: { type: 'adam', learningRate: lr },
+  normalizeInputs: true,
+  validation: { x: test.x, y: test.y },
+  hooks: {
+    onEpochEnd: ({ metrics: m }) => {
+      const row = {
+        epoch: m.epoch, trainLoss: m.loss, trainAccuracy: m.accuracy, testLoss: m.devLoss, testAccuracy: m.devAccuracy,
+        samplesPerSec: Math.round(m.samplesPerSecond), seconds: m.seconds,
+      };
+      if (json) console.log(JSON.stringify({ system: 'caviar', backend: model.backend.name, ...row }));
+      else {
+        console.log(
+          `epoch ${String(m.epoch).padStart(2)}  train loss ${m.loss.toFixed(4)} acc ${(100 * m.accuracy).toFixed(2)}%  ` +
+            `test loss ${m.devLoss!.toFixed(4)} acc ${(100 * m.devAccuracy!).toFixed(2)}%  ` +
+            `${Math.round(m.samplesPerSecond)} samples/s  ${m.seconds.toFixed(1)} s`,
+        );
+      }
+    },
+  },
+});
+const best = Math.max(...history.epochs.map((e) => e.devAccuracy ?? 0));
+if (!json) console.log(`best test accuracy ${(100 * best).toFixed(2)}%, peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MB`);

@@ -1,0 +1,69 @@
+/**
+ * The `caviar` command: routes to one file per command. Exit codes scripts
+ * can rely on: 0 success, 1 the work failed, 2 bad usage or input.
+ */
+import { readFileSync } from 'node:fs';
+import { consoleOutput, UsageError } from './output.js';
+import { parityCommand, parityHelp } from './parity.js';
+import { trainCommand } from './train.js';
+
+const commands: Record<string, { summary: string }> = {
+  train: { summary: 'train a network on built-in data or Fashion-MNIST, and save it' },
+  parity: { summary: 'check caviar against reference numbers computed by PyTorch' },
+};
+
+function usage(): string {
+  const width = Math.max(...Object.keys(commands).map((c) => c.length));
+  return [
+    'Usage: caviar COMMAND [options]',
+    '',
+    'Commands:',
+    ...Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
+    '',
+    "Run 'caviar COMMAND --help' for a command's options.",
+  ].join('\n');
+}
+
+export async function main(argv: string[], write?: (line: string) => void, writeError?: (line: string) => void): Promise<number> {
+  const [command, ...rest] = argv;
+  const json = rest.includes('--json');
+  const out = consoleOutput(json, write);
+  const fail = writeError ?? ((l: string) => process.stderr.write(l + '\n'));
+  try {
+    switch (command) {
+      case undefined:
+      case '-h':
+      case '--help':
+      case 'help':
+        out.text(usage());
+        return command === undefined ? 2 : 0;
+      case '--version':
+      case '-v':
+        out.text(version());
+        return 0;
+      case 'train':
+        return await trainCommand(rest, out);
+      case 'parity':
+        return parityCommand(rest, (l) => out.text(l));
+      default:
+        throw new UsageError(`unknown command '${command}'\n\n${usage()}`);
+    }
+  } catch (err) {
+    if (json) fail(JSON.stringify({ type: 'error', message: (err as Error).message }));
+    else fail(`caviar ${command ?? ''}: ${(err as Error).message}`.replace(/^caviar : /, 'caviar: '));
+    return err instanceof UsageError ? 2 : errorExitCode(err);
+  }
+}
+
+/** Bad input (files, data, settings) is exit 2; anything else that broke is 1. */
+function errorExitCode(err: unknown): number {
+  const name = (err as Error)?.name ?? '';
+  return err instanceof RangeError || err instanceof TypeError || /DataError|ModelFileError|SafetensorsError|NotFound/.test(name) ? 2 : 1;
+}
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return `caviar ${pkg.version}`;
+}
+
+export { parityHelp };

@@ -1,0 +1,34 @@
+/**
+ * caviar: train neural networks and tune their hyperparameters in TypeScript.
+ * This file is the public API and nothing else.
+ */
+export { Matrix, Workspace, type DType, type FloatArray } from './backend/tensor.js';
+export type { ActivationKind, Backend } from './backend/backend.js';
+export { ReferenceBackend } from './backend/reference.js';
+export { availableBackends, defaultBackend, getBackend } from './backend/index.js';
+
+export {
+  batchNorm, dense, dropout, leakyRelu, linear, relu, sigmoid, tanh,
+  type ActivationConfig, type BatchNormConfig, type DenseConfig, type DropoutConfig, type InitKind,
+  type LayerConfig, type LeakyReluConfig, type LossKind, type ModelConfig,
+} from './nn/config.js';
+export { Sequential, type InputNormalization, type ModelOptions, type NamedBuffer, type NamedParam } from './nn/model.js';
+export type { BufferTensor, Layer, Param } from './nn/layer.js';
+
+export {
+  Adam, Momentum, Optimizer, RMSprop, SGD, createOptimizer, createSchedule,
+  exponentialDecay, inverseSqrtDecay, inverseTimeDecay, stepDecay,
+  type OptimizerConfig, type OptimizerOptions, type Schedule, type ScheduleConfig,
+} from './optim/index.js';
+
+export { fit, type BatchInfo, type EpochInfo, type EpochMetrics, type FitControl, type FitHooks, type FitOptions, type History } from './train/fit.js';
+export { evaluate, predict, predictClass, type Evaluation } from './train/evaluate.js';
+export type { Inputs, Labels } from './train/inputs.js';
+export { gradientCheck, type GradientCheckOptions, type GradientCheckResult, type TensorCheck } from './train/gradient-check.js';
+export { runParityCase, runParityFile, type ParityCase, type ParityResult } from './train/parity.js';
+
+export * from './data/index.js';
+export { decodeSafetensors, encodeSafetensors, SafetensorsError, type SafeTensor } from './io/safetensors.js';
+export { decodeModel, encodeModel, loadModel, loadModelWithMetadata, saveModel, ModelFileError, MODEL_FORMAT } from './io/model-file.js';
+
+export { Rng } from './util/rng.js';
