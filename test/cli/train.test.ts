@@ -1,0 +1,77 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { main } from '../../src/cli/main.js';
+import { loadModelWithMetadata } from '../../src/io/model-file.js';
+
+async function run(args: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await main(args, (l) => out.push(l), (l) => err.push(l));
+  return { code, out, err };
+}
+
+test('caviar train trains on built-in data, prints each epoch and the test metrics, and saves the model', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'caviar-cli-'));
+  try {
+    const path = join(dir, 'm.safetensors');
+    const { code, out } = await run(['train', '--epochs', '4', '--hidden', '16', '--out', path]);
+    assert.equal(code, 0);
+    assert.match(out[0], /^Training a 2-16-3 network with batch norm on the built-in spirals data set/);
+    assert.equal(out.filter((l) => /^epoch \d\/4  loss \d\.\d{4}  acc [\d.]+%  dev loss/.test(l)).length, 4);
+    const acc = Number(/test accuracy ([\d.]+)%/.exec(out.join('\n'))![1]);
+    assert.ok(acc > 70, `test accuracy ${acc}% after 4 epochs`);
+    assert.equal(out.join('\n').split('\n').at(-1), `model saved to ${path}`);
+    const { model, metadata } = loadModelWithMetadata(path);
+    assert.equal(model.inputSize, 2);
+    assert.equal(metadata.data, 'spirals');
+    assert.ok(model.inputNormalization);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('--json prints one JSON object per event', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'caviar-cli-'));
+  try {
+    const { code, out } = await run(['train', '--data', 'xor', '--epochs', '2', '--json', '--out', join(dir, 'm.safetensors')]);
+    assert.equal(code, 0);
+    const events = out.map((l) => JSON.parse(l));
+    assert.deepEqual(events.map((e) => e.type), ['start', 'epoch', 'epoch', 'done']);
+    assert.equal(events[1].epoch, 1);
+    assert.equal(typeof events[3].testAccuracy, 'number');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('bad usage exits 2 with a message that names the problem', async () => {
+  const cases: Array<[string[], RegExp]> = [
+    [['train', '--data', 'mnist'], /--data: unknown data set 'mnist'; expected one of spirals, blobs, circles, xor, fashion-mnist/],
+    [['train', '--epochs', '0'], /--epochs: expected an integer >= 1, got '0'/],
+    [['train', '--batch-size', 'x'], /--batch-size: expected an integer >= 1, got 'x'/],
+    [['train', '--lr', '0'], /--lr: expected a positive number, got '0'/],
+    [['train', '--lr=-1'], /--lr: expected a positive number, got '-1'/],
+    [['train', '--hidden', '16,a'], /--hidden: size 2 is 'a', expected a positive integer/],
+    [['train', '--optimizer', 'adamw'], /--optimizer: unknown optimizer 'adamw'/],
+    [['train', '--colour'], /Unknown option '--colour'/],
+    [['fly'], /unknown command 'fly'/],
+  ];
+  for (const [args, message] of cases) {
+    const { code, err } = await run(args);
+    assert.equal(code, 2, args.join(' '));
+    assert.match(err.join('\n'), message);
+  }
+});
+
+test('help lists the commands and each command has --help', async () => {
+  const top = await run(['--help']);
+  assert.equal(top.code, 0);
+  assert.match(top.out.join('\n'), /train +train a network/);
+  const train = await run(['train', '--help']);
+  assert.match(train.out.join('\n'), /^Usage: caviar train/);
+  const parity = await run(['parity', '--help']);
+  assert.match(parity.out.join('\n'), /^Usage: caviar parity FILE/);
+});
