@@ -22,10 +22,9 @@ export function evaluate(model: Sequential, x: Inputs, y: Labels, { batchSize = 
   let correct = 0;
   for (let start = 0; start < ex.count; start += batchSize) {
     const end = Math.min(ex.count, start + batchSize);
-    const batch = gatherer.gather(ex, labels, null, start, end);
-    const z = model.forward(batch.x, false);
-    lossSum += model.loss.forward(z, batch.y, false) * (end - start);
-    correct += model.backend.countCorrect(model.loss.lastProbabilities(end - start), batch.y);
+    const z = model.forward(gatherer.gather(ex, labels, null, start, end), false);
+    lossSum += model.loss.forward(z, gatherer.labels, false) * (end - start);
+    correct += model.backend.countCorrect(model.loss.lastProbabilities(end - start), gatherer.labels);
   }
   return { loss: lossSum / ex.count, accuracy: correct / ex.count, count: ex.count };
 }
@@ -39,8 +38,7 @@ export function predict(model: Sequential, x: Inputs, { batchSize = DEFAULT_BATC
   const gatherer = new BatchGatherer(model);
   for (let start = 0; start < ex.count; start += batchSize) {
     const end = Math.min(ex.count, start + batchSize);
-    const batch = gatherer.gather(ex, null, null, start, end);
-    const probs = model.loss.probabilities(model.forward(batch.x, false));
+    const probs = model.loss.probabilities(model.forward(gatherer.gather(ex, null, null, start, end), false));
     if (probs.cols === classes) out.set(probs.data.subarray(0, (end - start) * classes), start * classes);
     else {
       for (let r = 0; r < end - start; r++) {

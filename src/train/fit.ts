@@ -47,6 +47,7 @@ export interface FitControl {
   stop(reason?: string): void;
 }
 
+/** Passed to `onBatchEnd`. The same object is reused for every batch: copy what you keep. */
 export interface BatchInfo {
   epoch: number;
   /** 0-based batch index within the epoch. */
@@ -159,6 +160,7 @@ export async function fit(model: Sequential, x: Inputs, y: Labels, options: FitO
   if (hasBatchNorm && batches > 1 && ex.count % batchSize === 1) batches--;
   const params = model.params().map((p) => p.param);
   const history: History = { epochs: [] };
+  const batchInfo: BatchInfo = { epoch: 0, batch: 0, batches, loss: 0, model, control };
 
   for (let epoch = 1; epoch <= epochs && stopReason === undefined; epoch++) {
     if (schedule && manualRate === null) optimizer.learningRate = schedule(epoch);
@@ -170,8 +172,8 @@ export async function fit(model: Sequential, x: Inputs, y: Labels, options: FitO
     for (let b = 0; b < batches && stopReason === undefined; b++) {
       const start = b * batchSize;
       const end = b === batches - 1 ? ex.count : start + batchSize;
-      const batch = gatherer.gather(ex, labels, order, start, end);
-      const loss = model.computeGradients(batch.x, batch.y);
+      const x = gatherer.gather(ex, labels, order, start, end);
+      const loss = model.computeGradients(x, gatherer.labels);
       if (!Number.isFinite(loss)) {
         stopReason = `training diverged: the loss became ${loss} at epoch ${epoch}, batch ${b + 1}; try a smaller learning rate`;
         lossSum = NaN;
@@ -180,12 +182,18 @@ export async function fit(model: Sequential, x: Inputs, y: Labels, options: FitO
       optimizer.step(params, model.backend);
       const m = end - start;
       lossSum += loss * m;
-      correct += model.backend.countCorrect(model.loss.lastProbabilities(m), batch.y);
+      correct += model.backend.countCorrect(model.loss.lastProbabilities(m), gatherer.labels);
       seen += m;
-      for (const h of hooks) {
-        if (h.onBatchEnd) {
-          const r = h.onBatchEnd({ epoch, batch: b, batches, loss, model, control });
-          if (r) await r;
+      if (hooks.length > 0) {
+        // One info object, updated in place: a training step allocates nothing.
+        batchInfo.epoch = epoch;
+        batchInfo.batch = b;
+        batchInfo.loss = loss;
+        for (const h of hooks) {
+          if (h.onBatchEnd) {
+            const r = h.onBatchEnd(batchInfo);
+            if (r) await r;
+          }
         }
       }
     }

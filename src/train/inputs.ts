@@ -85,7 +85,11 @@ export class BatchGatherer {
     this.xs = new Workspace(model.inputSize, model.dtype);
   }
 
-  gather(ex: Examples, labels: Int32Array | null, order: Int32Array | null, start: number, end: number): { x: Matrix; y: Int32Array } {
+  /** Labels of the last gathered batch (a view reused across batches of the same size). */
+  labels: Int32Array = new Int32Array(0);
+
+  /** Gathers a batch and returns its inputs; its labels are in `this.labels`. Allocates nothing once warm. */
+  gather(ex: Examples, labels: Int32Array | null, order: Int32Array | null, start: number, end: number): Matrix {
     const m = end - start;
     const f = ex.features;
     const batch = this.xs.view(m);
@@ -108,6 +112,7 @@ export class BatchGatherer {
       this.ys.set(m, y);
     }
     if (labels) for (let r = 0; r < m; r++) y[r] = labels[order ? order[start + r] : start + r];
-    return { x: batch, y };
+    this.labels = y;
+    return batch;
   }
 }
