@@ -153,7 +153,7 @@ export function storageSuite(kind: string, harness: StorageHarness): void {
       );
       await assert.rejects(
         s.updateTrial(u.id, { params: [{ name: 'x', value: 1, distribution: { type: 'float', low: 0, high: 1, scale: 'log' } }] }),
-        /log scale needs low > 0/,
+        /parameter "x": low: .*log scale/,
       );
       await s.close();
     });

@@ -43,6 +43,16 @@ interface MemoryStudy {
   trials: MemoryTrial[];
   /** The distribution the study records for each parameter name. */
   distributions: Map<string, Distribution>;
+  // Indexes, so that a claim or a read never scans the whole study.
+  /** Enqueued trials, oldest first. */
+  waiting: MemoryTrial[];
+  running: Set<MemoryTrial>;
+  /** Failed, retryable and not yet retried. */
+  retryable: MemoryTrial[];
+  complete: number;
+  /** Trials in the order of their changes (with repeats), and the version of each change: sorted. */
+  changed: MemoryTrial[];
+  changedAt: number[];
 }
 
 interface MemoryTrial extends TrialRecord {
@@ -94,6 +104,12 @@ export class MemoryStorage implements Storage {
       attrsVersion: 0,
       trials: [],
       distributions: new Map(),
+      waiting: [],
+      running: new Set(),
+      retryable: [],
+      complete: 0,
+      changed: [],
+      changedAt: [],
     };
     this.studies.set(record.id, record);
     return studyRecord(record);
@@ -143,24 +159,25 @@ export class MemoryStorage implements Storage {
     const study = this.study(studyId);
     if (options.staleGraceMs !== undefined) this.failStale(study, options.staleGraceMs);
     if (options.maxCompleteOrRunning !== undefined) {
-      const busy = study.trials.filter((t) => t.state === 'complete' || t.state === 'running').length;
-      if (busy >= options.maxCompleteOrRunning) return undefined;
+      if (study.complete + study.running.size >= options.maxCompleteOrRunning) return undefined;
     }
     const now = this.clock();
     const heartbeatAt = options.heartbeat === false ? null : now;
     // 1. An enqueued trial.
-    const waiting = study.trials.find((t) => t.state === 'waiting');
+    const waiting = study.waiting.shift();
     if (waiting) {
       waiting.state = 'running';
       waiting.startedAt = now;
       waiting.heartbeatAt = heartbeatAt;
-      waiting.version = ++study.version;
+      study.running.add(waiting);
+      this.stamp(study, waiting, ++study.version);
       return frozen(waiting);
     }
     // 2. A retry of a trial that failed for reasons unrelated to its parameters.
     const maxRetries = options.maxRetries ?? 0;
-    const old = study.trials.find((t) => isDueRetry(t, maxRetries));
+    const old = study.retryable.find((t) => isDueRetry(t, maxRetries));
     if (old) {
+      study.retryable.splice(study.retryable.indexOf(old), 1);
       const t = this.newTrial(study, 'running', heartbeatAt);
       Object.assign(t.params, clone(old.params));
       Object.assign(t.distributions, clone(old.distributions));
@@ -169,7 +186,7 @@ export class MemoryStorage implements Storage {
       t.systemAttrs.retryCount = retryCount(old) + 1;
       if (old.systemAttrs.fixedParams !== undefined) t.systemAttrs.fixedParams = clone(old.systemAttrs.fixedParams);
       old.systemAttrs.retriedBy = t.number;
-      old.version = t.version;
+      this.stamp(study, old, t.version);
       return frozen(t);
     }
     // 3. A fresh trial.
@@ -188,6 +205,7 @@ export class MemoryStorage implements Storage {
       systemAttrs: { ...t.systemAttrs },
     };
     const effects = applyTrialUpdate(draft, update, (name) => study.distributions.get(name), this.clock());
+    if (draft.state !== t.state) this.ended(study, t, draft);
     Object.assign(t, {
       state: draft.state,
       value: draft.value,
@@ -201,7 +219,7 @@ export class MemoryStorage implements Storage {
     });
     for (const p of effects.newParams) if (!study.distributions.has(p.name)) study.distributions.set(p.name, p.distribution);
     for (const [step, value] of effects.intermediate) if (!t.intermediate.has(step)) t.intermediate.set(step, value);
-    if (effects.visible) t.version = ++study.version;
+    if (effects.visible) this.stamp(study, t, ++study.version);
   }
 
   async getTrial(trialId: number): Promise<FrozenTrial> {
@@ -210,8 +228,16 @@ export class MemoryStorage implements Storage {
 
   async trialsSince(studyId: number, cursor: number): Promise<TrialsPage> {
     const study = this.study(studyId);
-    const trials = study.trials.filter((t) => t.version > cursor).map(frozen);
-    const page: TrialsPage = { trials, cursor: study.version };
+    // The first change after the cursor, by binary search; every later change is after it too.
+    let lo = 0;
+    let hi = study.changedAt.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (study.changedAt[mid] > cursor) hi = mid;
+      else lo = mid + 1;
+    }
+    const changed = [...new Set(study.changed.slice(lo))].sort((a, b) => a.number - b.number);
+    const page: TrialsPage = { trials: changed.map(frozen), cursor: study.version };
     return study.attrsVersion > cursor ? { ...page, study: studyRecord(study) } : page;
   }
 
@@ -228,14 +254,35 @@ export class MemoryStorage implements Storage {
     const now = this.clock();
     const failed: number[] = [];
     let version = 0;
-    for (const t of study.trials) {
-      if (t.state !== 'running' || t.heartbeatAt === null || now - t.heartbeatAt <= graceMs) continue;
+    for (const t of [...study.running].sort((a, b) => a.number - b.number)) {
+      if (t.heartbeatAt === null || now - t.heartbeatAt <= graceMs) continue;
       if (version === 0) version = ++study.version;
       finish(t, staleOutcome(now - t.heartbeatAt, graceMs), now);
-      t.version = version;
+      this.ended(study, t, t);
+      this.stamp(study, t, version);
       failed.push(t.number);
     }
     return failed;
+  }
+
+  /** Keeps the indexes right when running trial `t` ends in `next`'s state. */
+  private ended(study: MemoryStudy, t: MemoryTrial, next: TrialRecord): void {
+    study.running.delete(t);
+    if (next.state === 'complete') study.complete++;
+    if (next.state === 'failed' && next.systemAttrs.retryable === true) study.retryable.push(t);
+  }
+
+  /** Records that `t` changed at `version`, for `trialsSince`. */
+  private stamp(study: MemoryStudy, t: MemoryTrial, version: number): void {
+    t.version = version;
+    study.changed.push(t);
+    study.changedAt.push(version);
+    // Drop superseded entries now and then, so the log stays within a few times the study's size.
+    if (study.changed.length > 4 * study.trials.length + 64) {
+      const order = [...study.trials].sort((a, b) => a.version - b.version);
+      study.changed = order;
+      study.changedAt = order.map((x) => x.version);
+    }
   }
 
   private newTrial(study: MemoryStudy, state: 'waiting' | 'running', heartbeatAt: number | null = null): MemoryTrial {
@@ -253,11 +300,14 @@ export class MemoryStorage implements Storage {
       startedAt: state === 'running' ? now : undefined,
       completedAt: undefined,
       heartbeatAt: state === 'running' ? heartbeatAt : null,
-      version: ++study.version,
+      version: 0,
       intermediate: new Map(),
     };
     study.trials.push(t);
     this.trials.set(t.id, t);
+    if (state === 'waiting') study.waiting.push(t);
+    else study.running.add(t);
+    this.stamp(study, t, ++study.version);
     return t;
   }
 
@@ -305,5 +355,8 @@ function frozen(t: MemoryTrial): FrozenTrial {
 
 /** A deep copy through JSON: the same thing every persistent storage does, so memory cannot be more lenient. */
 function clone<T>(value: T): T {
-  return value === undefined ? value : (JSON.parse(JSON.stringify(value)) as T);
+  if (value === undefined || value === null || typeof value !== 'object') return value;
+  // Most attribute objects are empty: skip the round trip for them.
+  if (Object.keys(value).length === 0) return (Array.isArray(value) ? [] : {}) as T;
+  return JSON.parse(JSON.stringify(value)) as T;
 }

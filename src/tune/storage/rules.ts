@@ -4,6 +4,7 @@
  * the trial inside its transaction, calls `applyTrialUpdate`, and persists
  * what comes out, so memory, SQLite and PostgreSQL cannot drift apart.
  */
+import { distributionProblems } from '../space/distributions.js';
 import type { Distribution, ParamValue, TrialState } from '../types.js';
 import { DistributionConflictError, InvalidWriteError, TrialFinishedError } from './errors.js';
 import type { NewStudy, ParamWrite, TrialOutcome, TrialUpdate } from './storage.js';
@@ -150,26 +151,17 @@ export function distributionConflict(a: Distribution, b: Distribution): string |
 }
 
 /**
- * Throws `InvalidWriteError` unless `d` is a well-formed distribution.
+ * Throws `InvalidWriteError` unless `d` is a well-formed distribution (the
+ * space module's rules, so storage and `suggest` agree on what is valid).
  *
  * @example
- *   checkDistribution('lr', { type: 'float', low: 0, high: 1, scale: 'log' }); // throws: log needs low > 0
+ *   checkDistribution('lr', { type: 'float', low: 0, high: 1, scale: 'log' }); // throws: low must be > 0 for a log scale
  */
 export function checkDistribution(where: string, d: Distribution): void {
-  const bad = (why: string): never => {
-    throw new InvalidWriteError(`${where}: ${why} (distribution ${describe(d)})`);
-  };
-  if (d.type === 'categorical') {
-    if (!Array.isArray(d.choices) || d.choices.length === 0) bad('categorical needs at least one choice');
-    return;
+  const problems = distributionProblems(d);
+  if (problems.length > 0) {
+    throw new InvalidWriteError(`${where}: ${problems.map((p) => `${p.field}: ${p.message}`).join('; ')}`);
   }
-  if (d.type !== 'float' && d.type !== 'int') bad(`unknown distribution type "${(d as { type: unknown }).type}"`);
-  if (!Number.isFinite(d.low) || !Number.isFinite(d.high)) bad('low and high must be finite numbers');
-  if (d.low > d.high) bad(`low ${d.low} is above high ${d.high}`);
-  if (d.scale === 'log' && d.low <= 0) bad('a log scale needs low > 0');
-  if (d.type === 'float' && d.scale === 'oneMinusBeta' && !(d.high < 1)) bad('the 1 - beta scale needs high < 1');
-  if (d.type === 'int' && (!Number.isInteger(d.low) || !Number.isInteger(d.high))) bad('int bounds must be integers');
-  if (d.step !== undefined && !(d.step > 0)) bad('step must be positive');
 }
 
 /** Throws unless `value` can have come from `d`. Ranges are not enforced: enqueued values may lie outside. */
