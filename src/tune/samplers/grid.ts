@@ -1,0 +1,199 @@
+/**
+ * Grid search, for a few hyperparameters: every combination of the given
+ * values, each evaluated exactly once.
+ *
+ * Each trial takes a point no other trial holds. A point is held by a trial
+ * that is waiting, running, complete or pruned and whose parameters are that
+ * point (or whose system attribute `grid.index` names it); a failed trial
+ * gives its point back, so a retry evaluates it again. The free point is
+ * drawn at random among the free ones (seeded by the trial number), which
+ * makes two workers that ask at the same instant unlikely to collide even
+ * before storage arbitrates.
+ *
+ * What a storage must guarantee for "exactly once" under concurrency: a
+ * trial's parameters (or its `grid.index`, see `gridIndexOf`) become visible
+ * to every other worker's `study.trials()` before that worker's next ask
+ * reads the study, i.e. "read the taken points, then persist the new trial's
+ * point" is atomic per study (one SQLite write transaction around ask), or
+ * the storage rejects a second live trial with the same `grid.index` (a
+ * unique index) and the worker asks again. The sampler never writes trial
+ * state itself.
+ */
+import type { Distribution, FrozenTrial, ParamValue, Sampler, StudyView, TrialState } from '../types.js';
+import { choiceKey, showValue } from '../space/distributions.js';
+import { fromUnit } from '../space/scale.js';
+import { freshSeed, trialRng } from './seed.js';
+
+/** For each parameter, its values, or a distribution with finitely many values (int, stepped float, categorical). */
+export type GridSpec = Readonly<Record<string, readonly ParamValue[] | Distribution>>;
+
+export interface GridSamplerOptions {
+  seed?: number;
+}
+
+/** Thrown when every grid point is held by a trial: the study should stop. */
+export class GridExhaustedError extends Error {
+  constructor(readonly size: number) {
+    super(`grid exhausted: all ${size} points are taken by waiting, running, complete or pruned trials`);
+    this.name = 'GridExhaustedError';
+  }
+}
+
+/** The states in which a trial holds its grid point. */
+const HOLDING: readonly TrialState[] = ['waiting', 'running', 'complete', 'pruned'];
+
+/** The system attribute under which a study or storage may record a trial's grid point. */
+export const GRID_INDEX_ATTR = 'grid.index';
+
+/**
+ * Samples each point of a grid once.
+ *
+ * @example
+ *   const sampler = new GridSampler({ lr: [0.001, 0.01, 0.1], units: intParam(50, 100, { step: 25 }) });
+ *   sampler.size; // 9
+ *   // nine trials evaluate the nine combinations; a tenth ask throws GridExhaustedError.
+ */
+export class GridSampler implements Sampler {
+  readonly name = 'grid';
+  readonly seed: number;
+  /** Parameter names, the first varying slowest in `point(index)`. */
+  readonly names: readonly string[];
+  /** Number of grid points. */
+  readonly size: number;
+  private readonly values: readonly (readonly ParamValue[])[];
+  private readonly indexByKey: readonly Map<string, number>[];
+  private readonly distributions: Record<string, Distribution>;
+  /** Grid index chosen for each trial id, for `sampleIndependent` calls the Study makes for grid parameters. */
+  private readonly chosen = new Map<number, number>();
+
+  constructor(grid: GridSpec, options: GridSamplerOptions = {}) {
+    this.seed = options.seed ?? freshSeed();
+    this.names = Object.keys(grid);
+    if (this.names.length === 0) throw new RangeError('GridSampler needs at least one parameter');
+    this.values = this.names.map((name) => gridValues(name, grid[name]));
+    this.indexByKey = this.values.map((vs) => new Map(vs.map((v, i) => [choiceKey(v), i])));
+    this.size = this.values.reduce((n, vs) => n * vs.length, 1);
+    if (!Number.isSafeInteger(this.size)) throw new RangeError(`grid of ${this.size} points is too large`);
+    this.distributions = {};
+    this.names.forEach((name, i) => {
+      const spec = grid[name];
+      this.distributions[name] = isDistribution(spec) ? spec : { type: 'categorical', choices: this.values[i] };
+    });
+  }
+
+  /**
+   * The parameters of grid point `index` (0 <= index < size).
+   *
+   * @example
+   *   new GridSampler({ a: [1, 2], b: ['x', 'y', 'z'] }).point(4); // { a: 2, b: 'y' }
+   */
+  point(index: number): Record<string, ParamValue> {
+    const out: Record<string, ParamValue> = {};
+    let rest = index;
+    for (let i = this.names.length - 1; i >= 0; i--) {
+      const n = this.values[i].length;
+      out[this.names[i]] = this.values[i][rest % n];
+      rest = Math.floor(rest / n);
+    }
+    return out;
+  }
+
+  /**
+   * The grid index of a trial's parameters, or undefined when they are not a grid point.
+   *
+   * @example
+   *   new GridSampler({ a: [1, 2], b: ['x', 'y', 'z'] }).gridIndexOf({ a: 2, b: 'y' }); // 4
+   */
+  gridIndexOf(params: Readonly<Record<string, ParamValue>>): number | undefined {
+    let index = 0;
+    for (let i = 0; i < this.names.length; i++) {
+      const name = this.names[i];
+      if (!(name in params)) return undefined;
+      const k = this.indexByKey[i].get(choiceKey(params[name]));
+      if (k === undefined) return undefined;
+      index = index * this.values[i].length + k;
+    }
+    return index;
+  }
+
+  /** Whether every point is held by a trial (failed trials hold none). */
+  isExhausted(study: StudyView): boolean {
+    return this.taken(study, -1).size >= this.size;
+  }
+
+  inferRelativeSpace(): Record<string, Distribution> {
+    return { ...this.distributions };
+  }
+
+  sampleRelative(study: StudyView, trial: FrozenTrial): Record<string, ParamValue> {
+    return this.point(this.claim(study, trial));
+  }
+
+  sampleIndependent(study: StudyView, trial: FrozenTrial, name: string, distribution: Distribution): ParamValue {
+    const i = this.names.indexOf(name);
+    // A parameter outside the grid is drawn at random on its own scale, as Optuna does.
+    if (i < 0) return fromUnit(distribution, trialRng(this.seed, trial.number, name).uniform());
+    return this.point(this.claim(study, trial))[name];
+  }
+
+  afterTrial(_study: StudyView, trial: FrozenTrial): void {
+    this.chosen.delete(trial.id);
+  }
+
+  private claim(study: StudyView, trial: FrozenTrial): number {
+    const own = this.chosen.get(trial.id) ?? this.recorded(trial);
+    if (own !== undefined) return own;
+    const taken = this.taken(study, trial.id);
+    const free = this.size - taken.size;
+    if (free <= 0) throw new GridExhaustedError(this.size);
+    // The k-th free point, k uniform: a random free point without listing the grid.
+    let k = trialRng(this.seed, trial.number, 'grid').int(free);
+    const sorted = [...taken].sort((a, b) => a - b);
+    let index = k;
+    for (const t of sorted) {
+      if (t <= index) index++;
+      else break;
+    }
+    k = index;
+    this.chosen.set(trial.id, k);
+    return k;
+  }
+
+  private recorded(trial: FrozenTrial): number | undefined {
+    const attr = trial.systemAttrs[GRID_INDEX_ATTR];
+    if (typeof attr === 'number' && Number.isInteger(attr) && attr >= 0 && attr < this.size) return attr;
+    return this.gridIndexOf(trial.params);
+  }
+
+  private taken(study: StudyView, exceptId: number): Set<number> {
+    const taken = new Set<number>();
+    for (const t of study.trials(HOLDING)) {
+      if (t.id === exceptId) continue;
+      const index = this.chosen.get(t.id) ?? this.recorded(t);
+      if (index !== undefined) taken.add(index);
+    }
+    return taken;
+  }
+}
+
+function isDistribution(spec: readonly ParamValue[] | Distribution): spec is Distribution {
+  return !Array.isArray(spec);
+}
+
+function gridValues(name: string, spec: readonly ParamValue[] | Distribution): readonly ParamValue[] {
+  if (!isDistribution(spec)) {
+    if (spec.length === 0) throw new RangeError(`grid parameter '${name}' has no values`);
+    const keys = new Set(spec.map(choiceKey));
+    if (keys.size !== spec.length) throw new RangeError(`grid parameter '${name}' lists a value twice`);
+    return [...spec];
+  }
+  if (spec.type === 'categorical') return [...spec.choices];
+  const step = spec.step;
+  if (step === undefined) {
+    throw new RangeError(`grid parameter '${name}' is a continuous float ${showValue(spec.low)}..${showValue(spec.high)}: give it a step or a list of values`);
+  }
+  const n = Math.round((spec.high - spec.low) / step) + 1;
+  const out: number[] = [];
+  for (let k = 0; k < n; k++) out.push(spec.type === 'int' ? spec.low + k * step : Number((spec.low + k * step).toPrecision(14)));
+  return out;
+}
