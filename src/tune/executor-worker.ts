@@ -1,0 +1,115 @@
+/**
+ * The code a worker thread of the executor runs: load the objective module
+ * once, then run one trial per 'run' message. The trial the objective sees
+ * is a `RemoteTrial`: `suggest` and `shouldPrune` block on a synchronous
+ * round trip to the main thread, where the study's sampler and pruner live;
+ * reports and attributes are posted without waiting, on the same port, so
+ * the main thread sees them in order, before the result.
+ */
+import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
+import { pathToFileURL } from 'node:url';
+import { describeError, describeValue } from './describe.js';
+import type { WorkerInit, WorkerMessage, WorkerReply } from './executor.js';
+import { checkJson } from './storage/rules.js';
+import { TrialBase } from './trial.js';
+import type { Distribution, ParamValue } from './types.js';
+
+/** The trial an objective sees inside a worker thread. */
+class RemoteTrial extends TrialBase {
+  private readonly values: Record<string, ParamValue>;
+  private readonly attrs: Record<string, unknown>;
+
+  constructor(
+    readonly number: number,
+    params: Record<string, ParamValue>,
+    userAttrs: Record<string, unknown>,
+    private readonly port: MessagePort,
+    private readonly signal: Int32Array,
+  ) {
+    super();
+    this.values = { ...params };
+    this.attrs = { ...userAttrs };
+  }
+
+  get params(): Readonly<Record<string, ParamValue>> {
+    return { ...this.values };
+  }
+
+  get userAttrs(): Readonly<Record<string, unknown>> {
+    return { ...this.attrs };
+  }
+
+  suggest(name: string, distribution: Distribution): ParamValue {
+    const value = this.call({ type: 'suggest', name, distribution }) as ParamValue;
+    this.values[name] = value;
+    return value;
+  }
+
+  shouldPrune(): boolean {
+    return this.call({ type: 'shouldPrune' }) as boolean;
+  }
+
+  report(value: number, step: number): void {
+    // The checks the main thread would make, here, so a mistake throws where it was made.
+    if (typeof value !== 'number') throw new TypeError(`trial ${this.number}: report(value, step) needs a number, got ${typeof value}`);
+    if (!Number.isInteger(step) || step < 0) throw new RangeError(`trial ${this.number}: report step must be an integer >= 0, got ${step}`);
+    this.port.postMessage({ type: 'report', value, step } satisfies WorkerMessage);
+  }
+
+  setUserAttr(key: string, value: unknown): void {
+    checkJson(`trial ${this.number}, user attribute "${key}"`, value);
+    this.attrs[key] = value;
+    this.port.postMessage({ type: 'setUserAttr', key, value } satisfies WorkerMessage);
+  }
+
+  /** A synchronous request: post it, sleep until the main thread flips the signal, read the reply. */
+  private call(message: WorkerMessage): unknown {
+    Atomics.store(this.signal, 0, 0);
+    this.port.postMessage(message);
+    Atomics.wait(this.signal, 0, 0);
+    const reply = receiveMessageOnPort(this.port)?.message as WorkerReply | undefined;
+    if (!reply) throw new Error(`trial ${this.number}: no answer from the main thread to ${message.type}`);
+    if (!reply.ok) {
+      const e = new Error(reply.error.message);
+      e.name = reply.error.name;
+      throw e;
+    }
+    return reply.value;
+  }
+}
+
+const init = workerData as WorkerInit;
+const post = (m: WorkerMessage): void => init.port.postMessage(m);
+
+let objective: (trial: RemoteTrial) => unknown;
+try {
+  const mod = (await import(pathToFileURL(init.module).href)) as Record<string, unknown>;
+  const fn = mod[init.exportName] ?? (init.exportName === 'objective' ? mod.default : undefined);
+  if (typeof fn !== 'function') {
+    const exported = Object.keys(mod).join(', ') || 'nothing';
+    throw new Error(`it exports no function "${init.exportName}" (it exports: ${exported})`);
+  }
+  objective = fn as typeof objective;
+  post({ type: 'ready' });
+} catch (e) {
+  post({ type: 'loadError', error: describeError(e) });
+}
+
+parentPort!.on('message', async (m: { type: 'run'; number: number; params: Record<string, ParamValue>; userAttrs: Record<string, unknown> }) => {
+  if (m.type !== 'run') return;
+  const trial = new RemoteTrial(m.number, m.params, m.userAttrs, init.port, init.signal);
+  try {
+    const value = await objective(trial);
+    post({ type: 'done', value: typeof value === 'number' ? value : undefined, described: describeValue(value) });
+  } catch (e) {
+    const err = e as { name?: unknown; message?: unknown; stack?: unknown };
+    post({
+      type: 'threw',
+      error: {
+        name: typeof err?.name === 'string' ? err.name : 'Error',
+        message: typeof err?.message === 'string' ? err.message : describeError(e),
+        ...(typeof err?.stack === 'string' ? { stack: err.stack } : {}),
+      },
+    });
+  }
+});

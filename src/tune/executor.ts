@@ -1,0 +1,403 @@
+/**
+ * Runs a study's trials: the loop behind `study.optimize`, in this thread or,
+ * the caviar way, in worker threads.
+ *
+ * The loop keeps `concurrency` slots busy. Each slot asks the study for a
+ * trial (within the budget), runs the objective, tells the result, and
+ * reports the finished trial as it finishes (`onTrialComplete`). A function
+ * objective runs in this thread; a module objective `{ module, exportName }`
+ * runs in a pool of worker threads, one per slot, each loading the module
+ * once.
+ *
+ * Sampling stays in this thread, so the sampler sees every trial: a worker's
+ * `suggest` and `shouldPrune` are synchronous round trips (the worker blocks
+ * on `Atomics.wait` until this thread answers on the trial's port), and its
+ * reports and result follow on the same port, in order. A worker that
+ * crashes fails its trial (retryable, with the reason) and is replaced.
+ */
+import { availableParallelism } from 'node:os';
+import { isAbsolute } from 'node:path';
+import { MessageChannel, Worker, type MessagePort, type ResourceLimits } from 'node:worker_threads';
+import { describeError, describeValue } from './describe.js';
+import type { Objective, Study, TellResult } from './study.js';
+import { isTrialPruned, type StudyTrial } from './trial.js';
+import type { Distribution, FrozenTrial } from './types.js';
+
+/** An objective that worker threads load: an absolute path to a .js (or, under tsx, .ts) module. */
+export interface ObjectiveModule {
+  readonly module: string;
+  /** The export to call; default `objective`, falling back to the default export. */
+  readonly exportName?: string;
+}
+
+/** Options of `study.optimize` (and `study.stream`). At least one of nTrials, timeoutMs, untilComplete. */
+export interface OptimizeOptions {
+  /** Trials this call runs (any final state). */
+  readonly nTrials?: number;
+  /** Start no trial after this many ms; running trials finish. */
+  readonly timeoutMs?: number;
+  /**
+   * Stop when the whole study (every process sharing it) has this many
+   * complete trials; many workers together stop at exactly this number.
+   */
+  readonly untilComplete?: number;
+  /** Trials at once. Default 1 for a function, one per core (`os.availableParallelism()`) for a module. */
+  readonly concurrency?: number;
+  /**
+   * Which errors thrown by the objective fail just their trial (default
+   * `true`: all). With `false`, or a list of error classes that does not
+   * match, the trial is failed and then the error stops the search.
+   */
+  readonly catch?: boolean | readonly (abstract new (...args: never[]) => Error)[];
+  /** Called as each trial finishes, in whatever state, in order of finishing. */
+  readonly onTrialComplete?: (trial: FrozenTrial) => void | Promise<void>;
+  /** Abort to start no more trials; running trials finish. */
+  readonly signal?: AbortSignal;
+  /** Memory limits of each worker thread (module objectives only). */
+  readonly resourceLimits?: ResourceLimits;
+}
+
+/**
+ * Runs trials for `study` until the budget in `options` is spent.
+ *
+ * @example
+ *   await runTrials(study, (trial) => trial.suggestFloat('x', 0, 1), { nTrials: 10 });
+ */
+export async function runTrials(study: Study, objective: Objective | ObjectiveModule, options: OptimizeOptions): Promise<void> {
+  const inThread = typeof objective === 'function';
+  checkOptions(options, inThread);
+  const concurrency = Math.min(options.concurrency ?? (inThread ? 1 : availableParallelism()), options.nTrials ?? Infinity);
+  if (concurrency === 0) return;
+  const deadline = options.timeoutMs === undefined ? Infinity : Date.now() + options.timeoutMs;
+  const pollMs = study.heartbeatMs > 0 ? Math.min(1000, study.graceMs / 4) : 100;
+  let started = 0;
+  let fatal: { error: unknown } | undefined;
+  const stopped = (): boolean => fatal !== undefined || options.signal?.aborted === true || Date.now() >= deadline;
+
+  // A trial within budget, or undefined when the budget is spent.
+  const next = async (): Promise<StudyTrial | undefined> => {
+    for (;;) {
+      if (stopped()) return undefined;
+      const trial = await study.claim(options.untilComplete);
+      if (trial) return trial;
+      // Enough trials are complete or running. Done if enough are complete;
+      // else wait: a running one may yet fail (or be found dead) and free its place.
+      if (study.trials(['complete']).length >= options.untilComplete!) return undefined;
+      await sleep(pollMs, options.signal);
+      await study.refresh();
+      if (study.trials(['complete']).length >= options.untilComplete!) return undefined;
+    }
+  };
+
+  const pool = inThread ? undefined : await WorkerPool.start(objective, concurrency, options.resourceLimits);
+  const slot = async (index: number): Promise<void> => {
+    while (!stopped() && started < (options.nTrials ?? Infinity)) {
+      started++;
+      const trial = await next();
+      if (!trial) {
+        started--;
+        return;
+      }
+      let result: TellResult;
+      let rethrow: { error: unknown } | undefined;
+      try {
+        const value: unknown = pool ? await pool.run(index, trial) : await (objective as Objective)(trial);
+        const described = value instanceof Unreturnable ? value.described : describeValue(value);
+        result =
+          typeof value === 'number'
+            ? value
+            : { state: 'failed', reason: `the objective returned ${described}; a trial needs a finite number` };
+      } catch (e) {
+        if (isTrialPruned(e)) result = { state: 'pruned' };
+        else if (e instanceof WorkerCrash) result = { state: 'failed', reason: e.message, retryable: true };
+        else {
+          result = { state: 'failed', reason: `the objective threw ${describeError(e)}` };
+          if (!caught(e, options.catch)) rethrow = { error: e };
+        }
+      }
+      const finished = await study.tell(trial, result);
+      if (rethrow) fatal ??= rethrow;
+      try {
+        await options.onTrialComplete?.(finished);
+      } catch (e) {
+        fatal ??= { error: e };
+      }
+    }
+  };
+  try {
+    // A slot that throws (storage gone) stops the others at their next trial.
+    await Promise.all(
+      Array.from({ length: concurrency }, (_, i) =>
+        slot(i).catch((e: unknown) => {
+          fatal ??= { error: e };
+        }),
+      ),
+    );
+  } finally {
+    await pool?.close();
+  }
+  if (fatal) throw fatal.error;
+}
+
+function checkOptions(options: OptimizeOptions, inThread: boolean): void {
+  const { nTrials, timeoutMs, untilComplete, concurrency } = options;
+  for (const [name, v] of Object.entries({ nTrials, timeoutMs, untilComplete, concurrency })) {
+    if (v !== undefined && !(Number.isFinite(v) && v >= 0 && (name === 'timeoutMs' || Number.isInteger(v)))) {
+      throw new RangeError(`optimize: ${name} must be a ${name === 'timeoutMs' ? 'number' : 'whole number'} >= 0, got ${v}`);
+    }
+  }
+  if (concurrency === 0) throw new RangeError('optimize: concurrency must be at least 1');
+  if (nTrials === undefined && timeoutMs === undefined && untilComplete === undefined) {
+    throw new RangeError('optimize: give a budget: nTrials, timeoutMs or untilComplete');
+  }
+  if (inThread && options.resourceLimits !== undefined) {
+    throw new RangeError('optimize: resourceLimits applies to worker threads; pass the objective as { module }');
+  }
+}
+
+function caught(e: unknown, rule: OptimizeOptions['catch']): boolean {
+  if (rule === undefined || rule === true) return true;
+  if (rule === false) return false;
+  return rule.some((cls) => e instanceof cls);
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+    function done(): void {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+  });
+}
+
+// -- worker threads -----------------------------------------------------------
+
+/** A worker that died during a trial: the trial fails as retryable (its parameters are not to blame). */
+class WorkerCrash extends Error {
+  override name = 'WorkerCrash';
+}
+
+/** Messages a worker sends on its port (see executor-worker.ts). */
+export type WorkerMessage =
+  | { type: 'ready' }
+  | { type: 'loadError'; error: string }
+  | { type: 'suggest'; name: string; distribution: Distribution }
+  | { type: 'shouldPrune' }
+  | { type: 'report'; value: number; step: number }
+  | { type: 'setUserAttr'; key: string; value: unknown }
+  | { type: 'done'; value: number | undefined; described: string }
+  | { type: 'threw'; error: { name: string; message: string; stack?: string } };
+
+/** What this thread answers to a synchronous request. */
+export type WorkerReply = { ok: true; value: unknown } | { ok: false; error: { name: string; message: string } };
+
+/** What a worker receives when it starts (its `workerData`). */
+export interface WorkerInit {
+  readonly module: string;
+  readonly exportName: string;
+  readonly port: MessagePort;
+  /** Int32Array over a SharedArrayBuffer: set to 1 when a reply is on the port. */
+  readonly signal: Int32Array;
+  readonly entry: string;
+  readonly tsxApi: string | undefined;
+}
+
+/** One worker thread and the trial it runs. */
+class WorkerSlot {
+  private current:
+    | { trial: StudyTrial; resolve: (v: unknown) => void; reject: (e: unknown) => void; asyncError?: unknown }
+    | undefined;
+  private dead = false;
+
+  private constructor(
+    private readonly worker: Worker,
+    private readonly port: MessagePort,
+    private readonly signal: Int32Array,
+  ) {}
+
+  /** Starts a worker and waits until it has loaded the objective module. */
+  static start(objective: ObjectiveModule, resourceLimits: ResourceLimits | undefined): Promise<WorkerSlot> {
+    const { port1, port2 } = new MessageChannel();
+    const signal = new Int32Array(new SharedArrayBuffer(4));
+    const { entry, tsxApi } = workerEntry(objective.module);
+    const init: WorkerInit = {
+      module: objective.module,
+      exportName: objective.exportName ?? 'objective',
+      port: port2,
+      signal,
+      entry,
+      tsxApi,
+    };
+    // Under tsx, the worker's own code is TypeScript: a tiny CommonJS bootstrap
+    // registers tsx in the worker, then imports it (`--import tsx` alone does
+    // not reach worker threads on Node 20).
+    const worker = tsxApi
+      ? new Worker(BOOTSTRAP, { eval: true, workerData: init, transferList: [port2], ...(resourceLimits ? { resourceLimits } : {}) })
+      : new Worker(new URL(entry), { workerData: init, transferList: [port2], ...(resourceLimits ? { resourceLimits } : {}) });
+    const slot = new WorkerSlot(worker, port1, signal);
+    return new Promise((resolve, reject) => {
+      const fail = (why: string): void => {
+        slot.dead = true;
+        void worker.terminate();
+        port1.close();
+        reject(new Error(`cannot start a worker for objective module ${objective.module}: ${why}`));
+      };
+      port1.once('message', (m: WorkerMessage) => {
+        if (m.type === 'ready') {
+          worker.off('error', onError);
+          worker.off('exit', onExit);
+          slot.listen();
+          resolve(slot);
+        } else fail(m.type === 'loadError' ? m.error : `unexpected message ${m.type}`);
+      });
+      const onError = (e: Error): void => fail(describeError(e));
+      const onExit = (code: number): void => fail(`the worker exited with code ${code}`);
+      worker.once('error', onError);
+      worker.once('exit', onExit);
+    });
+  }
+
+  get alive(): boolean {
+    return !this.dead;
+  }
+
+  /** Runs the objective on `trial` in the worker; resolves with what it returned. */
+  run(trial: StudyTrial): Promise<unknown> {
+    if (this.current) throw new Error('internal: a worker slot runs one trial at a time');
+    return new Promise((resolve, reject) => {
+      this.current = { trial, resolve, reject };
+      this.worker.postMessage({ type: 'run', number: trial.number, params: trial.params, userAttrs: trial.userAttrs });
+    });
+  }
+
+  async close(): Promise<void> {
+    this.dead = true;
+    this.port.close();
+    await this.worker.terminate();
+  }
+
+  private listen(): void {
+    this.port.on('message', (m: WorkerMessage) => this.onMessage(m));
+    this.worker.on('error', (e) => this.crash(`the worker thread crashed: ${describeError(e)}`));
+    this.worker.on('exit', (code) => this.crash(`the worker thread exited with code ${code} during the trial`));
+  }
+
+  private onMessage(m: WorkerMessage): void {
+    const run = this.current;
+    if (!run) return;
+    switch (m.type) {
+      case 'suggest':
+        return this.reply(() => run.trial.suggest(m.name, m.distribution));
+      case 'shouldPrune':
+        return this.reply(() => run.trial.shouldPrune());
+      case 'report':
+      case 'setUserAttr':
+        // Fire-and-forget from the worker (it checked the arguments); a failure here fails the trial at the end.
+        try {
+          if (m.type === 'report') run.trial.report(m.value, m.step);
+          else run.trial.setUserAttr(m.key, m.value);
+        } catch (e) {
+          run.asyncError ??= e;
+        }
+        return;
+      case 'done':
+        this.current = undefined;
+        if (run.asyncError !== undefined) return run.reject(run.asyncError);
+        return run.resolve(m.value !== undefined ? m.value : new Unreturnable(m.described));
+      case 'threw': {
+        this.current = undefined;
+        const e = new Error(m.error.message);
+        e.name = m.error.name;
+        if (m.error.stack) e.stack = m.error.stack;
+        return run.reject(e);
+      }
+    }
+  }
+
+  private reply(answer: () => unknown): void {
+    let reply: WorkerReply;
+    try {
+      reply = { ok: true, value: answer() };
+    } catch (e) {
+      reply = { ok: false, error: { name: (e as Error)?.name ?? 'Error', message: (e as Error)?.message ?? String(e) } };
+    }
+    this.port.postMessage(reply);
+    Atomics.store(this.signal, 0, 1);
+    Atomics.notify(this.signal, 0);
+  }
+
+  private crash(why: string): void {
+    if (this.dead) return;
+    this.dead = true;
+    this.port.close();
+    const run = this.current;
+    this.current = undefined;
+    run?.reject(new WorkerCrash(why));
+  }
+}
+
+/** What a worker returned when it was not a number, described there (the loop fails the trial saying so). */
+class Unreturnable {
+  constructor(readonly described: string) {}
+}
+
+/** Worker slots, one per concurrent trial; a crashed worker is replaced before its slot's next trial. */
+class WorkerPool {
+  private constructor(
+    private readonly objective: ObjectiveModule,
+    private readonly slots: WorkerSlot[],
+    private readonly resourceLimits: ResourceLimits | undefined,
+  ) {}
+
+  static async start(objective: ObjectiveModule, n: number, resourceLimits: ResourceLimits | undefined): Promise<WorkerPool> {
+    if (typeof objective?.module !== 'string' || !isAbsolute(objective.module)) {
+      throw new TypeError(`optimize: an objective module needs an absolute path, got ${JSON.stringify(objective?.module)}`);
+    }
+    const started = await Promise.allSettled(Array.from({ length: n }, () => WorkerSlot.start(objective, resourceLimits)));
+    const failed = started.find((s) => s.status === 'rejected');
+    if (failed) {
+      await Promise.all(started.map((s) => (s.status === 'fulfilled' ? s.value.close() : undefined)));
+      throw (failed as PromiseRejectedResult).reason;
+    }
+    return new WorkerPool(objective, started.map((s) => (s as PromiseFulfilledResult<WorkerSlot>).value), resourceLimits);
+  }
+
+  /** Runs a trial in slot `index`'s worker, first replacing the worker if it died. */
+  async run(index: number, trial: StudyTrial): Promise<unknown> {
+    if (!this.slots[index].alive) this.slots[index] = await WorkerSlot.start(this.objective, this.resourceLimits);
+    return this.slots[index].run(trial);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.slots.map((s) => s.close()));
+  }
+}
+
+/**
+ * Which file a worker runs, and whether it needs tsx: when this file is
+ * itself TypeScript (running under tsx) or the objective module is.
+ */
+function workerEntry(module: string): { entry: string; tsxApi: string | undefined } {
+  const ts = import.meta.url.endsWith('.ts');
+  const entry = new URL(`./executor-worker.${ts ? 'ts' : 'js'}`, import.meta.url).href;
+  if (!ts && !/\.[mc]?ts$/.test(module)) return { entry, tsxApi: undefined };
+  try {
+    return { entry, tsxApi: import.meta.resolve('tsx/esm/api') };
+  } catch {
+    throw new Error(
+      `objective module ${module} is TypeScript, and tsx (which runs TypeScript in worker threads) is not installed: npm install --save-dev tsx, or compile the objective to .js`,
+    );
+  }
+}
+
+const BOOTSTRAP = `
+const { workerData } = require('node:worker_threads');
+(async () => {
+  const { register } = await import(workerData.tsxApi);
+  register();
+  await import(workerData.entry);
+})();
+`;

@@ -1,0 +1,665 @@
+/**
+ * Studies: the Optuna-like front of the tuner. A study owns a sampler, a
+ * pruner and a storage; it hands out trials (`ask`), records their results
+ * (`tell`), and runs whole searches (`optimize`), in this thread or in
+ * worker threads (see executor.ts).
+ *
+ * A study keeps a cache of its trials, refreshed incrementally from storage
+ * (only trials changed since the last read), so samplers and pruners read it
+ * synchronously and nothing reloads the whole study per trial. Trials that
+ * other processes run appear at the next `ask`, `tell` or `refresh()`.
+ *
+ * Trials of this process send heartbeats while they run; `ask` first fails
+ * any trial (of any process) whose heartbeat is older than the grace period,
+ * then may hand out a retry of it (`maxRetries`), so a study survives a
+ * worker killed in the middle of a trial, in `optimize` and ask/tell alike.
+ */
+import { randomUUID } from 'node:crypto';
+import { RandomSampler } from './samplers/random.js';
+import { TrialFinishedError } from './storage/errors.js';
+import { openStorage, type StorageSpec } from './storage/open.js';
+import type { Storage, StudyRecord, TrialOutcome } from './storage/storage.js';
+import { describeError, describeValue } from './describe.js';
+import { studyToJson, trialsToCsv, type StudyJson } from './export.js';
+import { runTrials, type ObjectiveModule, type OptimizeOptions } from './executor.js';
+import { StudyTrial, type Trial, type TrialHost } from './trial.js';
+import type { Direction, Distribution, FrozenTrial, ParamValue, Pruner, Sampler, StudyView, TrialState } from './types.js';
+
+/** An objective run in this thread: returns the value to minimize or maximize. */
+export type Objective = (trial: Trial) => number | Promise<number>;
+
+/** What `tell` accepts: a value (a complete trial) or an explicit final state. */
+export type TellResult =
+  | number
+  | { readonly state: 'complete'; readonly value: number }
+  | { readonly state: 'pruned'; readonly value?: number }
+  | { readonly state: 'failed'; readonly reason?: string; readonly retryable?: boolean };
+
+/** Options shared by `createStudy` and `loadStudy`: how this process runs the study. */
+export interface StudyOptions {
+  /** Default: `RandomSampler`, seeded with `seed`. */
+  readonly sampler?: Sampler;
+  /** Default: none (no trial is pruned). */
+  readonly pruner?: Pruner;
+  /** Seed of the default sampler (pass a seed to your own sampler's constructor instead). */
+  readonly seed?: number;
+  /**
+   * How often running trials tell storage they are alive (ms). Default 10000
+   * for a file or database, 0 (off) for memory, where no other process can
+   * outlive this one. A synchronous objective that never awaits blocks the
+   * heartbeats of its own thread; run such objectives as a module (workers).
+   */
+  readonly heartbeatMs?: number;
+  /** A running trial with no heartbeat for this long is failed (ms; default the larger of 60000 and 3 heartbeats). */
+  readonly graceMs?: number;
+  /** How many times a trial whose process died is re-run (default 0). */
+  readonly maxRetries?: number;
+}
+
+/** Options of `createStudy`. */
+export interface CreateStudyOptions extends StudyOptions {
+  /** Unique in its storage; a fresh unique name when absent. */
+  readonly name?: string;
+  /** A Storage, `':memory:'` (default), a file path or `sqlite:path`. */
+  readonly storage?: StorageSpec;
+  readonly direction?: Direction;
+  /** Reuse a study of that name if the storage has one (its direction must match). */
+  readonly loadIfExists?: boolean;
+  readonly userAttrs?: Readonly<Record<string, unknown>>;
+  /** A study-level JSON document, such as the experiment file. */
+  readonly data?: unknown;
+}
+
+/** Options of `loadStudy`. */
+export interface LoadStudyOptions extends StudyOptions {
+  readonly name: string;
+  readonly storage: StorageSpec;
+}
+
+/**
+ * Creates a study (or, with `loadIfExists`, opens the existing one).
+ *
+ * @example
+ *   const study = await createStudy({ direction: 'minimize', seed: 1 });
+ *   await study.optimize((trial) => (trial.suggestFloat('x', -10, 10) - 2) ** 2, { nTrials: 50 });
+ *   study.bestParams; // { x: 2.03... }
+ */
+export async function createStudy(options: CreateStudyOptions = {}): Promise<Study> {
+  const { storage, owned } = await openStorage(options.storage);
+  try {
+    const name = options.name ?? `study-${randomUUID()}`;
+    const existing = await storage.getStudy(name);
+    let record: StudyRecord;
+    if (existing) {
+      if (!options.loadIfExists) {
+        throw new Error(`a study named "${name}" already exists in ${storage.location}; pass loadIfExists: true to continue it`);
+      }
+      if (options.direction !== undefined && options.direction !== existing.direction) {
+        throw new Error(
+          `study "${name}" in ${storage.location} is to ${existing.direction}, not ${options.direction}; use another name`,
+        );
+      }
+      record = existing;
+    } else {
+      record = await storage.createStudy({
+        name,
+        direction: options.direction ?? 'minimize',
+        ...(options.userAttrs ? { userAttrs: options.userAttrs } : {}),
+        ...(options.data !== undefined ? { data: options.data } : {}),
+      });
+    }
+    const study = new Study(storage, record, options, owned);
+    await study.refresh();
+    return study;
+  } catch (e) {
+    if (owned) await storage.close();
+    throw e;
+  }
+}
+
+/**
+ * Opens an existing study; a clear error when there is none of that name.
+ *
+ * @example
+ *   const study = await loadStudy({ name: 'mlp', storage: 'runs/mlp.db' });
+ *   console.log(study.bestValue, study.trials().length);
+ */
+export async function loadStudy(options: LoadStudyOptions): Promise<Study> {
+  const { storage, owned } = await openStorage(options.storage, { mustExist: true });
+  const record = await storage.getStudy(options.name);
+  if (!record) {
+    const names = (await storage.listStudies()).map((s) => s.name);
+    if (owned) await storage.close();
+    throw new Error(
+      `no study named "${options.name}" in ${storage.location}` +
+        (names.length ? ` (it has: ${names.slice(0, 10).join(', ')}${names.length > 10 ? ', ...' : ''})` : ' (it has no study)'),
+    );
+  }
+  try {
+    const study = new Study(storage, record, options, owned);
+    await study.refresh();
+    return study;
+  } catch (e) {
+    if (owned) await storage.close();
+    throw e;
+  }
+}
+
+/**
+ * A study. Create one with `createStudy` or `loadStudy`.
+ *
+ * @example
+ *   const study = await createStudy({ name: 'mlp', storage: 'runs/mlp.db', direction: 'maximize', loadIfExists: true });
+ *   const trial = await study.ask();
+ *   const lr = trial.suggestFloat('lr', 1e-4, 1, { log: true });
+ *   await study.tell(trial, await train(lr));
+ *   console.log(study.bestParams);
+ */
+export class Study implements StudyView {
+  readonly id: number;
+  readonly name: string;
+  readonly direction: Direction;
+  readonly sampler: Sampler;
+  readonly pruner: Pruner | undefined;
+  readonly heartbeatMs: number;
+  readonly graceMs: number;
+  readonly maxRetries: number;
+  private userAttrMap: Record<string, unknown>;
+  private systemAttrMap: Record<string, unknown>;
+  private dataValue: unknown;
+  private pendingStudyAttrs: { userAttrs?: Record<string, unknown>; systemAttrs?: Record<string, unknown> } = {};
+  private studyFlush: Promise<void> = Promise.resolve();
+  private studyFlushError: unknown;
+
+  // The cache: trials by number as storage last said, and the cursor to read changes after.
+  private readonly cache: FrozenTrial[] = [];
+  private cursor = 0;
+  private readonly known = new Map<string, Distribution>();
+  // Trials this study object is running, which override the cache (they are fresher).
+  private readonly active = new Map<number, StudyTrial>();
+  private view: FrozenTrial[] | undefined;
+  private readonly viewByStates = new Map<string, readonly FrozenTrial[]>();
+  private pullInFlight: Promise<void> | undefined;
+  private pullQueued: Promise<void> | undefined;
+  private readonly flushScheduled = new Set<StudyTrial>();
+  private heartbeatTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+
+  /** @internal Use `createStudy` or `loadStudy`. */
+  constructor(
+    readonly storage: Storage,
+    record: StudyRecord,
+    options: StudyOptions,
+    private readonly ownsStorage: boolean,
+  ) {
+    if (options.sampler && options.seed !== undefined) {
+      throw new TypeError(`study "${record.name}": seed seeds the default sampler; pass it to your sampler's constructor instead`);
+    }
+    this.id = record.id;
+    this.name = record.name;
+    this.direction = record.direction;
+    this.userAttrMap = { ...record.userAttrs };
+    this.systemAttrMap = { ...record.systemAttrs };
+    this.dataValue = record.data;
+    this.sampler = options.sampler ?? new RandomSampler(options.seed !== undefined ? { seed: options.seed } : {});
+    this.pruner = options.pruner;
+    const persistent = storage.location !== 'memory';
+    this.heartbeatMs = nonNegative('heartbeatMs', options.heartbeatMs ?? (persistent ? 10_000 : 0));
+    this.graceMs = nonNegative('graceMs', options.graceMs ?? Math.max(60_000, 3 * this.heartbeatMs));
+    this.maxRetries = nonNegative('maxRetries', options.maxRetries ?? 0);
+    if (this.heartbeatMs > 0 && this.graceMs <= this.heartbeatMs) {
+      throw new RangeError(`study "${this.name}": graceMs (${this.graceMs}) must be longer than heartbeatMs (${this.heartbeatMs})`);
+    }
+  }
+
+  // -- StudyView ------------------------------------------------------------
+
+  /**
+   * The study's trials in number order (optionally only those in `states`),
+   * from the cache: this process's running trials as they are now, other
+   * processes' as of the last refresh. Samplers and pruners read this.
+   *
+   * @example
+   *   study.trials(['complete']).length;
+   */
+  trials(states?: readonly TrialState[]): readonly FrozenTrial[] {
+    if (!this.view) {
+      // Numbers are dense, so the cache is already in number order.
+      const stored = this.cache.filter((t) => t !== undefined);
+      this.view = this.active.size === 0 ? stored : stored.map((t) => this.active.get(t.number)?.snapshot() ?? t);
+      this.viewByStates.clear();
+    }
+    if (!states) return this.view;
+    const key = [...states].sort().join(',');
+    let list = this.viewByStates.get(key);
+    if (!list) this.viewByStates.set(key, (list = this.view.filter((t) => states.includes(t.state))));
+    return list;
+  }
+
+  get systemAttrs(): Readonly<Record<string, unknown>> {
+    return this.systemAttrMap;
+  }
+
+  /** Records a study-level attribute for samplers (written to storage in the background). */
+  setSystemAttr(key: string, value: unknown): void {
+    this.systemAttrMap = { ...this.systemAttrMap, [key]: value };
+    (this.pendingStudyAttrs.systemAttrs ??= {})[key] = value;
+    this.scheduleStudyFlush();
+  }
+
+  // -- attributes -----------------------------------------------------------
+
+  get userAttrs(): Readonly<Record<string, unknown>> {
+    return this.userAttrMap;
+  }
+
+  /** @example study.setUserAttr('dataset', 'fashion-mnist'); */
+  setUserAttr(key: string, value: unknown): void {
+    this.userAttrMap = { ...this.userAttrMap, [key]: value };
+    (this.pendingStudyAttrs.userAttrs ??= {})[key] = value;
+    this.scheduleStudyFlush();
+  }
+
+  /** The study-level JSON document given at creation (the experiment file), or null. */
+  get data(): unknown {
+    return this.dataValue;
+  }
+
+  // -- results --------------------------------------------------------------
+
+  /**
+   * The best complete trial (lowest number among ties). Throws when none is complete.
+   *
+   * @example
+   *   study.bestTrial.params;
+   */
+  get bestTrial(): FrozenTrial {
+    let best: FrozenTrial | undefined;
+    const sign = this.direction === 'minimize' ? 1 : -1;
+    for (const t of this.trials(['complete'])) if (!best || sign * (t.value! - best.value!) < 0) best = t;
+    if (!best) throw new Error(`study "${this.name}" has no complete trial yet, so no best trial`);
+    return best;
+  }
+
+  /** @example study.bestValue; // 0.0012 */
+  get bestValue(): number {
+    return this.bestTrial.value!;
+  }
+
+  /** @example study.bestParams; // { lr: 0.003, units: 64 } */
+  get bestParams(): Readonly<Record<string, ParamValue>> {
+    return this.bestTrial.params;
+  }
+
+  /** @example fs.writeFileSync('trials.csv', study.toCSV()); */
+  toCSV(): string {
+    return trialsToCsv(this.trials());
+  }
+
+  /** Plain data; `JSON.stringify(study)` uses it. @example JSON.stringify(study.toJSON(), null, 2) */
+  toJSON(): StudyJson {
+    return studyToJson(this, this.trials());
+  }
+
+  // -- ask / tell -----------------------------------------------------------
+
+  /**
+   * Starts a trial: an enqueued one first, else a due retry, else a new one.
+   * Running trials of any process whose heartbeat is older than the grace
+   * period are failed first.
+   *
+   * @example
+   *   const trial = await study.ask();
+   *   await study.tell(trial, objective(trial));
+   */
+  async ask(): Promise<StudyTrial> {
+    return (await this.claim())!;
+  }
+
+  /**
+   * `ask` with a budget: `undefined` when the study already has
+   * `maxCompleteOrRunning` trials that are complete or running.
+   * @internal The executor's loop uses it.
+   */
+  async claim(maxCompleteOrRunning?: number): Promise<StudyTrial | undefined> {
+    this.checkOpen();
+    await this.studyFlush;
+    const heartbeat = this.heartbeatMs > 0;
+    const frozen = await this.storage.claimTrial(this.id, {
+      maxRetries: this.maxRetries,
+      heartbeat,
+      ...(heartbeat ? { staleGraceMs: this.graceMs } : {}),
+      ...(maxCompleteOrRunning !== undefined ? { maxCompleteOrRunning } : {}),
+    });
+    if (!frozen) return undefined;
+    await this.refresh();
+    const trial = new StudyTrial(this.host, frozen);
+    this.active.set(trial.number, trial);
+    this.view = undefined;
+    this.startHeartbeats();
+    try {
+      this.sampleRelative(trial);
+    } catch (e) {
+      await this.tell(trial, { state: 'failed', reason: `the sampler failed: ${describeError(e)}` });
+      throw e;
+    }
+    return trial;
+  }
+
+  /**
+   * Finishes a trial: a number completes it (NaN, Infinity or a non-number
+   * fails it, with the reason recorded); `{ state: 'pruned' }` prunes it
+   * (its value becomes its last intermediate value); `{ state: 'failed' }`
+   * fails it. Returns the finished trial as stored.
+   *
+   * @example
+   *   await study.tell(trial, 0.25);
+   *   await study.tell(7, { state: 'pruned' });
+   */
+  async tell(trial: Trial | number, result: TellResult): Promise<FrozenTrial> {
+    this.checkOpen();
+    const number = typeof trial === 'number' ? trial : trial.number;
+    const own = this.active.get(number);
+    if (!own) return this.tellOther(number, result);
+    own.finished = true;
+    await own.flushChain;
+    let outcome = outcomeOf(result, own.lastIntermediate());
+    if (own.flushError !== undefined) {
+      outcome = { state: 'failed', reason: `a write to storage failed: ${describeError(own.flushError)}` };
+    }
+    const pending = own.takePending();
+    try {
+      try {
+        await this.storage.updateTrial(own.id, { ...pending, finish: outcome });
+      } catch (e) {
+        if (e instanceof TrialFinishedError) throw e;
+        // The buffered writes were refused (say, a distribution another process
+        // recorded first): the trial cannot be kept as it is, so it fails, saying why.
+        await this.storage.updateTrial(own.id, {
+          finish: { state: 'failed', reason: `a write to storage failed: ${describeError(e)}` },
+        });
+      }
+    } catch (e) {
+      if (!(e instanceof TrialFinishedError)) throw e;
+      // Another process declared this trial dead (its heartbeat stalled longer
+      // than the grace period) and failed it; that verdict stands.
+      process.emitWarning(
+        `study "${this.name}": trial ${number} was already ${e.state} when told (its heartbeat stalled longer than graceMs ${this.graceMs}); its result is lost`,
+      );
+    } finally {
+      this.active.delete(number);
+      this.view = undefined;
+      if (this.active.size === 0) this.stopHeartbeats();
+    }
+    await this.refresh();
+    const finished = this.cache[number]!;
+    this.sampler.afterTrial?.(this, finished);
+    return finished;
+  }
+
+  /**
+   * Adds a trial with fixed parameter values, run before any new one; the
+   * objective's `suggest*` calls return these values for these names.
+   *
+   * @example
+   *   await study.enqueue({ lr: 0.01, units: 64 });
+   */
+  async enqueue(
+    params: Readonly<Record<string, ParamValue>>,
+    options: { userAttrs?: Readonly<Record<string, unknown>> } = {},
+  ): Promise<FrozenTrial> {
+    this.checkOpen();
+    const t = await this.storage.enqueueTrial(this.id, {
+      params,
+      ...(options.userAttrs ? { userAttrs: options.userAttrs } : {}),
+    });
+    await this.refresh();
+    return t;
+  }
+
+  // -- whole searches -------------------------------------------------------
+
+  /**
+   * Runs trials until the budget is spent: `nTrials` trials by this call,
+   * `timeoutMs`, or `untilComplete` complete trials in the whole study
+   * (counted across every process, atomically). A function objective runs in
+   * this thread (`concurrency` trials at once, interleaved at its awaits); a
+   * module objective `{ module, exportName }` runs in worker threads, one per
+   * core by default. An objective that throws, or returns NaN, Infinity or a
+   * non-number, fails its trial and the study goes on (unless `catch` says
+   * otherwise); `TrialPruned` prunes it.
+   *
+   * @example
+   *   await study.optimize(objective, { nTrials: 100 });
+   *   await study.optimize({ module: new URL('./objective.js', import.meta.url).pathname }, { nTrials: 100, concurrency: 4 });
+   */
+  async optimize(objective: Objective | ObjectiveModule, options: OptimizeOptions): Promise<void> {
+    this.checkOpen();
+    await runTrials(this, objective, options);
+  }
+
+  /**
+   * `optimize`, as an async iterator over trials as they finish.
+   *
+   * @example
+   *   for await (const t of study.stream(objective, { nTrials: 20 })) console.log(t.number, t.state, t.value);
+   */
+  async *stream(objective: Objective | ObjectiveModule, options: OptimizeOptions): AsyncGenerator<FrozenTrial> {
+    const queue: FrozenTrial[] = [];
+    let wake: (() => void) | undefined;
+    let done = false;
+    let failure: unknown;
+    const abort = new AbortController();
+    const signal = options.signal ? AbortSignal.any([options.signal, abort.signal]) : abort.signal;
+    const run = this.optimize(objective, {
+      ...options,
+      signal,
+      onTrialComplete: async (t) => {
+        await options.onTrialComplete?.(t);
+        queue.push(t);
+        wake?.();
+      },
+    }).then(
+      () => void (done = true),
+      (e) => void ((failure = e), (done = true)),
+    );
+    void run.finally(() => wake?.());
+    try {
+      for (;;) {
+        if (queue.length > 0) {
+          yield queue.shift()!;
+          continue;
+        }
+        if (done) break;
+        await new Promise<void>((resolve) => (wake = resolve));
+        wake = undefined;
+      }
+      if (failure !== undefined) throw failure;
+    } finally {
+      // A consumer that stops early stops the search; running trials finish.
+      abort.abort();
+      await run;
+    }
+  }
+
+  // -- storage sync ---------------------------------------------------------
+
+  /**
+   * Reads what changed in storage since the last read (trials of other
+   * processes, attributes). Concurrent calls share one read.
+   *
+   * @example
+   *   await study.refresh();
+   *   study.trials().length;
+   */
+  refresh(): Promise<void> {
+    if (!this.pullInFlight) {
+      this.pullInFlight = this.pull().finally(() => (this.pullInFlight = undefined));
+      return this.pullInFlight;
+    }
+    // A read is under way but may have started before the caller's change: queue one more.
+    this.pullQueued ??= this.pullInFlight
+      .catch(() => {})
+      .then(() => {
+        this.pullQueued = undefined;
+        return this.refresh();
+      });
+    return this.pullQueued;
+  }
+
+  /**
+   * Stops heartbeats, writes what is buffered and, if the study opened its
+   * storage itself (from a string), closes it.
+   *
+   * @example
+   *   await study.close();
+   */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.stopHeartbeats();
+    await Promise.all([...this.active.values()].map((t) => this.flushTrial(t)));
+    await this.studyFlush;
+    this.closed = true;
+    if (this.ownsStorage) await this.storage.close();
+  }
+
+  private async pull(): Promise<void> {
+    const page = await this.storage.trialsSince(this.id, this.cursor);
+    this.cursor = page.cursor;
+    if (page.study) {
+      // Attributes this process set but has not written yet stay on top.
+      this.userAttrMap = { ...page.study.userAttrs, ...this.pendingStudyAttrs.userAttrs };
+      this.systemAttrMap = { ...page.study.systemAttrs, ...this.pendingStudyAttrs.systemAttrs };
+      this.dataValue = page.study.data;
+    }
+    if (page.trials.length === 0) return;
+    for (const t of page.trials) {
+      this.cache[t.number] = t;
+      for (const [name, d] of Object.entries(t.distributions)) if (!this.known.has(name)) this.known.set(name, d);
+    }
+    this.view = undefined;
+  }
+
+  /** How trials reach the study; kept off the public surface. */
+  private readonly host: TrialHost = {
+    sampleIndependent: (trial, name, distribution) => this.sampler.sampleIndependent(this, trial, name, distribution),
+    prune: (trial) => (this.pruner ? this.pruner.prune(this, trial) : false),
+    knownDistribution: (name) => this.known.get(name),
+    trialChanged: (trial) => {
+      this.view = undefined;
+      if (this.flushScheduled.has(trial)) return;
+      this.flushScheduled.add(trial);
+      // Wait for the objective to yield, so one batch carries all its suggests and reports.
+      setImmediate(() => {
+        this.flushScheduled.delete(trial);
+        void this.flushTrial(trial);
+      });
+    },
+  };
+
+  private flushTrial(trial: StudyTrial): Promise<void> {
+    trial.flushChain = trial.flushChain.then(async () => {
+      const update = trial.takePending();
+      if (!update || trial.flushError !== undefined) return;
+      try {
+        await this.storage.updateTrial(trial.id, update);
+      } catch (e) {
+        trial.flushError = e;
+        return;
+      }
+      // Pruners compare with other trials' intermediate values: keep them fresh.
+      if (this.pruner && update.intermediate) await this.refresh().catch(() => {});
+    });
+    return trial.flushChain;
+  }
+
+  private sampleRelative(trial: StudyTrial): void {
+    const { sampler } = this;
+    if (!sampler.inferRelativeSpace || !sampler.sampleRelative) return;
+    const snapshot = trial.snapshot();
+    const space = sampler.inferRelativeSpace(this, snapshot);
+    if (Object.keys(space).length === 0) return;
+    trial.setRelative(space, sampler.sampleRelative(this, snapshot, space));
+  }
+
+  private async tellOther(number: number, result: TellResult): Promise<FrozenTrial> {
+    await this.refresh();
+    const t = this.cache[number];
+    if (!t) throw new RangeError(`study "${this.name}" has no trial ${number}`);
+    if (t.state !== 'running') throw new TrialFinishedError(number, t.state);
+    const last = [...t.intermediate.entries()].sort((a, b) => b[0] - a[0])[0]?.[1];
+    await this.storage.updateTrial(t.id, { finish: outcomeOf(result, last) });
+    await this.refresh();
+    const finished = this.cache[number]!;
+    this.sampler.afterTrial?.(this, finished);
+    return finished;
+  }
+
+  private scheduleStudyFlush(): void {
+    this.studyFlush = this.studyFlush.then(async () => {
+      const update = this.pendingStudyAttrs;
+      if (!update.userAttrs && !update.systemAttrs) return;
+      this.pendingStudyAttrs = {};
+      try {
+        await this.storage.updateStudy(this.id, update);
+      } catch (e) {
+        this.studyFlushError ??= e;
+      }
+    });
+  }
+
+  private startHeartbeats(): void {
+    if (this.heartbeatMs <= 0 || this.heartbeatTimer) return;
+    let beating = false;
+    this.heartbeatTimer = setInterval(() => {
+      if (beating) return;
+      beating = true;
+      const ids = [...this.active.values()].map((t) => t.id);
+      // A heartbeat refused (the trial was failed meanwhile) is the verdict `tell` will report.
+      void Promise.all(ids.map((id) => this.storage.updateTrial(id, { heartbeat: true }).catch(() => {}))).finally(
+        () => (beating = false),
+      );
+    }, this.heartbeatMs);
+    // Heartbeats alone must not keep the process alive.
+    this.heartbeatTimer.unref();
+  }
+
+  private stopHeartbeats(): void {
+    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
+    this.heartbeatTimer = undefined;
+  }
+
+  private checkOpen(): void {
+    if (this.closed) throw new Error(`study "${this.name}" is closed`);
+    if (this.studyFlushError !== undefined) {
+      const e = this.studyFlushError;
+      this.studyFlushError = undefined;
+      throw new Error(`study "${this.name}": writing a study attribute failed: ${describeError(e)}`, { cause: e });
+    }
+  }
+}
+
+/** The stored outcome of what an objective or `tell` gave. */
+function outcomeOf(result: TellResult | unknown, lastIntermediate: number | undefined): TrialOutcome {
+  if (typeof result === 'number') {
+    if (Number.isFinite(result)) return { state: 'complete', value: result };
+    return { state: 'failed', reason: `the objective returned ${result}; a trial needs a finite number` };
+  }
+  if (result && typeof result === 'object' && 'state' in result) {
+    const r = result as Exclude<TellResult, number>;
+    if (r.state === 'complete') return outcomeOf(r.value, lastIntermediate);
+    if (r.state === 'pruned') {
+      const value = r.value ?? lastIntermediate;
+      return value === undefined ? { state: 'pruned' } : { state: 'pruned', value };
+    }
+    if (r.state === 'failed') {
+      return { state: 'failed', reason: r.reason ?? 'failed by tell', ...(r.retryable ? { retryable: true } : {}) };
+    }
+  }
+  return { state: 'failed', reason: `the objective returned ${describeValue(result)}; a trial needs a finite number` };
+}
+
+function nonNegative(what: string, v: number): number {
+  if (!(Number.isFinite(v) && v >= 0)) throw new RangeError(`${what} must be a number >= 0, got ${v}`);
+  return v;
+}
