@@ -81,7 +81,7 @@ class RemoteTrial extends TrialBase {
 const init = workerData as WorkerInit;
 const post = (m: WorkerMessage): void => init.port.postMessage(m);
 
-let objective: (trial: RemoteTrial) => unknown;
+let objective: (trial: RemoteTrial, args: unknown) => unknown;
 try {
   const mod = (await import(pathToFileURL(init.module).href)) as Record<string, unknown>;
   const fn = mod[init.exportName] ?? (init.exportName === 'objective' ? mod.default : undefined);
@@ -99,7 +99,7 @@ parentPort!.on('message', async (m: { type: 'run'; number: number; params: Recor
   if (m.type !== 'run') return;
   const trial = new RemoteTrial(m.number, m.params, m.userAttrs, init.port, init.signal);
   try {
-    const value = await objective(trial);
+    const value = await objective(trial, init.args);
     post({ type: 'done', value: typeof value === 'number' ? value : undefined, described: describeValue(value) });
   } catch (e) {
     const err = e as { name?: unknown; message?: unknown; stack?: unknown };

@@ -28,6 +28,11 @@ export interface ObjectiveModule {
   readonly module: string;
   /** The export to call; default `objective`, falling back to the default export. */
   readonly exportName?: string;
+  /**
+   * Data for the objective, passed as its second argument: `objective(trial,
+   * args)`. Copied into each worker (structured clone), so plain data only.
+   */
+  readonly args?: unknown;
 }
 
 /** Options of `study.optimize` (and `study.stream`). At least one of nTrials, timeoutMs, untilComplete. */
@@ -198,6 +203,7 @@ export type WorkerReply = { ok: true; value: unknown } | { ok: false; error: { n
 export interface WorkerInit {
   readonly module: string;
   readonly exportName: string;
+  readonly args: unknown;
   readonly port: MessagePort;
   /** Int32Array over a SharedArrayBuffer: set to 1 when a reply is on the port. */
   readonly signal: Int32Array;
@@ -226,6 +232,7 @@ class WorkerSlot {
     const init: WorkerInit = {
       module: objective.module,
       exportName: objective.exportName ?? 'objective',
+      args: objective.args,
       port: port2,
       signal,
       entry,

@@ -75,10 +75,13 @@ test('workers: pruning, objective errors, non-numbers and conflicts behave as in
   assert.equal(reasons[5], 'complete: ');
 });
 
-test('workers: the default export, and clear errors for a bad module', async () => {
+test('workers: args reach the objective as its second argument; clear errors for a bad module', async () => {
   const study = await createStudy({ sampler: new TestSampler() });
-  await study.optimize({ module: fixtures, exportName: 'objective' }, { nTrials: 1, concurrency: 1 });
-  await study.optimize({ module: fixtures.replace('objectives.ts', 'objectives.ts'), exportName: 'nope' }, { nTrials: 1 }).then(
+  await study.optimize({ module: fixtures, exportName: 'withArgs', args: { offset: 100, label: 'exp' } }, { nTrials: 1, concurrency: 1 });
+  const [t] = study.trials();
+  assert.equal(t.value, (t.params.x as number) + 100);
+  assert.equal(t.userAttrs.label, 'exp');
+  await study.optimize({ module: fixtures, exportName: 'nope' }, { nTrials: 1 }).then(
     () => assert.fail('expected an error'),
     (e: Error) => assert.match(e.message, /exports no function "nope" \(it exports: .*crashOnTrialOne/),
   );
@@ -86,6 +89,8 @@ test('workers: the default export, and clear errors for a bad module', async () 
   await assert.rejects(study.optimize({ module: join(dir, 'missing.js') }, { nTrials: 1 }), /cannot start a worker for objective module .*missing\.js/);
   await assert.rejects(study.optimize({ module: 'relative/objective.js' }, { nTrials: 1 }), /absolute path/);
   assert.equal(study.trials().length, 1, 'a module that cannot load starts no trial');
+  await study.optimize({ module: fixtures }, { nTrials: 1, concurrency: 1 });
+  assert.equal(study.trials()[1].state, 'complete');
 });
 
 test('workers run from compiled JavaScript too, without tsx', () => {

@@ -58,4 +58,9 @@ export default function (trial: Trial): number {
   return trial.suggestInt('n', 0, 9);
 }
 
+export function withArgs(trial: Trial, args: { offset: number; label: string }): number {
+  trial.setUserAttr('label', args.label);
+  return trial.suggestFloat('x', 0, 1) + args.offset;
+}
+
 export const notAFunction = 42;
