@@ -6,9 +6,11 @@ import { readFileSync } from 'node:fs';
 import { consoleOutput, UsageError } from './output.js';
 import { parityCommand, parityHelp } from './parity.js';
 import { trainCommand } from './train.js';
+import { tuneCommand } from './tune.js';
 
 const commands: Record<string, { summary: string }> = {
-  train: { summary: 'train a network on built-in data or Fashion-MNIST, and save it' },
+  train: { summary: 'train one network (an experiment file, or built-in data) and save it' },
+  tune: { summary: "run or resume an experiment's hyperparameter search" },
   parity: { summary: 'check caviar against reference numbers computed by PyTorch' },
 };
 
@@ -43,6 +45,8 @@ export async function main(argv: string[], write?: (line: string) => void, write
         return 0;
       case 'train':
         return await trainCommand(rest, out);
+      case 'tune':
+        return await tuneCommand(rest, out);
       case 'parity':
         return parityCommand(rest, (l) => out.text(l));
       default:
@@ -58,7 +62,7 @@ export async function main(argv: string[], write?: (line: string) => void, write
 /** Bad input (files, data, settings) is exit 2; anything else that broke is 1. */
 function errorExitCode(err: unknown): number {
   const name = (err as Error)?.name ?? '';
-  return err instanceof RangeError || err instanceof TypeError || /DataError|ModelFileError|SafetensorsError|NotFound/.test(name) ? 2 : 1;
+  return err instanceof RangeError || err instanceof TypeError || /ConfigError|DataError|ModelFileError|SafetensorsError|NotFound/.test(name) ? 2 : 1;
 }
 
 function version(): string {

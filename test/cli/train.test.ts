@@ -19,7 +19,7 @@ test('caviar train trains on built-in data, prints each epoch and the test metri
     const path = join(dir, 'm.safetensors');
     const { code, out } = await run(['train', '--epochs', '4', '--hidden', '16', '--out', path]);
     assert.equal(code, 0);
-    assert.match(out[0], /^Training a 2-16-3 network with batch norm on the built-in spirals data set/);
+    assert.match(out[0], /^Training a 2-16-3 network with batch norm on the built-in spirals set \(3 classes, seed 1\)/);
     assert.equal(out.filter((l) => /^epoch \d\/4  loss \d\.\d{4}  acc [\d.]+%  dev loss/.test(l)).length, 4);
     const acc = Number(/test accuracy ([\d.]+)%/.exec(out.join('\n'))![1]);
     assert.ok(acc > 70, `test accuracy ${acc}% after 4 epochs`);
@@ -50,12 +50,15 @@ test('--json prints one JSON object per event', async () => {
 test('bad usage exits 2 with a message that names the problem', async () => {
   const cases: Array<[string[], RegExp]> = [
     [['train', '--data', 'mnist'], /--data: unknown data set 'mnist'; expected one of spirals, blobs, circles, xor, fashion-mnist/],
-    [['train', '--epochs', '0'], /--epochs: expected an integer >= 1, got '0'/],
-    [['train', '--batch-size', 'x'], /--batch-size: expected an integer >= 1, got 'x'/],
-    [['train', '--lr', '0'], /--lr: expected a positive number, got '0'/],
-    [['train', '--lr=-1'], /--lr: expected a positive number, got '-1'/],
-    [['train', '--hidden', '16,a'], /--hidden: size 2 is 'a', expected a positive integer/],
-    [['train', '--optimizer', 'adamw'], /--optimizer: unknown optimizer 'adamw'/],
+    [['train', '--epochs', '0'], /--epochs: expected an integer >= 1, got 0/],
+    [['train', '--batch-size', 'x'], /--batch-size: expected an integer >= 1, got NaN/],
+    [['train', '--lr', '0'], /--lr: expected a number > 0, got 0/],
+    [['train', '--lr=-1'], /--lr: expected a number > 0, got -1/],
+    [['train', '--hidden', '16,a'], /--hidden\[1\]: expected a positive integer, got NaN/],
+    [['train', '--optimizer', 'adamw'], /--optimizer: expected one of sgd, momentum, rmsprop, adam, got "adamw"/],
+    [['train', 'a.yaml', 'b.yaml'], /takes one EXPERIMENT file, got 2/],
+    [['train', 'exp.yaml', '--epochs', '3'], /--epochs only applies without an experiment file; set it in exp\.yaml instead/],
+    [['train', '/nonexistent/exp.yaml'], /\/nonexistent\/exp\.yaml: 1 problem:\n  no such file/],
     [['train', '--colour'], /Unknown option '--colour'/],
     [['fly'], /unknown command 'fly'/],
   ];

@@ -1,0 +1,173 @@
+/**
+ * `caviar tune EXPERIMENT`: runs (or resumes) the study of an experiment file
+ * — the caviar way, many trials, one per worker — prints each trial as it
+ * finishes, and ends with the best trial and where everything was saved.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { experimentObjective, type ExperimentArgs } from '../experiment/objective.js';
+import { parseDuration, parseExperiment, readExperiment, type Experiment } from '../experiment/spec.js';
+import { createPruner } from '../tune/pruners/index.js';
+import { createSampler } from '../tune/samplers/index.js';
+import { createStudy } from '../tune/study.js';
+import type { FrozenTrial } from '../tune/types.js';
+import { UsageError, type Output } from './output.js';
+
+export const tuneHelp = `Usage: caviar tune EXPERIMENT [options]
+
+Runs the study of an experiment file (its 'tune' section: the space, sampler,
+pruner and budget), or resumes it: trials already complete count toward the
+budget. Each trial trains a model; the best one is kept.
+
+Options:
+  --trials N          complete trials the study should reach (default: tune.trials)
+  --workers K         trials at once, one worker thread each (default: tune.workers)
+  --storage PATH      the SQLite study file (default: tune.storage, or <output>/study.db)
+  --study NAME        the study's name (default: tune.study, or the experiment's name)
+  --timeout DURATION  start no trial after this long, e.g. 90s, 10m, 2h
+  --json              one JSON object per event instead of text
+  -h, --help          this help`;
+
+/** The worker-thread module holding `objective`, next to this file in src/ (tsx) or dist/. */
+function objectiveModule(): string {
+  const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+  return fileURLToPath(new URL(`../experiment/objective${ext}`, import.meta.url));
+}
+
+export async function tuneCommand(args: string[], out: Output): Promise<number> {
+  const { values, positionals } = parse(args);
+  if (values.help) {
+    out.text(tuneHelp);
+    return 0;
+  }
+  if (positionals.length !== 1) throw new UsageError(`caviar tune needs one EXPERIMENT file\n\n${tuneHelp}`);
+  let exp = readExperiment(positionals[0]);
+  if (!exp.tune) exp = parseExperiment({ ...(exp.raw as object), tune: {} }, exp.source);
+  const tune = exp.tune!;
+  const trials = positiveInt('--trials', values.trials) ?? tune.trials;
+  const workers = positiveInt('--workers', values.workers) ?? tune.workers;
+  const timeoutMs = values.timeout === undefined ? tune.timeoutMs : parseDuration(values.timeout);
+  if (values.timeout !== undefined && timeoutMs === undefined) throw new UsageError(`--timeout: expected a duration like 90s, 10m or 2h, got '${values.timeout}'`);
+  if (trials !== tune.trials) exp = parseExperiment({ ...(exp.raw as object), tune: { ...((exp.raw as { tune?: object }).tune ?? {}), trials } }, exp.source);
+  const storage = values.storage ?? tune.storage ?? join(exp.output, 'study.db');
+  const name = values.study ?? tune.study ?? exp.name;
+  mkdirSync(exp.output, { recursive: true });
+  const study = await createStudy({
+    name,
+    storage,
+    direction: tune.direction,
+    loadIfExists: true,
+    sampler: createSampler(tune.sampler.name, tune.sampler.options, exp.seed),
+    ...(tune.pruner.name !== 'none' ? { pruner: createPruner(tune.pruner.name, tune.pruner.options) } : {}),
+    data: { experiment: exp.raw, source: exp.source },
+  });
+  const abort = new AbortController();
+  const onSigint = () => {
+    out.event('interrupt', {}, 'Interrupted: finishing the running trials (Ctrl-C again to quit at once)');
+    abort.abort();
+    process.once('SIGINT', () => process.exit(130));
+  };
+  process.once('SIGINT', onSigint);
+  try {
+    const already = study.trials(['complete']).length;
+    const metric = tune.metric === 'devLoss' ? 'dev loss' : 'dev acc';
+    out.event('start', { study: name, storage, trials, already, workers, sampler: tune.sampler.name, pruner: tune.pruner.name },
+      `Tuning ${exp.name}: ${trials} trials (${already} already complete), ${workers} worker${workers === 1 ? '' : 's'}, ` +
+        `${tune.sampler.name} sampler, ${tune.pruner.name} pruner\n  study '${name}' in ${storage}`);
+    const started = Date.now();
+    const experimentArgs: ExperimentArgs = { raw: exp.raw, source: exp.source };
+    const objective = workers > 1
+      ? { module: objectiveModule(), exportName: 'objective', args: experimentArgs }
+      : (trial: Parameters<typeof experimentObjective>[0]) => experimentObjective(trial, experimentArgs);
+    await study.optimize(objective, {
+      untilComplete: trials,
+      concurrency: workers,
+      ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+      signal: abort.signal,
+      onTrialComplete: (t: FrozenTrial) => {
+        const done = study.trials(['complete']).length;
+        const best = done > 0 ? study.bestTrial : undefined;
+        const elapsed = (Date.now() - started) / 1000;
+        const perTrial = elapsed / Math.max(1, study.trials(['complete', 'pruned', 'failed']).length - already);
+        const remaining = Math.max(0, trials - done) * perTrial / workers;
+        const value = t.value === undefined ? '' : `${metric} ${fmt(t.value)}  `;
+        out.event('trial', { number: t.number, state: t.state, value: t.value ?? null, params: t.params, best: best?.value ?? null, complete: done },
+          `trial ${String(t.number).padStart(3)}  ${t.state.padEnd(8)}  ${value}${paramsText(t)}` +
+            `  | best ${best ? `${fmt(best.value!)} (trial ${best.number})` : '-'}  ${done}/${trials} complete  ` +
+            `${clock(elapsed)} elapsed, ~${clock(remaining)} left` +
+            (t.state === 'failed' ? `\n      failed: ${String(t.systemAttrs.failReason ?? t.systemAttrs.reason ?? 'unknown reason')}` : ''));
+      },
+    });
+    return summary(exp, study.trials(), name, storage, out);
+  } finally {
+    process.removeListener('SIGINT', onSigint);
+    await study.close();
+  }
+}
+
+function summary(exp: Experiment, trials: readonly FrozenTrial[], name: string, storage: string, out: Output): number {
+  const complete = trials.filter((t) => t.state === 'complete');
+  const count = (s: string) => trials.filter((t) => t.state === s).length;
+  if (complete.length === 0) {
+    out.event('done', { complete: 0 }, `No trial completed (${count('pruned')} pruned, ${count('failed')} failed). Study '${name}' is in ${storage}`);
+    return 1;
+  }
+  const sign = exp.tune!.direction === 'maximize' ? -1 : 1;
+  const ranked = [...complete].sort((a, b) => sign * (a.value! - b.value!));
+  const best = ranked[0];
+  const metric = exp.tune!.metric;
+  const lines = [
+    '',
+    `${complete.length} complete, ${count('pruned')} pruned, ${count('failed')} failed`,
+    'Top trials:',
+    ...ranked.slice(0, 5).map((t) => `  trial ${String(t.number).padStart(3)}  ${metric} ${fmt(t.value!)}  test acc ${fmt(Number(t.userAttrs.testAccuracy))}  ${paramsText(t)}`),
+    '',
+    `Best trial: ${best.number}  ${metric} ${fmt(best.value!)}  test accuracy ${fmt(Number(best.userAttrs.testAccuracy))}`,
+    `  ${paramsText(best)}`,
+    `Study '${name}' saved in ${storage}`,
+    `Best model saved in ${String(best.userAttrs.model)}`,
+  ];
+  out.event('done', { best: { number: best.number, value: best.value, params: best.params, testAccuracy: best.userAttrs.testAccuracy, model: best.userAttrs.model }, study: name, storage }, lines.join('\n'));
+  return 0;
+}
+
+function paramsText(t: FrozenTrial): string {
+  return Object.entries(t.params).map(([k, v]) => `${k}=${typeof v === 'number' ? fmtParam(v) : String(v)}`).join(' ');
+}
+
+function fmtParam(v: number): string {
+  return Number.isInteger(v) ? String(v) : Math.abs(v) < 0.01 ? v.toExponential(2) : v.toPrecision(4);
+}
+
+function fmt(v: number): string {
+  return Number.isFinite(v) ? v.toFixed(4) : String(v);
+}
+
+function clock(seconds: number): string {
+  const s = Math.round(seconds);
+  return s >= 3600 ? `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m` : s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s` : `${s}s`;
+}
+
+function positiveInt(flag: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag}: expected a positive integer, got '${v}'`);
+  return n;
+}
+
+function parse(args: string[]) {
+  try {
+    return parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        trials: { type: 'string' }, workers: { type: 'string' }, storage: { type: 'string' }, study: { type: 'string' },
+        timeout: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (err) {
+    throw new UsageError(`${(err as Error).message}\n\n${tuneHelp}`);
+  }
+}

@@ -1,0 +1,76 @@
+/** Loads an experiment's data and splits it into train, dev and test sets. */
+import { readCsv } from '../data/csv.js';
+import type { Dataset } from '../data/dataset.js';
+import { loadFashionMnist } from '../data/fashion-mnist.js';
+import { loadIdxDataset } from '../data/idx.js';
+import { splitDataset, subset } from '../data/split.js';
+import { blobs, circles, spirals, xor } from '../data/synthetic.js';
+import type { DataSettings } from './spec.js';
+
+export interface Splits {
+  train: Dataset;
+  dev: Dataset;
+  test: Dataset;
+  /** For people: "Fashion-MNIST", "the built-in spirals set (3 classes)". */
+  description: string;
+}
+
+/**
+ * Generated sets are drawn from `seed`; files are read as they are. When the
+ * data has a separate test set (Fashion-MNIST, testImages, testPath), only
+ * the dev set is carved from the training data.
+ */
+export function loadSplits(d: DataSettings, seed: number): Splits {
+  switch (d.source) {
+    case 'fashion-mnist': {
+      let train = loadFashionMnist({ split: 'train', ...(d.dir ? { dir: d.dir } : {}) });
+      const test = loadFashionMnist({ split: 'test', ...(d.dir ? { dir: d.dir } : {}) });
+      if (d.limit !== undefined && d.limit < train.count) train = subset(train, range(d.limit));
+      return { ...withSeparateTest(train, test, d, seed), description: 'Fashion-MNIST' };
+    }
+    case 'idx': {
+      const all = loadIdxDataset(d.images!, d.labels!);
+      if (d.testImages && d.testLabels) {
+        const test = loadIdxDataset(d.testImages, d.testLabels, { classes: all.classes });
+        return { ...withSeparateTest(all, test, d, seed), description: `IDX files ${d.images}` };
+      }
+      return { ...carve(all, d, seed), description: `IDX files ${d.images}` };
+    }
+    case 'csv': {
+      const all = readCsv(d.path!, { labelColumn: d.label! });
+      if (d.testPath) {
+        const test = readCsv(d.testPath, { labelColumn: d.label!, classes: all.classes });
+        return { ...withSeparateTest(all, test, d, seed), description: `CSV file ${d.path}` };
+      }
+      return { ...carve(all, d, seed), description: `CSV file ${d.path}` };
+    }
+    default: {
+      const perClass = d.perClass ?? 300;
+      const noise = d.noise;
+      const generated =
+        d.source === 'blobs' ? blobs({ classes: d.classes ?? 3, perClass, features: d.features ?? 2, ...(noise !== undefined ? { spread: noise } : {}), seed })
+        : d.source === 'circles' ? circles({ perClass, noise: noise ?? 0.1, seed })
+        : d.source === 'xor' ? xor({ perClass, noise: noise ?? 0.15, seed })
+        : spirals({ classes: d.classes ?? 3, perClass, ...(noise !== undefined ? { noise } : {}), seed });
+      return { ...carve(generated, d, seed), description: `the built-in ${d.source} set (${generated.classes} classes, seed ${seed})` };
+    }
+  }
+}
+
+function carve(all: Dataset, d: DataSettings, seed: number) {
+  const { train, dev, test } = splitDataset(all, { dev: d.dev, test: d.test, seed });
+  if (test.count === 0) throw new RangeError(`data: the test set is empty; set data.test to a fraction or count > 0`);
+  return { train, dev, test };
+}
+
+function withSeparateTest(all: Dataset, test: Dataset, d: DataSettings, seed: number) {
+  const { train, dev } = splitDataset(all, { dev: d.dev, seed });
+  if (test.features !== all.features) {
+    throw new RangeError(`data: the test set has ${test.features} features per example, the training set ${all.features}`);
+  }
+  return { train, dev, test };
+}
+
+function range(n: number): number[] {
+  return Array.from({ length: n }, (_, i) => i);
+}

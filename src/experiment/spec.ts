@@ -1,0 +1,344 @@
+/**
+ * Experiment files: one YAML or JSON file names the data, the model, the
+ * training settings and (optionally) the search. `parseExperiment` checks the
+ * whole file before any work starts and reports every problem at once, each
+ * with the file, the field path and what was expected.
+ *
+ * @example  (examples/quickstart.yaml)
+ *   name: quickstart
+ *   data: { source: spirals, classes: 3, perClass: 300 }
+ *   model: { hidden: [64, 64], batchNorm: true }
+ *   train: { epochs: 20, optimizer: adam, learningRate: 0.01 }
+ *   tune: { trials: 12, space: default, sampler: tpe, pruner: median }
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import YAML from 'yaml';
+import { createLayer } from '../nn/build.js';
+import type { LayerConfig } from '../nn/config.js';
+import { createPruner, PRUNER_NAMES } from '../tune/pruners/index.js';
+import { createSampler, SAMPLER_NAMES } from '../tune/samplers/index.js';
+import { parseSpace, SpaceError, type SpaceSpec } from '../tune/space/declarative.js';
+import { Fields } from './fields.js';
+import { TUNABLE_NAMES } from './params.js';
+import { ConfigError, describe, isObject, join, Problems } from './problems.js';
+import { ACTIVATIONS, DEFAULT_SETTINGS, OPTIMIZERS, type RunSettings } from './settings.js';
+
+export const DATA_SOURCES = ['spirals', 'blobs', 'circles', 'xor', 'fashion-mnist', 'idx', 'csv'] as const;
+export type DataSource = (typeof DATA_SOURCES)[number];
+export const METRICS = ['devAccuracy', 'devLoss'] as const;
+
+export interface DataSettings {
+  source: DataSource;
+  /** Generated sets. */
+  classes?: number;
+  perClass?: number;
+  features?: number;
+  noise?: number;
+  /** Fashion-MNIST: a folder holding its files; and a cap on training examples. */
+  dir?: string;
+  limit?: number;
+  /** IDX files (absolute paths, resolved against the experiment file's folder). */
+  images?: string;
+  labels?: string;
+  testImages?: string;
+  testLabels?: string;
+  /** CSV files and the label column. */
+  path?: string;
+  label?: string;
+  testPath?: string;
+  /** Dev set: a fraction of the training data or a count. */
+  dev: number;
+  /** Test set carved from the data when it has no separate test files. */
+  test: number;
+}
+
+export interface TuneSettings {
+  trials: number;
+  metric: (typeof METRICS)[number];
+  direction: 'maximize' | 'minimize';
+  /** The search space; `null` means the built-in MLP space for the budget (params.ts). */
+  space: SpaceSpec | null;
+  sampler: { name: string; options: Record<string, unknown> };
+  pruner: { name: string; options: Record<string, unknown> };
+  workers: number;
+  /** Where the study lives: a SQLite file path (default: `<output>/study.db`). */
+  storage?: string;
+  study?: string;
+  timeoutMs?: number;
+}
+
+export interface Experiment {
+  /** The file it came from (for messages). */
+  source: string;
+  name: string;
+  seed: number;
+  data: DataSettings;
+  settings: RunSettings;
+  tune: TuneSettings | null;
+  /** Folder for models and the study (resolved against the working directory). */
+  output: string;
+  /** The file's parsed contents, kept so a study can record the experiment it ran. */
+  raw: unknown;
+}
+
+const TOP = ['name', 'seed', 'data', 'model', 'train', 'tune', 'output'];
+const DATA_FIELDS: Record<DataSource, string[]> = {
+  spirals: ['classes', 'perClass', 'noise'],
+  blobs: ['classes', 'perClass', 'features', 'noise'],
+  circles: ['perClass', 'noise'],
+  xor: ['perClass', 'noise'],
+  'fashion-mnist': ['dir', 'limit'],
+  idx: ['images', 'labels', 'testImages', 'testLabels'],
+  csv: ['path', 'label', 'testPath'],
+};
+const MODEL = ['hidden', 'batchNorm', 'activation', 'dropout', 'layers'];
+const TRAIN = ['epochs', 'batchSize', 'optimizer', 'learningRate', 'beta', 'beta1', 'beta2', 'eps', 'l2', 'lrDecay', 'normalizeInputs'];
+const TUNE = ['trials', 'metric', 'space', 'sampler', 'pruner', 'workers', 'storage', 'study', 'timeout'];
+
+/** Reads and checks an experiment file (.yaml, .yml or .json). Throws ConfigError listing every problem. */
+export function readExperiment(path: string): Experiment {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new ConfigError(path, [code === 'ENOENT' ? 'no such file' : `cannot read the file (${code ?? (err as Error).message})`]);
+  }
+  return parseExperiment(parseText(text, path), path);
+}
+
+/** YAML (a superset of JSON) with errors that carry the line and column. */
+export function parseText(text: string, source: string): unknown {
+  const doc = YAML.parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    throw new ConfigError(source, doc.errors.map((e) => {
+      const line = e.linePos?.[0];
+      return `${line ? `line ${line.line}, column ${line.col}: ` : ''}${e.message.split('\n')[0]}`;
+    }));
+  }
+  return doc.toJS();
+}
+
+/** Checks a parsed experiment; `source` is the file name used in messages and to resolve data paths. */
+export function parseExperiment(raw: unknown, source: string): Experiment {
+  const problems = new Problems();
+  if (!isObject(raw)) throw new ConfigError(source, [`expected a mapping with ${TOP.join(', ')}, got ${describe(raw)}`]);
+  const top = new Fields(problems, '', raw);
+  top.known(TOP);
+  const baseDir = dirname(resolve(source));
+  const name = top.string('name') ?? defaultName(source);
+  if (!/^[\w.-]+$/.test(name)) problems.add('name', `expected letters, digits, '.', '_' or '-' (it names files), got ${describe(name)}`);
+  const seed = top.number('seed', { integer: true, min: 0 }) ?? 1;
+  const data = top.required('data', `a mapping with source: ${DATA_SOURCES.join(' | ')}`) ? parseData(problems, raw.data, baseDir) : undefined;
+  const settings = parseSettings(problems, raw.model, raw.train);
+  const tune = raw.tune === undefined ? null : parseTune(problems, raw.tune, settings);
+  const output = top.string('output') ?? `caviar-out/${name}`;
+  problems.throwIfAny(source);
+  return { source, name, seed, data: data!, settings, tune, output: resolve(output), raw };
+}
+
+function defaultName(source: string): string {
+  const base = source.split(/[\\/]/).pop() ?? 'experiment';
+  return base.replace(/\.(ya?ml|json)$/i, '') || 'experiment';
+}
+
+function parseData(problems: Problems, value: unknown, baseDir: string): DataSettings | undefined {
+  const f = Fields.of(problems, 'data', value);
+  if (!f) return undefined;
+  const source = f.required('source', DATA_SOURCES.join(', ')) ? (f.string('source', DATA_SOURCES) as DataSource | undefined) : undefined;
+  if (!source) return undefined;
+  f.known(['source', 'dev', 'test', ...DATA_FIELDS[source]]);
+  const path = (key: string) => {
+    const v = f.string(key);
+    return v === undefined ? undefined : resolve(baseDir, v);
+  };
+  const fraction = (key: string, fallback: number) => {
+    const v = f.number(key, { min: 0 });
+    if (v !== undefined && v >= 1 && !Number.isInteger(v)) problems.add(f.at(key), `expected a fraction in [0, 1) or a whole count, got ${v}`);
+    return v ?? fallback;
+  };
+  const d: DataSettings = { source, dev: fraction('dev', source === 'fashion-mnist' ? 5000 : 0.15), test: fraction('test', 0.15) };
+  const int = (key: 'classes' | 'perClass' | 'features' | 'limit', min: number) => {
+    const v = f.number(key, { integer: true, min });
+    if (v !== undefined) d[key] = v;
+  };
+  int('classes', 2);
+  int('perClass', 2);
+  int('features', 1);
+  int('limit', 2);
+  const noise = f.number('noise', { min: 0 });
+  if (noise !== undefined) d.noise = noise;
+  for (const key of ['dir', 'images', 'labels', 'testImages', 'testLabels', 'path', 'testPath'] as const) {
+    const p = path(key);
+    if (p !== undefined) d[key] = p;
+  }
+  const label = f.string('label');
+  if (label !== undefined) d.label = label;
+  if (source === 'idx') {
+    f.required('images', 'the path of an IDX images file');
+    f.required('labels', 'the path of an IDX labels file');
+    if (f.has('testImages') !== f.has('testLabels')) problems.add('data', 'testImages and testLabels go together');
+  }
+  if (source === 'csv') {
+    f.required('path', 'the path of a CSV file with a header row');
+    f.required('label', 'the name of the label column');
+  }
+  return d;
+}
+
+function parseSettings(problems: Problems, modelValue: unknown, trainValue: unknown): RunSettings {
+  const s: RunSettings = { ...DEFAULT_SETTINGS, hidden: [...DEFAULT_SETTINGS.hidden] };
+  const m = Fields.of(problems, 'model', modelValue);
+  if (m) {
+    m.known(MODEL);
+    if (m.has('hidden')) {
+      const h = m.obj.hidden;
+      if (!Array.isArray(h)) problems.add('model.hidden', `expected a list of layer widths like [256, 128], got ${describe(h)}`);
+      else {
+        s.hidden = [];
+        h.forEach((v, i) => {
+          if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) problems.add(`model.hidden[${i}]`, `expected a positive integer, got ${describe(v)}`);
+          else s.hidden.push(v);
+        });
+      }
+    }
+    s.batchNorm = m.boolean('batchNorm') ?? s.batchNorm;
+    s.activation = (m.string('activation', ACTIVATIONS) as RunSettings['activation'] | undefined) ?? s.activation;
+    s.dropout = m.number('dropout', { min: 0, below: 1 }) ?? s.dropout;
+    if (m.has('layers')) {
+      if (m.has('hidden')) problems.add('model', "give either 'hidden' (an MLP) or 'layers' (a full layer list), not both");
+      const layers = m.obj.layers;
+      if (!Array.isArray(layers) || layers.length === 0) problems.add('model.layers', `expected a non-empty list of layers, got ${describe(layers)}`);
+      else {
+        layers.forEach((l, i) => {
+          try {
+            if (!isObject(l)) throw new Error(`expected a layer like { type: dense, units: 64 }, got ${describe(l)}`);
+            createLayer(l as unknown as LayerConfig, 'layer');
+          } catch (err) {
+            problems.add(`model.layers[${i}]`, (err as Error).message.replace(/^layer: /, ''));
+          }
+        });
+        s.layers = layers as LayerConfig[];
+      }
+    }
+  }
+  const t = Fields.of(problems, 'train', trainValue);
+  if (t) {
+    t.known(TRAIN);
+    s.epochs = t.number('epochs', { integer: true, min: 1 }) ?? s.epochs;
+    s.batchSize = t.number('batchSize', { integer: true, min: 1 }) ?? s.batchSize;
+    s.optimizer = (t.string('optimizer', OPTIMIZERS) as RunSettings['optimizer'] | undefined) ?? s.optimizer;
+    s.learningRate = t.number('learningRate', { above: 0 }) ?? (t.has('optimizer') && s.optimizer !== 'adam' && s.optimizer !== 'rmsprop' ? 0.01 : s.learningRate);
+    s.beta = t.number('beta', { min: 0, below: 1 }) ?? s.beta;
+    s.beta1 = t.number('beta1', { min: 0, below: 1 }) ?? s.beta1;
+    s.beta2 = t.number('beta2', { min: 0, below: 1 }) ?? s.beta2;
+    s.eps = t.number('eps', { above: 0 }) ?? s.eps;
+    s.l2 = t.number('l2', { min: 0 }) ?? s.l2;
+    s.lrDecay = t.number('lrDecay', { min: 0 }) ?? s.lrDecay;
+    s.normalizeInputs = t.boolean('normalizeInputs') ?? s.normalizeInputs;
+  }
+  return s;
+}
+
+function parseTune(problems: Problems, value: unknown, settings: RunSettings): TuneSettings | null {
+  const f = Fields.of(problems, 'tune', value);
+  if (!f) return null;
+  f.known(TUNE);
+  const metric = (f.string('metric', METRICS) as TuneSettings['metric'] | undefined) ?? 'devAccuracy';
+  const tune: TuneSettings = {
+    trials: f.number('trials', { integer: true, min: 1 }) ?? 20,
+    metric,
+    direction: metric === 'devLoss' ? 'minimize' : 'maximize',
+    space: null,
+    sampler: namedChoice(problems, f, 'sampler', 'tpe', SAMPLER_NAMES, (name, options) => createSampler(name, options, 0)),
+    pruner: namedChoice(problems, f, 'pruner', 'median', [...PRUNER_NAMES, 'none'], (name, options) => {
+      if (name !== 'none') createPruner(name, options);
+    }),
+    workers: f.number('workers', { integer: true, min: 1 }) ?? 1,
+  };
+  const storage = f.string('storage');
+  if (storage !== undefined) tune.storage = storage;
+  const study = f.string('study');
+  if (study !== undefined) tune.study = study;
+  if (f.has('timeout')) {
+    const ms = parseDuration(f.obj.timeout);
+    if (ms === undefined) problems.add('tune.timeout', `expected a duration like 90s, 10m or 2h, got ${describe(f.obj.timeout)}`);
+    else tune.timeoutMs = ms;
+  }
+  const space = f.obj.space;
+  if (space !== undefined && space !== 'default') {
+    if (!isObject(space)) problems.add('tune.space', `expected 'default' (the course's priorities) or a mapping of parameters, got ${describe(space)}`);
+    else {
+      try {
+        parseSpace(space, 'tune.space');
+        tune.space = space as SpaceSpec;
+      } catch (err) {
+        if (err instanceof SpaceError) for (const p of err.problems) problems.add('', p.startsWith('tune.space') ? p : join('tune.space', p));
+        else problems.add('tune.space', (err as Error).message);
+      }
+      for (const name of Object.keys(space)) {
+        if (!TUNABLE_NAMES.includes(name)) {
+          problems.add(join('tune.space', name), `not a setting caviar can tune; expected one of ${TUNABLE_NAMES.join(', ')}`);
+        }
+      }
+    }
+  }
+  if (settings.layers && tune.space) {
+    for (const name of ['hiddenUnits', 'layers', 'batchNorm', 'activation', 'dropout']) {
+      if (name in tune.space) problems.add(join('tune.space', name), "tunes the MLP shorthand; it cannot change an explicit 'model.layers' list");
+    }
+  }
+  return tune;
+}
+
+function namedChoice(
+  problems: Problems,
+  f: Fields,
+  key: string,
+  fallback: string,
+  names: readonly string[],
+  check: (name: string, options: Record<string, unknown>) => void,
+): { name: string; options: Record<string, unknown> } {
+  const v = f.obj[key];
+  let name = fallback;
+  let options: Record<string, unknown> = {};
+  if (typeof v === 'string') name = v;
+  else if (isObject(v)) {
+    const { type, ...rest } = v;
+    if (typeof type !== 'string') {
+      problems.add(f.at(`${key}.type`), `missing; expected one of ${names.join(', ')}`);
+      return { name, options };
+    }
+    name = type;
+    options = rest;
+  } else if (v !== undefined) {
+    problems.add(f.at(key), `expected one of ${names.join(', ')} or { type: ..., options }, got ${describe(v)}`);
+    return { name, options };
+  }
+  if (!names.includes(name)) {
+    problems.add(f.at(key), `unknown ${key} '${name}'; expected one of ${names.join(', ')}`);
+    return { name, options };
+  }
+  try {
+    check(name, options);
+  } catch (err) {
+    problems.add(f.at(key), (err as Error).message);
+  }
+  return { name, options };
+}
+
+/** '90s', '10m', '2h', '1h30m' or a number of seconds; undefined when unreadable. */
+export function parseDuration(v: unknown): number | undefined {
+  if (typeof v === 'number') return v > 0 && Number.isFinite(v) ? v * 1000 : undefined;
+  if (typeof v !== 'string') return undefined;
+  const re = /(\d+(?:\.\d+)?)\s*(ms|s|m|h)/gy;
+  let total = 0;
+  let matched = 0;
+  const units: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+  for (let m = re.exec(v.trim()); m; m = re.exec(v.trim())) {
+    total += Number(m[1]) * units[m[2]];
+    matched = re.lastIndex;
+  }
+  return matched === v.trim().length && total > 0 ? total : undefined;
+}
