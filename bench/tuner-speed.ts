@@ -103,7 +103,7 @@ function optuna(): { version: string; times: Record<string, number[]> } | undefi
   for (const python of ['/usr/bin/python3', 'python3']) {
     const probe = spawnSync(python, ['-c', 'import optuna'], { encoding: 'utf8' });
     if (probe.status !== 0) continue;
-    console.log(`running Optuna (${python}, ${trials} trials x 4 configurations; about a minute and a half at 1000)...`);
+    console.log(`running Optuna (${python}, ${trials} trials x 4 configurations: minutes, mostly TPE on SQLite)...`);
     const run = spawnSync(python, ['-c', OPTUNA, String(trials)], { encoding: 'utf8', maxBuffer: 64 << 20 });
     if (run.status !== 0) {
       console.log(`Optuna skipped: it failed: ${run.stderr.trim().split('\n').at(-1)}`);
