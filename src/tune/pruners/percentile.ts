@@ -80,6 +80,12 @@ export class PercentilePruner implements Pruner {
   }
 }
 
+/**
+ * Throws a RangeError unless `value` is an integer >= `min` (shared by the pruners' option checks).
+ *
+ * @example
+ *   checkCount('nWarmupSteps', -1, 0); // RangeError: nWarmupSteps must be an integer >= 0, got -1
+ */
 export function checkCount(name: string, value: number, min: number): void {
   if (!Number.isInteger(value) || value < min) throw new RangeError(`${name} must be an integer >= ${min}, got ${value}`);
 }

@@ -107,6 +107,10 @@ function valueAtRung(trial: FrozenTrial, rungStep: number): number | undefined {
 /**
  * Whether `value` is in the top 1/eta of `values` (which include it): the
  * k-th best with k = max(1, floor(n / eta)) is the bar, as in Optuna.
+ *
+ * @example
+ *   promotable(3, [1, 2, 3, 4, 5, 6, 7, 8, 9], 3, true); // true: 1, 2, 3 go on
+ *   promotable(4, [1, 2, 3, 4, 5, 6, 7, 8, 9], 3, true); // false
  */
 export function promotable(value: number, values: readonly number[], eta: number, minimize: boolean): boolean {
   const clean = values.filter((v) => !Number.isNaN(v)).sort((a, b) => (minimize ? a - b : b - a));

@@ -65,7 +65,13 @@ export function createSampler(name: string, options: Readonly<Record<string, unk
   }
 }
 
-/** Rejects unknown option names and options of the wrong type, all at once. Shared with `createPruner`. */
+/**
+ * Rejects unknown option names and options of the wrong type, all at once. Shared with `createPruner`.
+ *
+ * @example
+ *   checkOptions('sampler tpe', { nStartup: 5 }, { nStartupTrials: 'number' });
+ *   // Error: unknown option 'nStartup' for sampler tpe; expected one of nStartupTrials
+ */
 export function checkOptions(what: string, options: Readonly<Record<string, unknown>>, known: Readonly<Record<string, OptionType>>): void {
   const problems: string[] = [];
   const names = Object.keys(known);

@@ -31,7 +31,12 @@ export interface GridSamplerOptions {
   seed?: number;
 }
 
-/** Thrown when every grid point is held by a trial: the study should stop. */
+/**
+ * Thrown when every grid point is held by a trial: the study should stop.
+ *
+ * @example
+ *   try { study.ask(); } catch (e) { if (e instanceof GridExhaustedError) stop(); else throw e; }
+ */
 export class GridExhaustedError extends Error {
   constructor(readonly size: number) {
     super(`grid exhausted: all ${size} points are taken by waiting, running, complete or pruned trials`);

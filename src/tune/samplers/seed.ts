@@ -40,7 +40,12 @@ export function trialRng(seed: number, trialNumber: number, ...salt: readonly (n
   return new Rng(mixSeed(seed, trialNumber, ...salt));
 }
 
-/** A seed for samplers created without one: differs from run to run. */
+/**
+ * A seed for samplers created without one: differs from run to run.
+ *
+ * @example
+ *   new RandomSampler({ seed: freshSeed() }); // what `new RandomSampler()` does
+ */
 export function freshSeed(): number {
   return Math.floor(Math.random() * 0x100000000);
 }

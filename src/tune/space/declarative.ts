@@ -48,13 +48,19 @@ export interface ParamSuggester {
   suggest(name: string, distribution: Distribution): ParamValue;
 }
 
-/** Thrown by `parseSpace`: `problems` holds one line per problem, each starting with the field path. */
+/**
+ * Thrown by `parseSpace`: `problems` holds one line per problem, each starting with the field path.
+ *
+ * @example
+ *   try { parseSpace(config.space, 'tune.yaml: space'); } catch (e) { if (e instanceof SpaceError) console.error(e.problems.join('\n')); }
+ */
 export class SpaceError extends Error {
   constructor(
     readonly source: string,
     readonly problems: readonly string[],
   ) {
-    super(`invalid search space ${source} (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n  ${problems.join('\n  ')}`);
+    // Every line already starts with its path under `source`.
+    super(`${problems.length} problem${problems.length === 1 ? '' : 's'} in the search space:\n  ${problems.join('\n  ')}`);
     this.name = 'SpaceError';
   }
 }

@@ -20,7 +20,12 @@ export interface DistributionProblem {
   readonly message: string;
 }
 
-/** Thrown by the constructors below; `problems` lists every problem found, not just the first. */
+/**
+ * Thrown by the constructors below; `problems` lists every problem found, not just the first.
+ *
+ * @example
+ *   try { floatParam(0, 1, { scale: 'log' }); } catch (e) { (e as DistributionError).problems[0].field; } // 'low'
+ */
 export class DistributionError extends RangeError {
   constructor(readonly problems: readonly DistributionProblem[]) {
     super(problems.map((p) => `${p.field}: ${p.message}`).join('; '));
@@ -172,12 +177,23 @@ export function distributionContains(d: Distribution, value: unknown): boolean {
   return d.step === undefined || stepDivides(value - d.low, d.step);
 }
 
-/** Whether a value is a `ParamValue` (finite number, string, boolean or null). */
+/**
+ * Whether a value is a `ParamValue` (finite number, string, boolean or null).
+ *
+ * @example
+ *   isParamValue('adam'); // true
+ *   isParamValue(NaN);    // false
+ */
 export function isParamValue(v: unknown): v is ParamValue {
   return v === null || typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v));
 }
 
-/** A key that tells choices apart by type as well as value (`1` and `'1'` differ). */
+/**
+ * A key that tells choices apart by type as well as value (`1` and `'1'` differ).
+ *
+ * @example
+ *   choiceKey(1) === choiceKey('1'); // false
+ */
 export function choiceKey(v: ParamValue): string {
   return `${typeof v}:${String(v)}`;
 }

@@ -115,7 +115,12 @@ export function fromUnit(d: Distribution, u: number, range?: InternalRange): Par
   return fromInternal(d, r.low + u * (r.high - r.low));
 }
 
-/** The index of `value` among the choices of `d`, or -1. */
+/**
+ * The index of `value` among the choices of `d`, or -1.
+ *
+ * @example
+ *   choiceIndex(categorical(['adam', 'sgd']), 'sgd'); // 1
+ */
 export function choiceIndex(d: CategoricalDistribution, value: ParamValue): number {
   const key = choiceKey(value);
   return d.choices.findIndex((c) => choiceKey(c) === key);

@@ -28,6 +28,12 @@ export interface Observation {
   row?: Float64Array | null;
 }
 
+/**
+ * @example
+ *   const history = new TrialHistory(1); // minimize
+ *   history.sync(study, trial.id);       // picks up trials finished since the last call
+ *   history.ranked[0];                    // the best observation
+ */
 export class TrialHistory {
   /** Finished trials, best first. */
   readonly ranked: Observation[] = [];
@@ -108,6 +114,10 @@ function compare(a: Observation, b: Observation): number {
  * The internal coordinates of `params` for the parameters `names` with
  * distributions `dists` (each clipped to its internal range), or null when
  * one is missing or unusable.
+ *
+ * @example
+ *   internalRow({ lr: 0.01, opt: 'sgd' }, ['lr', 'opt'], [floatParam(1e-4, 1, { scale: 'log' }), categorical(['adam', 'sgd'])]);
+ *   // Float64Array [-2, 1]
  */
 export function internalRow(params: Readonly<Record<string, ParamValue>>, names: readonly string[], dists: readonly Distribution[]): Float64Array | null {
   const row = new Float64Array(names.length);
@@ -128,7 +138,12 @@ export function internalRow(params: Readonly<Record<string, ParamValue>>, names:
   return row;
 }
 
-/** A string that is equal for equal distributions. */
+/**
+ * A string that is equal for equal distributions.
+ *
+ * @example
+ *   distributionKey(intParam(1, 3)); // 'int:1:3:linear:1'
+ */
 export function distributionKey(d: Distribution): string {
   if (d.type === 'categorical') return `c:${JSON.stringify(d.choices)}`;
   return `${d.type}:${d.low}:${d.high}:${d.scale}:${d.step ?? ''}`;

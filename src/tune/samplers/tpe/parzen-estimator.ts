@@ -36,6 +36,13 @@ export interface ParzenOptions {
 
 const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
 
+/**
+ * @example
+ *   const pe = new ParzenEstimator([{ kind: 'numeric', low: 0, high: 1 }], Float64Array.of(0.2, 0.3), Float64Array.of(1, 1),
+ *     { priorWeight: 1, bandwidth: 'scott', bandwidthFactor: 0.2, magicClip: true });
+ *   const candidates = pe.sample(new Rng(1), 24);   // 24 points near 0.2..0.3 (and a few from the prior)
+ *   const logDensity = pe.logPdf(candidates, 24);
+ */
 export class ParzenEstimator {
   /** Kernels: the observations, then the prior. */
   readonly kernels: number;
@@ -59,11 +66,6 @@ export class ParzenEstimator {
   /**
    * @param points observations, row-major [observations, dims]
    * @param weights one weight per observation (any positive scale)
-   *
-   * @example
-   *   const pe = new ParzenEstimator([{ kind: 'numeric', low: 0, high: 1 }], Float64Array.of(0.2, 0.3), Float64Array.of(1, 1),
-   *     { priorWeight: 1, bandwidth: 'scott', bandwidthFactor: 0.2, magicClip: true });
-   *   pe.logPdf(Float64Array.of(0.25), 1)[0] > pe.logPdf(Float64Array.of(0.9), 1)[0]; // true
    */
   constructor(dims: readonly KernelDimension[], points: Float64Array, weights: Float64Array, options: ParzenOptions) {
     const d = dims.length;
