@@ -72,7 +72,7 @@ test('bad usage exits 2 with a message that names the problem', async () => {
 test('help lists the commands and each command has --help', async () => {
   const top = await run(['--help']);
   assert.equal(top.code, 0);
-  assert.match(top.out.join('\n'), /train +train a network/);
+  assert.match(top.out.join('\n'), /train +train one network.*\n  tune +run or resume/);
   const train = await run(['train', '--help']);
   assert.match(train.out.join('\n'), /^Usage: caviar train/);
   const parity = await run(['parity', '--help']);
