@@ -99,6 +99,9 @@ export class SuccessiveHalvingPruner implements Pruner {
 
 /** A trial's value at a rung: its first report at or past the rung's step (NaN sorts last). */
 function valueAtRung(trial: FrozenTrial, rungStep: number): number | undefined {
+  // Most objectives report every step: then the rung's own step is there, no scan needed.
+  const exact = trial.intermediate.get(rungStep);
+  if (exact !== undefined) return exact;
   let bestStep = Infinity;
   for (const s of trial.intermediate.keys()) if (s >= rungStep && s < bestStep) bestStep = s;
   return bestStep === Infinity ? undefined : trial.intermediate.get(bestStep);

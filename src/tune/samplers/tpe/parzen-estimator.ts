@@ -49,19 +49,19 @@ export class ParzenEstimator {
   private readonly dims: readonly KernelDimension[];
   private readonly numeric: number[] = [];
   private readonly categorical: number[] = [];
-  private readonly catOffset: number[] = [];
   private readonly cumulativeWeight: Float64Array; // [kernel]
   /** log weight - sum of the numeric log normalisers, per kernel. */
   private readonly logConst: Float64Array; // [kernel]
-  private readonly mu: Float64Array; // [kernel, numeric dim]
-  private readonly sigma: Float64Array; // [kernel, numeric dim]
+  // Numeric kernel parameters, dimension-major so that the hot loop runs over contiguous kernels.
+  private readonly mu: Float64Array; // [numeric dim, kernel]
+  private readonly sigma: Float64Array; // [numeric dim, kernel]
   /** 1 / (2 sigma^2). */
-  private readonly halfPrecision: Float64Array; // [kernel, numeric dim]
-  private readonly cdfLow: Float64Array; // [kernel, numeric dim]
-  private readonly cdfHigh: Float64Array; // [kernel, numeric dim]
-  private readonly logProb: Float64Array; // [kernel, sum of choices]
-  private readonly catWidth: number;
-  private scratch = new Float64Array(0);
+  private readonly halfPrecision: Float64Array; // [numeric dim, kernel]
+  private readonly cdfLow: Float64Array; // [numeric dim, kernel]
+  private readonly cdfHigh: Float64Array; // [numeric dim, kernel]
+  /** Per categorical dimension: log probability of each choice under each kernel. */
+  private readonly logProb: Float64Array[] = []; // [categorical dim][choice, kernel]
+  private readonly terms: Float64Array; // [kernel], scratch for logPdf
 
   /**
    * @param points observations, row-major [observations, dims]
@@ -74,36 +74,37 @@ export class ParzenEstimator {
     this.dims = dims;
     const k = m + 1;
     this.kernels = k;
+    this.terms = new Float64Array(k);
     dims.forEach((dim, j) => (dim.kind === 'numeric' ? this.numeric : this.categorical).push(j));
 
     // Kernel weights, normalised; the prior is the last kernel.
-    const logWeight = new Float64Array(k);
+    const logConst = new Float64Array(k);
     let total = options.priorWeight;
     for (let i = 0; i < m; i++) total += weights[i];
     this.cumulativeWeight = new Float64Array(k);
     let acc = 0;
     for (let i = 0; i < k; i++) {
       const w = (i < m ? weights[i] : options.priorWeight) / total;
-      logWeight[i] = Math.log(w);
+      logConst[i] = Math.log(w);
       acc += w;
       this.cumulativeWeight[i] = acc;
     }
-    this.logConst = logWeight;
+    this.logConst = logConst;
 
     const dn = this.numeric.length;
-    this.mu = new Float64Array(k * dn);
-    this.sigma = new Float64Array(k * dn);
-    this.halfPrecision = new Float64Array(k * dn);
-    this.cdfLow = new Float64Array(k * dn);
-    this.cdfHigh = new Float64Array(k * dn);
-    const { mu, sigma, halfPrecision, cdfLow, cdfHigh, logConst } = this;
+    const mu = (this.mu = new Float64Array(dn * k));
+    const sigma = (this.sigma = new Float64Array(dn * k));
+    const halfPrecision = (this.halfPrecision = new Float64Array(dn * k));
+    const cdfLow = (this.cdfLow = new Float64Array(dn * k));
+    const cdfHigh = (this.cdfHigh = new Float64Array(dn * k));
     for (let jn = 0; jn < dn; jn++) {
       const j = this.numeric[jn];
       const dim = dims[j] as { low: number; high: number };
       const range = dim.high - dim.low;
-      const mus = new Float64Array(k);
-      for (let i = 0; i < m; i++) mus[i] = points[i * d + j];
-      mus[m] = 0.5 * (dim.low + dim.high);
+      const base = jn * k;
+      for (let i = 0; i < m; i++) mu[base + i] = points[i * d + j];
+      mu[base + m] = 0.5 * (dim.low + dim.high);
+      const mus = mu.subarray(base, base + k);
       const sigmas = options.bandwidth === 'scott' ? scottBandwidths(m, d, range, options.bandwidthFactor) : neighborBandwidths(mus, m, dim.low, dim.high);
       sigmas[m] = range; // the prior spans the whole range
       const minSigma = options.magicClip ? range / Math.min(100, 1 + k) : range * 1e-12;
@@ -116,18 +117,17 @@ export class ParzenEstimator {
           lastSigma = s;
           logNorm = Math.log(s) + HALF_LOG_2PI;
         }
-        const at = i * dn + jn;
-        mu[at] = mus[i];
+        const at = base + i;
         sigma[at] = s;
         halfPrecision[at] = 0.5 / (s * s);
         const a = (dim.low - mus[i]) / s;
         const b = (dim.high - mus[i]) / s;
         // Beyond 9 sigma the tail is below 1e-19: no erfc needed, and most kernels of a big study are there.
-        const lowTail = a < -9 ? 0 : normalCdf(a);
-        const highCdf = b > 9 ? 1 : normalCdf(b);
-        cdfLow[at] = lowTail;
-        cdfHigh[at] = highCdf;
-        const mass = highCdf - lowTail;
+        const low = a < -9 ? 0 : normalCdf(a);
+        const high = b > 9 ? 1 : normalCdf(b);
+        cdfLow[at] = low;
+        cdfHigh[at] = high;
+        const mass = high - low;
         logConst[i] -= logNorm + (mass < 1 ? Math.log(Math.max(mass, 1e-300)) : 0);
       }
     }
@@ -135,56 +135,49 @@ export class ParzenEstimator {
     // Categorical: an observation's kernel gives its choice 1 + w/k and every choice w/k (w the prior
     // weight, k the kernels), normalised, so the smoothing fades as observations accumulate (Optuna's
     // rule); the prior kernel is uniform.
-    let width = 0;
+    const smooth = options.priorWeight / k;
     for (const j of this.categorical) {
-      this.catOffset.push(width);
-      width += (dims[j] as { choices: number }).choices;
-    }
-    this.catWidth = width;
-    this.logProb = new Float64Array(k * width);
-    this.categorical.forEach((j, jc) => {
       const n = (dims[j] as { choices: number }).choices;
-      const off = this.catOffset[jc];
-      const smooth = options.priorWeight / k;
+      const table = new Float64Array(n * k);
+      const norm = 1 + n * smooth;
       for (let i = 0; i < k; i++) {
-        const row = i * width + off;
-        if (i === m) {
-          for (let c = 0; c < n; c++) this.logProb[row + c] = -Math.log(n);
-          continue;
+        const chosen = i === m ? -1 : points[i * d + j];
+        for (let c = 0; c < n; c++) {
+          table[c * k + i] = i === m ? -Math.log(n) : Math.log(((c === chosen ? 1 : 0) + smooth) / norm || 1e-300);
         }
-        const chosen = points[i * d + j];
-        const norm = 1 + n * smooth;
-        for (let c = 0; c < n; c++) this.logProb[row + c] = Math.log(((c === chosen ? 1 : 0) + smooth) / norm || 1e-300);
       }
-    });
+      this.logProb.push(table);
+    }
   }
 
   /** `count` points drawn from the mixture, row-major [count, dims]. */
   sample(rng: Rng, count: number): Float64Array {
     const d = this.dims.length;
-    const dn = this.numeric.length;
+    const k = this.kernels;
     const out = new Float64Array(count * d);
     for (let s = 0; s < count; s++) {
       const i = this.pickKernel(rng.uniform());
-      this.numeric.forEach((j, jn) => {
-        const at = i * dn + jn;
+      for (let jn = 0; jn < this.numeric.length; jn++) {
+        const j = this.numeric[jn];
+        const at = jn * k + i;
         const dim = this.dims[j] as { low: number; high: number };
         // Inverse-CDF sampling of the truncated normal: one uniform, no rejection loop.
         const p = this.cdfLow[at] + rng.uniform() * (this.cdfHigh[at] - this.cdfLow[at]);
         const x = this.mu[at] + this.sigma[at] * normalQuantile(p);
         out[s * d + j] = Math.min(dim.high, Math.max(dim.low, Number.isFinite(x) ? x : this.mu[at]));
-      });
-      this.categorical.forEach((j, jc) => {
+      }
+      for (let jc = 0; jc < this.categorical.length; jc++) {
+        const j = this.categorical[jc];
         const n = (this.dims[j] as { choices: number }).choices;
-        const row = i * this.catWidth + this.catOffset[jc];
+        const table = this.logProb[jc];
         let u = rng.uniform();
         let c = 0;
         for (; c < n - 1; c++) {
-          u -= Math.exp(this.logProb[row + c]);
+          u -= Math.exp(table[c * k + i]);
           if (u < 0) break;
         }
         out[s * d + j] = c;
-      });
+      }
     }
     return out;
   }
@@ -192,44 +185,60 @@ export class ParzenEstimator {
   /** Log density of each of `count` points (row-major [count, dims]). */
   logPdf(points: Float64Array, count: number): Float64Array {
     const d = this.dims.length;
-    const dn = this.numeric.length;
-    const dc = this.categorical.length;
     const k = this.kernels;
-    const { mu, halfPrecision, logConst, logProb, numeric, categorical, catOffset, catWidth } = this;
-    // The hot loop: kernels outside, points inside, so each kernel's parameters stay in registers.
-    const xs = new Float64Array(count * dn); // [count, numeric dim]
-    for (let s = 0; s < count; s++) for (let jn = 0; jn < dn; jn++) xs[s * dn + jn] = points[s * d + numeric[jn]];
-    if (this.scratch.length < count * k) this.scratch = new Float64Array(count * k);
-    const terms = this.scratch; // [count, kernel]
-    const max = new Float64Array(count).fill(-Infinity);
-    for (let i = 0; i < k; i++) {
-      const row = i * dn;
-      const crow = i * catWidth;
-      const c = logConst[i];
-      for (let s = 0; s < count; s++) {
-        let t = c;
-        const base = s * dn;
-        for (let jn = 0; jn < dn; jn++) {
-          const diff = xs[base + jn] - mu[row + jn];
-          t -= halfPrecision[row + jn] * diff * diff;
-        }
-        for (let jc = 0; jc < dc; jc++) t += logProb[crow + catOffset[jc] + points[s * d + categorical[jc]]];
-        terms[s * k + i] = t;
-        if (t > max[s]) max[s] = t;
-      }
-    }
+    const { mu, halfPrecision, logConst, numeric, categorical, logProb } = this;
+    const terms = this.terms;
     const out = new Float64Array(count);
     for (let s = 0; s < count; s++) {
-      const m = max[s];
+      // terms[i]: log of kernel i's weighted density at the point, one dimension at a time.
+      terms.set(logConst);
+      for (let jn = 0; jn < numeric.length; jn++) {
+        const x = points[s * d + numeric[jn]];
+        const base = jn * k;
+        for (let i = 0; i < k; i++) {
+          const diff = x - mu[base + i];
+          terms[i] -= halfPrecision[base + i] * diff * diff;
+        }
+      }
+      for (let jc = 0; jc < categorical.length; jc++) {
+        const table = logProb[jc];
+        const base = points[s * d + categorical[jc]] * k;
+        for (let i = 0; i < k; i++) terms[i] += table[base + i];
+      }
+      let max = -Infinity;
+      for (let i = 0; i < k; i++) if (terms[i] > max) max = terms[i];
       let sum = 0;
-      for (let i = s * k, end = i + k; i < end; i++) {
-        const diff = terms[i] - m;
+      for (let i = 0; i < k; i++) {
+        const diff = terms[i] - max;
         // exp(-40) is below 1e-17 of the largest term: skipping it changes nothing and saves most exps.
         if (diff > -40) sum += Math.exp(diff);
       }
-      out[s] = m + Math.log(sum);
+      out[s] = max + Math.log(sum);
     }
     return out;
+  }
+
+  /**
+   * The same log density, computed the plain way (each kernel's truncated
+   * normal from scratch): the reference `logPdf` is tested against.
+   */
+  logPdfReference(point: ArrayLike<number>): number {
+    const k = this.kernels;
+    let density = 0;
+    for (let i = 0; i < k; i++) {
+      let p = this.cumulativeWeight[i] - (i > 0 ? this.cumulativeWeight[i - 1] : 0);
+      for (let jn = 0; jn < this.numeric.length; jn++) {
+        const dim = this.dims[this.numeric[jn]] as { low: number; high: number };
+        const m = this.mu[jn * k + i];
+        const s = this.sigma[jn * k + i];
+        const z = (point[this.numeric[jn]] - m) / s;
+        const mass = normalCdf((dim.high - m) / s) - normalCdf((dim.low - m) / s);
+        p *= Math.exp(-0.5 * z * z) / (s * Math.sqrt(2 * Math.PI) * mass);
+      }
+      for (let jc = 0; jc < this.categorical.length; jc++) p *= Math.exp(this.logProb[jc][point[this.categorical[jc]] * k + i]);
+      density += p;
+    }
+    return Math.log(density);
   }
 
   private pickKernel(u: number): number {

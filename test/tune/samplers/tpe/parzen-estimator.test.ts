@@ -69,3 +69,30 @@ test('the prior keeps density everywhere; magic clip keeps kernels from collapsi
   // Three identical points: zero neighbour gaps, clipped to range / (1 + 4 kernels) = 0.2.
   assert.ok(Number.isFinite(near) && near < Math.log(3 / 4 / (0.2 * Math.sqrt(2 * Math.PI)) + 1));
 });
+
+test('the fast log density equals the plain reference on mixed spaces, both bandwidth rules', () => {
+  const rng = new Rng(4);
+  const dims = [
+    { kind: 'numeric', low: -3, high: 0 },
+    { kind: 'categorical', choices: 4 },
+    { kind: 'numeric', low: 0.5, high: 100.5 },
+  ] as const;
+  for (const options of [SCOTT, NEIGHBORS, { ...SCOTT, priorWeight: 3, magicClip: false }]) {
+    for (const m of [0, 1, 7, 60]) {
+      const points = new Float64Array(m * 3);
+      for (let i = 0; i < m; i++) {
+        points[3 * i] = -3 + 3 * rng.uniform();
+        points[3 * i + 1] = rng.int(4);
+        points[3 * i + 2] = 0.5 + 100 * rng.uniform();
+      }
+      const weights = Float64Array.from({ length: m }, () => 0.1 + rng.uniform());
+      const pe = new ParzenEstimator(dims, points, weights, options);
+      const xs = pe.sample(rng, 30);
+      const fast = pe.logPdf(xs, 30);
+      for (let s = 0; s < 30; s++) {
+        const reference = pe.logPdfReference(xs.subarray(3 * s, 3 * s + 3));
+        assert.ok(Math.abs(fast[s] - reference) < 1e-6 * Math.max(1, Math.abs(reference)), `m=${m}: ${fast[s]} vs ${reference}`);
+      }
+    }
+  }
+});
