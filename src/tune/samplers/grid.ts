@@ -151,17 +151,14 @@ export class GridSampler implements Sampler {
     const taken = this.taken(study, trial.id);
     const free = this.size - taken.size;
     if (free <= 0) throw new GridExhaustedError(this.size);
-    // The k-th free point, k uniform: a random free point without listing the grid.
-    let k = trialRng(this.seed, trial.number, 'grid').int(free);
-    const sorted = [...taken].sort((a, b) => a - b);
-    let index = k;
-    for (const t of sorted) {
-      if (t <= index) index++;
-      else break;
+    // The k-th free point for a uniform k: a random free point without listing the whole grid.
+    let index = trialRng(this.seed, trial.number, 'grid').int(free);
+    for (const t of [...taken].sort((a, b) => a - b)) {
+      if (t > index) break;
+      index++; // a taken point at or below: the k-th free one lies one further
     }
-    k = index;
-    this.chosen.set(trial.id, k);
-    return k;
+    this.chosen.set(trial.id, index);
+    return index;
   }
 
   private recorded(trial: FrozenTrial): number | undefined {
