@@ -43,13 +43,17 @@ export async function tuneCommand(args: string[], out: Output): Promise<number> 
     return 0;
   }
   if (positionals.length !== 1) throw new UsageError(`caviar tune needs one EXPERIMENT file\n\n${tuneHelp}`);
+  // Flags first: a typo in them should not wait for the file to be read.
+  const trialsFlag = positiveInt('--trials', values.trials);
+  const workersFlag = positiveInt('--workers', values.workers);
+  const timeoutFlag = values.timeout === undefined ? undefined : parseDuration(values.timeout);
+  if (values.timeout !== undefined && timeoutFlag === undefined) throw new UsageError(`--timeout: expected a duration like 90s, 10m or 2h, got '${values.timeout}'`);
   let exp = readExperiment(positionals[0]);
   if (!exp.tune) exp = parseExperiment({ ...(exp.raw as object), tune: {} }, exp.source);
   const tune = exp.tune!;
-  const trials = positiveInt('--trials', values.trials) ?? tune.trials;
-  const workers = positiveInt('--workers', values.workers) ?? tune.workers;
-  const timeoutMs = values.timeout === undefined ? tune.timeoutMs : parseDuration(values.timeout);
-  if (values.timeout !== undefined && timeoutMs === undefined) throw new UsageError(`--timeout: expected a duration like 90s, 10m or 2h, got '${values.timeout}'`);
+  const trials = trialsFlag ?? tune.trials;
+  const workers = workersFlag ?? tune.workers;
+  const timeoutMs = timeoutFlag ?? tune.timeoutMs;
   if (trials !== tune.trials) exp = parseExperiment({ ...(exp.raw as object), tune: { ...((exp.raw as { tune?: object }).tune ?? {}), trials } }, exp.source);
   const storage = values.storage ?? tune.storage ?? join(exp.output, 'study.db');
   const name = values.study ?? tune.study ?? exp.name;

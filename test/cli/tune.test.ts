@@ -1,0 +1,91 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { main } from '../../src/cli/main.js';
+import { loadStudy } from '../../src/tune/study.js';
+import { loadModel } from '../../src/io/model-file.js';
+
+async function run(args: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await main(args, (l) => out.push(l), (l) => err.push(l));
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+function experiment(dir: string, extra = ''): string {
+  const path = join(dir, 'exp.yaml');
+  writeFileSync(path, [
+    'name: tiny',
+    'data: { source: blobs, classes: 3, perClass: 60, features: 4 }',
+    'model: { hidden: [16] }',
+    'train: { epochs: 3, batchSize: 16 }',
+    `output: ${join(dir, 'out')}`,
+    'tune:',
+    '  trials: 4',
+    '  sampler: random',
+    '  pruner: none',
+    extra,
+  ].join('\n'));
+  return path;
+}
+
+test('caviar tune runs trials in two worker threads, saves the study and the models, and resumes', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'caviar-tune-'));
+  try {
+    const path = experiment(dir, '  workers: 2');
+    const first = await run(['tune', path]);
+    assert.equal(first.code, 0, first.err);
+    assert.match(first.out, /Tuning tiny: 4 trials \(0 already complete\), 2 workers, random sampler, none pruner/);
+    assert.match(first.out, /Best trial: \d+  devAccuracy [01]\.\d{4}  test accuracy [01]\.\d{4}/);
+    const studyFile = join(dir, 'out', 'study.db');
+    assert.match(first.out, new RegExp(`Study 'tiny' saved in ${studyFile}`));
+    const study = await loadStudy({ name: 'tiny', storage: studyFile });
+    try {
+      const complete = study.trials(['complete']);
+      assert.equal(complete.length, 4);
+      // The built-in space for 4 trials is the learning rate alone (the course's first priority).
+      for (const t of complete) assert.deepEqual(Object.keys(t.params), ['learningRate']);
+      const best = study.bestTrial;
+      assert.ok(existsSync(String(best.userAttrs.model)));
+      assert.equal(loadModel(String(best.userAttrs.model)).inputSize, 4);
+      assert.equal((best.userAttrs.curves as unknown[]).length, 3);
+      assert.deepEqual([...best.intermediate.keys()], [1, 2, 3], 'dev accuracy reported after each epoch');
+    } finally {
+      await study.close();
+    }
+    const again = await run(['tune', path, '--trials', '6', '--workers', '1']);
+    assert.equal(again.code, 0, again.err);
+    assert.match(again.out, /Tuning tiny: 6 trials \(4 already complete\), 1 worker/);
+    assert.match(again.out, /6 complete, 0 pruned, 0 failed/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a bad experiment file stops before any work and leaves an existing study alone', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'caviar-tune-'));
+  try {
+    const path = experiment(dir);
+    assert.equal((await run(['tune', path, '--trials', '2'])).code, 0);
+    writeFileSync(path, 'data: { source: blobs }\ntune: { trials: 3, sampler: tpee, space: { learningRate: { type: float, low: 0, high: 1, scale: log } } }\n');
+    const bad = await run(['tune', path]);
+    assert.equal(bad.code, 2);
+    assert.match(bad.err, /exp\.yaml: 2 problems:/);
+    assert.match(bad.err, /tune\.sampler: unknown sampler 'tpee'/);
+    assert.match(bad.err, /tune\.space\.learningRate\.low: expected a number > 0 for a log scale, got 0/);
+    const study = await loadStudy({ name: 'tiny', storage: join(dir, 'out', 'study.db') });
+    try {
+      assert.equal(study.trials(['complete']).length, 2);
+    } finally {
+      await study.close();
+    }
+    const usage = await run(['tune']);
+    assert.equal(usage.code, 2);
+    assert.match(usage.err, /caviar tune needs one EXPERIMENT file/);
+    assert.match((await run(['tune', path, '--workers', '0'])).err, /--workers: expected a positive integer, got '0'/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
