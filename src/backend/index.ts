@@ -1,15 +1,21 @@
 /**
- * Backend selection. Today there is the reference backend; faster ones
- * (WebAssembly, native) register here later, and `CAVIAR_BACKEND` picks one.
+ * Backend selection. Backends register here, fastest first; the default is
+ * the fastest that loads on this machine, and `CAVIAR_BACKEND` (or a model's
+ * `backend` option) picks one by name. `CAVIAR_BACKEND=reference` forces the
+ * plain-TypeScript oracle.
  */
 import type { Backend } from './backend.js';
+import { loadNativeAddon, NativeBackend } from './native.js';
 import { ReferenceBackend } from './reference.js';
 
 export type { ActivationKind, Backend } from './backend.js';
+export { NativeBackend } from './native.js';
 export { ReferenceBackend } from './reference.js';
 export { Matrix, Workspace, type DType, type FloatArray } from './tensor.js';
 
+/** Every backend this installation can run, fastest first. A native addon that was not built is left out. */
 const available: Record<string, () => Backend> = {
+  ...(loadNativeAddon() ? { native: () => new NativeBackend() } : {}),
   reference: () => new ReferenceBackend(),
 };
 
@@ -17,7 +23,7 @@ let current: Backend | null = null;
 
 /** The backend models use when none is given: `CAVIAR_BACKEND` if set, else the fastest available. */
 export function defaultBackend(): Backend {
-  if (!current) current = getBackend(process.env.CAVIAR_BACKEND || 'reference');
+  if (!current) current = getBackend(process.env.CAVIAR_BACKEND || availableBackends()[0]);
   return current;
 }
 
@@ -30,7 +36,32 @@ export function getBackend(name: string): Backend {
   return make();
 }
 
-/** Names of the backends this installation can run. */
+/** Names of the backends this installation can run, fastest first. */
 export function availableBackends(): string[] {
   return Object.keys(available);
+}
+
+export interface BackendInfo {
+  /** The default backend's name. */
+  backend: string;
+  /** Every backend that loads here, fastest first. */
+  available: string[];
+  /** CPU features the native addon detected (empty when it is not built). */
+  cpuFeatures: string[];
+  /** The native matrix-product kernel in use ('avx512', 'avx2', 'portable'), or null without the addon. */
+  nativeKernel: string | null;
+}
+
+/**
+ * What `caviar info` prints: the backend in use, the alternatives, and what the CPU offers.
+ * @example backendInfo(); // { backend: 'native', available: ['native', 'reference'], cpuFeatures: ['avx512f', ...], nativeKernel: 'avx512' }
+ */
+export function backendInfo(): BackendInfo {
+  const native = loadNativeAddon()?.info();
+  return {
+    backend: defaultBackend().name,
+    available: availableBackends(),
+    cpuFeatures: native?.cpuFeatures ?? [],
+    nativeKernel: native?.kernel ?? null,
+  };
 }
