@@ -32,3 +32,9 @@ export { decodeSafetensors, encodeSafetensors, SafetensorsError, type SafeTensor
 export { decodeModel, encodeModel, loadModel, loadModelWithMetadata, saveModel, ModelFileError, MODEL_FORMAT } from './io/model-file.js';
 
 export { Rng } from './util/rng.js';
+
+export * from './tune/index.js';
+export { parseExperiment, readExperiment, type Experiment, type DataSettings, type TuneSettings } from './experiment/spec.js';
+export { applyParams, defaultSpace, defaultSpaceTiers, tiersForBudget, TUNABLE_NAMES } from './experiment/params.js';
+export { experimentObjective, experimentSpace, type ExperimentArgs } from './experiment/objective.js';
+export { ConfigError } from './experiment/problems.js';
