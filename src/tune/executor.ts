@@ -77,13 +77,24 @@ export async function runTrials(study: Study, objective: Objective | ObjectiveMo
   const pollMs = study.heartbeatMs > 0 ? Math.min(1000, study.graceMs / 4) : 100;
   let started = 0;
   let fatal: { error: unknown } | undefined;
-  const stopped = (): boolean => fatal !== undefined || options.signal?.aborted === true || Date.now() >= deadline;
+  let exhausted = false;
+  const stopped = (): boolean => exhausted || fatal !== undefined || options.signal?.aborted === true || Date.now() >= deadline;
 
   // A trial within budget, or undefined when the budget is spent.
   const next = async (): Promise<StudyTrial | undefined> => {
     for (;;) {
       if (stopped()) return undefined;
-      const trial = await study.claim(options.untilComplete);
+      let trial: StudyTrial | undefined;
+      try {
+        trial = await study.claim(options.untilComplete);
+      } catch (e) {
+        // A grid with every point taken is the end of the search, not an error.
+        if ((e as Error)?.name === 'GridExhaustedError') {
+          exhausted = true;
+          return undefined;
+        }
+        throw e;
+      }
       if (trial) return trial;
       // Enough trials are complete or running. Done if enough are complete;
       // else wait: a running one may yet fail (or be found dead) and free its place.
