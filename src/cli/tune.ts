@@ -12,7 +12,8 @@ import { parseDuration, parseExperiment, readExperiment, type Experiment } from 
 import { createPruner } from '../tune/pruners/index.js';
 import { createSampler } from '../tune/samplers/index.js';
 import { createStudy } from '../tune/study.js';
-import type { FrozenTrial } from '../tune/types.js';
+import { coarseToFineRegions } from '../tune/samplers/coarse-to-fine.js';
+import type { FrozenTrial, StudyView } from '../tune/types.js';
 import { UsageError, type Output } from './output.js';
 
 export const tuneHelp = `Usage: caviar tune EXPERIMENT [options]
@@ -104,14 +105,15 @@ export async function tuneCommand(args: string[], out: Output): Promise<number> 
             (t.state === 'failed' ? `\n      failed: ${String(t.systemAttrs.failReason ?? t.systemAttrs.reason ?? 'unknown reason')}` : ''));
       },
     });
-    return summary(exp, study.trials(), name, storage, out);
+    return summary(exp, study, name, storage, out);
   } finally {
     process.removeListener('SIGINT', onSigint);
     await study.close();
   }
 }
 
-function summary(exp: Experiment, trials: readonly FrozenTrial[], name: string, storage: string, out: Output): number {
+function summary(exp: Experiment, study: StudyView, name: string, storage: string, out: Output): number {
+  const trials = study.trials();
   const complete = trials.filter((t) => t.state === 'complete');
   const count = (s: string) => trials.filter((t) => t.state === s).length;
   if (complete.length === 0) {
@@ -130,11 +132,28 @@ function summary(exp: Experiment, trials: readonly FrozenTrial[], name: string, 
     '',
     `Best trial: ${best.number}  ${metric} ${fmt(best.value!)}  test accuracy ${fmt(Number(best.userAttrs.testAccuracy))}`,
     `  ${paramsText(best)}`,
+    ...regionLines(study),
     `Study '${name}' saved in ${storage}`,
     `Best model saved in ${String(best.userAttrs.model)}`,
   ];
   out.event('done', { best: { number: best.number, value: best.value, params: best.params, testAccuracy: best.userAttrs.testAccuracy, model: best.userAttrs.model }, study: name, storage }, lines.join('\n'));
   return 0;
+}
+
+/** The coarse-to-fine region history, when the sampler kept one: the course's zoom, made visible. */
+function regionLines(study: StudyView): string[] {
+  const regions = coarseToFineRegions(study);
+  if (regions.length === 0) return [];
+  return [
+    'Coarse-to-fine regions:',
+    ...regions.map((r) => {
+      const bounds = Object.entries(r.params).map(([k, b]) =>
+        b.type === 'numeric' ? `${k} ${fmtParam(b.low)}..${fmtParam(b.high)}` : `${k} {${b.choices.join(', ')}}`);
+      const from = r.round === 0 ? 'the whole space' : `top ${r.topTrials} of ${r.fromTrials} trials`;
+      return `  round ${r.round} from trial ${r.startTrial} (${from})${bounds.length ? ': ' + bounds.join(', ') : ''}`;
+    }),
+    '',
+  ];
 }
 
 function paramsText(t: FrozenTrial): string {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../src/cli/main.js';
@@ -85,6 +85,25 @@ test('a bad experiment file stops before any work and leaves an existing study a
     assert.equal(usage.code, 2);
     assert.match(usage.err, /caviar tune needs one EXPERIMENT file/);
     assert.match((await run(['tune', path, '--workers', '0'])).err, /--workers: expected a positive integer, got '0'/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a coarse-to-fine study prints its regions, each inside the last', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'caviar-tune-'));
+  try {
+    const path = experiment(dir, '  space: { learningRate: { type: float, low: 1e-4, high: 1, scale: log } }');
+    const text = readFileSync(path, 'utf8')
+      .replace('trials: 4', 'trials: 12').replace('sampler: random', 'sampler: { type: coarse-to-fine, roundSize: 4, topFraction: 0.5 }');
+    writeFileSync(path, text);
+    const { code, out, err } = await run(['tune', path]);
+    assert.equal(code, 0, err);
+    const rounds = [...out.matchAll(/round (\d) from trial (\d+) \(top 2 of \d+ trials\): learningRate ([\d.e+-]+)\.\.([\d.e+-]+)/g)];
+    assert.equal(rounds.length, 2, out);
+    const [r1, r2] = rounds.map((m) => [Number(m[3]), Number(m[4])]);
+    assert.ok(r2[0] >= r1[0] - 1e-12 && r2[1] <= r1[1] + 1e-12, `round 2 ${r2} inside round 1 ${r1}`);
+    assert.ok(r1[1] / r1[0] < 1e4, 'round 1 is narrower than the whole 1e-4..1 range');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
