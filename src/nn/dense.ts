@@ -53,11 +53,12 @@ export class Dense implements Layer {
     return z;
   }
 
-  backward(dz: Matrix): Matrix {
+  backward(dz: Matrix, needInputGradient = true): Matrix {
     const x = this.input;
     if (!x) throw new Error('dense: backward called without a forward pass in training mode');
     this.backend.gemm(dz, true, x, false, this.gradMatrix, 1, 0); // dW = dz^T x: [out][in]
     if (this.bias) this.backend.sumRows(dz, this.bias.grad); // db = sum over the batch
+    if (!needInputGradient) return dz; // the first layer: a third of its backward pass saved
     const dx = this.dInput.view(dz.rows);
     this.backend.gemm(dz, false, this.weightMatrix, false, dx, 1, 0); // dx = dz W: [m][in]
     return dx;

@@ -54,8 +54,10 @@ export interface Layer {
    * Backward pass: from dOut [m][out] (the gradient of the cost with respect
    * to this layer's output), writes the parameter gradients and returns the
    * gradient with respect to the input [m][in] (owned by the layer).
+   * With `needInputGradient` false (the first layer: nothing is upstream), a
+   * layer may skip that last product and return anything.
    */
-  backward(dOut: Matrix): Matrix;
+  backward(dOut: Matrix, needInputGradient?: boolean): Matrix;
   params(): readonly Param[];
   buffers(): readonly BufferTensor[];
   /** Restarts the layer's random stream (dropout), for reproducible gradient checks. */

@@ -14,7 +14,7 @@
  */
 import type { Backend } from '../backend/backend.js';
 import { defaultBackend } from '../backend/index.js';
-import { allocate, Matrix, type DType, type FloatArray } from '../backend/tensor.js';
+import type { DType, FloatArray, Matrix } from '../backend/tensor.js';
 import { Rng } from '../util/rng.js';
 import { createLayer } from './build.js';
 import type { LayerConfig, LossKind, ModelConfig } from './config.js';
@@ -128,18 +128,19 @@ export class Sequential {
   /**
    * One forward and backward pass in training mode: fills every parameter's
    * gradient of the mean cost over the batch and returns that cost. Updates
-   * batch-norm running statistics, as training does.
+   * batch-norm running statistics, as training does. The gradient with
+   * respect to the inputs is computed only when asked for (gradient checks).
    */
-  computeGradients(x: Matrix, labels: Int32Array): number {
+  computeGradients(x: Matrix, labels: Int32Array, { inputGradient = false } = {}): number {
     const z = this.forward(x, true);
     const cost = this.loss.forward(z, labels, true);
     let grad = this.loss.gradient(x.rows);
-    for (let i = this.layers.length - 1; i >= 0; i--) grad = this.layers[i].backward(grad);
-    this.lastInputGradient = grad;
+    for (let i = this.layers.length - 1; i >= 0; i--) grad = this.layers[i].backward(grad, i > 0 || inputGradient);
+    this.lastInputGradient = inputGradient ? grad : null;
     return cost;
   }
 
-  /** Gradient of the cost with respect to the input batch, from the last `computeGradients`. */
+  /** Gradient of the cost with respect to the input batch, from the last `computeGradients(x, y, { inputGradient: true })`. */
   lastInputGradient: Matrix | null = null;
 
   /** Restarts every random stream inside the model (dropout), so a forward pass can be repeated exactly. */
@@ -238,9 +239,4 @@ export class Sequential {
     copy.inputNormalization = this.inputNormalization;
     return copy;
   }
-}
-
-/** Zero-filled array of the model's precision (for callers that build batches). */
-export function allocateFor(model: Sequential, length: number): FloatArray {
-  return allocate(model.dtype, length);
 }

@@ -12,7 +12,7 @@ import { createSchedule, type Schedule, type ScheduleConfig } from '../optim/sch
 import { Rng } from '../util/rng.js';
 import { checkBatchSize, evaluate } from './evaluate.js';
 import { Normalizer } from '../data/normalize.js';
-import { BatchGatherer, toExamples, toLabels, type Inputs, type Labels } from './inputs.js';
+import { BatchGatherer, normalizeExamples, toExamples, toLabels, type Inputs, type Labels } from './inputs.js';
 
 export interface EpochMetrics {
   /** 1-based epoch number. */
@@ -154,7 +154,8 @@ export async function fit(model: Sequential, x: Inputs, y: Labels, options: FitO
 
   const rng = new Rng(options.seed ?? model.seed);
   const order = Int32Array.from({ length: ex.count }, (_, i) => i);
-  const gatherer = new BatchGatherer(model);
+  const training = normalizeExamples(model, ex);
+  const gatherer = new BatchGatherer(model, { normalized: true });
   // A trailing batch of one example would break batch norm: fold it into the batch before.
   let batches = Math.ceil(ex.count / batchSize);
   if (hasBatchNorm && batches > 1 && ex.count % batchSize === 1) batches--;
@@ -172,7 +173,7 @@ export async function fit(model: Sequential, x: Inputs, y: Labels, options: FitO
     for (let b = 0; b < batches && stopReason === undefined; b++) {
       const start = b * batchSize;
       const end = b === batches - 1 ? ex.count : start + batchSize;
-      const x = gatherer.gather(ex, labels, order, start, end);
+      const x = gatherer.gather(training, labels, order, start, end);
       const loss = model.computeGradients(x, gatherer.labels);
       if (!Number.isFinite(loss)) {
         stopReason = `training diverged: the loss became ${loss} at epoch ${epoch}, batch ${b + 1}; try a smaller learning rate`;

@@ -57,7 +57,7 @@ export function gradientCheck(model: Sequential, x: Inputs, y: Labels, options: 
     return net.loss.forward(net.forward(input, true), labels, false);
   };
   net.reseed(1);
-  net.computeGradients(input, labels);
+  net.computeGradients(input, labels, { inputGradient: true });
   const tensors: TensorCheck[] = [];
   const check = (name: string, values: Float64Array, analytic: Float64Array): void => {
     const indices = chooseIndices(values.length, options.maxEntries, pick);

@@ -79,8 +79,13 @@ export class BatchGatherer {
   private readonly ys = new Map<number, Int32Array>();
   private labelBuffer = new Int32Array(0);
 
+  /**
+   * With `normalized: true` the examples given to `gather` are already
+   * normalized (see `normalizeExamples`), and rows are copied as they are.
+   */
   constructor(
     private readonly model: Sequential,
+    private readonly options: { normalized?: boolean } = {},
   ) {
     this.xs = new Workspace(model.inputSize, model.dtype);
   }
@@ -94,7 +99,7 @@ export class BatchGatherer {
     const f = ex.features;
     const batch = this.xs.view(m);
     const out = batch.data;
-    const norm: InputNormalization | null = this.model.inputNormalization;
+    const norm: InputNormalization | null = this.options.normalized ? null : this.model.inputNormalization;
     for (let r = 0; r < m; r++) {
       const src = (order ? order[start + r] : start + r) * f;
       const dst = r * f;
@@ -102,7 +107,7 @@ export class BatchGatherer {
         const { mean, std } = norm;
         for (let j = 0; j < f; j++) out[dst + j] = (ex.x[src + j] - mean[j]) / std[j];
       } else {
-        for (let j = 0; j < f; j++) out[dst + j] = ex.x[src + j];
+        out.set(ex.x.subarray(src, src + f), dst); // a memcpy when the precisions match
       }
     }
     let y = this.ys.get(m);
@@ -115,4 +120,23 @@ export class BatchGatherer {
     this.labels = y;
     return batch;
   }
+}
+
+/**
+ * The examples with the model's input normalization applied, once, in the
+ * model's precision: training then copies plain rows into each batch instead
+ * of normalizing every row of every epoch again (a quarter of an epoch's time
+ * with a fast backend), at the cost of one copy of the training data.
+ */
+export function normalizeExamples(model: Sequential, ex: Examples): Examples {
+  const norm = model.inputNormalization;
+  if (!norm) return ex;
+  const { mean, std } = norm;
+  const f = ex.features;
+  const x = model.dtype === 'float64' ? new Float64Array(ex.x.length) : new Float32Array(ex.x.length);
+  for (let i = 0; i < ex.count; i++) {
+    const row = i * f;
+    for (let j = 0; j < f; j++) x[row + j] = (ex.x[row + j] - mean[j]) / std[j];
+  }
+  return { x, count: ex.count, features: f };
 }
