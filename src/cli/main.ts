@@ -5,12 +5,17 @@
 import { readFileSync } from 'node:fs';
 import { consoleOutput, UsageError } from './output.js';
 import { parityCommand, parityHelp } from './parity.js';
+import { infoCommand } from './info.js';
+import { showCommand, studiesCommand } from './studies.js';
 import { trainCommand } from './train.js';
 import { tuneCommand } from './tune.js';
 
 const commands: Record<string, { summary: string }> = {
   train: { summary: 'train one network (an experiment file, or built-in data) and save it' },
   tune: { summary: "run or resume an experiment's hyperparameter search" },
+  studies: { summary: 'list the studies in caviar-out/ (or a study file)' },
+  show: { summary: 'a study: best trial, top trials, parameter importance, regions' },
+  info: { summary: 'show the compute backend in use and the CPU features found' },
   parity: { summary: 'check caviar against reference numbers computed by PyTorch' },
 };
 
@@ -47,6 +52,12 @@ export async function main(argv: string[], write?: (line: string) => void, write
         return await trainCommand(rest, out);
       case 'tune':
         return await tuneCommand(rest, out);
+      case 'studies':
+        return await studiesCommand(rest, out);
+      case 'show':
+        return await showCommand(rest, out);
+      case 'info':
+        return infoCommand(rest, out);
       case 'parity':
         return parityCommand(rest, (l) => out.text(l));
       default:

@@ -5,7 +5,7 @@
 export interface Output {
   /** Plain text meant for a person (help, tables); in JSON mode, an event of type 'text'. */
   text(line: string): void;
-  /** A structured event, shown to a person as `human`. */
+  /** A structured event, shown to a person as `human` (nothing when it is empty). */
   event(type: string, data: Record<string, unknown>, human: string): void;
 }
 
@@ -20,5 +20,11 @@ export function consoleOutput(json: boolean, write: (line: string) => void = (l)
         text: (line) => write(JSON.stringify({ type: 'text', text: line })),
         event: (type, data) => write(JSON.stringify({ type, ...data })),
       }
-    : { text: write, event: (_type, _data, human) => write(human) };
+    : {
+        text: write,
+        // An event with no human text is for scripts only (e.g. one row of a table printed after).
+        event: (_type, _data, human) => {
+          if (human !== '') write(human);
+        },
+      };
 }

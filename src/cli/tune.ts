@@ -95,13 +95,14 @@ export async function tuneCommand(args: string[], out: Output): Promise<number> 
         const done = study.trials(['complete']).length;
         const best = done > 0 ? study.bestTrial : undefined;
         const elapsed = (Date.now() - started) / 1000;
-        const perTrial = elapsed / Math.max(1, study.trials(['complete', 'pruned', 'failed']).length - already);
-        const remaining = Math.max(0, trials - done) * perTrial / workers;
+        // Pruned and failed trials are part of what a complete one costs, so time per complete trial so far.
+        const newlyDone = done - already;
+        const remaining = newlyDone > 0 ? (Math.max(0, trials - done) * elapsed) / newlyDone : NaN;
         const value = t.value === undefined ? '' : `${metric} ${fmt(t.value)}  `;
         out.event('trial', { number: t.number, state: t.state, value: t.value ?? null, params: t.params, best: best?.value ?? null, complete: done },
           `trial ${String(t.number).padStart(3)}  ${t.state.padEnd(8)}  ${value}${paramsText(t)}` +
             `  | best ${best ? `${fmt(best.value!)} (trial ${best.number})` : '-'}  ${done}/${trials} complete  ` +
-            `${clock(elapsed)} elapsed, ~${clock(remaining)} left` +
+            `${clock(elapsed)} elapsed${Number.isFinite(remaining) ? `, ~${clock(remaining)} left` : ''}` +
             (t.state === 'failed' ? `\n      failed: ${String(t.systemAttrs.failReason ?? t.systemAttrs.reason ?? 'unknown reason')}` : ''));
       },
     });

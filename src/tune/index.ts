@@ -11,3 +11,4 @@ export type { Storage, StudyRecord } from './storage/storage.js';
 export { MemoryStorage } from './storage/memory.js';
 export { SqliteStorage } from './storage/sqlite.js';
 export { DistributionConflictError, SchemaVersionError, StorageError, StudyNotFoundError, TrialFinishedError } from './storage/errors.js';
+export { parameterImportance, parameterImportanceRecord, ImportanceError, type ImportanceOptions, type ParamImportance } from './importance.js';

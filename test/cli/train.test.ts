@@ -78,3 +78,12 @@ test('help lists the commands and each command has --help', async () => {
   const parity = await run(['parity', '--help']);
   assert.match(parity.out.join('\n'), /^Usage: caviar parity FILE/);
 });
+
+test('caviar info names the backend in use and the ones available', async () => {
+  const { code, out } = await run(['info', '--json']);
+  assert.equal(code, 0);
+  const info = JSON.parse(out[0]);
+  assert.equal(info.type, 'info');
+  assert.ok(info.available.includes('reference'));
+  assert.ok(info.available.includes(info.backend));
+});

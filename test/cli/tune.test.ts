@@ -108,3 +108,33 @@ test('a coarse-to-fine study prints its regions, each inside the last', async ()
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('caviar studies lists a study file, and caviar show prints the best trial, top trials and importance', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'caviar-tune-'));
+  try {
+    const path = experiment(dir, '  space: { learningRate: { type: float, low: 1e-4, high: 1, scale: log }, batchSize: [16, 32] }');
+    assert.equal((await run(['tune', path, '--trials', '6'])).code, 0);
+    const file = join(dir, 'out', 'study.db');
+    const listed = await run(['studies', '--storage', file]);
+    assert.equal(listed.code, 0, listed.err);
+    assert.match(listed.out, /^study +direction +complete +pruned +failed +running +best +last activity +file/);
+    assert.match(listed.out, /\ntiny +maximize +6 +0 +0 +0 +[01]\.\d{4} +\d{4}-\d\d-\d\d /);
+    const shown = await run(['show', 'tiny', '--storage', file, '--top', '3']);
+    assert.equal(shown.code, 0, shown.err);
+    assert.match(shown.out, /Study 'tiny' in .*: maximize, 6 complete, 0 pruned, 0 failed, 0 running/);
+    assert.match(shown.out, /Best trial \d+: value [01]\.\d{4}, test accuracy [01]\.\d{4}\n  learningRate = /);
+    assert.match(shown.out, /Top 3 trials:\ntrial +value +test acc +learningRate +batchSize/);
+    assert.match(shown.out, /Parameter importance \(fANOVA, on each parameter's own scale\):\nparameter +importance/);
+    const json = await run(['show', 'tiny', '--storage', file, '--json']);
+    const event = JSON.parse(json.out);
+    const total = event.importance.reduce((s: number, p: { importance: number }) => s + p.importance, 0);
+    assert.ok(Math.abs(total - 1) < 1e-9);
+    assert.deepEqual(event.importance.map((p: { name: string }) => p.name).sort(), ['batchSize', 'learningRate']);
+    const missing = await run(['show', 'nope', '--storage', file]);
+    assert.equal(missing.code, 2);
+    assert.match(missing.err, /no study named 'nope' in .*study\.db; 'caviar studies' lists them/);
+    assert.match((await run(['studies', '--storage', join(dir, 'none.db')])).err, /--storage: no study file at/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

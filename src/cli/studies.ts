@@ -1,0 +1,182 @@
+/**
+ * `caviar studies` and `caviar show STUDY`: what the study files hold. With
+ * no `--storage`, they look in every `caviar-out/<experiment>/study.db`, where
+ * `caviar tune` keeps its studies.
+ */
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { parameterImportance } from '../tune/importance.js';
+import { coarseToFineRegions } from '../tune/samplers/coarse-to-fine.js';
+import { openStorage } from '../tune/storage/open.js';
+import { loadStudy, type Study } from '../tune/study.js';
+import type { FrozenTrial } from '../tune/types.js';
+import { UsageError, type Output } from './output.js';
+
+export const studiesHelp = `Usage: caviar studies [--storage PATH] [--json]
+
+Lists the studies of a SQLite study file (default: every caviar-out/*/study.db)
+with their trial counts, best value and last activity.`;
+
+export const showHelp = `Usage: caviar show STUDY [--storage PATH] [--top N] [--json]
+
+Shows a study: its best trial, the top N trials (default 10), parameter
+importance (fANOVA) and, for coarse-to-fine searches, the regions it zoomed
+into. Without --storage the study is looked up in caviar-out/*/study.db.`;
+
+function options(args: string[], help: string) {
+  try {
+    return parseArgs({
+      args,
+      allowPositionals: true,
+      options: { storage: { type: 'string' }, top: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    });
+  } catch (err) {
+    throw new UsageError(`${(err as Error).message}\n\n${help}`);
+  }
+}
+
+/** The study files to look in: the one given, or every caviar-out/<name>/study.db. */
+function studyFiles(storage: string | undefined): string[] {
+  if (storage) {
+    if (!existsSync(storage.replace(/^sqlite:/, ''))) throw new UsageError(`--storage: no study file at ${storage}`);
+    return [storage];
+  }
+  const root = 'caviar-out';
+  if (!existsSync(root)) return [];
+  return readdirSync(root).map((d) => join(root, d, 'study.db')).filter((p) => existsSync(p)).sort();
+}
+
+export async function studiesCommand(args: string[], out: Output): Promise<number> {
+  const { values, positionals } = options(args, studiesHelp);
+  if (values.help) {
+    out.text(studiesHelp);
+    return 0;
+  }
+  if (positionals.length) throw new UsageError(`caviar studies takes no arguments, got '${positionals[0]}'\n\n${studiesHelp}`);
+  const rows: string[][] = [];
+  for (const file of studyFiles(values.storage)) {
+    const { storage } = await openStorage(file, { mustExist: true });
+    try {
+      for (const record of await storage.listStudies()) {
+        const study = await loadStudy({ name: record.name, storage: file });
+        try {
+          const trials = study.trials();
+          const count = (s: string) => trials.filter((t) => t.state === s).length;
+          const complete = count('complete');
+          const last = Math.max(record.createdAt, ...trials.map((t) => t.completedAt ?? t.startedAt ?? 0));
+          const best = complete > 0 ? study.bestValue : undefined;
+          out.event('study', { name: record.name, storage: file, direction: record.direction, complete, pruned: count('pruned'), failed: count('failed'), running: count('running'), best: best ?? null, lastActivity: new Date(last).toISOString() }, '');
+          rows.push([record.name, record.direction, String(complete), String(count('pruned')), String(count('failed')), String(count('running')),
+            best === undefined ? '-' : best.toFixed(4), new Date(last).toISOString().replace('T', ' ').slice(0, 19), file]);
+        } finally {
+          await study.close();
+        }
+      }
+    } finally {
+      await storage.close();
+    }
+  }
+  if (rows.length === 0) {
+    out.text(values.storage ? `no studies in ${values.storage}` : 'no studies yet (caviar tune EXPERIMENT creates one in caviar-out/)');
+    return 0;
+  }
+  out.text(table(['study', 'direction', 'complete', 'pruned', 'failed', 'running', 'best', 'last activity', 'file'], rows));
+  return 0;
+}
+
+export async function showCommand(args: string[], out: Output): Promise<number> {
+  const { values, positionals } = options(args, showHelp);
+  if (values.help) {
+    out.text(showHelp);
+    return 0;
+  }
+  if (positionals.length !== 1) throw new UsageError(`caviar show needs one STUDY name\n\n${showHelp}`);
+  const top = values.top === undefined ? 10 : Number(values.top);
+  if (!Number.isInteger(top) || top < 1) throw new UsageError(`--top: expected a positive integer, got '${values.top}'`);
+  const name = positionals[0];
+  const files = studyFiles(values.storage);
+  let found: { study: Study; file: string } | undefined;
+  for (const file of files) {
+    const { storage } = await openStorage(file, { mustExist: true });
+    const has = (await storage.listStudies()).some((r) => r.name === name);
+    await storage.close();
+    if (has) {
+      found = { study: await loadStudy({ name, storage: file }), file };
+      break;
+    }
+  }
+  if (!found) {
+    throw new UsageError(`no study named '${name}' in ${files.length ? files.join(', ') : 'caviar-out/ (no study files there)'}; 'caviar studies' lists them`);
+  }
+  const { study, file } = found;
+  try {
+    return show(study, file, top, out);
+  } finally {
+    await study.close();
+  }
+}
+
+function show(study: Study, file: string, top: number, out: Output): number {
+  const trials = study.trials();
+  const complete = trials.filter((t) => t.state === 'complete');
+  const count = (s: string) => trials.filter((t) => t.state === s).length;
+  const lines = [`Study '${study.name}' in ${file}: ${study.direction}, ${complete.length} complete, ${count('pruned')} pruned, ${count('failed')} failed, ${count('running')} running`];
+  if (complete.length === 0) {
+    out.event('show', { study: study.name, complete: 0 }, lines.join('\n'));
+    return 0;
+  }
+  const sign = study.direction === 'maximize' ? -1 : 1;
+  const ranked = [...complete].sort((a, b) => sign * (a.value! - b.value!));
+  const best = ranked[0];
+  const names = [...new Set(ranked.flatMap((t) => Object.keys(t.params)))];
+  lines.push('', `Best trial ${best.number}: value ${best.value!.toFixed(4)}${testText(best)}`);
+  for (const [k, v] of Object.entries(best.params)) lines.push(`  ${k} = ${v}`);
+  if (best.userAttrs.model) lines.push(`  model: ${String(best.userAttrs.model)}`);
+  lines.push('', `Top ${Math.min(top, ranked.length)} trials:`);
+  lines.push(table(['trial', 'value', 'test acc', ...names], ranked.slice(0, top).map((t) => [
+    String(t.number), t.value!.toFixed(4), t.userAttrs.testAccuracy === undefined ? '-' : Number(t.userAttrs.testAccuracy).toFixed(4),
+    ...names.map((n) => (t.params[n] === undefined ? '-' : formatParam(t.params[n]))),
+  ])));
+  let importance: Array<{ name: string; importance: number }> = [];
+  if (complete.length >= 2 && names.length > 0) {
+    try {
+      importance = parameterImportance(study);
+      lines.push('', 'Parameter importance (fANOVA, on each parameter\'s own scale):');
+      lines.push(table(['parameter', 'importance', ''], importance.map((p) => [p.name, p.importance.toFixed(3), '#'.repeat(Math.round(p.importance * 40))])));
+    } catch (err) {
+      lines.push('', `Parameter importance: ${(err as Error).message}`);
+    }
+  }
+  const regions = coarseToFineRegions(study);
+  if (regions.length > 0) {
+    lines.push('', 'Coarse-to-fine regions:');
+    for (const r of regions) {
+      const bounds = Object.entries(r.params).map(([k, b]) => (b.type === 'numeric' ? `${k} ${formatParam(b.low)}..${formatParam(b.high)}` : `${k} {${b.choices.join(', ')}}`));
+      lines.push(`  round ${r.round} from trial ${r.startTrial}${bounds.length ? ': ' + bounds.join(', ') : ' (the whole space)'}`);
+    }
+  }
+  out.event('show', {
+    study: study.name, storage: file, direction: study.direction,
+    best: { number: best.number, value: best.value, params: best.params, userAttrs: best.userAttrs },
+    top: ranked.slice(0, top).map((t) => ({ number: t.number, value: t.value, params: t.params })),
+    importance, regions,
+  }, lines.join('\n'));
+  return 0;
+}
+
+function testText(t: FrozenTrial): string {
+  return t.userAttrs.testAccuracy === undefined ? '' : `, test accuracy ${Number(t.userAttrs.testAccuracy).toFixed(4)}`;
+}
+
+function formatParam(v: unknown): string {
+  if (typeof v !== 'number') return String(v);
+  return Number.isInteger(v) ? String(v) : Math.abs(v) < 0.01 ? v.toExponential(2) : v.toPrecision(4);
+}
+
+/** A plain text table, columns padded to their widest cell. */
+function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}
