@@ -11,6 +11,7 @@ import { coarseToFineRegions } from '../tune/samplers/coarse-to-fine.js';
 import { openStorage } from '../tune/storage/open.js';
 import { loadStudy, type Study } from '../tune/study.js';
 import type { FrozenTrial } from '../tune/types.js';
+import { formatParam, regionLines, table } from './format.js';
 import { UsageError, type Output } from './output.js';
 
 export const studiesHelp = `Usage: caviar studies [--storage PATH] [--json]
@@ -149,13 +150,7 @@ function show(study: Study, file: string, top: number, out: Output): number {
     }
   }
   const regions = coarseToFineRegions(study);
-  if (regions.length > 0) {
-    lines.push('', 'Coarse-to-fine regions:');
-    for (const r of regions) {
-      const bounds = Object.entries(r.params).map(([k, b]) => (b.type === 'numeric' ? `${k} ${formatParam(b.low)}..${formatParam(b.high)}` : `${k} {${b.choices.join(', ')}}`));
-      lines.push(`  round ${r.round} from trial ${r.startTrial}${bounds.length ? ': ' + bounds.join(', ') : ' (the whole space)'}`);
-    }
-  }
+  if (regions.length > 0) lines.push('', ...regionLines(study));
   out.event('show', {
     study: study.name, storage: file, direction: study.direction,
     best: { number: best.number, value: best.value, params: best.params, userAttrs: best.userAttrs },
@@ -167,16 +162,4 @@ function show(study: Study, file: string, top: number, out: Output): number {
 
 function testText(t: FrozenTrial): string {
   return t.userAttrs.testAccuracy === undefined ? '' : `, test accuracy ${Number(t.userAttrs.testAccuracy).toFixed(4)}`;
-}
-
-function formatParam(v: unknown): string {
-  if (typeof v !== 'number') return String(v);
-  return Number.isInteger(v) ? String(v) : Math.abs(v) < 0.01 ? v.toExponential(2) : v.toPrecision(4);
-}
-
-/** A plain text table, columns padded to their widest cell. */
-function table(header: string[], rows: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
-  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }

@@ -13,6 +13,7 @@ import { createPruner } from '../tune/pruners/index.js';
 import { createSampler } from '../tune/samplers/index.js';
 import { createStudy } from '../tune/study.js';
 import { coarseToFineRegions } from '../tune/samplers/coarse-to-fine.js';
+import { formatParams, regionLines } from './format.js';
 import type { FrozenTrial, StudyView } from '../tune/types.js';
 import { UsageError, type Output } from './output.js';
 
@@ -100,7 +101,7 @@ export async function tuneCommand(args: string[], out: Output): Promise<number> 
         const remaining = newlyDone > 0 ? (Math.max(0, trials - done) * elapsed) / newlyDone : NaN;
         const value = t.value === undefined ? '' : `${metric} ${fmt(t.value)}  `;
         out.event('trial', { number: t.number, state: t.state, value: t.value ?? null, params: t.params, best: best?.value ?? null, complete: done },
-          `trial ${String(t.number).padStart(3)}  ${t.state.padEnd(8)}  ${value}${paramsText(t)}` +
+          `trial ${String(t.number).padStart(3)}  ${t.state.padEnd(8)}  ${value}${formatParams(t.params)}` +
             `  | best ${best ? `${fmt(best.value!)} (trial ${best.number})` : '-'}  ${done}/${trials} complete  ` +
             `${clock(elapsed)} elapsed${Number.isFinite(remaining) ? `, ~${clock(remaining)} left` : ''}` +
             (t.state === 'failed' ? `\n      failed: ${String(t.systemAttrs.failReason ?? t.systemAttrs.reason ?? 'unknown reason')}` : ''));
@@ -129,40 +130,17 @@ function summary(exp: Experiment, study: StudyView, name: string, storage: strin
     '',
     `${complete.length} complete, ${count('pruned')} pruned, ${count('failed')} failed`,
     'Top trials:',
-    ...ranked.slice(0, 5).map((t) => `  trial ${String(t.number).padStart(3)}  ${metric} ${fmt(t.value!)}  test acc ${fmt(Number(t.userAttrs.testAccuracy))}  ${paramsText(t)}`),
+    ...ranked.slice(0, 5).map((t) => `  trial ${String(t.number).padStart(3)}  ${metric} ${fmt(t.value!)}  test acc ${fmt(Number(t.userAttrs.testAccuracy))}  ${formatParams(t.params)}`),
     '',
     `Best trial: ${best.number}  ${metric} ${fmt(best.value!)}  test accuracy ${fmt(Number(best.userAttrs.testAccuracy))}`,
-    `  ${paramsText(best)}`,
+    `  ${formatParams(best.params)}`,
     ...regionLines(study),
+    ...(coarseToFineRegions(study).length ? [''] : []),
     `Study '${name}' saved in ${storage}`,
     `Best model saved in ${String(best.userAttrs.model)}`,
   ];
   out.event('done', { best: { number: best.number, value: best.value, params: best.params, testAccuracy: best.userAttrs.testAccuracy, model: best.userAttrs.model }, study: name, storage }, lines.join('\n'));
   return 0;
-}
-
-/** The coarse-to-fine region history, when the sampler kept one: the course's zoom, made visible. */
-function regionLines(study: StudyView): string[] {
-  const regions = coarseToFineRegions(study);
-  if (regions.length === 0) return [];
-  return [
-    'Coarse-to-fine regions:',
-    ...regions.map((r) => {
-      const bounds = Object.entries(r.params).map(([k, b]) =>
-        b.type === 'numeric' ? `${k} ${fmtParam(b.low)}..${fmtParam(b.high)}` : `${k} {${b.choices.join(', ')}}`);
-      const from = r.round === 0 ? 'the whole space' : `top ${r.topTrials} of ${r.fromTrials} trials`;
-      return `  round ${r.round} from trial ${r.startTrial} (${from})${bounds.length ? ': ' + bounds.join(', ') : ''}`;
-    }),
-    '',
-  ];
-}
-
-function paramsText(t: FrozenTrial): string {
-  return Object.entries(t.params).map(([k, v]) => `${k}=${typeof v === 'number' ? fmtParam(v) : String(v)}`).join(' ');
-}
-
-function fmtParam(v: number): string {
-  return Number.isInteger(v) ? String(v) : Math.abs(v) < 0.01 ? v.toExponential(2) : v.toPrecision(4);
 }
 
 function fmt(v: number): string {
