@@ -5,27 +5,48 @@
 import { readFileSync } from 'node:fs';
 import { consoleOutput, UsageError } from './output.js';
 import { parityCommand, parityHelp } from './parity.js';
+import { bestCommand } from './best.js';
 import { infoCommand } from './info.js';
+import { predictCommand } from './predict.js';
 import { showCommand, studiesCommand } from './studies.js';
 import { trainCommand } from './train.js';
 import { tuneCommand } from './tune.js';
+import { zoomCommand } from './zoom.js';
 
 const commands: Record<string, { summary: string }> = {
   train: { summary: 'train one network (an experiment file, or built-in data) and save it' },
   tune: { summary: "run or resume an experiment's hyperparameter search" },
   studies: { summary: 'list the studies in caviar-out/ (or a study file)' },
   show: { summary: 'a study: best trial, top trials, parameter importance, regions' },
+  best: { summary: "export a study's best model (a copy of the trial's file, or retrained)" },
+  predict: { summary: 'class probabilities or classes of a saved model on a CSV or IDX file' },
+  zoom: { summary: 'a coarse-to-fine step: a child study in a narrower space around the best trials' },
   info: { summary: 'show the compute backend in use and the CPU features found' },
   parity: { summary: 'check caviar against reference numbers computed by PyTorch' },
 };
 
+/** Names reserved for commands still to come: they route to a clear message (exit 2), never to "unknown command". */
+const coming: Record<string, { summary: string; message: string }> = {
+  worker: {
+    summary: 'run trials of a shared study on many machines',
+    message: 'caviar worker: runs trials of a shared study on many machines; it comes with PostgreSQL storage (not in this version)',
+  },
+  dashboard: {
+    summary: 'watch studies live in a browser',
+    message: "caviar dashboard: shows studies live in a browser (not in this version); 'caviar show STUDY' prints one now",
+  },
+};
+
 function usage(): string {
-  const width = Math.max(...Object.keys(commands).map((c) => c.length));
+  const width = Math.max(...[...Object.keys(commands), ...Object.keys(coming)].map((c) => c.length));
   return [
     'Usage: caviar COMMAND [options]',
     '',
     'Commands:',
     ...Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
+    '',
+    'Coming (not in this version):',
+    ...Object.entries(coming).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
     '',
     "Run 'caviar COMMAND --help' for a command's options.",
   ].join('\n');
@@ -56,6 +77,16 @@ export async function main(argv: string[], write?: (line: string) => void, write
         return await studiesCommand(rest, out);
       case 'show':
         return await showCommand(rest, out);
+      case 'best':
+        return await bestCommand(rest, out);
+      case 'predict':
+        return await predictCommand(rest, out);
+      case 'zoom':
+        return await zoomCommand(rest, out);
+      case 'worker':
+      case 'dashboard':
+        // The message already names the command; thrown as it is, without the usual 'caviar COMMAND:' prefix.
+        throw new UsageError(coming[command].message);
       case 'info':
         return infoCommand(rest, out);
       case 'parity':
@@ -65,6 +96,7 @@ export async function main(argv: string[], write?: (line: string) => void, write
     }
   } catch (err) {
     if (json) fail(JSON.stringify({ type: 'error', message: (err as Error).message }));
+    else if (command !== undefined && command in coming && err instanceof UsageError) fail((err as Error).message);
     else fail(`caviar ${command ?? ''}: ${(err as Error).message}`.replace(/^caviar : /, 'caviar: '));
     return err instanceof UsageError ? 2 : errorExitCode(err);
   }

@@ -3,13 +3,12 @@
  * no `--storage`, they look in every `caviar-out/<experiment>/study.db`, where
  * `caviar tune` keeps its studies.
  */
-import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parameterImportance } from '../tune/importance.js';
 import { coarseToFineRegions } from '../tune/samplers/coarse-to-fine.js';
 import { openStorage } from '../tune/storage/open.js';
 import { loadStudy, type Study } from '../tune/study.js';
+import { findStudy, studyFiles } from './study-files.js';
 import type { FrozenTrial } from '../tune/types.js';
 import { formatParam, regionLines, table } from './format.js';
 import { UsageError, type Output } from './output.js';
@@ -35,17 +34,6 @@ function options(args: string[], help: string) {
   } catch (err) {
     throw new UsageError(`${(err as Error).message}\n\n${help}`);
   }
-}
-
-/** The study files to look in: the one given, or every caviar-out/<name>/study.db. */
-function studyFiles(storage: string | undefined): string[] {
-  if (storage) {
-    if (!existsSync(storage.replace(/^sqlite:/, ''))) throw new UsageError(`--storage: no study file at ${storage}`);
-    return [storage];
-  }
-  const root = 'caviar-out';
-  if (!existsSync(root)) return [];
-  return readdirSync(root).map((d) => join(root, d, 'study.db')).filter((p) => existsSync(p)).sort();
 }
 
 export async function studiesCommand(args: string[], out: Output): Promise<number> {
@@ -95,22 +83,7 @@ export async function showCommand(args: string[], out: Output): Promise<number> 
   if (positionals.length !== 1) throw new UsageError(`caviar show needs one STUDY name\n\n${showHelp}`);
   const top = values.top === undefined ? 10 : Number(values.top);
   if (!Number.isInteger(top) || top < 1) throw new UsageError(`--top: expected a positive integer, got '${values.top}'`);
-  const name = positionals[0];
-  const files = studyFiles(values.storage);
-  let found: { study: Study; file: string } | undefined;
-  for (const file of files) {
-    const { storage } = await openStorage(file, { mustExist: true });
-    const has = (await storage.listStudies()).some((r) => r.name === name);
-    await storage.close();
-    if (has) {
-      found = { study: await loadStudy({ name, storage: file }), file };
-      break;
-    }
-  }
-  if (!found) {
-    throw new UsageError(`no study named '${name}' in ${files.length ? files.join(', ') : 'caviar-out/ (no study files there)'}; 'caviar studies' lists them`);
-  }
-  const { study, file } = found;
+  const { study, file } = await findStudy(positionals[0], values.storage);
   try {
     return show(study, file, top, out);
   } finally {

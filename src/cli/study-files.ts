@@ -1,0 +1,47 @@
+/**
+ * Where the commands look for studies: the SQLite file given with
+ * `--storage`, or every `caviar-out/<experiment>/study.db`, where
+ * `caviar tune` keeps its studies by default.
+ */
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { openStorage } from '../tune/storage/open.js';
+import { loadStudy, type Study } from '../tune/study.js';
+import { UsageError } from './output.js';
+
+/**
+ * The study files to look in: the one given, or every caviar-out/<name>/study.db.
+ *
+ * @example studyFiles(undefined); // ['caviar-out/quickstart/study.db']
+ */
+export function studyFiles(storage: string | undefined): string[] {
+  if (storage) {
+    if (!existsSync(storage.replace(/^sqlite:/, ''))) throw new UsageError(`--storage: no study file at ${storage}`);
+    return [storage];
+  }
+  const root = 'caviar-out';
+  if (!existsSync(root)) return [];
+  return readdirSync(root).map((d) => join(root, d, 'study.db')).filter((p) => existsSync(p)).sort();
+}
+
+/**
+ * Opens the study `name` from the first file of `studyFiles(storage)` that
+ * holds one; a UsageError (exit 2) naming the files looked in when none does.
+ * The caller closes the study.
+ *
+ * @example const { study, file } = await findStudy('quickstart', undefined);
+ */
+export async function findStudy(name: string, storage: string | undefined): Promise<{ study: Study; file: string }> {
+  const files = studyFiles(storage);
+  for (const file of files) {
+    const { storage: opened } = await openStorage(file, { mustExist: true });
+    let has: boolean;
+    try {
+      has = (await opened.listStudies()).some((r) => r.name === name);
+    } finally {
+      await opened.close();
+    }
+    if (has) return { study: await loadStudy({ name, storage: file }), file };
+  }
+  throw new UsageError(`no study named '${name}' in ${files.length ? files.join(', ') : 'caviar-out/ (no study files there)'}; 'caviar studies' lists them`);
+}

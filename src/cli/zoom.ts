@@ -1,0 +1,2 @@
+import type { Output } from './output.js';
+export async function zoomCommand(_args: string[], _out: Output): Promise<number> { return 1; }
