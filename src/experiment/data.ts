@@ -1,7 +1,7 @@
 /** Loads an experiment's data and splits it into train, dev and test sets. */
 import { readCsv } from '../data/csv.js';
 import type { Dataset } from '../data/dataset.js';
-import { loadFashionMnist } from '../data/fashion-mnist.js';
+import { ensureFashionMnist, loadFashionMnist } from '../data/fashion-mnist.js';
 import { loadIdxDataset } from '../data/idx.js';
 import { splitDataset, subset } from '../data/split.js';
 import { blobs, circles, spirals, xor } from '../data/synthetic.js';
@@ -13,6 +13,19 @@ export interface Splits {
   test: Dataset;
   /** For people: "Fashion-MNIST", "the built-in spirals set (3 classes)". */
   description: string;
+}
+
+/**
+ * What must happen before the synchronous `loadSplits` can succeed: today,
+ * fetching Fashion-MNIST into the cache when it is installed nowhere. Commands
+ * await it first; `onDownload` tells a person why they are waiting.
+ *
+ * @example
+ *   await prepareData(exp.data);
+ *   const data = loadSplits(exp.data, exp.seed);
+ */
+export async function prepareData(d: DataSettings, onDownload?: (name: string, url: string) => void): Promise<void> {
+  if (d.source === 'fashion-mnist') await ensureFashionMnist({ ...(d.dir ? { dir: d.dir } : {}), ...(onDownload ? { onDownload } : {}) });
 }
 
 /**
