@@ -4,15 +4,16 @@
  * file it trains an MLP on a built-in data set (no download needed); the
  * flags are turned into an experiment and checked the same way.
  */
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadSplits } from '../experiment/data.js';
+import { loadSplits, prepareData } from '../experiment/data.js';
 import { trainRun } from '../experiment/run.js';
 import { layersFor } from '../experiment/settings.js';
 import { parseExperiment, readExperiment, type Experiment } from '../experiment/spec.js';
 import { saveModel } from '../io/model-file.js';
 import { OPTIMIZER_TYPES } from '../optim/index.js';
-import { UsageError, type Output } from './output.js';
+import { checkWritableFolder, UsageError, type Output } from './output.js';
+import { epochProgress, quietOutput } from './progress.js';
 
 export const trainHelp = `Usage: caviar train [EXPERIMENT] [options]
 
@@ -33,13 +34,18 @@ Always:
   --out PATH         where to save the model (default: caviar-out/model.safetensors,
                      or <output>/model.safetensors for an experiment)
   --json             one JSON object per event instead of text
-  -h, --help         this help`;
+  --quiet            print only the final result
+  -h, --help         this help
+
+On a terminal a bar shows the batches of the running epoch; piped output
+gets one plain line per epoch.`;
 
 const BUILT_IN = ['spirals', 'blobs', 'circles', 'xor', 'fashion-mnist'];
 const FLAG_ONLY = ['data', 'hidden', 'no-batch-norm', 'epochs', 'batch-size', 'optimizer', 'lr', 'seed'] as const;
 
-export async function trainCommand(args: string[], out: Output): Promise<number> {
+export async function trainCommand(args: string[], shown: Output): Promise<number> {
   const { values, positionals } = parseArgsOrUsage(args);
+  const out = values.quiet ? quietOutput(shown) : shown;
   if (values.help) {
     out.text(trainHelp);
     return 0;
@@ -56,6 +62,9 @@ export async function trainCommand(args: string[], out: Output): Promise<number>
     exp = experimentFromFlags(values);
     modelPath = values.out ?? 'caviar-out/model.safetensors';
   }
+  // Before any work: a model that cannot be saved is an hour lost.
+  checkWritableFolder(dirname(modelPath), values.out ? 'the --out folder' : positionals.length ? 'the output folder (output: in the experiment file)' : 'the output folder');
+  await prepareData(exp.data, (name, url) => out.event('download', { name, url }, `Downloading ${name} from ${url} (once, into the cache)`));
   const data = loadSplits(exp.data, exp.seed);
   const s = exp.settings;
   const shape = s.layers ? `${s.layers.length}-layer` : [data.train.features, ...s.hidden, data.train.classes].join('-');
@@ -67,7 +76,7 @@ export async function trainCommand(args: string[], out: Output): Promise<number>
     `  ${data.train.count} train / ${data.dev.count} dev / ${data.test.count} test examples, ` +
     `${s.optimizer} lr ${s.learningRate}, batch ${s.batchSize}, ${s.epochs} epochs`);
   const width = String(s.epochs).length;
-  const result = await trainRun(s, data, exp.seed, [{
+  const result = await trainRun(s, data, exp.seed, [...(out.progress ? [epochBar(out.progress, s.epochs, s.batchSize, data.train.count)] : []), {
     onEpochEnd: ({ metrics: m }) => {
       const dev = m.devLoss === undefined ? '' : `  dev loss ${m.devLoss.toFixed(4)}  dev acc ${pct(m.devAccuracy!)}`;
       out.event('epoch', { ...m }, `epoch ${String(m.epoch).padStart(width)}/${s.epochs}  loss ${m.loss.toFixed(4)}  acc ${pct(m.accuracy)}${dev}  ` +
@@ -80,6 +89,26 @@ export async function trainCommand(args: string[], out: Output): Promise<number>
   out.event('done', { testLoss: test.loss, testAccuracy: test.accuracy, model: modelPath },
     `test loss ${test.loss.toFixed(4)}  test accuracy ${pct(test.accuracy)}\nmodel saved to ${modelPath}`);
   return history.stopReason?.startsWith('training diverged') ? 1 : 0;
+}
+
+/** Hooks that redraw the epoch bar: batch k of N, the mean loss so far, samples per second. */
+function epochBar(progress: (text: string) => void, epochs: number, batchSize: number, count: number) {
+  let lossSum = 0;
+  let started = performance.now();
+  return {
+    onBatchEnd: (b: { epoch: number; batch: number; batches: number; loss: number }) => {
+      lossSum += b.loss;
+      const done = b.batch + 1;
+      const seconds = (performance.now() - started) / 1000;
+      const samples = Math.min(done * batchSize, count);
+      progress(epochProgress({ epoch: b.epoch, epochs, batch: done, batches: b.batches, loss: lossSum / done, samplesPerSecond: seconds > 0 ? samples / seconds : 0 }));
+    },
+    onEpochEnd: () => {
+      progress(''); // the epoch's permanent line replaces its bar
+      lossSum = 0;
+      started = performance.now();
+    },
+  };
 }
 
 /** The flags as an experiment, validated by the same rules as a file. */
@@ -129,7 +158,7 @@ function parseArgsOrUsage(args: string[]) {
       options: {
         data: { type: 'string' }, hidden: { type: 'string' }, 'no-batch-norm': { type: 'boolean' },
         epochs: { type: 'string' }, 'batch-size': { type: 'string' }, optimizer: { type: 'string' },
-        lr: { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' },
+        lr: { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' }, quiet: { type: 'boolean', short: 'q' },
         help: { type: 'boolean', short: 'h' },
       },
     });

@@ -3,10 +3,10 @@
  * — the caviar way, many trials, one per worker — prints each trial as it
  * finishes, and ends with the best trial and where everything was saved.
  */
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { prepareData } from '../experiment/data.js';
 import { experimentObjective, type ExperimentArgs } from '../experiment/objective.js';
 import { parseDuration, parseExperiment, readExperiment, type Experiment } from '../experiment/spec.js';
 import { createPruner } from '../tune/pruners/index.js';
@@ -15,7 +15,8 @@ import { createStudy } from '../tune/study.js';
 import { coarseToFineRegions } from '../tune/samplers/coarse-to-fine.js';
 import { formatParams, regionLines } from './format.js';
 import type { FrozenTrial, StudyView } from '../tune/types.js';
-import { UsageError, type Output } from './output.js';
+import { checkWritableFolder, UsageError, type Output } from './output.js';
+import { clock, quietOutput, trialProgress } from './progress.js';
 
 export const tuneHelp = `Usage: caviar tune EXPERIMENT [options]
 
@@ -30,7 +31,14 @@ Options:
   --study NAME        the study's name (default: tune.study, or the experiment's name)
   --timeout DURATION  start no trial after this long, e.g. 90s, 10m, 2h
   --json              one JSON object per event instead of text
-  -h, --help          this help`;
+  --quiet             print only the final summary
+  -h, --help          this help
+
+On a terminal a bar shows trial k of N, the best so far, the elapsed and the
+remaining time; piped output gets one plain line per finished trial.
+Ctrl-C once: no new trial starts, the running ones finish and are saved, and
+the summary is printed (exit 0, or 1 if no trial completed); run the same
+command again to resume. Ctrl-C twice: quit at once (exit 130).`;
 
 /** The worker-thread module holding `objective`, next to this file in src/ (tsx) or dist/. */
 function objectiveModule(): string {
@@ -38,8 +46,9 @@ function objectiveModule(): string {
   return fileURLToPath(new URL(`../experiment/objective${ext}`, import.meta.url));
 }
 
-export async function tuneCommand(args: string[], out: Output): Promise<number> {
+export async function tuneCommand(args: string[], shown: Output): Promise<number> {
   const { values, positionals } = parse(args);
+  const out = values.quiet ? quietOutput(shown) : shown;
   if (values.help) {
     out.text(tuneHelp);
     return 0;
@@ -59,7 +68,10 @@ export async function tuneCommand(args: string[], out: Output): Promise<number> 
   if (trials !== tune.trials) exp = parseExperiment({ ...(exp.raw as object), tune: { ...((exp.raw as { tune?: object }).tune ?? {}), trials } }, exp.source);
   const storage = values.storage ?? tune.storage ?? join(exp.output, 'study.db');
   const name = values.study ?? tune.study ?? exp.name;
-  mkdirSync(exp.output, { recursive: true });
+  // Before the study is opened or any data read: an unwritable folder fails now, not after the first trial.
+  checkWritableFolder(exp.output, 'the output folder (output: in the experiment file)');
+  if (dirname(storage) !== exp.output) checkWritableFolder(dirname(storage), 'the study folder');
+  await prepareData(exp.data, (file, url) => out.event('download', { name: file, url }, `Downloading ${file} from ${url} (once, into the cache)`));
   const study = await createStudy({
     name,
     storage,
@@ -76,6 +88,7 @@ export async function tuneCommand(args: string[], out: Output): Promise<number> 
     process.once('SIGINT', () => process.exit(130));
   };
   process.once('SIGINT', onSigint);
+  let ticker: ReturnType<typeof setInterval> | undefined;
   try {
     const already = study.trials(['complete']).length;
     const metric = tune.metric === 'devLoss' ? 'dev loss' : 'dev acc';
@@ -83,6 +96,22 @@ export async function tuneCommand(args: string[], out: Output): Promise<number> 
       `Tuning ${exp.name}: ${trials} trials (${already} already complete), ${workers} worker${workers === 1 ? '' : 's'}, ` +
         `${tune.sampler.name} sampler, ${tune.pruner.name} pruner\n  study '${name}' in ${storage}`);
     const started = Date.now();
+    const progress = out.progress;
+    const drawBar = progress && (() => {
+      const done = study.trials(['complete']).length;
+      const best = done > 0 ? study.bestTrial : undefined;
+      const elapsed = (Date.now() - started) / 1000;
+      const newlyDone = done - already;
+      progress(trialProgress({
+        complete: done, trials, elapsedS: elapsed,
+        ...(best ? { best: { value: best.value!, number: best.number } } : {}),
+        ...(newlyDone > 0 ? { remainingS: (Math.max(0, trials - done) * elapsed) / newlyDone } : {}),
+      }));
+    });
+    // The clock moves while a trial trains: redraw every second (unref: it never keeps the process alive).
+    ticker = drawBar ? setInterval(drawBar, 1000) : undefined;
+    ticker?.unref();
+    drawBar?.();
     const experimentArgs: ExperimentArgs = { raw: exp.raw, source: exp.source };
     const objective = workers > 1
       ? { module: objectiveModule(), exportName: 'objective', args: experimentArgs }
@@ -105,10 +134,13 @@ export async function tuneCommand(args: string[], out: Output): Promise<number> 
             `  | best ${best ? `${fmt(best.value!)} (trial ${best.number})` : '-'}  ${done}/${trials} complete  ` +
             `${clock(elapsed)} elapsed${Number.isFinite(remaining) ? `, ~${clock(remaining)} left` : ''}` +
             (t.state === 'failed' ? `\n      failed: ${String(t.systemAttrs.failReason ?? t.systemAttrs.reason ?? 'unknown reason')}` : ''));
+        drawBar?.();
       },
     });
+    clearInterval(ticker);
     return summary(exp, study, name, storage, out);
   } finally {
+    clearInterval(ticker);
     process.removeListener('SIGINT', onSigint);
     await study.close();
   }
@@ -147,11 +179,6 @@ function fmt(v: number): string {
   return Number.isFinite(v) ? v.toFixed(4) : String(v);
 }
 
-function clock(seconds: number): string {
-  const s = Math.round(seconds);
-  return s >= 3600 ? `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m` : s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s` : `${s}s`;
-}
-
 function positiveInt(flag: string, v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
   const n = Number(v);
@@ -166,7 +193,7 @@ function parse(args: string[]) {
       allowPositionals: true,
       options: {
         trials: { type: 'string' }, workers: { type: 'string' }, storage: { type: 'string' }, study: { type: 'string' },
-        timeout: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+        timeout: { type: 'string' }, json: { type: 'boolean' }, quiet: { type: 'boolean', short: 'q' }, help: { type: 'boolean', short: 'h' },
       },
     });
   } catch (err) {
