@@ -1,2 +1,313 @@
-import type { Output } from './output.js';
-export async function zoomCommand(_args: string[], _out: Output): Promise<number> { return 1; }
+/**
+ * `caviar zoom STUDY`: one coarse-to-fine step by hand, as the course draws
+ * it. Take the best trials of a finished study, narrow every range of its
+ * space around them, and start a child study in that narrower space, linked
+ * to its parent:
+ *
+ *   1. rank the complete trials; keep the top fraction (default 0.2, at least 2);
+ *   2. for each numeric parameter, take the hull of their values in the
+ *      internal space (log10 for log scales, log10(1 - beta) for oneMinusBeta),
+ *      pad it by 10% of its width on each side, clip it to the parent's range;
+ *   3. for each categorical parameter, keep the choices the top trials used;
+ *   4. write `<output>/<child>.yaml` (the parent's experiment with that space)
+ *      and create the child study, its `parent` user attribute naming the
+ *      parent study and the trials it came from.
+ */
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import YAML from 'yaml';
+import { defaultSpace } from '../experiment/params.js';
+import { parseExperiment, type Experiment } from '../experiment/spec.js';
+import { parseSpace, type ParamSpec, type SpaceSpec } from '../tune/space/declarative.js';
+import { toInternal } from '../tune/space/scale.js';
+import { openStorage } from '../tune/storage/open.js';
+import { createStudy, type Study } from '../tune/study.js';
+import type { Distribution, FrozenTrial, ParamValue } from '../tune/types.js';
+import { formatParam, table } from './format.js';
+import { UsageError, type Output } from './output.js';
+import { findStudy } from './study-files.js';
+import { tuneCommand } from './tune.js';
+
+export const zoomHelp = `Usage: caviar zoom STUDY [options]
+
+A coarse-to-fine step on a finished study: takes its best trials, narrows
+every range of its search space around them (on each parameter's own scale:
+a learning rate in log10, a beta in log10(1 - beta)), and writes a child
+experiment <output>/<child>.yaml in that space, with a child study linked to
+its parent in the same study file. Continue with 'caviar tune <child file>'.
+
+Options:
+  --top FRACTION    the share of complete trials to zoom around (default 0.2, at least 2 trials)
+  --name CHILD      the child's name (default <parent>-zoom1, then -zoom2, ...)
+  --trials N        also run the child's tuning now, up to N complete trials
+  --storage PATH    the SQLite study file (default: every caviar-out/*/study.db)
+  --json            one JSON object per event instead of text
+  -h, --help        this help
+
+Example:
+  caviar zoom quickstart --top 0.25 --trials 12`;
+
+/** Padding on each side of the top trials' hull, as a fraction of its width. */
+const MARGIN = 0.1;
+/** When every top trial has the same value (a zero-width hull), pad by this fraction of the parent's range instead. */
+const POINT_MARGIN = 0.05;
+
+export async function zoomCommand(args: string[], out: Output): Promise<number> {
+  const { values, positionals } = parse(args);
+  if (values.help) {
+    out.text(zoomHelp);
+    return 0;
+  }
+  if (positionals.length !== 1) throw new UsageError(`caviar zoom needs one STUDY name\n\n${zoomHelp}`);
+  const fraction = values.top === undefined ? 0.2 : Number(values.top);
+  if (!(fraction > 0 && fraction <= 1)) throw new UsageError(`--top: expected a fraction in (0, 1], got '${values.top}'`);
+  const trialsFlag = values.trials === undefined ? undefined : Number(values.trials);
+  if (trialsFlag !== undefined && !(Number.isInteger(trialsFlag) && trialsFlag >= 1)) throw new UsageError(`--trials: expected a positive integer, got '${values.trials}'`);
+  if (values.name !== undefined && !/^[\w.-]+$/.test(values.name)) {
+    throw new UsageError(`--name: expected letters, digits, '.', '_' or '-' (it names a file), got '${values.name}'`);
+  }
+
+  const { study, file } = await findStudy(positionals[0], values.storage);
+  let child: { name: string; file: string; storage: string };
+  try {
+    child = await zoom(study, file, fraction, values.name, out);
+  } finally {
+    await study.close();
+  }
+  if (trialsFlag === undefined) return 0;
+  return tuneCommand([child.file, '--trials', String(trialsFlag)], out);
+}
+
+async function zoom(study: Study, file: string, fraction: number, name: string | undefined, out: Output) {
+  const exp = recordedExperiment(study, file);
+  const complete = study.trials(['complete']).filter((t) => t.value !== undefined && Number.isFinite(t.value));
+  if (complete.length < 2) {
+    throw new Error(`study '${study.name}' has ${complete.length} complete trial${complete.length === 1 ? '' : 's'}; zooming needs at least 2 ('caviar tune' runs more)`);
+  }
+  const sign = study.direction === 'maximize' ? -1 : 1;
+  const top = [...complete].sort((a, b) => sign * (a.value! - b.value!)).slice(0, Math.max(2, Math.ceil(fraction * complete.length)));
+
+  const parentSpace = spaceOf(exp, complete);
+  const narrowed = narrowSpace(parentSpace, top);
+
+  const storage = resolve(file.replace(/^sqlite:/, ''));
+  const childName = name ?? (await freeZoomName(study.name, file));
+  if (name !== undefined && (await studyNames(file)).includes(name)) {
+    throw new UsageError(`--name: a study named '${name}' already exists in ${file}; choose another name`);
+  }
+  const childFile = join(exp.output, `${childName}.yaml`);
+  const raw = childExperiment(exp, childName, narrowed, storage);
+  parseExperiment(raw, childFile); // the child must be a valid experiment before anything is written
+
+  const parentLink = { study: study.name, storage, trials: top.map((t) => t.number), topFraction: fraction, fromTrials: complete.length };
+  const header = [
+    `# caviar zoom: a coarse-to-fine step from study '${study.name}' in ${storage}`,
+    `# The space is narrowed around its top ${top.length} of ${complete.length} complete trials: ${top.map((t) => t.number).join(', ')}`,
+    `# (their hull on each parameter's scale, padded by ${MARGIN * 100}% and clipped to the parent's range).`,
+    `# Continue with: caviar tune ${childFile}`,
+  ].join('\n');
+  writeAtomically(childFile, `${header}\n${YAML.stringify(raw)}`);
+  try {
+    const created = await createStudy({
+      name: childName, storage, direction: study.direction, loadIfExists: false,
+      userAttrs: { parent: parentLink }, data: { experiment: raw, source: childFile },
+    });
+    await created.close();
+  } catch (err) {
+    rmSync(childFile, { force: true });
+    throw err;
+  }
+
+  const ranges: Record<string, { parent: string; child: string }> = {};
+  for (const key of Object.keys(parentSpace)) ranges[key] = { parent: rangeText(parentSpace[key]), child: rangeText(narrowed[key]) };
+  out.event('zoom', {
+    parent: study.name, child: childName, file: childFile, storage, trials: parentLink.trials, fromTrials: complete.length,
+    space: narrowed, ranges,
+  }, [
+    `Zoomed '${study.name}' around its top ${top.length} of ${complete.length} complete trials (${top.map((t) => t.number).join(', ')})`,
+    '',
+    table(['parameter', 'scale', 'parent', 'child'], Object.keys(parentSpace).map((k) => [k, scaleOf(parentSpace[k]), ranges[k].parent, ranges[k].child])),
+    '',
+    `Child study '${childName}' created in ${storage}`,
+    `Child experiment written to ${childFile}`,
+    `Continue with: caviar tune ${childFile}`,
+  ].join('\n'));
+  return { name: childName, file: childFile, storage };
+}
+
+/** The experiment `caviar tune` recorded with the study. */
+function recordedExperiment(study: Study, file: string): Experiment {
+  const data = study.data as { experiment?: unknown; source?: unknown } | undefined;
+  if (!data || data.experiment === undefined || typeof data.source !== 'string') {
+    throw new Error(`study '${study.name}' in ${file} recorded no experiment (it was not made by 'caviar tune'), so there is no space to zoom`);
+  }
+  let exp = parseExperiment(data.experiment, data.source);
+  if (!exp.tune) exp = parseExperiment({ ...(data.experiment as object), tune: {} }, data.source);
+  return exp;
+}
+
+/**
+ * The parent's space as written: the experiment's own, or the built-in one
+ * materialized for its budget; plus any parameter its trials used that the
+ * file does not name (a study resumed with a larger budget widens the
+ * built-in space), taken from the trials' distributions.
+ */
+function spaceOf(exp: Experiment, trials: readonly FrozenTrial[]): Record<string, ParamSpec> {
+  const space: Record<string, ParamSpec> = { ...(exp.tune!.space ?? defaultSpace(exp.tune!.trials, exp.settings)) };
+  for (const t of trials) {
+    for (const [key, d] of Object.entries(t.distributions)) if (!(key in space)) space[key] = specOf(d);
+  }
+  return space;
+}
+
+function specOf(d: Distribution): ParamSpec {
+  if (d.type === 'categorical') return { type: 'categorical', choices: [...d.choices] };
+  if (d.type === 'int') return { type: 'int', low: d.low, high: d.high, step: d.step, scale: d.scale };
+  return d.step === undefined ? { type: 'float', low: d.low, high: d.high, scale: d.scale } : { type: 'float', low: d.low, high: d.high, scale: d.scale, step: d.step };
+}
+
+/**
+ * Every parameter narrowed around the top trials' values; one that no top
+ * trial used (a condition left it out) keeps its range.
+ *
+ * @example
+ *   narrowSpace({ lr: { type: 'float', low: 1e-4, high: 1, scale: 'log' } }, topTrials);
+ *   // { lr: { type: 'float', low: 0.00238, high: 0.0378, scale: 'log' } } for top trials at lr 0.003 and 0.03
+ */
+export function narrowSpace(space: SpaceSpec, top: readonly FrozenTrial[]): Record<string, ParamSpec> {
+  const parsed = new Map(parseSpace(space, 'tune.space').params.map((p) => [p.name, p.distribution]));
+  const out: Record<string, ParamSpec> = {};
+  for (const [key, spec] of Object.entries(space)) {
+    const d = parsed.get(key)!;
+    const values = top.filter((t) => key in t.params).map((t) => t.params[key]);
+    if (values.length === 0) {
+      out[key] = spec;
+    } else if (d.type === 'categorical') {
+      const used = d.choices.filter((c) => values.some((v) => sameValue(v, c)));
+      out[key] = Array.isArray(spec) ? used : ({ ...(spec as object), choices: used } as unknown as ParamSpec);
+    } else {
+      out[key] = { ...(spec as object), ...narrowRange(d, values as number[]) } as unknown as ParamSpec;
+    }
+  }
+  return out;
+}
+
+/** The padded, clipped hull of `values` in the internal space, back in user values on a readable grid. */
+function narrowRange(d: Exclude<Distribution, { type: 'categorical' }>, values: readonly number[]): { low: number; high: number } {
+  const ends = [toInternal(d, d.low), toInternal(d, d.high)];
+  const fullLow = Math.min(...ends); // oneMinusBeta reverses: the largest beta is the internal low
+  const fullHigh = Math.max(...ends);
+  const xs = values.map((v) => toInternal(d, v));
+  const hullLow = Math.min(...xs);
+  const hullHigh = Math.max(...xs);
+  const pad = hullHigh > hullLow ? MARGIN * (hullHigh - hullLow) : POINT_MARGIN * (fullHigh - fullLow);
+  const a = userValue(d, Math.max(fullLow, hullLow - pad));
+  const b = userValue(d, Math.min(fullHigh, hullHigh + pad));
+  let low = Math.min(a, b);
+  let high = Math.max(a, b);
+  const step = d.step;
+  if (step !== undefined) {
+    // On the parent's grid, so that every value stays one the parent could draw.
+    low = d.low + Math.ceil((low - d.low) / step - 1e-9) * step;
+    high = d.low + Math.floor((high - d.low) / step + 1e-9) * step;
+    if (d.type === 'float') [low, high] = [Number(low.toPrecision(14)), Number(high.toPrecision(14))];
+  } else if (d.type === 'int') {
+    low = Math.ceil(low - 1e-9);
+    high = Math.floor(high + 1e-9);
+  } else if (d.scale === 'oneMinusBeta') {
+    // Round 1 - beta, the quantity the scale is about: 0.99237 -> 0.992 or 0.993 outward.
+    low = Number((1 - roundOut(1 - low, 'up')).toPrecision(12));
+    high = Number((1 - roundOut(1 - high, 'down')).toPrecision(12));
+  } else {
+    low = roundOut(low, 'down');
+    high = roundOut(high, 'up');
+  }
+  return { low: Math.max(d.low, low), high: Math.min(d.high, high) };
+}
+
+/** The user value at internal coordinate x, without snapping or clipping. */
+function userValue(d: Exclude<Distribution, { type: 'categorical' }>, x: number): number {
+  return d.scale === 'log' ? 10 ** x : d.scale === 'oneMinusBeta' ? 1 - 10 ** x : x;
+}
+
+/** Three significant digits, rounded away from the inside of the range: 0.012345 down is 0.0123. */
+function roundOut(v: number, direction: 'down' | 'up'): number {
+  if (v === 0 || !Number.isFinite(v)) return v;
+  const unit = 10 ** (Math.floor(Math.log10(Math.abs(v))) - 2);
+  const k = direction === 'down' ? Math.floor(v / unit) : Math.ceil(v / unit);
+  return Number((k * unit).toPrecision(3));
+}
+
+function sameValue(a: ParamValue, b: ParamValue): boolean {
+  return a === b || (typeof a === 'number' && typeof b === 'number' && Number.isNaN(a) && Number.isNaN(b));
+}
+
+/**
+ * The child experiment: the parent's, with the narrowed space, its own name,
+ * study and output folder (so its trial models never overwrite the parent's),
+ * the parent's study file, and data paths made absolute (the file now lives
+ * in another folder).
+ */
+function childExperiment(exp: Experiment, name: string, space: Record<string, ParamSpec>, storage: string): Record<string, unknown> {
+  const raw = structuredClone(exp.raw) as Record<string, unknown>;
+  const data = { ...(raw.data as Record<string, unknown>) };
+  for (const key of ['dir', 'images', 'labels', 'testImages', 'testLabels', 'path', 'testPath'] as const) {
+    if (data[key] !== undefined && exp.data[key] !== undefined) data[key] = exp.data[key];
+  }
+  const tune = { ...((raw.tune as Record<string, unknown> | undefined) ?? {}), space, study: name, storage };
+  return { ...raw, name, output: join(exp.output, name), data, tune };
+}
+
+async function studyNames(file: string): Promise<string[]> {
+  const { storage } = await openStorage(file, { mustExist: true });
+  try {
+    return (await storage.listStudies()).map((r) => r.name);
+  } finally {
+    await storage.close();
+  }
+}
+
+/** `<base>-zoomK` with K one more than the parent's own (quickstart-zoom1 -> quickstart-zoom2), and free in the file. */
+async function freeZoomName(parent: string, file: string): Promise<string> {
+  const match = /^(.*)-zoom(\d+)$/.exec(parent);
+  const base = match ? match[1] : parent;
+  const names = new Set(await studyNames(file));
+  let k = match ? Number(match[2]) + 1 : 1;
+  while (names.has(`${base}-zoom${k}`)) k++;
+  return `${base}-zoom${k}`;
+}
+
+function rangeText(spec: ParamSpec): string {
+  if (Array.isArray(spec)) return `{${spec.map(formatParam).join(', ')}}`;
+  const s = spec as Exclude<ParamSpec, readonly ParamValue[]>;
+  return s.type === 'categorical' ? `{${s.choices.map(formatParam).join(', ')}}` : `${formatParam(s.low)}..${formatParam(s.high)}`;
+}
+
+function scaleOf(spec: ParamSpec): string {
+  if (Array.isArray(spec)) return 'choice';
+  const s = spec as Exclude<ParamSpec, readonly ParamValue[]>;
+  return s.type === 'categorical' ? 'choice' : `${s.type} ${s.scale ?? 'linear'}`;
+}
+
+function writeAtomically(path: string, text: string): void {
+  mkdirSync(dirname(path), { recursive: true });
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, text);
+  renameSync(tmp, path);
+}
+
+function parse(args: string[]) {
+  try {
+    return parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        storage: { type: 'string' }, top: { type: 'string' }, trials: { type: 'string' }, name: { type: 'string' },
+        json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (err) {
+    throw new UsageError(`${(err as Error).message}\n\n${zoomHelp}`);
+  }
+}
