@@ -31,7 +31,7 @@ function experiment(dir: string, tune: string[]): string {
   return path;
 }
 
-async function trials(name: string, storage: string): Promise<{ complete: FrozenTrial[]; userAttrs: Record<string, unknown> }> {
+async function trials(name: string, storage: string): Promise<{ complete: readonly FrozenTrial[]; userAttrs: Record<string, unknown> }> {
   const study = await loadStudy({ name, storage });
   try {
     return { complete: study.trials(['complete']), userAttrs: { ...study.userAttrs } };
