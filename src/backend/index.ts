@@ -7,15 +7,22 @@
 import type { Backend } from './backend.js';
 import { loadNativeAddon, NativeBackend } from './native.js';
 import { ReferenceBackend } from './reference.js';
+import { loadWasmModule, WasmBackend } from './wasm.js';
 
 export type { ActivationKind, Backend } from './backend.js';
 export { NativeBackend } from './native.js';
 export { ReferenceBackend } from './reference.js';
+export { WasmBackend } from './wasm.js';
 export { Matrix, Workspace, type DType, type FloatArray } from './tensor.js';
 
-/** Every backend this installation can run, fastest first. A native addon that was not built is left out. */
+/**
+ * Every backend this installation can run, fastest first: native, then
+ * WebAssembly, then the reference. A native addon that was not built is left
+ * out, and so is WebAssembly where the runtime lacks SIMD.
+ */
 const available: Record<string, () => Backend> = {
   ...(loadNativeAddon() ? { native: () => new NativeBackend() } : {}),
+  ...(loadWasmModule() ? { wasm: () => new WasmBackend() } : {}),
   reference: () => new ReferenceBackend(),
 };
 
@@ -23,7 +30,14 @@ let current: Backend | null = null;
 
 /** The backend models use when none is given: `CAVIAR_BACKEND` if set, else the fastest available. */
 export function defaultBackend(): Backend {
-  if (!current) current = getBackend(process.env.CAVIAR_BACKEND || availableBackends()[0]);
+  if (!current) {
+    const fastest = availableBackends()[0];
+    if (!process.env.CAVIAR_BACKEND && fastest === 'wasm') {
+      // Said once per process: the default is slower than it could be on this machine.
+      console.error('caviar: native backend not built (no C compiler at install time?); using the WebAssembly backend');
+    }
+    current = getBackend(process.env.CAVIAR_BACKEND || fastest);
+  }
   return current;
 }
 
