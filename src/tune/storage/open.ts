@@ -1,13 +1,17 @@
 /**
  * Turns what a user writes for a storage (`':memory:'`, a path,
- * `sqlite:path`) into a Storage. SQLite is imported only when asked for, so
- * in-memory studies never load the native module.
+ * `sqlite:path`, `postgres://user@host/db`) into a Storage. SQLite and
+ * PostgreSQL are imported only when asked for, so in-memory studies never
+ * load the native module or the pg client.
  */
 import { existsSync } from 'node:fs';
 import { MemoryStorage } from './memory.js';
 import type { Storage } from './storage.js';
 
-/** A Storage object, or a string naming one: `':memory:'`, `'sqlite:path'` or a plain file path. */
+/**
+ * A Storage object, or a string naming one: `':memory:'`, `'sqlite:path'`, a
+ * plain file path, or `'postgres://user@host[:port]/db[?schema=NAME]'`.
+ */
 export type StorageSpec = Storage | string | undefined;
 
 /**
@@ -18,6 +22,7 @@ export type StorageSpec = Storage | string | undefined;
  * @example
  *   const { storage } = await openStorage('sqlite:/tmp/study.db');
  *   const { storage: mem } = await openStorage(undefined); // a fresh MemoryStorage
+ *   const { storage: pg } = await openStorage('postgres://postgres@127.0.0.1/test?schema=caviar');
  */
 export async function openStorage(
   spec: StorageSpec,
@@ -26,7 +31,9 @@ export async function openStorage(
   if (spec === undefined || spec === ':memory:' || spec === 'memory') return { storage: new MemoryStorage(), owned: true };
   if (typeof spec !== 'string') return { storage: spec, owned: false };
   if (/^(postgres|postgresql):\/\//.test(spec)) {
-    throw new Error(`storage "${spec}": PostgreSQL storage is not available yet; use a SQLite file path`);
+    // Loaded only when asked for, like SQLite: other storages never load the pg client.
+    const { PostgresStorage } = await import('./postgres.js');
+    return { storage: await PostgresStorage.open(spec), owned: true };
   }
   const path = spec.startsWith('sqlite:') ? spec.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '') : spec;
   if (path.length === 0) throw new Error(`storage "${spec}" names no file; write sqlite:path/to/study.db`);

@@ -1,0 +1,774 @@
+/**
+ * PostgreSQL storage: one study database shared by workers on any number of
+ * machines (the `pg` client), with exactly the semantics of the SQLite
+ * storage, whose tables and logic it mirrors.
+ *
+ * - **One lock per study.** Every write that changes what a reader sees first
+ *   locks the study row (`SELECT ... FOR UPDATE`) and bumps its version
+ *   counter, holding the lock until commit: trial numbers are dense and
+ *   unique, and versions become visible in increasing order. Locks are always
+ *   taken study first, then trials, so writers never deadlock one another;
+ *   a heartbeat touches one trial row only.
+ * - **Claims** take the oldest waiting trial or due retry with `FOR UPDATE
+ *   SKIP LOCKED`, else insert a new trial numbered under the study lock.
+ * - **No lock errors.** Serialization failures, deadlocks, a dropped
+ *   connection and a restarting server are retried here with jittered
+ *   backoff (for `reconnectForMs` in all), never reaching the caller.
+ * - **Durability** like SQLite's: by default a commit does not wait for the
+ *   server's disk flush (see `durability`), which costs 5-20 ms per write.
+ * - **The server's clock** (`clock_timestamp()`) stamps heartbeats and judges
+ *   staleness, so workers with skewed clocks agree.
+ * - **Incremental reads.** `trialsSince` reads, in one snapshot, only trials
+ *   whose version is past the cursor (an index on `(study_id, version)`),
+ *   with their intermediate values aggregated in the same query.
+ */
+import pg from 'pg';
+import type { Direction, Distribution, FrozenTrial, TrialState } from '../types.js';
+import { DuplicateStudyError, StorageError, StudyNotFoundError, TrialNotFoundError } from './errors.js';
+import { migrate, quoteIdent } from './postgres-schema.js';
+import {
+  applyTrialUpdate,
+  checkAttrs,
+  checkJson,
+  checkStudyInput,
+  finish,
+  isDueRetry,
+  retryCount,
+  staleOutcome,
+  type TrialRecord,
+} from './rules.js';
+import type {
+  ClaimOptions,
+  ParamWrite,
+  EnqueuedTrial,
+  NewStudy,
+  Storage,
+  StudyRecord,
+  StudyUpdate,
+  TrialsPage,
+  TrialUpdate,
+} from './storage.js';
+
+/** Options of the PostgreSQL storage. */
+export interface PostgresStorageOptions {
+  /** The PostgreSQL schema holding caviar's tables (default: the URL's `?schema=`, else `public`). */
+  readonly schema?: string;
+  /**
+   * `normal` (default) commits without waiting for the server's disk flush
+   * (`synchronous_commit = off`): a commit survives the death of any worker and
+   * a clean restart of the server, and a crash of the server or its machine
+   * loses at most the last fraction of a second of commits, never corrupting
+   * anything (SQLite's `normal`, one level up). `full` also survives a server
+   * crash, at one disk flush (often 5-20 ms) per write.
+   */
+  readonly durability?: 'normal' | 'full';
+  /** Connections kept open (default 4). */
+  readonly poolSize?: number;
+  /** Give up with an error after the server has been unreachable this long in all (ms, default 120000). */
+  readonly reconnectForMs?: number;
+  /** Milliseconds to wait for a connection to open (default 10000). */
+  readonly connectTimeoutMs?: number;
+  /** Tests only: a clock for heartbeats and timestamps (ms) instead of the server's. */
+  readonly clock?: () => number;
+}
+
+interface StudyRow {
+  id: number;
+  name: string;
+  direction: Direction;
+  user_attrs: string;
+  system_attrs: string;
+  data: string;
+  created_at: number;
+  version: number;
+  attrs_version: number;
+}
+
+interface TrialRow {
+  id: number;
+  study_id: number;
+  number: number;
+  state: TrialState;
+  value: number | null;
+  params: string;
+  distributions: string;
+  user_attrs: string;
+  system_attrs: string;
+  started_at: number | null;
+  completed_at: number | null;
+  heartbeat_at: number | null;
+  version: number;
+  /** Intermediate values, from `array_agg` (null when the trial has none). */
+  steps?: number[] | null;
+  step_values?: number[] | null;
+}
+
+/** A trial as this file works on it: the shared record plus what only the database needs. */
+interface Loaded extends TrialRecord {
+  id: number;
+  studyId: number;
+  startedAt: number | undefined;
+  version: number;
+}
+
+const TRIAL_COLUMNS =
+  'id, study_id, number, state, value, params, distributions, user_attrs, system_attrs, started_at, completed_at, heartbeat_at, version';
+const STUDY_COLUMNS = 'id, name, direction, user_attrs, system_attrs, data, created_at, version, attrs_version';
+/** The server's clock in ms since the epoch. */
+const SERVER_NOW = '(extract(epoch from clock_timestamp()) * 1000)::bigint';
+
+/** bigint columns (ids, versions, ms timestamps) as JS numbers: they stay far below 2^53. */
+const TYPES = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === pg.types.builtins.INT8 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+};
+
+/** What a `postgres://` URL names, with the password left out of anything printed. */
+interface Target {
+  readonly connectionString: string;
+  readonly schema: string;
+  /** `postgres://user@host:port/db` (plus `?schema=` when not public), for messages. */
+  readonly location: string;
+  /** `host:port`, for connection errors. */
+  readonly address: string;
+  readonly user: string;
+  readonly database: string;
+}
+
+/**
+ * Studies in a PostgreSQL database. Open with `PostgresStorage.open`, which
+ * creates the schema and its tables when needed.
+ *
+ * @example
+ *   const storage = await PostgresStorage.open('postgres://postgres@127.0.0.1/test', { schema: 'caviar' });
+ *   const study = (await storage.getStudy('mlp')) ?? (await storage.createStudy({ name: 'mlp', direction: 'minimize' }));
+ *   await storage.close();
+ */
+export class PostgresStorage implements Storage {
+  readonly location: string;
+  /** The PostgreSQL schema holding the tables. */
+  readonly schema: string;
+  private readonly clock: (() => number) | undefined;
+  private readonly reconnectForMs: number;
+  private readonly q: ReturnType<typeof statements>;
+  private closed = false;
+
+  private constructor(
+    private readonly pool: pg.Pool,
+    /** The URL it was opened with (password included), for `reopen`-style uses. */
+    readonly url: string,
+    target: Target,
+    options: PostgresStorageOptions,
+  ) {
+    this.location = target.location;
+    this.schema = target.schema;
+    this.clock = options.clock;
+    this.reconnectForMs = options.reconnectForMs ?? 120_000;
+    this.q = statements(quoteIdent(target.schema));
+  }
+
+  /**
+   * Connects to the database at `url` (`postgres://user[:password]@host[:port]/db[?schema=NAME]`)
+   * and brings its schema up to date. Throws a one-line `StorageError` for a
+   * bad URL, a refused connection or failed authentication, and
+   * `SchemaVersionError` for a schema written by a newer caviar.
+   *
+   * @example
+   *   const storage = await PostgresStorage.open('postgres://worker@db.lan/studies');
+   */
+  static async open(url: string, options: PostgresStorageOptions = {}): Promise<PostgresStorage> {
+    const target = parseTarget(url, options.schema);
+    const pool = new pg.Pool({
+      connectionString: target.connectionString,
+      max: options.poolSize ?? 4,
+      idleTimeoutMillis: 10_000,
+      connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
+      keepAlive: true,
+      allowExitOnIdle: true,
+      types: TYPES,
+      application_name: 'caviar',
+      ...(options.durability === 'full' ? {} : { options: '-c synchronous_commit=off' }),
+    });
+    // An idle connection the server dropped (a restart): the pool discards it and the next query reconnects.
+    pool.on('error', () => undefined);
+    let client: pg.PoolClient;
+    try {
+      client = await pool.connect();
+    } catch (e) {
+      await pool.end().catch(() => undefined);
+      throw connectError(e, target);
+    }
+    try {
+      await migrate(client, target.schema, target.location);
+      client.release();
+    } catch (e) {
+      client.release(true);
+      await pool.end().catch(() => undefined);
+      if (e instanceof StorageError) throw e;
+      throw new StorageError(`cannot open ${target.location}: ${(e as Error).message}`);
+    }
+    return new PostgresStorage(pool, url, target, options);
+  }
+
+  async createStudy(study: NewStudy): Promise<StudyRecord> {
+    checkStudyInput(study);
+    return this.transaction(undefined, async (c) => {
+      try {
+        const row = await c.query<StudyRow>(this.q.insertStudy, [
+          study.name,
+          study.direction,
+          JSON.stringify(study.userAttrs ?? {}),
+          JSON.stringify(study.systemAttrs ?? {}),
+          JSON.stringify(study.data ?? null),
+          this.clock?.() ?? null,
+        ]);
+        return studyRecord(row.rows[0]);
+      } catch (e) {
+        if (errorCode(e) === '23505') throw new DuplicateStudyError(study.name, this.location);
+        throw e;
+      }
+    });
+  }
+
+  async getStudy(name: string): Promise<StudyRecord | undefined> {
+    const row = await this.one<StudyRow>(this.q.studyByName, [name]);
+    return row && studyRecord(row);
+  }
+
+  async listStudies(): Promise<StudyRecord[]> {
+    return (await this.all<StudyRow>(this.q.allStudies, [])).map(studyRecord);
+  }
+
+  async updateStudy(studyId: number, update: StudyUpdate): Promise<void> {
+    checkAttrs('study user attribute', update.userAttrs);
+    checkAttrs('study system attribute', update.systemAttrs);
+    if (update.data !== undefined) checkJson('study data', update.data);
+    await this.inStudy(studyId, async (c) => {
+      const row = (await c.query<StudyRow>(this.q.studyById, [studyId])).rows[0];
+      await c.query(this.q.updateStudyAttrs, [
+        JSON.stringify({ ...JSON.parse(row.user_attrs), ...update.userAttrs }),
+        JSON.stringify({ ...JSON.parse(row.system_attrs), ...update.systemAttrs }),
+        update.data === undefined ? row.data : JSON.stringify(update.data),
+        studyId,
+      ]);
+    });
+  }
+
+  async deleteStudy(name: string): Promise<void> {
+    const deleted = await this.all<{ id: number }>(this.q.deleteStudy, [name]);
+    if (deleted.length === 0) throw new StudyNotFoundError(name, this.location);
+  }
+
+  async enqueueTrial(studyId: number, trial: EnqueuedTrial): Promise<FrozenTrial> {
+    checkAttrs('enqueued trial parameter', trial.params);
+    checkAttrs('enqueued trial user attribute', trial.userAttrs);
+    return this.inStudy(studyId, async (c) => {
+      const t = newTrial(studyId, 'waiting', null, undefined);
+      t.systemAttrs.fixedParams = { ...trial.params };
+      Object.assign(t.userAttrs, trial.userAttrs);
+      return frozen(await this.insertTrial(c, t), new Map());
+    });
+  }
+
+  async claimTrial(studyId: number, options: ClaimOptions = {}): Promise<FrozenTrial | undefined> {
+    return this.inStudy(studyId, async (c, now) => {
+      if (options.staleGraceMs !== undefined) await this.failStale(c, studyId, options.staleGraceMs, now);
+      // The budget and the oldest enqueued trial in one statement.
+      const { busy, ...waitingRow } = (await c.query<TrialRow & { busy: number }>(this.q.firstWaiting, [studyId])).rows[0];
+      if (options.maxCompleteOrRunning !== undefined && busy >= options.maxCompleteOrRunning) return undefined;
+      const heartbeatAt = options.heartbeat === false ? null : now;
+      // 1. An enqueued trial.
+      if (waitingRow.id !== null) {
+        const t = loaded(waitingRow);
+        t.state = 'running';
+        t.startedAt = now;
+        t.heartbeatAt = heartbeatAt;
+        await this.saveTrial(c, t, true);
+        return frozen(t, new Map());
+      }
+      // 2. A retry of a trial that failed for reasons unrelated to its parameters.
+      const maxRetries = options.maxRetries ?? 0;
+      if (maxRetries > 0) {
+        for (const row of (await c.query<TrialRow>(this.q.retryCandidates, [studyId])).rows) {
+          const old = loaded(row);
+          if (!isDueRetry(old, maxRetries)) continue;
+          const t = newTrial(studyId, 'running', heartbeatAt, now);
+          Object.assign(t.params, old.params);
+          Object.assign(t.distributions, old.distributions);
+          Object.assign(t.userAttrs, old.userAttrs);
+          t.systemAttrs.retryOf = old.number;
+          t.systemAttrs.retryCount = retryCount(old) + 1;
+          if (old.systemAttrs.fixedParams !== undefined) t.systemAttrs.fixedParams = old.systemAttrs.fixedParams;
+          await this.insertTrial(c, t);
+          old.systemAttrs.retriedBy = t.number;
+          old.version = t.version;
+          await this.saveTrial(c, old, false);
+          return frozen(t, new Map());
+        }
+      }
+      // 3. A fresh trial.
+      return frozen(await this.insertTrial(c, newTrial(studyId, 'running', heartbeatAt, now)), new Map());
+    });
+  }
+
+  async updateTrial(trialId: number, update: TrialUpdate): Promise<void> {
+    if (isHeartbeatOnly(update)) {
+      // The common case while a trial runs: one UPDATE of one row, no study lock, no version bump.
+      const beat = await this.all<{ id: number }>(this.q.heartbeat, [this.clock?.() ?? null, trialId]);
+      if (beat.length > 0) return;
+    }
+    // Locks the study row, then the trial's (the order every writer follows), and reads both after the wait.
+    await this.transaction(`BEGIN; ${this.q.lockTrial(trialId)}`, async (c, first, attempt) => {
+      const row = first[0] as (TrialRow & { now: number }) | undefined;
+      if (!row) throw new TrialNotFoundError(trialId, this.location);
+      const now = this.clock?.() ?? row.now;
+      const t = loaded(row);
+      // A retry after a connection lost during COMMIT may find its own finish already applied.
+      if (attempt > 0 && update.finish && t.state === update.finish.state) return;
+      const known = new Map<string, Distribution>();
+      if (update.params?.length) {
+        const names = update.params.map((p) => p.name);
+        for (const p of (await c.query<{ name: string; distribution: string }>(this.q.studyParams, [t.studyId, names])).rows) {
+          known.set(p.name, JSON.parse(p.distribution) as Distribution);
+        }
+      }
+      const effects = applyTrialUpdate(t, update, (name) => known.get(name), now);
+      await this.saveTrial(c, t, effects.visible, effects.newParams, effects.intermediate);
+    });
+  }
+
+  async getTrial(trialId: number): Promise<FrozenTrial> {
+    const row = await this.one<TrialRow>(this.q.trialWithValues, [trialId]);
+    if (!row) throw new TrialNotFoundError(trialId, this.location);
+    return frozen(loaded(row), valuesOf(row));
+  }
+
+  async trialsSince(studyId: number, cursor: number): Promise<TrialsPage> {
+    // One snapshot: the trials, their values and the new cursor agree.
+    const begin = `BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; ${this.q.studyByIdInline(studyId)}`;
+    return this.transaction(begin, async (c, first) => {
+      const study = first[0] as StudyRow | undefined;
+      if (!study) throw new StudyNotFoundError(studyId, this.location);
+      if (study.version <= cursor) return { trials: [], cursor: study.version };
+      const rows = (await c.query<TrialRow>(this.q.trialsSince, [studyId, cursor])).rows;
+      const page: TrialsPage = { trials: rows.map((row) => frozen(loaded(row), valuesOf(row))), cursor: study.version };
+      return study.attrs_version > cursor ? { ...page, study: studyRecord(study) } : page;
+    });
+  }
+
+  async failStaleTrials(studyId: number, graceMs: number): Promise<number[]> {
+    return this.inStudy(studyId, (c, now) => this.failStale(c, studyId, graceMs, now));
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.pool.end();
+  }
+
+  // -- inside transactions --------------------------------------------------
+
+
+  private async failStale(c: pg.PoolClient, studyId: number, graceMs: number, now: number): Promise<number[]> {
+    const rows = (await c.query<TrialRow>(this.q.staleTrials, [studyId, now - graceMs])).rows;
+    let version: number | undefined;
+    const failed: number[] = [];
+    for (const row of rows) {
+      const t = loaded(row);
+      finish(t, staleOutcome(now - (row.heartbeat_at ?? now), graceMs), now);
+      // One version for the whole batch, as SQLite does: the first save bumps, the rest reuse it.
+      if (version === undefined) version = await this.saveTrial(c, t, true);
+      else {
+        t.version = version;
+        await this.saveTrial(c, t, false);
+      }
+      failed.push(t.number);
+    }
+    return failed;
+  }
+
+  /** Inserts `t` (numbered next in its study, stamped with the next version); the study must be locked. */
+  private async insertTrial(c: pg.PoolClient, t: Loaded): Promise<Loaded> {
+    const row = (
+      await c.query<{ id: number; number: number; version: number }>(this.q.insertTrial, [
+        t.studyId,
+        t.state,
+        JSON.stringify(t.params),
+        JSON.stringify(t.distributions),
+        JSON.stringify(t.userAttrs),
+        JSON.stringify(t.systemAttrs),
+        t.startedAt ?? null,
+        t.heartbeatAt,
+      ])
+    ).rows[0];
+    t.id = row.id;
+    t.number = row.number;
+    t.version = row.version;
+    return t;
+  }
+
+  /**
+   * Writes `t` back, with the study params and intermediate values it brings,
+   * in one statement; with `bump`, stamps it with the study's next version.
+   * Returns its version.
+   */
+  private async saveTrial(
+    c: pg.PoolClient,
+    t: Loaded,
+    bump: boolean,
+    newParams: readonly ParamWrite[] = [],
+    intermediate: readonly (readonly [number, number])[] = [],
+  ): Promise<number> {
+    const row = (
+      await c.query<{ version: number }>(this.q.saveTrial, [
+        t.state,
+        t.value ?? null,
+        JSON.stringify(t.params),
+        JSON.stringify(t.distributions),
+        JSON.stringify(t.userAttrs),
+        JSON.stringify(t.systemAttrs),
+        t.startedAt ?? null,
+        t.completedAt ?? null,
+        t.heartbeatAt,
+        t.version,
+        t.id,
+        t.studyId,
+        bump,
+        newParams.map((p) => p.name),
+        newParams.map((p) => JSON.stringify(p.distribution)),
+        intermediate.map(([step]) => step),
+        intermediate.map(([, value]) => value),
+      ])
+    ).rows[0];
+    t.version = row.version;
+    return row.version;
+  }
+
+  // -- transactions with retries --------------------------------------------
+
+  /**
+   * A write transaction that first locks the study row until commit (its first
+   * statement sent with BEGIN, saving a round trip); `fn` gets the time now
+   * (ms). `StudyNotFoundError` when there is no such study.
+   */
+  private inStudy<T>(studyId: number, fn: (c: pg.PoolClient, now: number, attempt: number) => Promise<T>): Promise<T> {
+    return this.transaction(`BEGIN; ${this.q.lockStudy(studyId)}`, (c, first, attempt) => {
+      if (first.length === 0) throw new StudyNotFoundError(studyId, this.location);
+      return fn(c, this.clock?.() ?? (first[0] as { now: number }).now, attempt);
+    });
+  }
+
+  private async one<R extends pg.QueryResultRow>(text: string, values: unknown[]): Promise<R | undefined> {
+    return (await this.all<R>(text, values))[0];
+  }
+
+  /** One statement on its own (its own snapshot and transaction), retried like a transaction. */
+  private all<R extends pg.QueryResultRow>(text: string, values: unknown[]): Promise<R[]> {
+    return this.transaction(undefined, async (c) => (await c.query<R>(text, values)).rows);
+  }
+
+  /**
+   * Runs `fn` in a transaction until it commits or fails with anything but a
+   * transient error: serialization failures, deadlocks and lost connections
+   * are retried with jittered exponential backoff, for `reconnectForMs` in all.
+   * `begin` (BEGIN, possibly followed by a statement without parameters, in
+   * one round trip) opens the transaction, and `fn` gets the rows of its last
+   * statement; without `begin`, `fn` runs one statement on its own.
+   */
+  private async transaction<T>(
+    begin: string | undefined,
+    fn: (c: pg.PoolClient, first: pg.QueryResultRow[], attempt: number) => Promise<T>,
+  ): Promise<T> {
+    if (this.closed) throw new StorageError(`${this.location} is closed`);
+    const start = Date.now();
+    let delay = 5;
+    for (let attempt = 0; ; attempt++) {
+      let client: pg.PoolClient | undefined;
+      try {
+        client = await this.pool.connect();
+        let first: pg.QueryResultRow[] = [];
+        if (begin) {
+          const opened = (await client.query(begin)) as pg.QueryResult | pg.QueryResult[];
+          first = Array.isArray(opened) ? opened[opened.length - 1].rows : opened.rows;
+        }
+        const result = await fn(client, first, attempt);
+        if (begin) await client.query('COMMIT');
+        client.release();
+        return result;
+      } catch (e) {
+        if (client) await abandon(client, begin !== undefined, e);
+        if (!isTransient(e)) throw asStorageError(e, this.location);
+        const elapsed = Date.now() - start;
+        if (elapsed > this.reconnectForMs || this.closed) {
+          throw new StorageError(
+            `${this.location}: gave up after ${Math.round(elapsed / 1000)} s of ${describeTransient(e)}`,
+          );
+        }
+        await new Promise((resolve) => setTimeout(resolve, delay * (0.5 + Math.random())));
+        // Conflicts clear in milliseconds; a restarting server takes seconds.
+        delay = Math.min(delay * 2, isConflict(e) ? 100 : 1000);
+      }
+    }
+  }
+}
+
+/** Ends a failed transaction: rolls back a live connection, discards a broken one. */
+async function abandon(client: pg.PoolClient, inTransaction: boolean, error: unknown): Promise<void> {
+  if (isConnectionError(error)) return client.release(true);
+  if (!inTransaction) return client.release();
+  try {
+    await client.query('ROLLBACK');
+    client.release();
+  } catch {
+    client.release(true);
+  }
+}
+
+function statements(S: string) {
+  return {
+    studyById: `SELECT ${STUDY_COLUMNS} FROM ${S}.studies WHERE id = $1`,
+    studyByName: `SELECT ${STUDY_COLUMNS} FROM ${S}.studies WHERE name = $1`,
+    allStudies: `SELECT ${STUDY_COLUMNS} FROM ${S}.studies ORDER BY id`,
+    insertStudy: `INSERT INTO ${S}.studies (name, direction, user_attrs, system_attrs, data, created_at)
+      VALUES ($1, $2, $3, $4, $5, coalesce($6::bigint, ${SERVER_NOW})) RETURNING ${STUDY_COLUMNS}`,
+    updateStudyAttrs: `UPDATE ${S}.studies SET user_attrs = $1, system_attrs = $2, data = $3,
+      version = version + 1, attrs_version = version + 1 WHERE id = $4`,
+    deleteStudy: `DELETE FROM ${S}.studies WHERE name = $1 RETURNING id`,
+    // Statements sent with BEGIN in one simple query take no parameters: the ids are written in.
+    lockStudy: (studyId: number) => `SELECT ${SERVER_NOW} AS now FROM ${S}.studies WHERE id = ${sqlId(studyId)} FOR UPDATE`,
+    // FOR UPDATE locks both rows and re-reads both after waiting, so the trial read is current.
+    lockTrial: (trialId: number) => `SELECT ${SERVER_NOW} AS now, ${columns('t')} FROM ${S}.studies s
+      JOIN ${S}.trials t ON t.study_id = s.id WHERE t.id = ${sqlId(trialId)} FOR UPDATE`,
+    studyByIdInline: (studyId: number) => `SELECT ${STUDY_COLUMNS} FROM ${S}.studies WHERE id = ${sqlId(studyId)}`,
+    studyParams: `SELECT name, distribution FROM ${S}.study_params WHERE study_id = $1 AND name = ANY($2::text[])`,
+    // Numbered under the study lock taken by an earlier statement, so max(number) is current.
+    insertTrial: `WITH bumped AS (UPDATE ${S}.studies SET version = version + 1 WHERE id = $1 RETURNING version)
+      INSERT INTO ${S}.trials (study_id, number, state, params, distributions, user_attrs, system_attrs,
+        started_at, heartbeat_at, version)
+      SELECT $1, (SELECT coalesce(max(number) + 1, 0) FROM ${S}.trials WHERE study_id = $1), $2, $3, $4, $5, $6,
+        $7, $8, bumped.version FROM bumped
+      RETURNING id, number, version`,
+    saveTrial: `WITH bumped AS (UPDATE ${S}.studies SET version = version + 1 WHERE id = $12 AND $13::boolean RETURNING version),
+      new_params AS (INSERT INTO ${S}.study_params (study_id, name, distribution)
+        SELECT $12, unnest($14::text[]), unnest($15::text[]) ON CONFLICT DO NOTHING),
+      new_values AS (INSERT INTO ${S}.trial_values (trial_id, step, value)
+        SELECT $11, unnest($16::bigint[]), unnest($17::double precision[]) ON CONFLICT DO NOTHING)
+      UPDATE ${S}.trials SET state = $1, value = $2, params = $3, distributions = $4, user_attrs = $5, system_attrs = $6,
+        started_at = $7, completed_at = $8, heartbeat_at = $9, version = coalesce((SELECT version FROM bumped), $10)
+      WHERE id = $11 RETURNING version`,
+    trialWithValues: `SELECT ${TRIAL_COLUMNS}, v.steps, v.step_values FROM ${S}.trials t
+      LEFT JOIN LATERAL (${valuesOfTrial(S)}) v ON true WHERE t.id = $1`,
+    // One row: the oldest waiting trial (all nulls when none) and the count of complete or running trials.
+    firstWaiting: `SELECT w.*, (SELECT count(*) FROM ${S}.trials WHERE study_id = $1 AND state IN ('complete', 'running')) AS busy
+      FROM (SELECT 1) AS one LEFT JOIN LATERAL (SELECT ${TRIAL_COLUMNS} FROM ${S}.trials
+        WHERE study_id = $1 AND state = 'waiting' ORDER BY number LIMIT 1 FOR UPDATE SKIP LOCKED) w ON true`,
+    retryCandidates: `SELECT ${TRIAL_COLUMNS} FROM ${S}.trials WHERE study_id = $1 AND state = 'failed'
+        AND system_attrs::jsonb -> 'retryable' = 'true'::jsonb AND NOT (system_attrs::jsonb ? 'retriedBy')
+      ORDER BY number FOR UPDATE SKIP LOCKED`,
+    // FOR UPDATE: a heartbeat that commits meanwhile is seen, and its trial is no longer stale.
+    staleTrials: `SELECT ${TRIAL_COLUMNS} FROM ${S}.trials WHERE study_id = $1 AND state = 'running'
+        AND heartbeat_at IS NOT NULL AND heartbeat_at < $2 ORDER BY number FOR UPDATE`,
+    heartbeat: `UPDATE ${S}.trials SET heartbeat_at = coalesce($1::bigint, ${SERVER_NOW})
+      WHERE id = $2 AND state = 'running' AND heartbeat_at IS NOT NULL RETURNING id`,
+    trialsSince: `SELECT ${TRIAL_COLUMNS}, v.steps, v.step_values FROM ${S}.trials t
+      LEFT JOIN LATERAL (${valuesOfTrial(S)}) v ON true
+      WHERE t.study_id = $1 AND t.version > $2 ORDER BY t.number`,
+  };
+}
+
+/** The trial columns, qualified by `alias`. */
+function columns(alias: string): string {
+  return TRIAL_COLUMNS.split(', ').map((c) => `${alias}.${c}`).join(', ');
+}
+
+/** An id written into SQL; anything but a safe integer matches no row. */
+function sqlId(id: number): string {
+  return Number.isSafeInteger(id) ? String(id) : '-1';
+}
+
+/** The intermediate values of trial `t`, as two arrays in step order (float8: exact for any step below 2^53). */
+function valuesOfTrial(S: string): string {
+  return `SELECT array_agg(step::double precision ORDER BY step) AS steps, array_agg(value ORDER BY step) AS step_values
+    FROM ${S}.trial_values WHERE trial_id = t.id`;
+}
+
+/**
+ * Splits a storage URL into what `pg` needs and what messages show.
+ * `?schema=NAME` picks the PostgreSQL schema (the `schema` option wins).
+ */
+function parseTarget(url: string, schemaOption: string | undefined): Target {
+  const hint = 'write postgres://user[:password]@host[:port]/database';
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new StorageError(`storage "${redact(url)}" is not a valid URL; ${hint}`);
+  }
+  if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:') {
+    throw new StorageError(`storage "${redact(url)}" is not a PostgreSQL URL; ${hint}`);
+  }
+  if (parsed.hostname === '') throw new StorageError(`storage "${redact(url)}" names no host; ${hint}`);
+  const schema = schemaOption ?? parsed.searchParams.get('schema') ?? 'public';
+  if (schema.length === 0 || Buffer.byteLength(schema) > 63) {
+    throw new StorageError(`storage "${redact(url)}": schema name must be 1 to 63 bytes, got "${schema}"`);
+  }
+  parsed.searchParams.delete('schema');
+  const user = decodeURIComponent(parsed.username) || process.env.PGUSER || process.env.USER || 'postgres';
+  const database = decodeURIComponent(parsed.pathname.slice(1)) || user;
+  const address = `${parsed.hostname}:${parsed.port || '5432'}`;
+  const shown = `postgres://${parsed.username ? `${parsed.username}@` : ''}${parsed.host}${parsed.pathname}`;
+  return {
+    connectionString: parsed.toString(),
+    schema,
+    location: schema === 'public' ? shown : `${shown}?schema=${schema}`,
+    address,
+    user,
+    database,
+  };
+}
+
+function redact(url: string): string {
+  return url.replace(/(\/\/[^:/@]*:)[^@/]*@/, '$1***@');
+}
+
+/** A one-line error for a connection that could not be made. */
+function connectError(e: unknown, target: Target): StorageError {
+  const where = `cannot connect to PostgreSQL at ${target.address}`;
+  const code = errorCode(e);
+  const message = (e as Error)?.message ?? String(e);
+  if (code === 'ECONNREFUSED') return new StorageError(`${where}: connection refused (is the server running?)`);
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return new StorageError(`${where}: no such host`);
+  if (code === 'ETIMEDOUT' || /timeout/i.test(message)) return new StorageError(`${where}: connection timed out`);
+  if (code === '28P01' || code === '28000') {
+    return new StorageError(`${where}: authentication failed for user "${target.user}" (${message})`);
+  }
+  if (code === '3D000') return new StorageError(`${where}: database "${target.database}" does not exist`);
+  if (/password must be a string|SASL/.test(message)) {
+    return new StorageError(`${where}: authentication failed for user "${target.user}" (the server wants a password)`);
+  }
+  return new StorageError(`${where}: ${message.split('\n')[0]}`);
+}
+
+/** The error's code, looking inside the AggregateError Node raises when every address of a host refuses. */
+function errorCode(e: unknown): string | undefined {
+  const code = (e as { code?: unknown })?.code;
+  if (typeof code === 'string') return code;
+  const inner = (e as { errors?: unknown[] })?.errors;
+  return Array.isArray(inner) ? errorCode(inner[0]) : undefined;
+}
+
+const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+function isConnectionError(e: unknown): boolean {
+  const code = errorCode(e);
+  if (code !== undefined && (CONNECTION_CODES.has(code) || code.startsWith('08') || code.startsWith('57P'))) return true;
+  if (code === '53300') return true; // too many connections: wait for one to free up
+  const message = (e as Error)?.message ?? '';
+  return /Connection terminated|connection error|not queryable|timeout exceeded when trying to connect|the database system is/i.test(
+    message,
+  );
+}
+
+/** 40001 serialization failure, 40P01 deadlock, 55P03 lock not available. */
+function isConflict(e: unknown): boolean {
+  const code = errorCode(e);
+  return code === '40001' || code === '40P01' || code === '55P03';
+}
+
+function isTransient(e: unknown): boolean {
+  return !(e instanceof StorageError) && (isConflict(e) || isConnectionError(e));
+}
+
+function describeTransient(e: unknown): string {
+  return isConflict(e) ? 'transaction conflicts' : `lost connection (${((e as Error)?.message ?? String(e)).split('\n')[0]})`;
+}
+
+/** Storage errors pass through; anything the server or driver raised becomes a one-line StorageError. */
+function asStorageError(e: unknown, location: string): unknown {
+  if (e instanceof StorageError || e instanceof TypeError || !(e instanceof Error)) return e;
+  if (!(e instanceof pg.DatabaseError) && errorCode(e) === undefined) return e;
+  return new StorageError(`${location}: ${e.message.split('\n')[0]}`, { cause: e });
+}
+
+function isHeartbeatOnly(u: TrialUpdate): boolean {
+  return (
+    u.heartbeat === true &&
+    !u.params?.length &&
+    !u.intermediate?.length &&
+    u.userAttrs === undefined &&
+    u.systemAttrs === undefined &&
+    u.finish === undefined
+  );
+}
+
+function newTrial(studyId: number, state: 'waiting' | 'running', heartbeatAt: number | null, now: number | undefined): Loaded {
+  return {
+    id: 0,
+    studyId,
+    number: 0,
+    state,
+    value: undefined,
+    params: {},
+    distributions: {},
+    userAttrs: {},
+    systemAttrs: {},
+    startedAt: state === 'running' ? now : undefined,
+    completedAt: undefined,
+    heartbeatAt: state === 'running' ? heartbeatAt : null,
+    version: 0,
+  };
+}
+
+function studyRecord(row: StudyRow): StudyRecord {
+  return {
+    id: row.id,
+    name: row.name,
+    direction: row.direction,
+    userAttrs: JSON.parse(row.user_attrs),
+    systemAttrs: JSON.parse(row.system_attrs),
+    data: JSON.parse(row.data),
+    createdAt: row.created_at,
+  };
+}
+
+function loaded(row: TrialRow): Loaded {
+  return {
+    id: row.id,
+    studyId: row.study_id,
+    number: row.number,
+    state: row.state,
+    value: row.value ?? undefined,
+    params: JSON.parse(row.params),
+    distributions: JSON.parse(row.distributions),
+    userAttrs: JSON.parse(row.user_attrs),
+    systemAttrs: JSON.parse(row.system_attrs),
+    startedAt: row.started_at ?? undefined,
+    completedAt: row.completed_at ?? undefined,
+    heartbeatAt: row.heartbeat_at,
+    version: row.version,
+  };
+}
+
+function valuesOf(row: TrialRow): Map<number, number> {
+  const values = new Map<number, number>();
+  const steps = row.steps ?? [];
+  const stepValues = row.step_values ?? [];
+  for (let i = 0; i < steps.length; i++) values.set(steps[i], stepValues[i] ?? NaN);
+  return values;
+}
+
+function frozen(t: Loaded, intermediate: Map<number, number>): FrozenTrial {
+  return {
+    id: t.id,
+    number: t.number,
+    state: t.state,
+    params: t.params,
+    distributions: t.distributions,
+    intermediate,
+    userAttrs: t.userAttrs,
+    systemAttrs: t.systemAttrs,
+    ...(t.value !== undefined ? { value: t.value } : {}),
+    ...(t.startedAt !== undefined ? { startedAt: t.startedAt } : {}),
+    ...(t.completedAt !== undefined ? { completedAt: t.completedAt } : {}),
+  };
+}

@@ -1,0 +1,11 @@
+import { PostgresStorage } from '../../../src/tune/storage/postgres.js';
+const s = await PostgresStorage.open('postgres://postgres@127.0.0.1/test', { schema: 'caviar_probe' });
+await s.createStudy({ name: 'shared', direction: 'minimize' });
+const st = (await s.getStudy('shared'))!;
+let t0 = performance.now();
+for (let i = 0; i < 50; i++) await s.claimTrial(st.id, { staleGraceMs: 60000, maxCompleteOrRunning: 1000 });
+console.log('claim ms', (performance.now() - t0) / 50);
+t0 = performance.now();
+for (let i = 0; i < 50; i++) await s.getStudy('shared');
+console.log('getStudy ms', (performance.now() - t0) / 50);
+await s.close();

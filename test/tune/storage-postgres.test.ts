@@ -1,0 +1,170 @@
+// The PostgreSQL storage against the real server on 127.0.0.1:5432 (database
+// `test`; CAVIAR_TEST_POSTGRES_URL overrides it). Every storage the tests open
+// lives in its own fresh PostgreSQL schema, dropped at the end. Without a
+// server the file skips with a one-line notice (fails under CAVIAR_REQUIRE_ALL=1).
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import pg from 'pg';
+import { SchemaVersionError, StorageError } from '../../src/tune/storage/errors.js';
+import { PostgresStorage } from '../../src/tune/storage/postgres.js';
+import { requireOrSkip } from '../helpers/requirements.js';
+import { storageSuite } from './storage-suite.js';
+
+const PG_URL = process.env.CAVIAR_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const schemas: string[] = [];
+/** A schema name no other test file or run uses. */
+function freshSchema(): string {
+  const name = `caviar_test_${process.pid}_${schemas.length}`;
+  schemas.push(name);
+  return name;
+}
+
+async function sql(text: string, values: unknown[] = []): Promise<pg.QueryResult> {
+  const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 2000 });
+  await client.connect();
+  try {
+    return await client.query(text, values);
+  } finally {
+    await client.end();
+  }
+}
+
+async function dropSchemas(): Promise<void> {
+  const names = schemas.splice(0);
+  if (names.length > 0) await sql(names.map((s) => `DROP SCHEMA IF EXISTS "${s}" CASCADE;`).join('\n'));
+}
+
+const available = await sql('SELECT 1').then(
+  () => true,
+  () => false,
+);
+const NOTICE = `no PostgreSQL server answers at ${PG_URL} (start it, or run .ci/run)`;
+
+if (!available) {
+  test('postgres storage', (t) => {
+    requireOrSkip(t, false, NOTICE);
+  });
+} else {
+  after(dropSchemas);
+
+  storageSuite('postgres', {
+    open: (options = {}) => PostgresStorage.open(PG_URL, { schema: freshSchema(), ...options }),
+    reopen: (storage, options = {}) => PostgresStorage.open(PG_URL, { schema: (storage as PostgresStorage).schema, ...options }),
+    cleanup: dropSchemas,
+  });
+
+  test('postgres: 8 processes claim and finish 400 trials of one study: each number once, 0..399', async () => {
+    const schema = freshSchema();
+    const s = await PostgresStorage.open(PG_URL, { schema });
+    const st = await s.createStudy({ name: 'shared', direction: 'minimize' });
+    const budget = 400;
+    const script = new URL('./fixtures-postgres/claimer.ts', import.meta.url).pathname;
+    const started = Date.now();
+    const runs = Array.from({ length: 8 }, () =>
+      new Promise<number[]>((resolve, reject) => {
+        const child = spawn(process.execPath, ['--import', 'tsx', script, PG_URL, schema, 'shared', String(budget)], {
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        let out = '';
+        let err = '';
+        child.stdout.on('data', (d) => (out += d));
+        child.stderr.on('data', (d) => (err += d));
+        child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`claimer exited ${code}: ${err}`))));
+      }),
+    );
+    const perProcess = await Promise.all(runs);
+    const numbers = perProcess.flat().sort((a, b) => a - b);
+    assert.deepEqual(numbers, Array.from({ length: budget }, (_, i) => i), 'every number once, no gap');
+    const { trials } = await s.trialsSince(st.id, 0);
+    assert.equal(trials.length, budget);
+    assert.equal(trials.filter((t) => t.state === 'complete').length, budget);
+    assert.ok(trials.every((t) => t.params.x === t.number && t.intermediate.get(0) === t.number));
+    assert.ok(perProcess.filter((n) => n.length > 0).length >= 2, `work was shared: ${perProcess.map((n) => n.length)}`);
+    console.log(`8 claimers: ${budget} trials in ${Date.now() - started} ms; per process ${perProcess.map((n) => n.length).join(' ')}`);
+    await s.close();
+  });
+
+  test('postgres: a reopened storage has every study and trial; ?schema= in the URL picks the schema', async () => {
+    const schema = freshSchema();
+    const a = await PostgresStorage.open(`${PG_URL}?schema=${schema}`);
+    assert.equal(a.schema, schema);
+    assert.equal(a.location, `${PG_URL}?schema=${schema}`);
+    const st = await a.createStudy({ name: 's', direction: 'maximize', data: { experiment: 'mlp.yaml' } });
+    const t = (await a.claimTrial(st.id))!;
+    await a.updateTrial(t.id, { intermediate: [[0, 0.5]], finish: { state: 'complete', value: 0.75 } });
+    await a.close();
+    const b = await PostgresStorage.open(PG_URL, { schema });
+    const again = (await b.getStudy('s'))!;
+    assert.deepEqual(again.data, { experiment: 'mlp.yaml' });
+    const { trials } = await b.trialsSince(again.id, 0);
+    assert.deepEqual(trials.map((x) => [x.number, x.state, x.value, x.intermediate.get(0)]), [[0, 'complete', 0.75, 0.5]]);
+    await b.close();
+  });
+
+  test('postgres: a schema from a newer caviar is a clear error; a schema with foreign tables too', async () => {
+    const schema = freshSchema();
+    await (await PostgresStorage.open(PG_URL, { schema })).close();
+    await sql(`UPDATE "${schema}".schema_version SET version = 99`);
+    await assert.rejects(
+      PostgresStorage.open(PG_URL, { schema }),
+      (e: Error) => e instanceof SchemaVersionError && /version 99/.test(e.message) && /upgrade caviar/.test(e.message),
+    );
+
+    const foreign = freshSchema();
+    await sql(`CREATE SCHEMA "${foreign}"; CREATE TABLE "${foreign}".stuff (x int)`);
+    await assert.rejects(PostgresStorage.open(PG_URL, { schema: foreign }), /holds tables that are not caviar's/);
+  });
+
+  test('postgres: a bad URL, a refused connection, an unknown user or database: one-line errors', async () => {
+    const oneLine = (pattern: RegExp) => (e: Error) => e instanceof StorageError && pattern.test(e.message) && !e.message.includes('\n');
+    await assert.rejects(
+      PostgresStorage.open('postgres://postgres@127.0.0.1:5433/test'),
+      oneLine(/^cannot connect to PostgreSQL at 127\.0\.0\.1:5433: connection refused/),
+    );
+    await assert.rejects(PostgresStorage.open('postgres//oops'), oneLine(/not a valid URL; write postgres:\/\//));
+    await assert.rejects(PostgresStorage.open('mysql://u@h/db'), oneLine(/not a PostgreSQL URL/));
+    await assert.rejects(
+      PostgresStorage.open('postgres://u:secret@127.0.0.1:5433/db'),
+      (e: Error) => !e.message.includes('secret'),
+      'the password is never printed',
+    );
+    await assert.rejects(
+      PostgresStorage.open(PG_URL.replace('//postgres@', '//caviar_no_such_user@')),
+      oneLine(/^cannot connect to PostgreSQL at 127\.0\.0\.1:5432: authentication failed for user "caviar_no_such_user"/),
+    );
+    await assert.rejects(
+      PostgresStorage.open(PG_URL.replace(/\/test$/, '/caviar_no_such_db')),
+      oneLine(/database "caviar_no_such_db" does not exist/),
+    );
+  });
+
+  test('postgres: connections the server drops are reopened without an error reaching the caller', async () => {
+    const schema = freshSchema();
+    const app = `caviar_drop_${process.pid}`;
+    const s = await PostgresStorage.open(`${PG_URL}?application_name=${app}`, { schema });
+    const st = await s.createStudy({ name: 'drop', direction: 'minimize' });
+    for (let i = 0; i < 5; i++) {
+      const t = (await s.claimTrial(st.id))!;
+      // The server ends every connection of this storage (as a restart or a network cut would).
+      const killed = await sql('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1', [app]);
+      assert.ok(killed.rowCount! >= 1);
+      await s.updateTrial(t.id, { intermediate: [[0, i]], finish: { state: 'complete', value: i } });
+    }
+    const { trials } = await s.trialsSince(st.id, 0);
+    assert.deepEqual(trials.map((t) => [t.number, t.state]), [0, 1, 2, 3, 4].map((n) => [n, 'complete']));
+    await s.close();
+  });
+
+  test('postgres: heartbeats and staleness use the server clock', async () => {
+    const s = await PostgresStorage.open(PG_URL, { schema: freshSchema() });
+    const st = await s.createStudy({ name: 'clock', direction: 'minimize' });
+    const { rows } = await sql('SELECT (extract(epoch from clock_timestamp()) * 1000)::float8 AS now');
+    const t = (await s.claimTrial(st.id))!;
+    assert.ok(Math.abs(t.startedAt! - rows[0].now) < 5000, 'startedAt comes from the server');
+    assert.deepEqual(await s.failStaleTrials(st.id, 60_000), []);
+    await new Promise((r) => setTimeout(r, 30));
+    assert.deepEqual(await s.failStaleTrials(st.id, 10), [t.number]);
+    await s.close();
+  });
+}
