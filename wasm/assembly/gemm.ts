@@ -168,10 +168,13 @@ function kernel(pa: usize, pb: usize, kc: i32, c: usize, ldc: i32, rows: i32, co
   let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
   let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
-  for (let p = 0; p < kc; p++) {
-    const b0 = v128.load(pb);
-    const b1 = v128.load(pb, 16);
-    let x = v128.load32_splat(pa);
+  let b0: v128, b1: v128, x: v128;
+  // Two steps of p per iteration: half the loop overhead.
+  let p = 0;
+  for (; p + 2 <= kc; p += 2) {
+    b0 = v128.load(pb, 0);
+    b1 = v128.load(pb, 16);
+    x = v128.load32_splat(pa, 0);
     c00 = f32x4.add(c00, f32x4.mul(x, b0));
     c01 = f32x4.add(c01, f32x4.mul(x, b1));
     x = v128.load32_splat(pa, 4);
@@ -183,8 +186,38 @@ function kernel(pa: usize, pb: usize, kc: i32, c: usize, ldc: i32, rows: i32, co
     x = v128.load32_splat(pa, 12);
     c30 = f32x4.add(c30, f32x4.mul(x, b0));
     c31 = f32x4.add(c31, f32x4.mul(x, b1));
-    pa += 16;
-    pb += 32;
+    b0 = v128.load(pb, 32);
+    b1 = v128.load(pb, 48);
+    x = v128.load32_splat(pa, 16);
+    c00 = f32x4.add(c00, f32x4.mul(x, b0));
+    c01 = f32x4.add(c01, f32x4.mul(x, b1));
+    x = v128.load32_splat(pa, 20);
+    c10 = f32x4.add(c10, f32x4.mul(x, b0));
+    c11 = f32x4.add(c11, f32x4.mul(x, b1));
+    x = v128.load32_splat(pa, 24);
+    c20 = f32x4.add(c20, f32x4.mul(x, b0));
+    c21 = f32x4.add(c21, f32x4.mul(x, b1));
+    x = v128.load32_splat(pa, 28);
+    c30 = f32x4.add(c30, f32x4.mul(x, b0));
+    c31 = f32x4.add(c31, f32x4.mul(x, b1));
+    pa += 32;
+    pb += 64;
+  }
+  if (p < kc) {
+    b0 = v128.load(pb, 0);
+    b1 = v128.load(pb, 16);
+    x = v128.load32_splat(pa, 0);
+    c00 = f32x4.add(c00, f32x4.mul(x, b0));
+    c01 = f32x4.add(c01, f32x4.mul(x, b1));
+    x = v128.load32_splat(pa, 4);
+    c10 = f32x4.add(c10, f32x4.mul(x, b0));
+    c11 = f32x4.add(c11, f32x4.mul(x, b1));
+    x = v128.load32_splat(pa, 8);
+    c20 = f32x4.add(c20, f32x4.mul(x, b0));
+    c21 = f32x4.add(c21, f32x4.mul(x, b1));
+    x = v128.load32_splat(pa, 12);
+    c30 = f32x4.add(c30, f32x4.mul(x, b0));
+    c31 = f32x4.add(c31, f32x4.mul(x, b1));
   }
   const al = f32x4.splat(alpha);
   const ld = <usize>ldc * 4;
