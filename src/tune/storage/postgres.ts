@@ -272,9 +272,16 @@ export class PostgresStorage implements Storage {
 
   async claimTrial(studyId: number, options: ClaimOptions = {}): Promise<FrozenTrial | undefined> {
     return this.inStudy(studyId, async (c, now) => {
-      if (options.staleGraceMs !== undefined) await this.failStale(c, studyId, options.staleGraceMs, now);
-      // The budget and the oldest enqueued trial in one statement.
-      const { busy, ...waitingRow } = (await c.query<TrialRow & { busy: number }>(this.q.firstWaiting, [studyId])).rows[0];
+      // The oldest enqueued trial, the budget and whether any trial is stale, in one statement.
+      const cutoff = options.staleGraceMs !== undefined ? now - options.staleGraceMs : null;
+      type Next = TrialRow & { busy: number; stale: number };
+      let next = (await c.query<Next>(this.q.firstWaiting, [studyId, cutoff])).rows[0];
+      if (next.stale > 0) {
+        // Rare: fail them first (as SQLite does), then look again, since the budget changed.
+        await this.failStale(c, studyId, options.staleGraceMs!, now);
+        next = (await c.query<Next>(this.q.firstWaiting, [studyId, null])).rows[0];
+      }
+      const { busy, stale: _, ...waitingRow } = next;
       if (options.maxCompleteOrRunning !== undefined && busy >= options.maxCompleteOrRunning) return undefined;
       const heartbeatAt = options.heartbeat === false ? null : now;
       // 1. An enqueued trial.
@@ -558,8 +565,12 @@ function statements(S: string) {
       WHERE id = $11 RETURNING version`,
     trialWithValues: `SELECT ${TRIAL_COLUMNS}, v.steps, v.step_values FROM ${S}.trials t
       LEFT JOIN LATERAL (${valuesOfTrial(S)}) v ON true WHERE t.id = $1`,
-    // One row: the oldest waiting trial (all nulls when none) and the count of complete or running trials.
-    firstWaiting: `SELECT w.*, (SELECT count(*) FROM ${S}.trials WHERE study_id = $1 AND state IN ('complete', 'running')) AS busy
+    // One row: the oldest waiting trial (all nulls when none), the count of complete or running
+    // trials, and of running trials whose heartbeat is older than $2 (0 when $2 is null).
+    firstWaiting: `SELECT w.*,
+        (SELECT count(*) FROM ${S}.trials WHERE study_id = $1 AND state IN ('complete', 'running')) AS busy,
+        (SELECT count(*) FROM ${S}.trials WHERE study_id = $1 AND state = 'running'
+          AND heartbeat_at IS NOT NULL AND heartbeat_at < $2::bigint) AS stale
       FROM (SELECT 1) AS one LEFT JOIN LATERAL (SELECT ${TRIAL_COLUMNS} FROM ${S}.trials
         WHERE study_id = $1 AND state = 'waiting' ORDER BY number LIMIT 1 FOR UPDATE SKIP LOCKED) w ON true`,
     retryCandidates: `SELECT ${TRIAL_COLUMNS} FROM ${S}.trials WHERE study_id = $1 AND state = 'failed'
