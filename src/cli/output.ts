@@ -2,8 +2,8 @@
  * Where commands write: human text, or with `--json` one JSON object per
  * event (for scripts and CI). Commands never call console directly.
  */
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { ttyOutput } from './progress.js';
 
 export interface Output {
@@ -68,7 +68,7 @@ export function consoleOutput(json: boolean, write?: (line: string) => void, ter
 export function checkWritableFolder(folder: string, what: string): void {
   const probe = join(folder, `.caviar-write-test-${process.pid}`);
   try {
-    mkdirSync(folder, { recursive: true });
+    makeFolders(folder);
     writeFileSync(probe, '');
     rmSync(probe, { force: true });
   } catch (err) {
@@ -80,4 +80,18 @@ export function checkWritableFolder(folder: string, what: string): void {
       : (err as Error).message;
     throw new UsageError(`cannot write to ${what} ${folder}: ${reason}${code ? ` (${code})` : ''}; nothing was run`);
   }
+}
+
+/**
+ * mkdir -p, one level at a time. Node 20's `mkdirSync(path, { recursive: true })`
+ * never returns for a path under /proc (it retries ENOENT forever), and
+ * `output: /proc/...` is a mistake a person can make.
+ */
+function makeFolders(folder: string): void {
+  const missing: string[] = [];
+  for (let f = resolve(folder); !existsSync(f); f = dirname(f)) {
+    missing.unshift(f);
+    if (dirname(f) === f) break;
+  }
+  for (const f of missing) mkdirSync(f);
 }

@@ -6,7 +6,7 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { prepareData } from '../experiment/data.js';
+import { loadSplits, prepareData } from '../experiment/data.js';
 import { experimentObjective, type ExperimentArgs } from '../experiment/objective.js';
 import { parseDuration, parseExperiment, readExperiment, type Experiment } from '../experiment/spec.js';
 import { createPruner } from '../tune/pruners/index.js';
@@ -72,6 +72,9 @@ export async function tuneCommand(args: string[], shown: Output): Promise<number
   checkWritableFolder(exp.output, 'the output folder (output: in the experiment file)');
   if (dirname(storage) !== exp.output) checkWritableFolder(dirname(storage), 'the study folder');
   await prepareData(exp.data, (file, url) => out.event('download', { name: file, url }, `Downloading ${file} from ${url} (once, into the cache)`));
+  // The user's own files are read once here, so a missing or corrupt one stops the command instead of
+  // failing every trial (or, when the study already has its trials, passing unnoticed).
+  if (exp.data.source === 'idx' || exp.data.source === 'csv') loadSplits(exp.data, exp.seed);
   const study = await createStudy({
     name,
     storage,

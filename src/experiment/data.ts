@@ -1,5 +1,7 @@
 /** Loads an experiment's data and splits it into train, dev and test sets. */
+import { existsSync } from 'node:fs';
 import { readCsv } from '../data/csv.js';
+import { DataError } from '../data/errors.js';
 import type { Dataset } from '../data/dataset.js';
 import { ensureFashionMnist, loadFashionMnist } from '../data/fashion-mnist.js';
 import { loadIdxDataset } from '../data/idx.js';
@@ -42,6 +44,7 @@ export function loadSplits(d: DataSettings, seed: number): Splits {
       return { ...withSeparateTest(train, test, d, seed), description: 'Fashion-MNIST' };
     }
     case 'idx': {
+      mustExist(d, ['images', 'labels', 'testImages', 'testLabels']);
       const all = loadIdxDataset(d.images!, d.labels!);
       if (d.testImages && d.testLabels) {
         const test = loadIdxDataset(d.testImages, d.testLabels, { classes: all.classes });
@@ -50,6 +53,7 @@ export function loadSplits(d: DataSettings, seed: number): Splits {
       return { ...carve(all, d, seed), description: `IDX files ${d.images}` };
     }
     case 'csv': {
+      mustExist(d, ['path', 'testPath']);
       const all = readCsv(d.path!, { labelColumn: d.label! });
       if (d.testPath) {
         const test = readCsv(d.testPath, { labelColumn: d.label!, classes: all.classes });
@@ -67,6 +71,14 @@ export function loadSplits(d: DataSettings, seed: number): Splits {
         : spirals({ classes: d.classes ?? 3, perClass, ...(noise !== undefined ? { noise } : {}), seed });
       return { ...carve(generated, d, seed), description: `the built-in ${d.source} set (${generated.classes} classes, seed ${seed})` };
     }
+  }
+}
+
+/** A missing file is named with the field that points at it, before any reading starts. */
+function mustExist(d: DataSettings, fields: ('images' | 'labels' | 'testImages' | 'testLabels' | 'path' | 'testPath')[]): void {
+  for (const field of fields) {
+    const path = d[field];
+    if (path !== undefined && !existsSync(path)) throw new DataError(path, `no such file (data.${field} in the experiment file)`);
   }
 }
 
