@@ -31,7 +31,8 @@ export function ttyOutput(terminal: Terminal, options: TtyOptions = {}): Output 
   let bar = ''; // the text now on screen under the permanent lines
   let drawnAt = -Infinity;
   const fit = (text: string) => {
-    const width = Math.max(20, (terminal.columns ?? 80) - 1); // a wrapped line cannot be redrawn with \r
+    // A wrapped line cannot be redrawn with \r; columns is 0 when the terminal does not say.
+    const width = Math.max(20, (terminal.columns || 80) - 1);
     return text.length > width ? text.slice(0, width - 1) + '…' : text;
   };
   const permanent = (line: string, keepBar: boolean) => {
