@@ -85,7 +85,10 @@ export async function trainCommand(args: string[], shown: Output): Promise<numbe
   }]);
   const { history, test } = result;
   if (history.stopReason) out.event('stopped', { reason: history.stopReason }, `stopped: ${history.stopReason}`);
-  saveModel(result.model, modelPath, { experiment: exp.name, data: exp.data.source, seed: String(exp.seed) });
+  saveModel(result.model, modelPath, {
+    experiment: exp.name, data: exp.data.source, seed: String(exp.seed),
+    ...(data.train.classNames ? { classNames: JSON.stringify(data.train.classNames) } : {}),
+  });
   out.event('done', { testLoss: test.loss, testAccuracy: test.accuracy, model: modelPath },
     `test loss ${test.loss.toFixed(4)}  test accuracy ${pct(test.accuracy)}\nmodel saved to ${modelPath}`);
   return history.stopReason?.startsWith('training diverged') ? 1 : 0;

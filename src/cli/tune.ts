@@ -3,7 +3,7 @@
  * — the caviar way, many trials, one per worker — prints each trial as it
  * finishes, and ends with the best trial and where everything was saved.
  */
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadSplits, prepareData } from '../experiment/data.js';
@@ -82,7 +82,8 @@ export async function tuneCommand(args: string[], shown: Output): Promise<number
     loadIfExists: true,
     sampler: createSampler(tune.sampler.name, tune.sampler.options, exp.seed),
     ...(tune.pruner.name !== 'none' ? { pruner: createPruner(tune.pruner.name, tune.pruner.options) } : {}),
-    data: { experiment: exp.raw, source: exp.source },
+    // An absolute path: `best --retrain` and `zoom` rebuild the experiment from any folder.
+    data: { experiment: exp.raw, source: resolve(exp.source) },
   });
   const abort = new AbortController();
   const onSigint = () => {
@@ -115,7 +116,7 @@ export async function tuneCommand(args: string[], shown: Output): Promise<number
     ticker = drawBar ? setInterval(drawBar, 1000) : undefined;
     ticker?.unref();
     drawBar?.();
-    const experimentArgs: ExperimentArgs = { raw: exp.raw, source: exp.source };
+    const experimentArgs: ExperimentArgs = { raw: exp.raw, source: resolve(exp.source) };
     const objective = workers > 1
       ? { module: objectiveModule(), exportName: 'objective', args: experimentArgs }
       : (trial: Parameters<typeof experimentObjective>[0]) => experimentObjective(trial, experimentArgs);

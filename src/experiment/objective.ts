@@ -74,7 +74,10 @@ export async function experimentObjective(trial: Trial, args: ExperimentArgs): P
   if (pruned) throw new TrialPruned(history.stopReason);
   if (history.stopReason) throw new Error(history.stopReason);
   const modelPath = join(exp.output, 'trials', `trial-${trial.number}.safetensors`);
-  saveModel(result.model, modelPath, { experiment: exp.name, trial: String(trial.number), params: JSON.stringify(params) });
+  saveModel(result.model, modelPath, {
+    experiment: exp.name, trial: String(trial.number), params: JSON.stringify(params),
+    ...(data.train.classNames ? { classNames: JSON.stringify(data.train.classNames) } : {}),
+  });
   trial.setUserAttr('model', modelPath);
   trial.setUserAttr('testAccuracy', result.test.accuracy);
   trial.setUserAttr('testLoss', result.test.loss);

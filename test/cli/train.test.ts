@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../src/cli/main.js';
@@ -86,4 +86,20 @@ test('caviar info names the backend in use and the ones available', async () => 
   assert.equal(info.type, 'info');
   assert.ok(info.available.includes('reference'));
   assert.ok(info.available.includes(info.backend));
+});
+
+test('caviar train EXPERIMENT on a CSV with named classes saves the names with the model', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'caviar-cli-'));
+  try {
+    const rows = ['a,b,kind'];
+    for (let i = 0; i < 40; i++) rows.push(`${i % 2 ? 1 + i / 40 : -1 - i / 40},${(i % 5) / 5},${i % 2 ? 'dog' : 'cat'}`);
+    writeFileSync(join(dir, 'pets.csv'), rows.join('\n'));
+    writeFileSync(join(dir, 'pets.yaml'), 'data: { source: csv, path: pets.csv, label: kind, dev: 0.2, test: 0.2 }\nmodel: { hidden: [4] }\ntrain: { epochs: 2, batchSize: 8 }\n');
+    const path = join(dir, 'm.safetensors');
+    const { code } = await run(['train', join(dir, 'pets.yaml'), '--out', path]);
+    assert.equal(code, 0);
+    assert.equal(loadModelWithMetadata(path).metadata.classNames, '["cat","dog"]');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
