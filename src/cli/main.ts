@@ -10,6 +10,7 @@ import { infoCommand } from './info.js';
 import { predictCommand } from './predict.js';
 import { showCommand, studiesCommand } from './studies.js';
 import { trainCommand } from './train.js';
+import { workerCommand } from './worker.js';
 import { tuneCommand } from './tune.js';
 import { zoomCommand } from './zoom.js';
 
@@ -23,14 +24,11 @@ const commands: Record<string, { summary: string }> = {
   zoom: { summary: 'a coarse-to-fine step: a child study in a narrower space around the best trials' },
   info: { summary: 'show the compute backend in use and the CPU features found' },
   parity: { summary: 'check caviar against reference numbers computed by PyTorch' },
+  worker: { summary: 'run trials of a shared study (PostgreSQL) until its budget; start any number, on any machines' },
 };
 
 /** Names reserved for commands still to come: they route to a clear message (exit 2), never to "unknown command". */
 const coming: Record<string, { summary: string; message: string }> = {
-  worker: {
-    summary: 'run trials of a shared study on many machines',
-    message: 'caviar worker: runs trials of a shared study on many machines; it comes with PostgreSQL storage (not in this version)',
-  },
   dashboard: {
     summary: 'watch studies live in a browser',
     message: "caviar dashboard: shows studies live in a browser (not in this version); 'caviar show STUDY' prints one now",
@@ -84,6 +82,7 @@ export async function main(argv: string[], write?: (line: string) => void, write
       case 'zoom':
         return await zoomCommand(rest, out);
       case 'worker':
+        return await workerCommand(rest, out);
       case 'dashboard':
         // The message already names the command; thrown as it is, without the usual 'caviar COMMAND:' prefix.
         throw new UsageError(coming[command].message);

@@ -1,0 +1,207 @@
+/**
+ * `caviar worker --storage URL --study NAME`: runs trials of a study that
+ * `caviar tune` recorded in shared storage (PostgreSQL), until the study has
+ * its budget of complete trials. Start any number, on any number of
+ * machines: claims are atomic, so together they stop at exactly the budget.
+ * The objective, data and search settings come from the experiment recorded
+ * in the study; a worker that dies leaves trials its peers fail (after the
+ * grace period) and retry.
+ */
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { prepareData } from '../experiment/data.js';
+import type { ExperimentArgs } from '../experiment/objective.js';
+import { parseDuration, parseExperiment, type Experiment } from '../experiment/spec.js';
+import { createPruner } from '../tune/pruners/index.js';
+import { createSampler } from '../tune/samplers/index.js';
+import { openStorage } from '../tune/storage/open.js';
+import type { Storage } from '../tune/storage/storage.js';
+import { loadStudy, type Study } from '../tune/study.js';
+import type { FrozenTrial } from '../tune/types.js';
+import { formatParams } from './format.js';
+import { UsageError, type Output } from './output.js';
+import { clock } from './progress.js';
+
+export const workerHelp = `Usage: caviar worker --storage URL --study NAME [options]
+
+Runs trials of a study kept in shared storage (PostgreSQL, e.g.
+postgres://user@host/db) until it has its budget of complete trials. The
+study and its experiment are recorded by 'caviar tune EXPERIMENT --storage URL';
+start any number of workers, on any number of machines: together they stop at
+exactly the budget.
+
+Options:
+  --storage URL          the shared storage (required)
+  --study NAME           the study's name (required)
+  --trials N             complete trials the study should reach (default: the experiment's tune.trials)
+  --workers K            trials at once in this process, one worker thread each (default 1)
+  --grace DURATION       a trial with no heartbeat for this long is failed, e.g. 30s (default 30s)
+  --max-retries N        times a trial whose worker died is re-run (default 2)
+  --json                 one JSON object per event instead of text
+  -h, --help             this help
+
+Ctrl-C once: no new trial starts, the running ones finish and are saved.
+Ctrl-C twice: quit at once (exit 130); other workers fail and retry its trials.`;
+
+const DEFAULT_HEARTBEAT_MS = 5000;
+const DEFAULT_GRACE_MS = 30_000;
+
+/** The worker-thread module holding `objective`, next to this file in src/ (tsx) or dist/. */
+function objectiveModule(): string {
+  const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+  return fileURLToPath(new URL(`../experiment/objective${ext}`, import.meta.url));
+}
+
+export async function workerCommand(args: string[], out: Output): Promise<number> {
+  const { values, positionals } = parse(args);
+  if (values.help) {
+    out.text(workerHelp);
+    return 0;
+  }
+  if (positionals.length > 0) throw new UsageError(`caviar worker takes no positional argument (got '${positionals[0]}')\n\n${workerHelp}`);
+  if (!values.storage) throw new UsageError(`caviar worker needs --storage URL\n\n${workerHelp}`);
+  if (!values.study) throw new UsageError(`caviar worker needs --study NAME\n\n${workerHelp}`);
+  const trialsFlag = count('--trials', values.trials, 1);
+  const workers = count('--workers', values.workers, 1) ?? 1;
+  const maxRetries = count('--max-retries', values['max-retries'], 0) ?? 2;
+  let graceMs = DEFAULT_GRACE_MS;
+  if (values.grace !== undefined) {
+    const ms = parseDuration(values.grace);
+    if (ms === undefined) throw new UsageError(`--grace: expected a duration like 30s, 2m or 500ms, got '${values.grace}'`);
+    graceMs = ms;
+  }
+  // Heartbeats well inside the grace period, so a live but busy worker is never declared dead.
+  const heartbeatMs = Math.max(50, Math.min(DEFAULT_HEARTBEAT_MS, Math.floor(graceMs / 3)));
+  const storage = values.storage;
+  const name = values.study;
+
+  let store: Storage;
+  try {
+    store = (await openStorage(storage, { mustExist: true })).storage;
+  } catch (err) {
+    throw new UsageError(oneLine((err as Error).message));
+  }
+  let study: Study | undefined;
+  try {
+    const record = await store.getStudy(name);
+    if (!record) {
+      const names = (await store.listStudies()).map((s) => s.name);
+      throw new UsageError(`no study named '${name}' in ${store.location}` +
+        (names.length ? ` (it has: ${names.slice(0, 10).join(', ')}${names.length > 10 ? ', ...' : ''})` : ' (it has no study)'));
+    }
+    const exp = recordedExperiment(record.data, name);
+    const tune = exp.tune!;
+    const st = await loadStudy({
+      name, storage: store, heartbeatMs, graceMs, maxRetries,
+      // The same sampler and pruner as `caviar tune` builds (same seed: random draws depend on the trial number).
+      sampler: createSampler(tune.sampler.name, tune.sampler.options, exp.seed),
+      ...(tune.pruner.name !== 'none' ? { pruner: createPruner(tune.pruner.name, tune.pruner.options) } : {}),
+    });
+    study = st;
+    const trials = trialsFlag ?? tune.trials;
+    await prepareData(exp.data, (file, url) => out.event('download', { name: file, url }, `Downloading ${file} from ${url} (once, into the cache)`));
+
+    const abort = new AbortController();
+    const onSigint = () => {
+      out.event('interrupt', {}, 'Interrupted: finishing the running trials (Ctrl-C again to quit at once)');
+      abort.abort();
+      process.once('SIGINT', () => process.exit(130));
+    };
+    process.once('SIGINT', onSigint);
+    try {
+      const already = st.trials(['complete']).length;
+      const metric = tune.metric === 'devLoss' ? 'dev loss' : 'dev acc';
+      out.event('start', { study: name, storage: redact(storage), trials, already, workers, pid: process.pid },
+        `Worker ${process.pid} on study '${name}' (${exp.name}): ${trials} trials (${already} already complete), ` +
+          `${workers} at once, ${tune.sampler.name} sampler, ${tune.pruner.name} pruner`);
+      const started = Date.now();
+      let mine = 0;
+      const experimentArgs: ExperimentArgs = { raw: exp.raw, source: exp.source };
+      // Always in worker threads: training blocks its thread, and heartbeats must keep going meanwhile.
+      await st.optimize({ module: objectiveModule(), exportName: 'objective', args: experimentArgs }, {
+        untilComplete: trials,
+        concurrency: workers,
+        signal: abort.signal,
+        onTrialComplete: (t: FrozenTrial) => {
+          mine++;
+          const done = st.trials(['complete']).length;
+          const best = done > 0 ? st.bestTrial : undefined;
+          const elapsed = (Date.now() - started) / 1000;
+          const value = t.value === undefined ? '' : `${metric} ${fmt(t.value)}  `;
+          const retry = t.systemAttrs.retryOf !== undefined ? `  (retry of trial ${String(t.systemAttrs.retryOf)})` : '';
+          out.event('trial', { number: t.number, state: t.state, value: t.value ?? null, params: t.params, best: best?.value ?? null, complete: done,
+            retryOf: t.systemAttrs.retryOf ?? null },
+          `trial ${String(t.number).padStart(3)}  ${t.state.padEnd(8)}  ${value}${formatParams(t.params)}` +
+            `  | best ${best ? `${fmt(best.value!)} (trial ${best.number})` : '-'}  ${done}/${trials} complete  ${clock(elapsed)} elapsed${retry}` +
+            (t.state === 'failed' ? `\n      failed: ${String(t.systemAttrs.failReason ?? t.systemAttrs.reason ?? 'unknown reason')}` : ''));
+        },
+      });
+      await st.refresh();
+      const all = st.trials();
+      const n = (s: string) => all.filter((t) => t.state === s).length;
+      const best = n('complete') > 0 ? st.bestTrial : undefined;
+      out.event('done', { ran: mine, complete: n('complete'), pruned: n('pruned'), failed: n('failed'), trials,
+        best: best ? { number: best.number, value: best.value, params: best.params } : null },
+      `Worker ${process.pid} done: ran ${mine} trial${mine === 1 ? '' : 's'}; study '${name}' has ${n('complete')}/${trials} complete, ` +
+        `${n('pruned')} pruned, ${n('failed')} failed` +
+        (best ? `\nBest trial: ${best.number}  ${tune.metric} ${fmt(best.value!)}  ${formatParams(best.params)}` : ''));
+      return 0;
+    } finally {
+      process.removeListener('SIGINT', onSigint);
+    }
+  } finally {
+    await study?.close();
+    await store.close();
+  }
+}
+
+/** The experiment `caviar tune` recorded in the study (`{ experiment, source }`), parsed again. */
+function recordedExperiment(data: unknown, name: string): Experiment {
+  const d = data as { experiment?: unknown; source?: unknown } | undefined;
+  if (!d || typeof d !== 'object' || d.experiment === undefined || typeof d.source !== 'string') {
+    throw new UsageError(`study '${name}' has no recorded experiment; create it with 'caviar tune EXPERIMENT --storage URL'`);
+  }
+  let exp: Experiment;
+  try {
+    exp = parseExperiment(d.experiment, d.source);
+  } catch (err) {
+    throw new UsageError(`study '${name}': its recorded experiment is not valid: ${oneLine((err as Error).message)}`);
+  }
+  if (!exp.tune) exp = parseExperiment({ ...(exp.raw as object), tune: {} }, exp.source);
+  return exp;
+}
+
+/** A URL as printed: no password. */
+function redact(url: string): string {
+  return url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
+}
+
+function oneLine(s: string): string {
+  return s.split('\n').map((l) => l.trim()).filter(Boolean).join('; ');
+}
+
+function fmt(v: number): string {
+  return Number.isFinite(v) ? v.toFixed(4) : String(v);
+}
+
+function count(flag: string, v: string | undefined, min: number): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min) throw new UsageError(`${flag}: expected ${min === 0 ? 'a whole number ≥ 0' : 'a positive integer'}, got '${v}'`);
+  return n;
+}
+
+function parse(args: string[]) {
+  try {
+    return parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        storage: { type: 'string' }, study: { type: 'string' }, trials: { type: 'string' }, workers: { type: 'string' },
+        grace: { type: 'string' }, 'max-retries': { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (err) {
+    throw new UsageError(`${(err as Error).message}\n\n${workerHelp}`);
+  }
+}

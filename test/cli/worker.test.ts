@@ -1,0 +1,207 @@
+// `caviar worker` against the real PostgreSQL server on 127.0.0.1:5432
+// (database `test`; CAVIAR_TEST_POSTGRES_URL overrides it): worker processes
+// on one study stop at exactly its budget, and a worker killed mid-trial has
+// its trial failed after the grace period and retried by another. Each test
+// uses a fresh schema (`?schema=`), dropped at the end. Without a server the
+// file skips with a one-line notice (fails under CAVIAR_REQUIRE_ALL=1).
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { main } from '../../src/cli/main.js';
+import { parseExperiment } from '../../src/experiment/spec.js';
+import { createStudy, loadStudy } from '../../src/tune/study.js';
+import { requireOrSkip } from '../helpers/requirements.js';
+
+const CAVIAR = fileURLToPath(new URL('./fixtures/caviar.ts', import.meta.url));
+const PG_URL = process.env.CAVIAR_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const schemas: string[] = [];
+const dirs: string[] = [];
+
+async function sql(text: string): Promise<void> {
+  const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 2000 });
+  await client.connect();
+  try {
+    await client.query(text);
+  } finally {
+    await client.end();
+  }
+}
+
+const available = await sql('SELECT 1').then(() => true, () => false);
+const NOTICE = `no PostgreSQL server answers at ${PG_URL} (start it, or run .ci/run)`;
+
+after(async () => {
+  const names = schemas.splice(0);
+  if (available && names.length > 0) await sql(names.map((s) => `DROP SCHEMA IF EXISTS "${s}" CASCADE;`).join('\n'));
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+/** A storage URL in a schema no other test or run uses. */
+function freshStorage(): string {
+  const schema = `caviar_worker_test_${process.pid}_${schemas.length}`;
+  schemas.push(schema);
+  return `${PG_URL}${PG_URL.includes('?') ? '&' : '?'}schema=${schema}`;
+}
+
+/**
+ * A study as `caviar tune EXP --storage URL` records it: the parsed
+ * experiment file and its path in `study.data`, no trial yet.
+ */
+async function recordStudy(storage: string, name: string, lines: string[]): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'caviar-worker-'));
+  dirs.push(dir);
+  const source = join(dir, 'exp.yaml');
+  const exp = parseExperiment({
+    name,
+    output: join(dir, 'out'),
+    ...Object.fromEntries(lines.map((l) => l.split(/:(.*)/s)).map(([k, v]) => [k.trim(), JSON.parse(v.trim())])),
+  }, source);
+  const study = await createStudy({ name, storage, direction: exp.tune!.direction, data: { experiment: exp.raw, source } });
+  await study.close();
+}
+
+interface Run { child: ChildProcess; stdout: () => string; done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> }
+
+function worker(args: string[], onStdout?: (all: string, child: ChildProcess) => void): Run {
+  const child = spawn(process.execPath, ['--import', 'tsx', CAVIAR, 'worker', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stderr!.on('data', (c) => { stderr += c; });
+  child.stdout!.on('data', (c) => {
+    stdout += c;
+    onStdout?.(stdout, child);
+  });
+  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((ok) =>
+    child.on('close', (code, signal) => ok({ code, signal, stdout, stderr })));
+  return { child, stdout: () => stdout, done };
+}
+
+async function run(args: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await main(args, (l) => out.push(l), (l) => err.push(l));
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+// Tiny and fast: a trial is a few tens of milliseconds.
+const TINY = [
+  'data: {"source": "blobs", "classes": 3, "perClass": 60, "features": 4}',
+  'model: {"hidden": [16]}',
+  'train: {"epochs": 2, "batchSize": 16}',
+  'tune: {"trials": 40, "sampler": "random", "pruner": "none"}',
+];
+
+test('caviar worker: bad input is one clear line, exit 2', async (t) => {
+  if (!requireOrSkip(t, available, NOTICE)) return;
+  const storage = freshStorage();
+  await recordStudy(storage, 'tiny', TINY);
+  const bare = await createStudy({ name: 'bare', storage });
+  await bare.close();
+
+  const missing = await run(['worker', '--storage', storage, '--study', 'nope']);
+  assert.equal(missing.code, 2);
+  assert.match(missing.err, /^caviar worker: no study named 'nope' in .*\(it has: (bare, tiny|tiny, bare)\)$/);
+
+  const noExp = await run(['worker', '--storage', storage, '--study', 'bare']);
+  assert.equal(noExp.code, 2);
+  assert.match(noExp.err, /^caviar worker: study 'bare' has no recorded experiment; create it with 'caviar tune EXPERIMENT --storage URL'$/);
+
+  const refused = await run(['worker', '--storage', 'postgres://postgres@127.0.0.1:1/test', '--study', 'tiny']);
+  assert.equal(refused.code, 2);
+  assert.equal(refused.err.split('\n').length, 1, refused.err);
+  assert.match(refused.err, /^caviar worker: .*127\.0\.0\.1:1/);
+
+  const badUrl = await run(['worker', '--storage', 'postgres://', '--study', 'tiny']);
+  assert.equal(badUrl.code, 2);
+  assert.equal(badUrl.err.split('\n').length, 1, badUrl.err);
+
+  const noStorage = await run(['worker', '--study', 'tiny']);
+  assert.equal(noStorage.code, 2);
+  assert.match(noStorage.err, /needs --storage URL/);
+  const badGrace = await run(['worker', '--storage', storage, '--study', 'tiny', '--grace', 'soon']);
+  assert.equal(badGrace.code, 2);
+  assert.match(badGrace.err, /--grace: expected a duration/);
+});
+
+test('caviar worker: 4 worker processes on one study stop at exactly its 40 complete trials, no trial twice', async (t) => {
+  if (!requireOrSkip(t, available, NOTICE)) return;
+  const storage = freshStorage();
+  await recordStudy(storage, 'tiny', TINY);
+  const runs = Array.from({ length: 4 }, () => worker(['--storage', storage, '--study', 'tiny']));
+  const results = await Promise.all(runs.map((r) => r.done));
+  for (const r of results) {
+    assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
+    assert.match(r.stdout, /Worker \d+ on study 'tiny' \(tiny\): 40 trials/);
+    assert.match(r.stdout, /study 'tiny' has 40\/40 complete/);
+  }
+  const printed = results.flatMap((r) => [...r.stdout.matchAll(/^trial +(\d+) +complete/gm)].map((m) => Number(m[1])));
+  assert.equal(new Set(printed).size, printed.length, 'no trial printed by two workers');
+
+  const study = await loadStudy({ name: 'tiny', storage });
+  try {
+    const all = study.trials();
+    assert.equal(study.trials(['complete']).length, 40);
+    assert.equal(all.length, 40, `only complete trials: ${all.map((x) => x.state).join(',')}`);
+    const numbers = all.map((x) => x.number).sort((a, b) => a - b);
+    assert.deepEqual(numbers, Array.from({ length: 40 }, (_, i) => i), 'every number once, no gap');
+    const params = all.map((x) => JSON.stringify(x.params));
+    assert.equal(new Set(params).size, 40, 'random sampler: all params distinct (no trial claimed twice)');
+    assert.deepEqual(printed.sort((a, b) => a - b), numbers, 'each trial printed by the worker that ran it');
+  } finally {
+    await study.close();
+  }
+});
+
+test('caviar worker: a worker killed mid-trial has its trial failed within the grace period and retried by another', async (t) => {
+  if (!requireOrSkip(t, available, NOTICE)) return;
+  const storage = freshStorage();
+  // Slower trials (about a second) so the kill lands mid-trial.
+  await recordStudy(storage, 'slow', [
+    'data: {"source": "blobs", "classes": 3, "perClass": 1500, "features": 16}',
+    'model: {"hidden": [128, 128]}',
+    'train: {"epochs": 8, "batchSize": 32}',
+    'tune: {"trials": 6, "sampler": "random", "pruner": "none"}',
+  ]);
+  const args = ['--storage', storage, '--study', 'slow', '--grace', '2s'];
+  let killedAt = 0;
+  const victim = worker(args, (out, child) => {
+    // Its first trial is told: it has already claimed the next one. Kill it a moment into that trial.
+    if (killedAt === 0 && /^trial +\d+ +complete/m.test(out)) {
+      killedAt = -1;
+      setTimeout(() => {
+        killedAt = Date.now();
+        child.kill('SIGKILL');
+      }, 250);
+    }
+  });
+  const survivor = worker(args);
+  const [dead, alive] = await Promise.all([victim.done, survivor.done]);
+  assert.equal(dead.signal, 'SIGKILL', `${dead.stdout}\n${dead.stderr}`);
+  assert.equal(alive.code, 0, `${alive.stdout}\n${alive.stderr}`);
+  assert.match(alive.stdout, /\(retry of trial \d+\)/);
+
+  const study = await loadStudy({ name: 'slow', storage });
+  try {
+    assert.equal(study.trials(['complete']).length, 6, 'the requested number of complete trials');
+    assert.deepEqual(study.trials(['running']), [], 'no trial left running');
+    const failed = study.trials(['failed']);
+    assert.equal(failed.length, 1, `one failed trial (the victim's): ${JSON.stringify(failed.map((f) => f.systemAttrs))}`);
+    const lost = failed[0];
+    // Failed by the survivor once its heartbeat was older than the grace period: not long after it.
+    assert.ok(lost.completedAt !== undefined && lost.completedAt >= killedAt, 'failed after the kill');
+    assert.ok(lost.completedAt! - killedAt < 2000 + 3000, `failed ${lost.completedAt! - killedAt} ms after the kill (grace 2 s, trials ~1 s)`);
+    const retry = study.trials().find((x) => x.systemAttrs.retryOf === lost.number);
+    assert.ok(retry, 'the lost trial was retried');
+    assert.equal(retry.state, 'complete');
+    assert.deepEqual(retry.params, lost.params, 'the retry runs the same parameters');
+    const numbers = study.trials().map((x) => x.number);
+    assert.equal(new Set(numbers).size, numbers.length, 'no trial number twice');
+  } finally {
+    await study.close();
+  }
+});
