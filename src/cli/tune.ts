@@ -27,7 +27,8 @@ budget. Each trial trains a model; the best one is kept.
 Options:
   --trials N          complete trials the study should reach (default: tune.trials)
   --workers K         trials at once, one worker thread each (default: tune.workers)
-  --storage PATH      the SQLite study file (default: tune.storage, or <output>/study.db)
+  --storage PATH|URL  a SQLite study file, or postgres://user@host/db for a study that
+                      workers on many machines share (default: tune.storage, or <output>/study.db)
   --study NAME        the study's name (default: tune.study, or the experiment's name)
   --timeout DURATION  start no trial after this long, e.g. 90s, 10m, 2h
   --json              one JSON object per event instead of text
@@ -70,7 +71,10 @@ export async function tuneCommand(args: string[], shown: Output): Promise<number
   const name = values.study ?? tune.study ?? exp.name;
   // Before the study is opened or any data read: an unwritable folder fails now, not after the first trial.
   checkWritableFolder(exp.output, 'the output folder (output: in the experiment file)');
-  if (dirname(storage) !== exp.output) checkWritableFolder(dirname(storage), 'the study folder');
+  // A database URL has no folder to check; a SQLite path (or sqlite:path) does.
+  const isDatabaseUrl = /^postgres(ql)?:\/\//.test(storage);
+  const storageFile = storage.replace(/^sqlite:/, '');
+  if (!isDatabaseUrl && dirname(storageFile) !== exp.output) checkWritableFolder(dirname(storageFile), 'the study folder');
   await prepareData(exp.data, (file, url) => out.event('download', { name: file, url }, `Downloading ${file} from ${url} (once, into the cache)`));
   // The user's own files are read once here, so a missing or corrupt one stops the command instead of
   // failing every trial (or, when the study already has its trials, passing unnoticed).

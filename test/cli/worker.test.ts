@@ -7,7 +7,7 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -201,6 +201,33 @@ test('caviar worker: a worker killed mid-trial has its trial failed within the g
     assert.deepEqual(retry.params, lost.params, 'the retry runs the same parameters');
     const numbers = study.trials().map((x) => x.number);
     assert.equal(new Set(numbers).size, numbers.length, 'no trial number twice');
+  } finally {
+    await study.close();
+  }
+});
+
+test('caviar tune --storage postgres://... then caviar worker: one study, created by tune, finished by a worker', async (t) => {
+  if (!requireOrSkip(t, available, NOTICE)) return;
+  const dir = mkdtempSync(join(tmpdir(), 'caviar-tune-pg-'));
+  dirs.push(dir);
+  const storage = freshStorage();
+  const exp = join(dir, 'exp.yaml');
+  writeFileSync(exp, [...TINY.slice(0, 3), 'tune: {"trials": 5, "sampler": "random", "pruner": "none"}', `output: ${join(dir, 'out')}`, 'name: shared'].join('\n'));
+  const home = process.cwd();
+  process.chdir(dir); // a URL must not be mistaken for a folder to create here
+  try {
+    const tuned = await run(['tune', exp, '--storage', storage, '--trials', '2']);
+    assert.equal(tuned.code, 0, tuned.err);
+    assert.deepEqual(readdirSync(dir).sort(), ['exp.yaml', 'out']);
+  } finally {
+    process.chdir(home);
+  }
+  // `tune --trials 2` recorded a budget of 2; the worker is asked for 5.
+  const worked = await run(['worker', '--storage', storage, '--study', 'shared', '--trials', '5']);
+  assert.equal(worked.code, 0, worked.err);
+  const study = await loadStudy({ name: 'shared', storage });
+  try {
+    assert.equal(study.trials(['complete']).length, 5);
   } finally {
     await study.close();
   }
