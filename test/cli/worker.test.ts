@@ -168,20 +168,27 @@ test('caviar worker: a worker killed mid-trial has its trial failed within the g
     'tune: {"trials": 6, "sampler": "random", "pruner": "none"}',
   ]);
   const args = ['--storage', storage, '--study', 'slow', '--grace', '2s'];
+  // The victim runs alone until storage shows it inside a trial (after one complete, so it is warm);
+  // then it is killed, and only then does the survivor start: the kill always lands mid-trial.
+  const victim = worker(args);
+  const watcher = await loadStudy({ name: 'slow', storage });
   let killedAt = 0;
-  const victim = worker(args, (out, child) => {
-    // Its first trial is told: it has already claimed the next one. Kill it a moment into that trial.
-    if (killedAt === 0 && /^trial +\d+ +complete/m.test(out)) {
-      killedAt = -1;
-      setTimeout(() => {
-        killedAt = Date.now();
-        child.kill('SIGKILL');
-      }, 250);
+  try {
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      await watcher.refresh();
+      if (watcher.trials(['complete']).length >= 1 && watcher.trials(['running']).length === 1) break;
+      assert.ok(Date.now() < deadline, `the victim never started a second trial:\n${victim.stdout()}`);
+      await new Promise((r) => setTimeout(r, 25));
     }
-  });
-  const survivor = worker(args);
-  const [dead, alive] = await Promise.all([victim.done, survivor.done]);
+    killedAt = Date.now();
+    victim.child.kill('SIGKILL');
+  } finally {
+    await watcher.close();
+  }
+  const dead = await victim.done;
   assert.equal(dead.signal, 'SIGKILL', `${dead.stdout}\n${dead.stderr}`);
+  const alive = await worker(args).done;
   assert.equal(alive.code, 0, `${alive.stdout}\n${alive.stderr}`);
   assert.match(alive.stdout, /\(retry of trial \d+\)/);
 
