@@ -4,8 +4,7 @@
  * the file the trial saved, or with `--retrain` a fresh run of the best
  * parameters from the experiment the study recorded.
  */
-import { copyFileSync, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadSplits } from '../experiment/data.js';
 import { applyParams } from '../experiment/params.js';
@@ -15,6 +14,7 @@ import { loadModelWithMetadata, saveModel } from '../io/model-file.js';
 import type { Study } from '../tune/study.js';
 import type { FrozenTrial } from '../tune/types.js';
 import { formatParams } from './format.js';
+import { writeFileAtomically } from '../util/atomic-write.js';
 import { UsageError, type Output } from './output.js';
 import { findStudy } from './study-files.js';
 
@@ -86,15 +86,7 @@ function copyModel(best: FrozenTrial, target: string, out: Output): void {
     throw new NothingToExport(`trial ${best.number}'s model file ${source} is missing (moved or deleted?); use --retrain to train its parameters again`);
   }
   loadModelWithMetadata(source); // a damaged file fails here, naming itself, before anything is written
-  mkdirSync(dirname(target), { recursive: true });
-  const tmp = `${target}.${process.pid}.tmp`;
-  try {
-    copyFileSync(source, tmp);
-    renameSync(tmp, target);
-  } catch (err) {
-    rmSync(tmp, { force: true });
-    throw err;
-  }
+  writeFileAtomically(target, readFileSync(source));
   out.event('exported', { path: target, from: source, retrained: false }, `Model copied from ${source}\n  to ${target}`);
 }
 

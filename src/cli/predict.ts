@@ -5,13 +5,13 @@
  * model applies its own saved input normalization, so DATA holds raw inputs,
  * as the training data did.
  */
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { gunzipSync } from 'node:zlib';
 import { DataError } from '../data/errors.js';
 import { isGzip, readIdx } from '../data/idx.js';
 import { loadModelWithMetadata } from '../io/model-file.js';
+import { writeFileAtomically } from '../util/atomic-write.js';
 import { UsageError, type Output } from './output.js';
 
 export const predictHelp = `Usage: caviar predict MODEL DATA [options]
@@ -83,7 +83,7 @@ export async function predictCommand(args: string[], out: Output): Promise<numbe
       else lines.push(values.classes ? JSON.stringify({ row: i, class: className(predicted[i]) }) : `{"row":${i},"probabilities":[${p.join(',')}]}`);
     }
     if (values.out !== undefined) {
-      writeAtomically(values.out, lines.join('\n') + '\n');
+      writeFileAtomically(values.out, lines.join('\n') + '\n');
       out.event('written', { path: values.out, rows: rows.count, format, classes: Boolean(values.classes) },
         `${rows.count} ${values.classes ? 'predicted classes' : 'rows of probabilities'} written to ${values.out}`);
     } else {
@@ -274,14 +274,6 @@ function float32Text(v: number): string {
 
 function csvCell(s: string): string {
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
-/** Writes `text` to a temporary file beside `path`, then renames it: readers never see half a file. */
-function writeAtomically(path: string, text: string): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, path);
 }
 
 function parse(args: string[]) {

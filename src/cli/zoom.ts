@@ -13,8 +13,8 @@
  *      and create the child study, its `parent` user attribute naming the
  *      parent study and the trials it came from.
  */
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import YAML from 'yaml';
 import { defaultSpace } from '../experiment/params.js';
@@ -25,6 +25,7 @@ import { openStorage } from '../tune/storage/open.js';
 import { createStudy, type Study } from '../tune/study.js';
 import type { Distribution, FrozenTrial, ParamValue } from '../tune/types.js';
 import { formatParam, table } from './format.js';
+import { writeFileAtomically } from '../util/atomic-write.js';
 import { UsageError, type Output } from './output.js';
 import { findStudy } from './study-files.js';
 import { tuneCommand } from './tune.js';
@@ -107,7 +108,7 @@ async function zoom(study: Study, file: string, fraction: number, name: string |
     `# (their hull on each parameter's scale, padded by ${MARGIN * 100}% and clipped to the parent's range).`,
     `# Continue with: caviar tune ${childFile}`,
   ].join('\n');
-  writeAtomically(childFile, `${header}\n${YAML.stringify(raw)}`);
+  writeFileAtomically(childFile, `${header}\n${YAML.stringify(raw)}`);
   try {
     const created = await createStudy({
       name: childName, storage, direction: study.direction, loadIfExists: false,
@@ -288,13 +289,6 @@ function scaleOf(spec: ParamSpec): string {
   if (Array.isArray(spec)) return 'choice';
   const s = spec as Exclude<ParamSpec, readonly ParamValue[]>;
   return s.type === 'categorical' ? 'choice' : `${s.type} ${s.scale ?? 'linear'}`;
-}
-
-function writeAtomically(path: string, text: string): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, path);
 }
 
 function parse(args: string[]) {

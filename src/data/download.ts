@@ -13,8 +13,9 @@
  *     files: [{ name: 't10k-labels-idx1-ubyte.gz', sha256: '0402a96d...' }],
  *   });
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync } from 'node:fs';
+import { writeFileAtomically } from '../util/atomic-write.js';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 
@@ -65,7 +66,7 @@ export async function downloadToCache(options: DownloadOptions): Promise<string>
     if (actual !== file.sha256.toLowerCase()) {
       throw new DownloadError(url, `checksum mismatch for ${file.name} (SHA-256 of the decompressed bytes): expected ${file.sha256}, got ${actual}; nothing was saved`);
     }
-    writeAtomically(dest, bytes);
+    writeFileAtomically(dest, bytes);
   }
   return cacheDir;
 }
@@ -73,18 +74,6 @@ export async function downloadToCache(options: DownloadOptions): Promise<string>
 /** Hex SHA-256 of some bytes. @example sha256(new Uint8Array()) // 'e3b0c442...' */
 export function sha256(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
-}
-
-/** Writes `bytes` to a temporary file beside `dest`, then renames it: readers see no file or the whole file. */
-export function writeAtomically(dest: string, bytes: Uint8Array): void {
-  const temp = `${dest}.${process.pid}.${randomBytes(4).toString('hex')}.part`;
-  try {
-    writeFileSync(temp, bytes);
-    renameSync(temp, dest);
-  } catch (err) {
-    rmSync(temp, { force: true });
-    throw err;
-  }
 }
 
 async function fetchBytes(url: string, stallTimeoutMs: number): Promise<Uint8Array> {

@@ -10,8 +10,8 @@
  *   const again = loadModel('out/model.safetensors');
  *   again.predict(x); // the same probabilities, bit for bit
  */
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { writeFileAtomically } from '../util/atomic-write.js';
 import type { Backend } from '../backend/backend.js';
 import type { ModelConfig } from '../nn/config.js';
 import { Sequential } from '../nn/model.js';
@@ -98,11 +98,7 @@ export function decodeModel(bytes: Uint8Array, source: string, options: { backen
  * a crash never leaves a half-written model where a good one was.
  */
 export function saveModel(model: Sequential, path: string, metadata: Record<string, string> = {}): void {
-  const bytes = encodeModel(model, metadata);
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, bytes);
-  renameSync(tmp, path);
+  writeFileAtomically(path, encodeModel(model, metadata));
 }
 
 /** Reads a model written by {@link saveModel}. */
