@@ -23,9 +23,10 @@
  *   with their intermediate values aggregated in the same query.
  */
 import pg from 'pg';
-import type { Direction, Distribution, FrozenTrial, TrialState } from '../types.js';
+import type { Distribution, FrozenTrial } from '../types.js';
 import { DuplicateStudyError, StorageError, StudyNotFoundError, TrialNotFoundError } from './errors.js';
 import { migrate, quoteIdent } from './postgres-schema.js';
+import { frozen, isHeartbeatOnly, loaded, studyRecord, TRIAL_COLUMNS, type Loaded, type StudyRow, type TrialRow } from './sql-rows.js';
 import {
   applyTrialUpdate,
   checkAttrs,
@@ -35,7 +36,6 @@ import {
   isDueRetry,
   retryCount,
   staleOutcome,
-  type TrialRecord,
 } from './rules.js';
 import type {
   ClaimOptions,
@@ -72,47 +72,14 @@ export interface PostgresStorageOptions {
   readonly clock?: () => number;
 }
 
-interface StudyRow {
-  id: number;
-  name: string;
-  direction: Direction;
-  user_attrs: string;
-  system_attrs: string;
-  data: string;
-  created_at: number;
-  version: number;
-  attrs_version: number;
-}
 
-interface TrialRow {
-  id: number;
-  study_id: number;
-  number: number;
-  state: TrialState;
-  value: number | null;
-  params: string;
-  distributions: string;
-  user_attrs: string;
-  system_attrs: string;
-  started_at: number | null;
-  completed_at: number | null;
-  heartbeat_at: number | null;
-  version: number;
+interface TrialRowWithValues extends TrialRow {
   /** Intermediate values, from `array_agg` (null when the trial has none). */
   steps?: number[] | null;
   step_values?: number[] | null;
 }
 
-/** A trial as this file works on it: the shared record plus what only the database needs. */
-interface Loaded extends TrialRecord {
-  id: number;
-  studyId: number;
-  startedAt: number | undefined;
-  version: number;
-}
 
-const TRIAL_COLUMNS =
-  'id, study_id, number, state, value, params, distributions, user_attrs, system_attrs, started_at, completed_at, heartbeat_at, version';
 const STUDY_COLUMNS = 'id, name, direction, user_attrs, system_attrs, data, created_at, version, attrs_version';
 /** The server's clock in ms since the epoch. */
 const SERVER_NOW = '(extract(epoch from clock_timestamp()) * 1000)::bigint';
@@ -274,7 +241,7 @@ export class PostgresStorage implements Storage {
     return this.inStudy(studyId, async (c, now) => {
       // The oldest enqueued trial, the budget and whether any trial is stale, in one statement.
       const cutoff = options.staleGraceMs !== undefined ? now - options.staleGraceMs : null;
-      type Next = TrialRow & { busy: number; stale: number };
+      type Next = TrialRowWithValues & { busy: number; stale: number };
       let next = (await c.query<Next>(this.q.firstWaiting, [studyId, cutoff])).rows[0];
       if (next.stale > 0) {
         // Rare: fail them first (as SQLite does), then look again, since the budget changed.
@@ -296,7 +263,7 @@ export class PostgresStorage implements Storage {
       // 2. A retry of a trial that failed for reasons unrelated to its parameters.
       const maxRetries = options.maxRetries ?? 0;
       if (maxRetries > 0) {
-        for (const row of (await c.query<TrialRow>(this.q.retryCandidates, [studyId])).rows) {
+        for (const row of (await c.query<TrialRowWithValues>(this.q.retryCandidates, [studyId])).rows) {
           const old = loaded(row);
           if (!isDueRetry(old, maxRetries)) continue;
           const t = newTrial(studyId, 'running', heartbeatAt, now);
@@ -326,7 +293,7 @@ export class PostgresStorage implements Storage {
     }
     // Locks the study row, then the trial's (the order every writer follows), and reads both after the wait.
     await this.transaction(`BEGIN; ${this.q.lockTrial(trialId)}`, async (c, first, attempt) => {
-      const row = first[0] as (TrialRow & { now: number }) | undefined;
+      const row = first[0] as (TrialRowWithValues & { now: number }) | undefined;
       if (!row) throw new TrialNotFoundError(trialId, this.location);
       const now = this.clock?.() ?? row.now;
       const t = loaded(row);
@@ -345,7 +312,7 @@ export class PostgresStorage implements Storage {
   }
 
   async getTrial(trialId: number): Promise<FrozenTrial> {
-    const row = await this.one<TrialRow>(this.q.trialWithValues, [trialId]);
+    const row = await this.one<TrialRowWithValues>(this.q.trialWithValues, [trialId]);
     if (!row) throw new TrialNotFoundError(trialId, this.location);
     return frozen(loaded(row), valuesOf(row));
   }
@@ -357,7 +324,7 @@ export class PostgresStorage implements Storage {
       const study = first[0] as StudyRow | undefined;
       if (!study) throw new StudyNotFoundError(studyId, this.location);
       if (study.version <= cursor) return { trials: [], cursor: study.version };
-      const rows = (await c.query<TrialRow>(this.q.trialsSince, [studyId, cursor])).rows;
+      const rows = (await c.query<TrialRowWithValues>(this.q.trialsSince, [studyId, cursor])).rows;
       const page: TrialsPage = { trials: rows.map((row) => frozen(loaded(row), valuesOf(row))), cursor: study.version };
       return study.attrs_version > cursor ? { ...page, study: studyRecord(study) } : page;
     });
@@ -377,7 +344,7 @@ export class PostgresStorage implements Storage {
 
 
   private async failStale(c: pg.PoolClient, studyId: number, graceMs: number, now: number): Promise<number[]> {
-    const rows = (await c.query<TrialRow>(this.q.staleTrials, [studyId, now - graceMs])).rows;
+    const rows = (await c.query<TrialRowWithValues>(this.q.staleTrials, [studyId, now - graceMs])).rows;
     let version: number | undefined;
     const failed: number[] = [];
     for (const row of rows) {
@@ -701,16 +668,6 @@ function asStorageError(e: unknown, location: string): unknown {
   return new StorageError(`${location}: ${e.message.split('\n')[0]}`, { cause: e });
 }
 
-function isHeartbeatOnly(u: TrialUpdate): boolean {
-  return (
-    u.heartbeat === true &&
-    !u.params?.length &&
-    !u.intermediate?.length &&
-    u.userAttrs === undefined &&
-    u.systemAttrs === undefined &&
-    u.finish === undefined
-  );
-}
 
 function newTrial(studyId: number, state: 'waiting' | 'running', heartbeatAt: number | null, now: number | undefined): Loaded {
   return {
@@ -730,37 +687,9 @@ function newTrial(studyId: number, state: 'waiting' | 'running', heartbeatAt: nu
   };
 }
 
-function studyRecord(row: StudyRow): StudyRecord {
-  return {
-    id: row.id,
-    name: row.name,
-    direction: row.direction,
-    userAttrs: JSON.parse(row.user_attrs),
-    systemAttrs: JSON.parse(row.system_attrs),
-    data: JSON.parse(row.data),
-    createdAt: row.created_at,
-  };
-}
 
-function loaded(row: TrialRow): Loaded {
-  return {
-    id: row.id,
-    studyId: row.study_id,
-    number: row.number,
-    state: row.state,
-    value: row.value ?? undefined,
-    params: JSON.parse(row.params),
-    distributions: JSON.parse(row.distributions),
-    userAttrs: JSON.parse(row.user_attrs),
-    systemAttrs: JSON.parse(row.system_attrs),
-    startedAt: row.started_at ?? undefined,
-    completedAt: row.completed_at ?? undefined,
-    heartbeatAt: row.heartbeat_at,
-    version: row.version,
-  };
-}
 
-function valuesOf(row: TrialRow): Map<number, number> {
+function valuesOf(row: TrialRowWithValues): Map<number, number> {
   const values = new Map<number, number>();
   const steps = row.steps ?? [];
   const stepValues = row.step_values ?? [];
@@ -768,18 +697,3 @@ function valuesOf(row: TrialRow): Map<number, number> {
   return values;
 }
 
-function frozen(t: Loaded, intermediate: Map<number, number>): FrozenTrial {
-  return {
-    id: t.id,
-    number: t.number,
-    state: t.state,
-    params: t.params,
-    distributions: t.distributions,
-    intermediate,
-    userAttrs: t.userAttrs,
-    systemAttrs: t.systemAttrs,
-    ...(t.value !== undefined ? { value: t.value } : {}),
-    ...(t.startedAt !== undefined ? { startedAt: t.startedAt } : {}),
-    ...(t.completedAt !== undefined ? { completedAt: t.completedAt } : {}),
-  };
-}

@@ -14,7 +14,7 @@
  */
 import Database from 'better-sqlite3';
 import type BetterSqlite3 from 'better-sqlite3';
-import type { Direction, Distribution, FrozenTrial, TrialState } from '../types.js';
+import type { Distribution, FrozenTrial } from '../types.js';
 import { DuplicateStudyError, StorageError, StudyNotFoundError, TrialNotFoundError } from './errors.js';
 import {
   applyTrialUpdate,
@@ -25,9 +25,9 @@ import {
   isDueRetry,
   retryCount,
   staleOutcome,
-  type TrialRecord,
 } from './rules.js';
 import { migrate } from './sqlite-schema.js';
+import { frozen, isHeartbeatOnly, loaded, studyRecord, TRIAL_COLUMNS, type Loaded, type StudyRow, type TrialRow } from './sql-rows.js';
 import type {
   ClaimOptions,
   EnqueuedTrial,
@@ -51,44 +51,10 @@ export interface SqliteStorageOptions {
   readonly clock?: () => number;
 }
 
-interface StudyRow {
-  id: number;
-  name: string;
-  direction: Direction;
-  user_attrs: string;
-  system_attrs: string;
-  data: string;
-  created_at: number;
-  version: number;
-  attrs_version: number;
-}
 
-interface TrialRow {
-  id: number;
-  study_id: number;
-  number: number;
-  state: TrialState;
-  value: number | null;
-  params: string;
-  distributions: string;
-  user_attrs: string;
-  system_attrs: string;
-  started_at: number | null;
-  completed_at: number | null;
-  heartbeat_at: number | null;
-  version: number;
-}
 
 /** A trial as this file works on it: the shared record plus what only SQLite needs. */
-interface Loaded extends TrialRecord {
-  id: number;
-  studyId: number;
-  startedAt: number | undefined;
-  version: number;
-}
 
-const TRIAL_COLUMNS =
-  'id, study_id, number, state, value, params, distributions, user_attrs, system_attrs, started_at, completed_at, heartbeat_at, version';
 
 /**
  * Studies in an SQLite file. Open with `SqliteStorage.open`, which creates the
@@ -480,59 +446,6 @@ function isLockError(e: unknown): boolean {
   return typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'));
 }
 
-function isHeartbeatOnly(u: TrialUpdate): boolean {
-  return (
-    u.heartbeat === true &&
-    !u.params?.length &&
-    !u.intermediate?.length &&
-    u.userAttrs === undefined &&
-    u.systemAttrs === undefined &&
-    u.finish === undefined
-  );
-}
 
-function studyRecord(row: StudyRow): StudyRecord {
-  return {
-    id: row.id,
-    name: row.name,
-    direction: row.direction,
-    userAttrs: JSON.parse(row.user_attrs),
-    systemAttrs: JSON.parse(row.system_attrs),
-    data: JSON.parse(row.data),
-    createdAt: row.created_at,
-  };
-}
 
-function loaded(row: TrialRow): Loaded {
-  return {
-    id: row.id,
-    studyId: row.study_id,
-    number: row.number,
-    state: row.state,
-    value: row.value ?? undefined,
-    params: JSON.parse(row.params),
-    distributions: JSON.parse(row.distributions),
-    userAttrs: JSON.parse(row.user_attrs),
-    systemAttrs: JSON.parse(row.system_attrs),
-    startedAt: row.started_at ?? undefined,
-    completedAt: row.completed_at ?? undefined,
-    heartbeatAt: row.heartbeat_at,
-    version: row.version,
-  };
-}
 
-function frozen(t: Loaded, intermediate: Map<number, number>): FrozenTrial {
-  return {
-    id: t.id,
-    number: t.number,
-    state: t.state,
-    params: t.params,
-    distributions: t.distributions,
-    intermediate,
-    userAttrs: t.userAttrs,
-    systemAttrs: t.systemAttrs,
-    ...(t.value !== undefined ? { value: t.value } : {}),
-    ...(t.startedAt !== undefined ? { startedAt: t.startedAt } : {}),
-    ...(t.completedAt !== undefined ? { completedAt: t.completedAt } : {}),
-  };
-}

@@ -1,0 +1,105 @@
+/**
+ * The rows the two SQL storages (SQLite and PostgreSQL) read, and their
+ * conversion into the records the rest of the tuner uses. Both keep the same
+ * tables, JSON stored as text, so one set of conversions serves both.
+ */
+import type { Direction, FrozenTrial, TrialState } from '../types.js';
+import type { TrialRecord } from './rules.js';
+import type { StudyRecord, TrialUpdate } from './storage.js';
+
+export interface StudyRow {
+  id: number;
+  name: string;
+  direction: Direction;
+  user_attrs: string;
+  system_attrs: string;
+  data: string;
+  created_at: number;
+  version: number;
+  attrs_version: number;
+}
+
+export interface TrialRow {
+  id: number;
+  study_id: number;
+  number: number;
+  state: TrialState;
+  value: number | null;
+  params: string;
+  distributions: string;
+  user_attrs: string;
+  system_attrs: string;
+  started_at: number | null;
+  completed_at: number | null;
+  heartbeat_at: number | null;
+  version: number;
+}
+
+/** A trial as a SQL storage works on it: the shared record plus what only the database needs. */
+export interface Loaded extends TrialRecord {
+  id: number;
+  studyId: number;
+  startedAt: number | undefined;
+  version: number;
+}
+
+export const TRIAL_COLUMNS =
+  'id, study_id, number, state, value, params, distributions, user_attrs, system_attrs, started_at, completed_at, heartbeat_at, version';
+
+/** An update that only says "still alive": written without taking the study's lock. */
+export function isHeartbeatOnly(u: TrialUpdate): boolean {
+  return (
+    u.heartbeat === true &&
+    !u.params?.length &&
+    !u.intermediate?.length &&
+    u.userAttrs === undefined &&
+    u.systemAttrs === undefined &&
+    u.finish === undefined
+  );
+}
+
+export function studyRecord(row: StudyRow): StudyRecord {
+  return {
+    id: row.id,
+    name: row.name,
+    direction: row.direction,
+    userAttrs: JSON.parse(row.user_attrs),
+    systemAttrs: JSON.parse(row.system_attrs),
+    data: JSON.parse(row.data),
+    createdAt: row.created_at,
+  };
+}
+
+export function loaded(row: TrialRow): Loaded {
+  return {
+    id: row.id,
+    studyId: row.study_id,
+    number: row.number,
+    state: row.state,
+    value: row.value ?? undefined,
+    params: JSON.parse(row.params),
+    distributions: JSON.parse(row.distributions),
+    userAttrs: JSON.parse(row.user_attrs),
+    systemAttrs: JSON.parse(row.system_attrs),
+    startedAt: row.started_at ?? undefined,
+    completedAt: row.completed_at ?? undefined,
+    heartbeatAt: row.heartbeat_at,
+    version: row.version,
+  };
+}
+
+export function frozen(t: Loaded, intermediate: Map<number, number>): FrozenTrial {
+  return {
+    id: t.id,
+    number: t.number,
+    state: t.state,
+    params: t.params,
+    distributions: t.distributions,
+    intermediate,
+    userAttrs: t.userAttrs,
+    systemAttrs: t.systemAttrs,
+    ...(t.value !== undefined ? { value: t.value } : {}),
+    ...(t.startedAt !== undefined ? { startedAt: t.startedAt } : {}),
+    ...(t.completedAt !== undefined ? { completedAt: t.completedAt } : {}),
+  };
+}
