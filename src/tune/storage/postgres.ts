@@ -158,6 +158,9 @@ export class PostgresStorage implements Storage {
     });
     // An idle connection the server dropped (a restart): the pool discards it and the next query reconnects.
     pool.on('error', () => undefined);
+    // A connection in use when the server goes away (a restart) emits 'error' on its client; without a
+    // listener that would crash the process. The query running on it rejects too, and is retried.
+    pool.on('connect', (client) => client.on('error', () => undefined));
     let client: pg.PoolClient;
     try {
       client = await pool.connect();
