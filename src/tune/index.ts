@@ -7,8 +7,28 @@ export { studyToJson, trialsToCsv, type StudyJson, type TrialJson } from './expo
 export * from './space/index.js';
 export * from './samplers/index.js';
 export * from './pruners/index.js';
-export type { Storage, StudyRecord } from './storage/storage.js';
+export type {
+  Checkpoint,
+  CheckpointInfo,
+  CommandKind,
+  CommandOutcome,
+  CommandRecord,
+  CommandState,
+  EnqueuedTrial,
+  NewCheckpoint,
+  NewCommand,
+  SaveCheckpointOptions,
+  Storage,
+  StudyRecord,
+} from './storage/storage.js';
 export { MemoryStorage } from './storage/memory.js';
 export { SqliteStorage } from './storage/sqlite.js';
-export { DistributionConflictError, SchemaVersionError, StorageError, StudyNotFoundError, TrialFinishedError } from './storage/errors.js';
+export {
+  DistributionConflictError,
+  RecordNotFoundError,
+  SchemaVersionError,
+  StorageError,
+  StudyNotFoundError,
+  TrialFinishedError,
+} from './storage/errors.js';
 export { parameterImportance, parameterImportanceRecord, ImportanceError, type ImportanceOptions, type ParamImportance } from './importance.js';

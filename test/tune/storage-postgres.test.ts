@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import pg from 'pg';
 import { SchemaVersionError, StorageError } from '../../src/tune/storage/errors.js';
 import { PostgresStorage } from '../../src/tune/storage/postgres.js';
+import { MIGRATIONS, SCHEMA_VERSION } from '../../src/tune/storage/postgres-schema.js';
 import { requireOrSkip } from '../helpers/requirements.js';
 import { storageSuite } from './storage-suite.js';
 
@@ -102,6 +103,30 @@ if (!available) {
     const { trials } = await b.trialsSince(again.id, 0);
     assert.deepEqual(trials.map((x) => [x.number, x.state, x.value, x.intermediate.get(0)]), [[0, 'complete', 0.75, 0.5]]);
     await b.close();
+  });
+
+  test('postgres: a version-1 schema (made by the first migration alone) is migrated to the current version, its trials kept', async () => {
+    const schema = freshSchema();
+    assert.equal(MIGRATIONS[0].version, 1);
+    assert.ok(SCHEMA_VERSION >= 2);
+    await sql(`CREATE SCHEMA "${schema}";\n${MIGRATIONS[0].sql.replace(/\bS\./g, `"${schema}".`)}
+      INSERT INTO "${schema}".schema_version (version) VALUES (1);
+      INSERT INTO "${schema}".studies (name, direction, user_attrs, system_attrs, data, created_at, version) VALUES ('old', 'minimize', '{}', '{}', 'null', 1, 1);
+      INSERT INTO "${schema}".trials (study_id, number, state, value, params, distributions, user_attrs, system_attrs, started_at, completed_at, version)
+        SELECT id, 0, 'complete', 0.5, '{"lr":0.1}', '{}', '{}', '{}', 1, 2, 1 FROM "${schema}".studies;`);
+    // Two processes opening at once: the advisory lock lets one migrate, the other finds it done.
+    const [s, other] = await Promise.all([PostgresStorage.open(PG_URL, { schema }), PostgresStorage.open(PG_URL, { schema })]);
+    await other.close();
+    const st = (await s.getStudy('old'))!;
+    const { trials } = await s.trialsSince(st.id, 0);
+    assert.deepEqual(trials.map((t) => [t.number, t.state, t.value, t.params]), [[0, 'complete', 0.5, { lr: 0.1 }]]);
+    const t = (await s.claimTrial(st.id))!;
+    const c = await s.sendCommand(t.id, { kind: 'pause' });
+    assert.deepEqual((await s.takeCommands(t.id)).map((x) => x.id), [c.id]);
+    const cp = await s.saveCheckpoint(trials[0].id, { step: 1, kind: 'manual', data: Uint8Array.of(9) });
+    assert.deepEqual(Array.from((await s.loadCheckpoint(cp.id)).data), [9]);
+    await s.close();
+    assert.deepEqual((await sql(`SELECT version FROM "${schema}".schema_version`)).rows, [{ version: SCHEMA_VERSION }]);
   });
 
   test('postgres: a schema from a newer caviar is a clear error; a schema with foreign tables too', async () => {

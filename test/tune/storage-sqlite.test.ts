@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { SchemaVersionError, StorageError } from '../../src/tune/storage/errors.js';
 import { SqliteStorage } from '../../src/tune/storage/sqlite.js';
+import { MIGRATIONS, SCHEMA_VERSION } from '../../src/tune/storage/sqlite-schema.js';
 import { storageSuite } from './storage-suite.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'caviar-sqlite-'));
@@ -32,6 +33,34 @@ test('sqlite: a reopened file has every study and trial', async () => {
   const { trials } = await b.trialsSince(again.id, 0);
   assert.deepEqual(trials.map((x) => [x.number, x.state, x.value, x.intermediate.get(0)]), [[0, 'complete', 0.75, 0.5]]);
   await b.close();
+});
+
+test('sqlite: a version-1 file (made by the first migration alone) is migrated to the current version, its trials kept', async () => {
+  const path = join(dir, 'v1.db');
+  const raw = new Database(path);
+  raw.pragma('journal_mode = WAL');
+  raw.exec(MIGRATIONS[0].sql);
+  raw.exec(`INSERT INTO schema_version (version) VALUES (1);
+    INSERT INTO studies (name, direction, user_attrs, system_attrs, data, created_at, version) VALUES ('old', 'minimize', '{}', '{}', 'null', 1, 1);
+    INSERT INTO trials (study_id, number, state, value, params, distributions, user_attrs, system_attrs, started_at, completed_at, version)
+      VALUES (1, 0, 'complete', 0.5, '{"lr":0.1}', '{}', '{}', '{}', 1, 2, 1);`);
+  raw.close();
+  assert.equal(MIGRATIONS[0].version, 1);
+  assert.ok(SCHEMA_VERSION >= 2);
+
+  const s = await SqliteStorage.open(path);
+  const st = (await s.getStudy('old'))!;
+  const { trials } = await s.trialsSince(st.id, 0);
+  assert.deepEqual(trials.map((t) => [t.number, t.state, t.value, t.params]), [[0, 'complete', 0.5, { lr: 0.1 }]]);
+  const t = (await s.claimTrial(st.id))!;
+  const c = await s.sendCommand(t.id, { kind: 'pause' });
+  assert.deepEqual((await s.takeCommands(t.id)).map((x) => x.id), [c.id]);
+  const cp = await s.saveCheckpoint(trials[0].id, { step: 1, kind: 'manual', data: Uint8Array.of(9) });
+  assert.deepEqual(Array.from((await s.loadCheckpoint(cp.id)).data), [9]);
+  await s.close();
+  const check = new Database(path, { readonly: true });
+  assert.deepEqual(check.prepare('SELECT version FROM schema_version').all(), [{ version: SCHEMA_VERSION }]);
+  check.close();
 });
 
 test('sqlite: a schema from a newer caviar is a clear error; a foreign database too', async () => {

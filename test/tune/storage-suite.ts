@@ -5,15 +5,18 @@
  */
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { inspect } from 'node:util';
 import {
   DistributionConflictError,
   DuplicateStudyError,
   InvalidWriteError,
+  RecordNotFoundError,
   StudyNotFoundError,
   TrialFinishedError,
   TrialNotFoundError,
 } from '../../src/tune/storage/errors.js';
-import type { Storage } from '../../src/tune/storage/storage.js';
+import type { NewCheckpoint, NewCommand, Storage } from '../../src/tune/storage/storage.js';
 import type { Distribution } from '../../src/tune/types.js';
 
 export interface StorageHarness {
@@ -379,6 +382,283 @@ export function storageSuite(kind: string, harness: StorageHarness): void {
       assert.equal(new Set(claims.map((t) => t!.id)).size, 40);
       assert.equal(claims.filter((t) => t!.systemAttrs.fixedParams !== undefined).length, 5);
       if (other !== s) await other.close();
+      await s.close();
+    });
+
+    test('commands: sent in order, taken once, settled once; unknown ids and finished trials refused', async () => {
+      const clock = fakeClock();
+      const s = await harness.open({ clock: clock.now });
+      const st = await s.createStudy({ name: 'cmd', direction: 'minimize' });
+      const t = (await s.claimTrial(st.id))!;
+      const pause = await s.sendCommand(t.id, { kind: 'pause' });
+      clock.advance(10);
+      const set = await s.sendCommand(t.id, { kind: 'set', args: { params: { learningRate: 0.01, beta1: 0.8 } } });
+      const rollback = await s.sendCommand(t.id, { kind: 'rollback', args: { checkpointId: 3 } });
+      assert.deepEqual(pause, { id: pause.id, trialId: t.id, kind: 'pause', args: {}, state: 'pending', createdAt: 1_000_000 });
+      assert.equal(set.createdAt, 1_000_010, "stamped by the storage's clock");
+      assert.ok(pause.id < set.id && set.id < rollback.id, 'ids increase in the order commands were sent');
+
+      const taken = await s.takeCommands(t.id);
+      assert.deepEqual(taken.map((c) => [c.id, c.kind, c.state]), [
+        [pause.id, 'pause', 'taken'],
+        [set.id, 'set', 'taken'],
+        [rollback.id, 'rollback', 'taken'],
+      ]);
+      assert.deepEqual(taken[1].args, { params: { learningRate: 0.01, beta1: 0.8 } });
+      assert.deepEqual(await s.takeCommands(t.id), [], 'a taken command is never taken again');
+
+      clock.advance(5);
+      const applied = await s.settleCommand(pause.id, { state: 'applied', step: 2.5, message: 'paused at epoch 2' });
+      assert.deepEqual(applied, { ...taken[0], state: 'applied', settledAt: 1_000_015, step: 2.5, message: 'paused at epoch 2' });
+      const refused = await s.settleCommand(rollback.id, { state: 'refused', message: 'no checkpoint 3' });
+      assert.equal(refused.state, 'refused');
+      assert.equal(refused.step, undefined);
+      await assert.rejects(s.settleCommand(pause.id, { state: 'refused' }), InvalidWriteError);
+      await assert.rejects(s.settleCommand(pause.id, { state: 'applied', step: 3 }), /already applied/);
+      await assert.rejects(s.settleCommand(987654, { state: 'applied' }), RecordNotFoundError);
+
+      // A pending command may be settled without being taken (the trial ended first), and is then never taken.
+      const stop = await s.sendCommand(t.id, { kind: 'stop' });
+      await s.settleCommand(stop.id, { state: 'refused', step: 4, message: 'trial finished' });
+      assert.deepEqual(await s.takeCommands(t.id), []);
+
+      assert.deepEqual((await s.listCommands(t.id)).map((c) => [c.id, c.state]), [
+        [pause.id, 'applied'],
+        [set.id, 'taken'],
+        [rollback.id, 'refused'],
+        [stop.id, 'refused'],
+      ]);
+      assert.deepEqual((await s.listCommands(t.id))[0], applied);
+
+      // A waiting (enqueued) trial takes commands too; a finished one refuses them; unknown ids are errors.
+      const w = await s.enqueueTrial(st.id, { params: {} });
+      assert.equal((await s.sendCommand(w.id, { kind: 'set', args: { params: { learningRate: 1 } } })).state, 'pending');
+      await s.updateTrial(t.id, { finish: { state: 'complete', value: 1 } });
+      await assert.rejects(s.sendCommand(t.id, { kind: 'resume' }), TrialFinishedError);
+      await s.settleCommand(set.id, { state: 'applied', step: 3 }); // settling after the finish is still allowed
+      await assert.rejects(s.sendCommand(987654, { kind: 'pause' }), TrialNotFoundError);
+      await assert.rejects(s.takeCommands(987654), TrialNotFoundError);
+      await assert.rejects(s.listCommands(987654), TrialNotFoundError);
+      assert.deepEqual(await s.listCommands(w.id).then((l) => l.map((c) => c.kind)), ['set']);
+      await s.close();
+    });
+
+    test('commands: bad input is refused and writes nothing', async () => {
+      const s = await harness.open();
+      const st = await s.createStudy({ name: 'cmd-bad', direction: 'minimize' });
+      const t = (await s.claimTrial(st.id))!;
+      const bad: unknown[] = [
+        { kind: 'explode' },
+        { kind: 'set', args: [1, 2] },
+        { kind: 'set', args: 'lr=1' },
+        { kind: 'set', args: null },
+        { kind: 'set', args: { lr: 1n } },
+        { kind: 'set', args: { f: () => 1 } },
+        null,
+      ];
+      for (const command of bad) {
+        await assert.rejects(s.sendCommand(t.id, command as NewCommand), InvalidWriteError, inspect(command));
+      }
+      assert.deepEqual(await s.listCommands(t.id), []);
+      const c = await s.sendCommand(t.id, { kind: 'checkpoint' });
+      for (const outcome of [{ state: 'done' }, { state: 'applied', step: -1 }, { state: 'applied', step: NaN }, { state: 'refused', message: 7 }]) {
+        await assert.rejects(s.settleCommand(c.id, outcome as never), InvalidWriteError, JSON.stringify(outcome));
+      }
+      assert.equal((await s.listCommands(t.id))[0].state, 'pending', 'a refused outcome changes nothing');
+      await s.close();
+    });
+
+    test("commands stamp their trial's version: a reader sees the trial after a send and after a settle", async () => {
+      const s = await harness.open();
+      const st = await s.createStudy({ name: 'cmd-v', direction: 'minimize' });
+      await s.claimTrial(st.id);
+      const t1 = (await s.claimTrial(st.id))!;
+      const reader = await harness.reopen(s);
+      let cursor = (await reader.trialsSince(st.id, 0)).cursor;
+      const sent = await s.sendCommand(t1.id, { kind: 'pause' });
+      const afterSend = await reader.trialsSince(st.id, cursor);
+      assert.deepEqual(afterSend.trials.map((t) => t.number), [1]);
+      assert.ok(afterSend.cursor > cursor);
+      await s.takeCommands(t1.id);
+      cursor = (await reader.trialsSince(st.id, afterSend.cursor)).cursor;
+      await s.settleCommand(sent.id, { state: 'applied', step: 1 });
+      const afterSettle = await reader.trialsSince(st.id, cursor);
+      assert.deepEqual(afterSettle.trials.map((t) => t.number), [1]);
+      assert.ok(afterSettle.cursor > cursor);
+      assert.deepEqual((await reader.trialsSince(st.id, afterSettle.cursor)).trials, []);
+      if (reader !== s) await reader.close();
+      await s.close();
+    });
+
+    test('two connections taking the commands of one trial at once take each command exactly once', async () => {
+      const s = await harness.open();
+      const other = await harness.reopen(s);
+      const st = await s.createStudy({ name: 'cmd-race', direction: 'minimize' });
+      const t = (await s.claimTrial(st.id))!;
+      const sent: number[] = [];
+      const taken: number[][] = [];
+      for (let round = 0; round < 5; round++) {
+        // Sends and takes interleave: some takers find commands, some find none.
+        const sends = Array.from({ length: 6 }, (_, i) => s.sendCommand(t.id, { kind: 'set', args: { params: { i } } }));
+        const takes = Array.from({ length: 6 }, (_, i) => (i % 2 === 0 ? s : other).takeCommands(t.id));
+        const [ids, got] = await Promise.all([Promise.all(sends), Promise.all(takes)]);
+        sent.push(...ids.map((c) => c.id));
+        taken.push(...got.map((list) => list.map((c) => c.id)));
+      }
+      taken.push((await other.takeCommands(t.id)).map((c) => c.id), (await s.takeCommands(t.id)).map((c) => c.id));
+      for (const list of taken) assert.deepEqual(list, [...list].sort((a, b) => a - b), 'each taker gets its commands in order');
+      const all = taken.flat().sort((a, b) => a - b);
+      assert.deepEqual(all, [...sent].sort((a, b) => a - b), 'every command taken exactly once');
+      assert.ok((await s.listCommands(t.id)).every((c) => c.state === 'taken'));
+      if (other !== s) await other.close();
+      await s.close();
+    });
+
+    test("enqueued trials keep their system attributes; a retry copies fixedParams and origin", async () => {
+      const clock = fakeClock();
+      const s = await harness.open({ clock: clock.now });
+      const st = await s.createStudy({ name: 'fork', direction: 'minimize' });
+      const origin = { checkpointId: 7, trial: 0, step: 2.5, reason: 'fork' };
+      const w = await s.enqueueTrial(st.id, { params: { lr: 0.1 }, userAttrs: { who: 'me' }, systemAttrs: { origin } });
+      assert.deepEqual(w.systemAttrs, { fixedParams: { lr: 0.1 }, origin });
+      assert.deepEqual((await s.getTrial(w.id)).systemAttrs, { fixedParams: { lr: 0.1 }, origin });
+      await assert.rejects(s.enqueueTrial(st.id, { params: {}, systemAttrs: { f: () => 1 } }), InvalidWriteError);
+
+      const claimed = (await s.claimTrial(st.id))!;
+      assert.equal(claimed.id, w.id);
+      clock.advance(5000);
+      const retry = (await s.claimTrial(st.id, { maxRetries: 1, staleGraceMs: 1000 }))!;
+      assert.equal(retry.systemAttrs.retryOf, w.number);
+      assert.deepEqual(retry.systemAttrs.origin, origin);
+      assert.deepEqual(retry.systemAttrs.fixedParams, { lr: 0.1 });
+      assert.deepEqual(retry.userAttrs, { who: 'me' });
+      await s.close();
+    });
+
+    test('checkpoints: 1 MB of bytes round-trip exactly, listings carry no bytes, any trial state may save', async () => {
+      const clock = fakeClock();
+      const s = await harness.open({ clock: clock.now });
+      const st = await s.createStudy({ name: 'cp', direction: 'minimize' });
+      await s.claimTrial(st.id);
+      const t = (await s.claimTrial(st.id))!;
+      // A view into a bigger buffer, at an odd offset: only the view's bytes are stored.
+      const backing = randomBytes((1 << 20) + 7);
+      const data = new Uint8Array(backing.buffer, backing.byteOffset + 3, 1 << 20);
+      const expected = Buffer.from(data);
+      const info = await s.saveCheckpoint(t.id, { step: 2.5, kind: 'manual', data, meta: { epoch: 2, learningRate: 0.01 } });
+      assert.deepEqual(info, {
+        id: info.id,
+        trialId: t.id,
+        studyId: st.id,
+        trialNumber: 1,
+        step: 2.5,
+        kind: 'manual',
+        meta: { epoch: 2, learningRate: 0.01 },
+        createdAt: 1_000_000,
+        size: 1 << 20,
+      });
+      data.fill(0); // the caller reusing its buffer changes nothing stored
+
+      const other = await harness.reopen(s);
+      for (const reader of [s, other]) {
+        const loaded = await reader.loadCheckpoint(info.id);
+        assert.ok(loaded.data instanceof Uint8Array);
+        assert.equal(loaded.data.byteLength, 1 << 20);
+        assert.equal(Buffer.compare(Buffer.from(loaded.data), expected), 0, 'byte for byte');
+        const { data: _bytes, ...rest } = loaded;
+        assert.deepEqual(rest, info);
+        loaded.data.fill(1);
+      }
+      assert.equal(Buffer.compare(Buffer.from((await s.loadCheckpoint(info.id)).data), expected), 0, 'readers get copies');
+
+      const empty = await s.saveCheckpoint(t.id, { step: 0, kind: 'auto', data: new Uint8Array(0) });
+      assert.deepEqual(empty.meta, {});
+      assert.equal((await s.loadCheckpoint(empty.id)).data.byteLength, 0);
+      await s.updateTrial(t.id, { finish: { state: 'pruned' } });
+      const last = await s.saveCheckpoint(t.id, { step: 3, kind: 'auto', data: Uint8Array.of(1, 2, 3) });
+      assert.deepEqual(Array.from((await other.loadCheckpoint(last.id)).data), [1, 2, 3]);
+      assert.deepEqual((await s.listCheckpoints(t.id)).map((c) => [c.id, c.step, c.size, 'data' in c]), [
+        [info.id, 2.5, 1 << 20, false],
+        [empty.id, 0, 0, false],
+        [last.id, 3, 3, false],
+      ]);
+      await assert.rejects(s.loadCheckpoint(987654), RecordNotFoundError);
+      await assert.rejects(s.saveCheckpoint(987654, { step: 0, kind: 'auto', data: new Uint8Array(1) }), TrialNotFoundError);
+      await assert.rejects(s.listCheckpoints(987654), TrialNotFoundError);
+      if (other !== s) await other.close();
+      await s.close();
+    });
+
+    test('checkpoints: bad input is refused and stores nothing', async () => {
+      const s = await harness.open();
+      const st = await s.createStudy({ name: 'cp-bad', direction: 'minimize' });
+      const t = (await s.claimTrial(st.id))!;
+      const ok = { step: 1, kind: 'auto', data: new Uint8Array(4) } as const;
+      const bad: [unknown, object?][] = [
+        [{ ...ok, data: [1, 2, 3] }],
+        [{ ...ok, data: 'bytes' }],
+        [{ ...ok, data: undefined }],
+        [{ ...ok, step: -1 }],
+        [{ ...ok, step: NaN }],
+        [{ ...ok, step: Infinity }],
+        [{ ...ok, kind: 'sometimes' }],
+        [{ ...ok, meta: { big: 1n } }],
+        [{ ...ok, meta: { f: () => 1 } }],
+        [{ ...ok, meta: [1] }],
+        [ok, { keepAuto: 0 }],
+        [ok, { keepAuto: 1.5 }],
+      ];
+      for (const [cp, options] of bad) {
+        await assert.rejects(s.saveCheckpoint(t.id, cp as NewCheckpoint, options), InvalidWriteError, inspect([cp, options]));
+      }
+      assert.deepEqual(await s.listCheckpoints(t.id), []);
+      await s.close();
+    });
+
+    test('checkpoints: keepAuto keeps the newest auto checkpoints of the trial and every manual one', async () => {
+      const s = await harness.open();
+      const st = await s.createStudy({ name: 'cp-keep', direction: 'minimize' });
+      const t = (await s.claimTrial(st.id))!;
+      const u = (await s.claimTrial(st.id))!;
+      const save = (trialId: number, kind: 'auto' | 'manual', step: number, keepAuto?: number) =>
+        s.saveCheckpoint(trialId, { step, kind, data: Uint8Array.of(step) }, keepAuto === undefined ? {} : { keepAuto });
+      const a1 = await save(t.id, 'auto', 1);
+      const a2 = await save(t.id, 'auto', 2);
+      const m3 = await save(t.id, 'manual', 3);
+      const b1 = await save(u.id, 'auto', 1);
+      const a4 = await save(t.id, 'auto', 4);
+      assert.equal((await s.listCheckpoints(t.id)).length, 4, 'without keepAuto nothing is dropped');
+      const a5 = await save(t.id, 'auto', 5, 2);
+      assert.deepEqual((await s.listCheckpoints(t.id)).map((c) => c.id), [m3.id, a4.id, a5.id]);
+      await assert.rejects(s.loadCheckpoint(a1.id), RecordNotFoundError);
+      await assert.rejects(s.loadCheckpoint(a2.id), RecordNotFoundError);
+      assert.deepEqual((await s.listCheckpoints(u.id)).map((c) => c.id), [b1.id], "another trial's are untouched");
+      const m6 = await save(t.id, 'manual', 6, 1);
+      assert.deepEqual((await s.listCheckpoints(t.id)).map((c) => c.id), [m3.id, a4.id, a5.id, m6.id], 'a manual save prunes nothing');
+      const a7 = await save(t.id, 'auto', 7, 1);
+      assert.deepEqual((await s.listCheckpoints(t.id)).map((c) => c.id), [m3.id, m6.id, a7.id]);
+      assert.ok(a7.id > Math.max(a1.id, a2.id, m3.id, b1.id, a4.id, a5.id, m6.id), 'ids are never reused');
+      assert.deepEqual(Array.from((await s.loadCheckpoint(m3.id)).data), [3]);
+      await s.close();
+    });
+
+    test("deleteStudy drops the study's commands and checkpoints, and only those", async () => {
+      const s = await harness.open();
+      const a = await s.createStudy({ name: 'gone', direction: 'minimize' });
+      const b = await s.createStudy({ name: 'kept', direction: 'minimize' });
+      const ta = (await s.claimTrial(a.id))!;
+      const tb = (await s.claimTrial(b.id))!;
+      const ca = await s.sendCommand(ta.id, { kind: 'pause' });
+      const cb = await s.sendCommand(tb.id, { kind: 'pause' });
+      const pa = await s.saveCheckpoint(ta.id, { step: 1, kind: 'manual', data: Uint8Array.of(1) });
+      const pb = await s.saveCheckpoint(tb.id, { step: 1, kind: 'manual', data: Uint8Array.of(2) });
+      await s.deleteStudy('gone');
+      await assert.rejects(s.loadCheckpoint(pa.id), RecordNotFoundError);
+      await assert.rejects(s.settleCommand(ca.id, { state: 'applied' }), RecordNotFoundError);
+      await assert.rejects(s.listCommands(ta.id), TrialNotFoundError);
+      assert.deepEqual(Array.from((await s.loadCheckpoint(pb.id)).data), [2]);
+      assert.deepEqual((await s.listCommands(tb.id)).map((c) => c.id), [cb.id]);
+      assert.equal((await s.settleCommand(cb.id, { state: 'applied', step: 0 })).state, 'applied');
       await s.close();
     });
   });

@@ -54,6 +54,18 @@ export class TrialNotFoundError extends StorageError {
   }
 }
 
+/** @example new RecordNotFoundError('checkpoint', 4, 'memory').message // 'no checkpoint with id 4 in memory' */
+export class RecordNotFoundError extends StorageError {
+  override name = 'RecordNotFoundError';
+  constructor(
+    readonly what: 'command' | 'checkpoint',
+    readonly id: number,
+    location: string,
+  ) {
+    super(`no ${what} with id ${id} in ${location}`);
+  }
+}
+
 /**
  * A write to a trial that has already finished (complete, pruned or failed),
  * or that is still waiting to be claimed.

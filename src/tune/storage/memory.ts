@@ -4,11 +4,14 @@
  * process. Readers get copies, never the stored objects.
  */
 import type { Distribution, FrozenTrial } from '../types.js';
-import { DuplicateStudyError, StudyNotFoundError, TrialNotFoundError } from './errors.js';
+import { DuplicateStudyError, InvalidWriteError, RecordNotFoundError, StudyNotFoundError, TrialFinishedError, TrialNotFoundError } from './errors.js';
 import {
   applyTrialUpdate,
   checkAttrs,
+  checkCommandOutcome,
   checkJson,
+  checkNewCheckpoint,
+  checkNewCommand,
   checkStudyInput,
   finish,
   isDueRetry,
@@ -17,8 +20,15 @@ import {
   type TrialRecord,
 } from './rules.js';
 import type {
+  Checkpoint,
+  CheckpointInfo,
   ClaimOptions,
+  CommandOutcome,
+  CommandRecord,
   EnqueuedTrial,
+  NewCheckpoint,
+  NewCommand,
+  SaveCheckpointOptions,
   NewStudy,
   Storage,
   StudyRecord,
@@ -83,6 +93,10 @@ export class MemoryStorage implements Storage {
   private readonly trials = new Map<number, MemoryTrial>();
   private nextStudyId = 1;
   private nextTrialId = 1;
+  private readonly commands = new Map<number, CommandRecord>();
+  private readonly checkpoints = new Map<number, Checkpoint>();
+  private nextCommandId = 1;
+  private nextCheckpointId = 1;
   private readonly clock: () => number;
 
   constructor(options: MemoryStorageOptions = {}) {
@@ -139,6 +153,8 @@ export class MemoryStorage implements Storage {
     for (const s of this.studies.values()) {
       if (s.name !== name) continue;
       for (const t of s.trials) this.trials.delete(t.id);
+      for (const [id, c] of this.commands) if (!this.trials.has(c.trialId)) this.commands.delete(id);
+      for (const [id, c] of this.checkpoints) if (!this.trials.has(c.trialId)) this.checkpoints.delete(id);
       this.studies.delete(s.id);
       return;
     }
@@ -149,8 +165,10 @@ export class MemoryStorage implements Storage {
     const study = this.study(studyId);
     checkAttrs('enqueued trial parameter', trial.params);
     checkAttrs('enqueued trial user attribute', trial.userAttrs);
+    checkAttrs('enqueued trial system attribute', trial.systemAttrs);
     const t = this.newTrial(study, 'waiting');
     t.systemAttrs.fixedParams = clone({ ...trial.params });
+    Object.assign(t.systemAttrs, clone({ ...trial.systemAttrs }));
     Object.assign(t.userAttrs, clone({ ...trial.userAttrs }));
     return frozen(t);
   }
@@ -185,6 +203,7 @@ export class MemoryStorage implements Storage {
       t.systemAttrs.retryOf = old.number;
       t.systemAttrs.retryCount = retryCount(old) + 1;
       if (old.systemAttrs.fixedParams !== undefined) t.systemAttrs.fixedParams = clone(old.systemAttrs.fixedParams);
+      if (old.systemAttrs.origin !== undefined) t.systemAttrs.origin = clone(old.systemAttrs.origin);
       old.systemAttrs.retriedBy = t.number;
       this.stamp(study, old, t.version);
       return frozen(t);
@@ -245,9 +264,102 @@ export class MemoryStorage implements Storage {
     return this.failStale(this.study(studyId), graceMs);
   }
 
+  async sendCommand(trialId: number, command: NewCommand): Promise<CommandRecord> {
+    const t = this.trial(trialId);
+    checkNewCommand(trialId, command);
+    if (t.state !== 'running' && t.state !== 'waiting') throw new TrialFinishedError(t.number, t.state);
+    const record: CommandRecord = {
+      id: this.nextCommandId++,
+      trialId,
+      kind: command.kind,
+      args: clone({ ...command.args }),
+      state: 'pending',
+      createdAt: this.clock(),
+    };
+    this.commands.set(record.id, record);
+    const study = this.study(t.studyId);
+    this.stamp(study, t, ++study.version);
+    return { ...record, args: clone(record.args) };
+  }
+
+  async takeCommands(trialId: number): Promise<CommandRecord[]> {
+    this.trial(trialId);
+    const taken: CommandRecord[] = [];
+    for (const [id, c] of this.commands) {
+      if (c.trialId !== trialId || c.state !== 'pending') continue;
+      const next = { ...c, state: 'taken' as const };
+      this.commands.set(id, next);
+      taken.push({ ...next, args: clone(next.args) });
+    }
+    return taken;
+  }
+
+  async settleCommand(commandId: number, outcome: CommandOutcome): Promise<CommandRecord> {
+    const c = this.commands.get(commandId);
+    if (!c) throw new RecordNotFoundError('command', commandId, this.location);
+    checkCommandOutcome(commandId, outcome);
+    if (c.state === 'applied' || c.state === 'refused') {
+      throw new InvalidWriteError(`command ${commandId} was already ${c.state}; a settled command cannot change`);
+    }
+    const next: CommandRecord = {
+      ...c,
+      state: outcome.state,
+      settledAt: this.clock(),
+      ...(outcome.step !== undefined ? { step: outcome.step } : {}),
+      ...(outcome.message !== undefined ? { message: outcome.message } : {}),
+    };
+    this.commands.set(commandId, next);
+    const t = this.trial(c.trialId);
+    const study = this.study(t.studyId);
+    this.stamp(study, t, ++study.version);
+    return { ...next, args: clone(next.args) };
+  }
+
+  async listCommands(trialId: number): Promise<CommandRecord[]> {
+    this.trial(trialId);
+    return [...this.commands.values()].filter((c) => c.trialId === trialId).map((c) => ({ ...c, args: clone(c.args) }));
+  }
+
+  async saveCheckpoint(trialId: number, checkpoint: NewCheckpoint, options: SaveCheckpointOptions = {}): Promise<CheckpointInfo> {
+    const t = this.trial(trialId);
+    checkNewCheckpoint(trialId, checkpoint, options);
+    const record: Checkpoint = {
+      id: this.nextCheckpointId++,
+      trialId,
+      studyId: t.studyId,
+      trialNumber: t.number,
+      step: checkpoint.step,
+      kind: checkpoint.kind,
+      meta: clone({ ...checkpoint.meta }),
+      createdAt: this.clock(),
+      size: checkpoint.data.byteLength,
+      // A copy, as a plain Uint8Array: a Buffer's slice() would share the caller's memory.
+      data: new Uint8Array(checkpoint.data),
+    };
+    this.checkpoints.set(record.id, record);
+    if (checkpoint.kind === 'auto' && options.keepAuto !== undefined) {
+      const autos = [...this.checkpoints.values()].filter((c) => c.trialId === trialId && c.kind === 'auto');
+      for (const old of autos.slice(0, Math.max(0, autos.length - options.keepAuto))) this.checkpoints.delete(old.id);
+    }
+    return info(record);
+  }
+
+  async listCheckpoints(trialId: number): Promise<CheckpointInfo[]> {
+    this.trial(trialId);
+    return [...this.checkpoints.values()].filter((c) => c.trialId === trialId).map(info);
+  }
+
+  async loadCheckpoint(checkpointId: number): Promise<Checkpoint> {
+    const c = this.checkpoints.get(checkpointId);
+    if (!c) throw new RecordNotFoundError('checkpoint', checkpointId, this.location);
+    return { ...info(c), data: new Uint8Array(c.data) };
+  }
+
   async close(): Promise<void> {
     this.studies.clear();
     this.trials.clear();
+    this.commands.clear();
+    this.checkpoints.clear();
   }
 
   private failStale(study: MemoryStudy, graceMs: number): number[] {
@@ -334,6 +446,11 @@ function studyRecord(s: MemoryStudy): StudyRecord {
     data: clone(s.data),
     createdAt: s.createdAt,
   };
+}
+
+function info(c: Checkpoint): CheckpointInfo {
+  const { data: _data, ...rest } = c;
+  return { ...rest, meta: clone(rest.meta) };
 }
 
 function frozen(t: MemoryTrial): FrozenTrial {

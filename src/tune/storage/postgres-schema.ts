@@ -15,13 +15,14 @@
 import type pg from 'pg';
 import { SchemaVersionError, StorageError } from './errors.js';
 
-interface Migration {
+export interface Migration {
   readonly version: number;
   /** SQL with `S.` where the schema's quoted name goes. */
   readonly sql: string;
 }
 
-const MIGRATIONS: readonly Migration[] = [
+/** Every migration, oldest first (exported for the test that opens a schema made by an older caviar). */
+export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
     sql: `
@@ -69,6 +70,37 @@ const MIGRATIONS: readonly Migration[] = [
         value double precision,
         PRIMARY KEY (trial_id, step)
       );
+    `,
+  },
+  {
+    version: 2,
+    sql: `
+      -- What a person asked a trial to do (pause, set, rollback...), and how it ended.
+      CREATE TABLE S.trial_commands (
+        id bigserial PRIMARY KEY,
+        trial_id bigint NOT NULL REFERENCES S.trials (id) ON DELETE CASCADE,
+        kind text NOT NULL,           -- checked by the code, as in SQLite
+        args text NOT NULL,           -- JSON object
+        state text NOT NULL CHECK (state IN ('pending', 'taken', 'applied', 'refused')),
+        created_at bigint NOT NULL,   -- ms since the epoch, the server's clock
+        settled_at bigint,
+        step double precision,        -- training step it was applied or refused at
+        message text
+      );
+      CREATE INDEX trial_commands_by_trial ON S.trial_commands (trial_id, state, id);
+      -- Weights and optimizer state of a trial at a step: opaque bytes, read by any worker.
+      CREATE TABLE S.trial_checkpoints (
+        id bigserial PRIMARY KEY,
+        trial_id bigint NOT NULL REFERENCES S.trials (id) ON DELETE CASCADE,
+        step double precision NOT NULL,
+        kind text NOT NULL CHECK (kind IN ('auto', 'manual')),
+        meta text NOT NULL,           -- JSON object
+        created_at bigint NOT NULL,
+        data bytea NOT NULL
+      );
+      -- Float weights do not compress: store them out of line without trying.
+      ALTER TABLE S.trial_checkpoints ALTER COLUMN data SET STORAGE EXTERNAL;
+      CREATE INDEX trial_checkpoints_by_trial ON S.trial_checkpoints (trial_id, kind, id);
     `,
   },
 ];

@@ -21,16 +21,49 @@
  * - **Incremental reads.** `trialsSince` reads, in one snapshot, only trials
  *   whose version is past the cursor (an index on `(study_id, version)`),
  *   with their intermediate values aggregated in the same query.
+ * - **Commands** are taken by one `UPDATE ... WHERE state = 'pending'
+ *   RETURNING`: a second taker waits on the rows' locks, re-checks the state
+ *   and skips what the first took. Sending and settling lock the study, then
+ *   the trial, then the command, like every other writer. **Checkpoints** are
+ *   `bytea` stored out of line uncompressed; saving one locks its trial's row
+ *   so that `keepAuto` pruning sees every auto checkpoint of the trial.
  */
 import pg from 'pg';
 import type { Distribution, FrozenTrial } from '../types.js';
-import { DuplicateStudyError, StorageError, StudyNotFoundError, TrialNotFoundError } from './errors.js';
+import {
+  DuplicateStudyError,
+  InvalidWriteError,
+  RecordNotFoundError,
+  StorageError,
+  StudyNotFoundError,
+  TrialFinishedError,
+  TrialNotFoundError,
+} from './errors.js';
 import { migrate, quoteIdent } from './postgres-schema.js';
-import { frozen, isHeartbeatOnly, loaded, studyRecord, TRIAL_COLUMNS, type Loaded, type StudyRow, type TrialRow } from './sql-rows.js';
+import {
+  checkpoint,
+  checkpointInfo,
+  CHECKPOINT_INFO_COLUMNS,
+  COMMAND_COLUMNS,
+  commandRecord,
+  frozen,
+  isHeartbeatOnly,
+  loaded,
+  studyRecord,
+  TRIAL_COLUMNS,
+  type CheckpointRow,
+  type CommandRow,
+  type Loaded,
+  type StudyRow,
+  type TrialRow,
+} from './sql-rows.js';
 import {
   applyTrialUpdate,
   checkAttrs,
+  checkCommandOutcome,
   checkJson,
+  checkNewCheckpoint,
+  checkNewCommand,
   checkStudyInput,
   finish,
   isDueRetry,
@@ -38,10 +71,17 @@ import {
   staleOutcome,
 } from './rules.js';
 import type {
+  Checkpoint,
+  CheckpointInfo,
   ClaimOptions,
+  CommandOutcome,
+  CommandRecord,
   ParamWrite,
   EnqueuedTrial,
+  NewCheckpoint,
+  NewCommand,
   NewStudy,
+  SaveCheckpointOptions,
   Storage,
   StudyRecord,
   StudyUpdate,
@@ -232,9 +272,11 @@ export class PostgresStorage implements Storage {
   async enqueueTrial(studyId: number, trial: EnqueuedTrial): Promise<FrozenTrial> {
     checkAttrs('enqueued trial parameter', trial.params);
     checkAttrs('enqueued trial user attribute', trial.userAttrs);
+    checkAttrs('enqueued trial system attribute', trial.systemAttrs);
     return this.inStudy(studyId, async (c) => {
       const t = newTrial(studyId, 'waiting', null, undefined);
       t.systemAttrs.fixedParams = { ...trial.params };
+      Object.assign(t.systemAttrs, trial.systemAttrs);
       Object.assign(t.userAttrs, trial.userAttrs);
       return frozen(await this.insertTrial(c, t), new Map());
     });
@@ -276,6 +318,7 @@ export class PostgresStorage implements Storage {
           t.systemAttrs.retryOf = old.number;
           t.systemAttrs.retryCount = retryCount(old) + 1;
           if (old.systemAttrs.fixedParams !== undefined) t.systemAttrs.fixedParams = old.systemAttrs.fixedParams;
+          if (old.systemAttrs.origin !== undefined) t.systemAttrs.origin = old.systemAttrs.origin;
           await this.insertTrial(c, t);
           old.systemAttrs.retriedBy = t.number;
           old.version = t.version;
@@ -335,6 +378,82 @@ export class PostgresStorage implements Storage {
 
   async failStaleTrials(studyId: number, graceMs: number): Promise<number[]> {
     return this.inStudy(studyId, (c, now) => this.failStale(c, studyId, graceMs, now));
+  }
+
+  async sendCommand(trialId: number, command: NewCommand): Promise<CommandRecord> {
+    // Locks the study row, then the trial's, as every writer does; the trial is stamped with the next version.
+    return this.transaction(`BEGIN; ${this.q.lockTrial(trialId)}`, async (c, first) => {
+      const row = first[0] as (TrialRow & { now: number }) | undefined;
+      if (!row) throw new TrialNotFoundError(trialId, this.location);
+      checkNewCommand(trialId, command);
+      if (row.state !== 'running' && row.state !== 'waiting') throw new TrialFinishedError(row.number, row.state);
+      const args = JSON.stringify(command.args ?? {});
+      const inserted = await c.query<CommandRow>(this.q.insertCommand, [row.study_id, trialId, command.kind, args, this.clock?.() ?? row.now]);
+      return commandRecord(inserted.rows[0]);
+    });
+  }
+
+  async takeCommands(trialId: number): Promise<CommandRecord[]> {
+    // One statement: concurrent takers queue on the command rows' locks and re-check
+    // `state = 'pending'` after the wait, so each command is taken exactly once.
+    const rows = await this.all<CommandRow & { trial: number }>(this.q.takeCommands, [trialId]);
+    if (rows.length === 0) throw new TrialNotFoundError(trialId, this.location);
+    return rows.filter((r) => r.id !== null).map(commandRecord);
+  }
+
+  async settleCommand(commandId: number, outcome: CommandOutcome): Promise<CommandRecord> {
+    return this.transaction(`BEGIN; ${this.q.lockCommand(commandId)}`, async (c, first, attempt) => {
+      const row = first[0] as (CommandRow & { study_id: number; now: number }) | undefined;
+      if (!row) throw new RecordNotFoundError('command', commandId, this.location);
+      checkCommandOutcome(commandId, outcome);
+      if (row.state === 'applied' || row.state === 'refused') {
+        // A retry after a connection lost during COMMIT finds its own outcome already there.
+        if (attempt > 0 && row.state === outcome.state) return commandRecord(row);
+        throw new InvalidWriteError(`command ${commandId} was already ${row.state}; a settled command cannot change`);
+      }
+      const settled = await c.query<CommandRow>(this.q.settleCommand, [
+        row.study_id,
+        row.trial_id,
+        outcome.state,
+        this.clock?.() ?? row.now,
+        outcome.step ?? null,
+        outcome.message ?? null,
+        commandId,
+      ]);
+      return commandRecord(settled.rows[0]);
+    });
+  }
+
+  async listCommands(trialId: number): Promise<CommandRecord[]> {
+    const rows = await this.all<CommandRow & { trial: number }>(this.q.commandsOfTrial, [trialId]);
+    if (rows.length === 0) throw new TrialNotFoundError(trialId, this.location);
+    return rows.filter((r) => r.id !== null).map(commandRecord);
+  }
+
+  async saveCheckpoint(trialId: number, cp: NewCheckpoint, options: SaveCheckpointOptions = {}): Promise<CheckpointInfo> {
+    // The trial's row lock serializes two savers of one trial, so pruning sees every auto checkpoint.
+    return this.transaction(`BEGIN; ${this.q.lockTrialOnly(trialId)}`, async (c, first) => {
+      const trial = first[0] as { now: number } | undefined;
+      if (!trial) throw new TrialNotFoundError(trialId, this.location);
+      checkNewCheckpoint(trialId, cp, options);
+      const data = Buffer.from(cp.data.buffer, cp.data.byteOffset, cp.data.byteLength);
+      const meta = JSON.stringify(cp.meta ?? {});
+      const row = (await c.query<CheckpointRow>(this.q.insertCheckpoint, [trialId, cp.step, cp.kind, meta, this.clock?.() ?? trial.now, data])).rows[0];
+      if (cp.kind === 'auto' && options.keepAuto !== undefined) await c.query(this.q.pruneAuto, [trialId, options.keepAuto]);
+      return checkpointInfo(row);
+    });
+  }
+
+  async listCheckpoints(trialId: number): Promise<CheckpointInfo[]> {
+    const rows = await this.all<CheckpointRow>(this.q.checkpointsOfTrial, [trialId]);
+    if (rows.length === 0) throw new TrialNotFoundError(trialId, this.location);
+    return rows.filter((r) => r.id !== null).map(checkpointInfo);
+  }
+
+  async loadCheckpoint(checkpointId: number): Promise<Checkpoint> {
+    const row = await this.one<CheckpointRow & { data: Uint8Array }>(this.q.checkpointWithData, [checkpointId]);
+    if (!row) throw new RecordNotFoundError('checkpoint', checkpointId, this.location);
+    return checkpoint(row);
   }
 
   async close(): Promise<void> {
@@ -551,15 +670,47 @@ function statements(S: string) {
         AND heartbeat_at IS NOT NULL AND heartbeat_at < $2 ORDER BY number FOR UPDATE`,
     heartbeat: `UPDATE ${S}.trials SET heartbeat_at = coalesce($1::bigint, ${SERVER_NOW})
       WHERE id = $2 AND state = 'running' AND heartbeat_at IS NOT NULL RETURNING id`,
+    // Stamps the trial (the study and trial rows are locked by lockTrial) and queues the command.
+    insertCommand: `WITH bumped AS (UPDATE ${S}.studies SET version = version + 1 WHERE id = $1 RETURNING version),
+      stamped AS (UPDATE ${S}.trials SET version = (SELECT version FROM bumped) WHERE id = $2)
+      INSERT INTO ${S}.trial_commands (trial_id, kind, args, state, created_at) VALUES ($2, $3, $4, 'pending', $5)
+      RETURNING ${COMMAND_COLUMNS}`,
+    // One row per taken command, in id order, or one row of nulls (but `trial`) when none is pending;
+    // no row when the trial does not exist.
+    takeCommands: `WITH taken AS (UPDATE ${S}.trial_commands SET state = 'taken'
+        WHERE trial_id = $1 AND state = 'pending' RETURNING ${COMMAND_COLUMNS})
+      SELECT t.id AS trial, taken.* FROM ${S}.trials t LEFT JOIN taken ON true WHERE t.id = $1 ORDER BY taken.id`,
+    // Study, trial, then command: the order every writer locks in.
+    lockCommand: (commandId: number) => `SELECT ${SERVER_NOW} AS now, s.id AS study_id, ${columns('c', COMMAND_COLUMNS)}
+      FROM ${S}.studies s JOIN ${S}.trials t ON t.study_id = s.id JOIN ${S}.trial_commands c ON c.trial_id = t.id
+      WHERE c.id = ${sqlId(commandId)} FOR UPDATE`,
+    settleCommand: `WITH bumped AS (UPDATE ${S}.studies SET version = version + 1 WHERE id = $1 RETURNING version),
+      stamped AS (UPDATE ${S}.trials SET version = (SELECT version FROM bumped) WHERE id = $2)
+      UPDATE ${S}.trial_commands SET state = $3, settled_at = $4, step = $5, message = $6 WHERE id = $7
+      RETURNING ${COMMAND_COLUMNS}`,
+    commandsOfTrial: `SELECT t.id AS trial, ${columns('c', COMMAND_COLUMNS)} FROM ${S}.trials t
+      LEFT JOIN ${S}.trial_commands c ON c.trial_id = t.id WHERE t.id = $1 ORDER BY c.id`,
+    lockTrialOnly: (trialId: number) => `SELECT ${SERVER_NOW} AS now FROM ${S}.trials WHERE id = ${sqlId(trialId)} FOR UPDATE`,
+    insertCheckpoint: `WITH c AS (INSERT INTO ${S}.trial_checkpoints (trial_id, step, kind, meta, created_at, data)
+        VALUES ($1, $2, $3, $4, $5, $6) RETURNING *)
+      SELECT ${CHECKPOINT_INFO_COLUMNS} FROM c JOIN ${S}.trials t ON t.id = c.trial_id`,
+    // Keeps the newest $2 auto checkpoints of the trial; manual ones are never touched.
+    pruneAuto: `DELETE FROM ${S}.trial_checkpoints WHERE trial_id = $1 AND kind = 'auto' AND id NOT IN
+      (SELECT id FROM ${S}.trial_checkpoints WHERE trial_id = $1 AND kind = 'auto' ORDER BY id DESC LIMIT $2)`,
+    // One row per checkpoint, or one row of nulls when the trial has none; no row when there is no such trial.
+    checkpointsOfTrial: `SELECT ${CHECKPOINT_INFO_COLUMNS}
+      FROM ${S}.trials t LEFT JOIN ${S}.trial_checkpoints c ON c.trial_id = t.id WHERE t.id = $1 ORDER BY c.id`,
+    checkpointWithData: `SELECT ${CHECKPOINT_INFO_COLUMNS}, c.data FROM ${S}.trial_checkpoints c
+      JOIN ${S}.trials t ON t.id = c.trial_id WHERE c.id = $1`,
     trialsSince: `SELECT ${TRIAL_COLUMNS}, v.steps, v.step_values FROM ${S}.trials t
       LEFT JOIN LATERAL (${valuesOfTrial(S)}) v ON true
       WHERE t.study_id = $1 AND t.version > $2 ORDER BY t.number`,
   };
 }
 
-/** The trial columns, qualified by `alias`. */
-function columns(alias: string): string {
-  return TRIAL_COLUMNS.split(', ').map((c) => `${alias}.${c}`).join(', ');
+/** The trial columns (or other `a, b` columns), qualified by `alias`. */
+function columns(alias: string, list = TRIAL_COLUMNS): string {
+  return list.split(', ').map((c) => `${alias}.${c}`).join(', ');
 }
 
 /** An id written into SQL; anything but a safe integer matches no row. */

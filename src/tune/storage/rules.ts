@@ -7,7 +7,7 @@
 import { distributionProblems } from '../space/distributions.js';
 import type { Distribution, ParamValue, TrialState } from '../types.js';
 import { DistributionConflictError, InvalidWriteError, TrialFinishedError } from './errors.js';
-import type { NewStudy, ParamWrite, TrialOutcome, TrialUpdate } from './storage.js';
+import type { CommandOutcome, NewCheckpoint, NewCommand, NewStudy, ParamWrite, SaveCheckpointOptions, TrialOutcome, TrialUpdate } from './storage.js';
 
 /** The mutable state of one trial that `applyTrialUpdate` works on. */
 export interface TrialRecord {
@@ -246,4 +246,52 @@ function sameValue(a: ParamValue | undefined, b: ParamValue | undefined): boolea
 function describe(d: Distribution): string {
   if (d.type === 'categorical') return `categorical ${JSON.stringify(d.choices)}`;
   return `${d.type} ${d.low}..${d.high} (${d.scale}${d.step !== undefined ? `, step ${d.step}` : ''})`;
+}
+
+const COMMAND_KINDS: ReadonlySet<string> = new Set(['pause', 'resume', 'stop', 'set', 'checkpoint', 'rollback']);
+
+/** Refuses a command no trial could understand, before any storage writes it. */
+export function checkNewCommand(trialId: number, command: NewCommand): void {
+  const where = `command for trial id ${trialId}`;
+  if (!command || typeof command !== 'object') throw new InvalidWriteError(`${where}: expected { kind, args }, got ${String(command)}`);
+  if (!COMMAND_KINDS.has(command.kind)) {
+    throw new InvalidWriteError(`${where}: unknown kind "${String(command.kind)}" (known: ${[...COMMAND_KINDS].join(', ')})`);
+  }
+  if (command.args !== undefined && (typeof command.args !== 'object' || command.args === null || Array.isArray(command.args))) {
+    throw new InvalidWriteError(`${where}: args must be a JSON object`);
+  }
+  checkJson(`${where}, args`, command.args ?? {});
+  // Key by key as attributes are, so that a value JSON would silently drop (a function, undefined) is refused.
+  checkAttrs(`${where}, args`, command.args);
+}
+
+/** Refuses an outcome that is not applied/refused with a finite step. */
+export function checkCommandOutcome(commandId: number, outcome: CommandOutcome): void {
+  const where = `outcome of command ${commandId}`;
+  if (outcome.state !== 'applied' && outcome.state !== 'refused') {
+    throw new InvalidWriteError(`${where}: state must be "applied" or "refused", got "${String(outcome.state)}"`);
+  }
+  if (outcome.step !== undefined && !(Number.isFinite(outcome.step) && outcome.step >= 0)) {
+    throw new InvalidWriteError(`${where}: step must be a number >= 0, got ${outcome.step}`);
+  }
+  if (outcome.message !== undefined && typeof outcome.message !== 'string') {
+    throw new InvalidWriteError(`${where}: message must be a string`);
+  }
+}
+
+/** Refuses a checkpoint without bytes, with a bad step or kind, or with non-JSON meta. */
+export function checkNewCheckpoint(trialId: number, cp: NewCheckpoint, options: SaveCheckpointOptions = {}): void {
+  const where = `checkpoint of trial id ${trialId}`;
+  if (!(cp.data instanceof Uint8Array)) throw new InvalidWriteError(`${where}: data must be a Uint8Array`);
+  if (!(Number.isFinite(cp.step) && cp.step >= 0)) throw new InvalidWriteError(`${where}: step must be a number >= 0, got ${cp.step}`);
+  if (cp.kind !== 'auto' && cp.kind !== 'manual') throw new InvalidWriteError(`${where}: kind must be "auto" or "manual", got "${String(cp.kind)}"`);
+  if (cp.meta !== undefined && (typeof cp.meta !== 'object' || cp.meta === null || Array.isArray(cp.meta))) {
+    throw new InvalidWriteError(`${where}: meta must be a JSON object`);
+  }
+  checkJson(`${where}, meta`, cp.meta ?? {});
+  checkAttrs(`${where}, meta`, cp.meta);
+  const keep = options.keepAuto;
+  if (keep !== undefined && !(Number.isInteger(keep) && keep >= 1)) {
+    throw new InvalidWriteError(`${where}: keepAuto must be an integer >= 1, got ${keep}`);
+  }
 }

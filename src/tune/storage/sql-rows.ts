@@ -5,7 +5,7 @@
  */
 import type { Direction, FrozenTrial, TrialState } from '../types.js';
 import type { TrialRecord } from './rules.js';
-import type { StudyRecord, TrialUpdate } from './storage.js';
+import type { Checkpoint, CheckpointInfo, CommandKind, CommandRecord, CommandState, StudyRecord, TrialUpdate } from './storage.js';
 
 export interface StudyRow {
   id: number;
@@ -102,4 +102,69 @@ export function frozen(t: Loaded, intermediate: Map<number, number>): FrozenTria
     ...(t.startedAt !== undefined ? { startedAt: t.startedAt } : {}),
     ...(t.completedAt !== undefined ? { completedAt: t.completedAt } : {}),
   };
+}
+
+export interface CommandRow {
+  id: number;
+  trial_id: number;
+  kind: CommandKind;
+  args: string;
+  state: CommandState;
+  created_at: number;
+  settled_at: number | null;
+  step: number | null;
+  message: string | null;
+}
+
+export const COMMAND_COLUMNS = 'id, trial_id, kind, args, state, created_at, settled_at, step, message';
+
+export function commandRecord(row: CommandRow): CommandRecord {
+  return {
+    id: row.id,
+    trialId: row.trial_id,
+    kind: row.kind,
+    args: JSON.parse(row.args),
+    state: row.state,
+    createdAt: row.created_at,
+    ...(row.settled_at !== null ? { settledAt: row.settled_at } : {}),
+    ...(row.step !== null ? { step: row.step } : {}),
+    ...(row.message !== null ? { message: row.message } : {}),
+  };
+}
+
+/** A checkpoint row joined with its trial (for the study id and trial number); `data` only when loaded. */
+export interface CheckpointRow {
+  id: number;
+  trial_id: number;
+  study_id: number;
+  trial_number: number;
+  step: number;
+  kind: 'auto' | 'manual';
+  meta: string;
+  created_at: number;
+  size: number;
+  data?: Uint8Array;
+}
+
+/** The columns of `CheckpointRow` but `data`, from `trial_checkpoints c JOIN trials t`. */
+export const CHECKPOINT_INFO_COLUMNS =
+  'c.id, c.trial_id, t.study_id, t.number AS trial_number, c.step, c.kind, c.meta, c.created_at, length(c.data) AS size';
+
+export function checkpointInfo(row: CheckpointRow): CheckpointInfo {
+  return {
+    id: row.id,
+    trialId: row.trial_id,
+    studyId: row.study_id,
+    trialNumber: row.trial_number,
+    step: row.step,
+    kind: row.kind,
+    meta: JSON.parse(row.meta),
+    createdAt: row.created_at,
+    size: row.size,
+  };
+}
+
+/** The checkpoint with a copy of its bytes as a plain Uint8Array (drivers hand back Buffers, some of them pooled). */
+export function checkpoint(row: CheckpointRow & { data: Uint8Array }): Checkpoint {
+  return { ...checkpointInfo(row), data: new Uint8Array(row.data) };
 }

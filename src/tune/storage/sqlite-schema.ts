@@ -9,12 +9,13 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { SchemaVersionError, StorageError } from './errors.js';
 
-interface Migration {
+export interface Migration {
   readonly version: number;
   readonly sql: string;
 }
 
-const MIGRATIONS: readonly Migration[] = [
+/** Every migration, oldest first (exported for the test that opens a database made by an older caviar). */
+export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
     sql: `
@@ -62,6 +63,37 @@ const MIGRATIONS: readonly Migration[] = [
         value REAL,
         PRIMARY KEY (trial_id, step)
       ) WITHOUT ROWID;
+    `,
+  },
+  {
+    version: 2,
+    // AUTOINCREMENT: an id is never reused, even after its row is deleted, so a
+    // fork's origin can never come to name another trial's checkpoint.
+    sql: `
+      -- What a person asked a trial to do (pause, set, rollback...), and how it ended.
+      CREATE TABLE trial_commands (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        trial_id INTEGER NOT NULL REFERENCES trials (id) ON DELETE CASCADE,
+        kind TEXT NOT NULL,           -- checked by the code, so a new kind needs no table rebuild
+        args TEXT NOT NULL,           -- JSON object
+        state TEXT NOT NULL CHECK (state IN ('pending', 'taken', 'applied', 'refused')),
+        created_at INTEGER NOT NULL,  -- ms since the epoch
+        settled_at INTEGER,
+        step REAL,                    -- training step it was applied or refused at
+        message TEXT
+      );
+      CREATE INDEX trial_commands_by_trial ON trial_commands (trial_id, state, id);
+      -- Weights and optimizer state of a trial at a step: opaque bytes, read by any worker.
+      CREATE TABLE trial_checkpoints (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        trial_id INTEGER NOT NULL REFERENCES trials (id) ON DELETE CASCADE,
+        step REAL NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('auto', 'manual')),
+        meta TEXT NOT NULL,           -- JSON object
+        created_at INTEGER NOT NULL,
+        data BLOB NOT NULL
+      );
+      CREATE INDEX trial_checkpoints_by_trial ON trial_checkpoints (trial_id, kind, id);
     `,
   },
 ];

@@ -11,15 +11,30 @@
  *   event loop; "database is locked" never reaches the caller.
  * - Statements are prepared once; `trialsSince` reads only trials whose
  *   version is past the cursor (an index on `(study_id, version)`).
+ * - Commands and checkpoints live in `trial_commands` and `trial_checkpoints`
+ *   (schema version 2). `takeCommands` first asks, in a read, whether
+ *   anything is pending, so a training that polls every step does not take
+ *   the write lock for nothing; the taking itself is one write transaction.
  */
 import Database from 'better-sqlite3';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Distribution, FrozenTrial } from '../types.js';
-import { DuplicateStudyError, StorageError, StudyNotFoundError, TrialNotFoundError } from './errors.js';
+import {
+  DuplicateStudyError,
+  InvalidWriteError,
+  RecordNotFoundError,
+  StorageError,
+  StudyNotFoundError,
+  TrialFinishedError,
+  TrialNotFoundError,
+} from './errors.js';
 import {
   applyTrialUpdate,
   checkAttrs,
+  checkCommandOutcome,
   checkJson,
+  checkNewCheckpoint,
+  checkNewCommand,
   checkStudyInput,
   finish,
   isDueRetry,
@@ -27,11 +42,34 @@ import {
   staleOutcome,
 } from './rules.js';
 import { migrate } from './sqlite-schema.js';
-import { frozen, isHeartbeatOnly, loaded, studyRecord, TRIAL_COLUMNS, type Loaded, type StudyRow, type TrialRow } from './sql-rows.js';
+import {
+  checkpoint,
+  checkpointInfo,
+  CHECKPOINT_INFO_COLUMNS,
+  COMMAND_COLUMNS,
+  commandRecord,
+  frozen,
+  isHeartbeatOnly,
+  loaded,
+  studyRecord,
+  TRIAL_COLUMNS,
+  type CheckpointRow,
+  type CommandRow,
+  type Loaded,
+  type StudyRow,
+  type TrialRow,
+} from './sql-rows.js';
 import type {
+  Checkpoint,
+  CheckpointInfo,
   ClaimOptions,
+  CommandOutcome,
+  CommandRecord,
   EnqueuedTrial,
+  NewCheckpoint,
+  NewCommand,
   NewStudy,
+  SaveCheckpointOptions,
   Storage,
   StudyRecord,
   StudyUpdate,
@@ -167,10 +205,12 @@ export class SqliteStorage implements Storage {
   async enqueueTrial(studyId: number, trial: EnqueuedTrial): Promise<FrozenTrial> {
     checkAttrs('enqueued trial parameter', trial.params);
     checkAttrs('enqueued trial user attribute', trial.userAttrs);
+    checkAttrs('enqueued trial system attribute', trial.systemAttrs);
     return this.write(() => {
       this.studyRow(studyId);
       const t = this.insertTrial(studyId, 'waiting', null);
       t.systemAttrs.fixedParams = { ...trial.params };
+      Object.assign(t.systemAttrs, trial.systemAttrs);
       Object.assign(t.userAttrs, trial.userAttrs);
       this.saveTrial(t);
       return frozen(t, new Map());
@@ -211,6 +251,7 @@ export class SqliteStorage implements Storage {
           t.systemAttrs.retryOf = old.number;
           t.systemAttrs.retryCount = retryCount(old) + 1;
           if (old.systemAttrs.fixedParams !== undefined) t.systemAttrs.fixedParams = old.systemAttrs.fixedParams;
+          if (old.systemAttrs.origin !== undefined) t.systemAttrs.origin = old.systemAttrs.origin;
           this.saveTrial(t);
           old.systemAttrs.retriedBy = t.number;
           old.version = t.version;
@@ -275,6 +316,72 @@ export class SqliteStorage implements Storage {
       this.studyRow(studyId);
       return this.failStale(studyId, graceMs, this.clock());
     });
+  }
+
+  async sendCommand(trialId: number, command: NewCommand): Promise<CommandRecord> {
+    return this.write(() => {
+      const t = this.trialRow(trialId);
+      checkNewCommand(trialId, command);
+      if (t.state !== 'running' && t.state !== 'waiting') throw new TrialFinishedError(t.number, t.state);
+      const row = this.s.insertCommand.get(trialId, command.kind, JSON.stringify(command.args ?? {}), this.clock()) as CommandRow;
+      this.s.stampTrial.run(this.bump(t.study_id), trialId);
+      return commandRecord(row);
+    });
+  }
+
+  async takeCommands(trialId: number): Promise<CommandRecord[]> {
+    // Called at every step of a training: a read answers the usual "nothing pending" without the write lock.
+    const probe = await this.read(() => this.s.pendingProbe.get(trialId, trialId) as { trial: number | null; pending: number | null });
+    if (probe.trial === null) throw new TrialNotFoundError(trialId, this.location);
+    if (probe.pending === null) return [];
+    // One writer at a time: a command is taken by exactly one caller.
+    const rows = await this.write(() => this.s.takeCommands.all(trialId) as CommandRow[]);
+    return rows.sort((a, b) => a.id - b.id).map(commandRecord);
+  }
+
+  async settleCommand(commandId: number, outcome: CommandOutcome): Promise<CommandRecord> {
+    return this.write(() => {
+      const c = this.s.commandById.get(commandId) as (CommandRow & { study_id: number }) | undefined;
+      if (!c) throw new RecordNotFoundError('command', commandId, this.location);
+      checkCommandOutcome(commandId, outcome);
+      if (c.state === 'applied' || c.state === 'refused') {
+        throw new InvalidWriteError(`command ${commandId} was already ${c.state}; a settled command cannot change`);
+      }
+      const row = this.s.settleCommand.get(outcome.state, this.clock(), outcome.step ?? null, outcome.message ?? null, commandId) as CommandRow;
+      this.s.stampTrial.run(this.bump(c.study_id), c.trial_id);
+      return commandRecord(row);
+    });
+  }
+
+  async listCommands(trialId: number): Promise<CommandRecord[]> {
+    return this.read(() => {
+      this.trialRow(trialId);
+      return (this.s.commandsOfTrial.all(trialId) as CommandRow[]).map(commandRecord);
+    });
+  }
+
+  async saveCheckpoint(trialId: number, cp: NewCheckpoint, options: SaveCheckpointOptions = {}): Promise<CheckpointInfo> {
+    return this.write(() => {
+      this.trialRow(trialId);
+      checkNewCheckpoint(trialId, cp, options);
+      const data = Buffer.from(cp.data.buffer, cp.data.byteOffset, cp.data.byteLength);
+      const id = Number(this.s.insertCheckpoint.run(trialId, cp.step, cp.kind, JSON.stringify(cp.meta ?? {}), this.clock(), data).lastInsertRowid);
+      if (cp.kind === 'auto' && options.keepAuto !== undefined) this.s.pruneAuto.run(trialId, trialId, options.keepAuto);
+      return checkpointInfo(this.s.checkpointInfo.get(id) as CheckpointRow);
+    });
+  }
+
+  async listCheckpoints(trialId: number): Promise<CheckpointInfo[]> {
+    return this.read(() => {
+      this.trialRow(trialId);
+      return (this.s.checkpointsOfTrial.all(trialId) as CheckpointRow[]).map(checkpointInfo);
+    });
+  }
+
+  async loadCheckpoint(checkpointId: number): Promise<Checkpoint> {
+    const row = await this.read(() => this.s.checkpointWithData.get(checkpointId) as (CheckpointRow & { data: Uint8Array }) | undefined);
+    if (!row) throw new RecordNotFoundError('checkpoint', checkpointId, this.location);
+    return checkpoint(row);
   }
 
   async close(): Promise<void> {
@@ -345,6 +452,12 @@ export class SqliteStorage implements Storage {
     return (this.s.bump.get(studyId) as { version: number }).version;
   }
 
+  private trialRow(trialId: number): TrialRow {
+    const row = this.s.trialById.get(trialId) as TrialRow | undefined;
+    if (!row) throw new TrialNotFoundError(trialId, this.location);
+    return row;
+  }
+
   private studyRow(studyId: number): StudyRow {
     const row = this.s.studyById.get(studyId) as StudyRow | undefined;
     if (!row) throw new StudyNotFoundError(studyId, this.location);
@@ -410,6 +523,41 @@ function prepare(db: BetterSqlite3.Database) {
     insertValue: db.prepare('INSERT OR IGNORE INTO trial_values (trial_id, step, value) VALUES (?, ?, ?)'),
     valuesOfTrial: db.prepare('SELECT step, value FROM trial_values WHERE trial_id = ? ORDER BY step'),
     trialsSince: db.prepare(`SELECT ${TRIAL_COLUMNS} FROM trials WHERE study_id = ? AND version > ? ORDER BY number`),
+    stampTrial: db.prepare('UPDATE trials SET version = ? WHERE id = ?'),
+    insertCommand: db.prepare(
+      `INSERT INTO trial_commands (trial_id, kind, args, state, created_at) VALUES (?, ?, ?, 'pending', ?) RETURNING ${COMMAND_COLUMNS}`,
+    ),
+    pendingProbe: db.prepare(
+      `SELECT (SELECT 1 FROM trials WHERE id = ?) AS trial,
+         (SELECT 1 FROM trial_commands WHERE trial_id = ? AND state = 'pending' LIMIT 1) AS pending`,
+    ),
+    takeCommands: db.prepare(
+      `UPDATE trial_commands SET state = 'taken' WHERE trial_id = ? AND state = 'pending' RETURNING ${COMMAND_COLUMNS}`,
+    ),
+    commandById: db.prepare(
+      `SELECT ${columnsOf('c', COMMAND_COLUMNS)}, t.study_id FROM trial_commands c JOIN trials t ON t.id = c.trial_id WHERE c.id = ?`,
+    ),
+    settleCommand: db.prepare(
+      `UPDATE trial_commands SET state = ?, settled_at = ?, step = ?, message = ? WHERE id = ? RETURNING ${COMMAND_COLUMNS}`,
+    ),
+    commandsOfTrial: db.prepare(`SELECT ${COMMAND_COLUMNS} FROM trial_commands WHERE trial_id = ? ORDER BY id`),
+    insertCheckpoint: db.prepare(
+      'INSERT INTO trial_checkpoints (trial_id, step, kind, meta, created_at, data) VALUES (?, ?, ?, ?, ?, ?)',
+    ),
+    // Keeps the newest `keep` auto checkpoints of the trial; manual ones are never touched.
+    pruneAuto: db.prepare(
+      `DELETE FROM trial_checkpoints WHERE trial_id = ? AND kind = 'auto' AND id NOT IN
+         (SELECT id FROM trial_checkpoints WHERE trial_id = ? AND kind = 'auto' ORDER BY id DESC LIMIT ?)`,
+    ),
+    checkpointInfo: db.prepare(
+      `SELECT ${CHECKPOINT_INFO_COLUMNS} FROM trial_checkpoints c JOIN trials t ON t.id = c.trial_id WHERE c.id = ?`,
+    ),
+    checkpointsOfTrial: db.prepare(
+      `SELECT ${CHECKPOINT_INFO_COLUMNS} FROM trial_checkpoints c JOIN trials t ON t.id = c.trial_id WHERE c.trial_id = ? ORDER BY c.id`,
+    ),
+    checkpointWithData: db.prepare(
+      `SELECT ${CHECKPOINT_INFO_COLUMNS}, c.data FROM trial_checkpoints c JOIN trials t ON t.id = c.trial_id WHERE c.id = ?`,
+    ),
     valuesSince: db.prepare(
       `SELECT v.trial_id, v.step, v.value FROM trials t JOIN trial_values v ON v.trial_id = t.id
        WHERE t.study_id = ? AND t.version > ? ORDER BY v.trial_id, v.step`,
@@ -439,6 +587,11 @@ async function retryWhileLocked<T>(where: string, limitMs: number, fn: () => T):
       delay = Math.min(delay * 2, 100);
     }
   }
+}
+
+/** `a, b` qualified as `x.a, x.b`. */
+function columnsOf(alias: string, columns: string): string {
+  return columns.split(', ').map((c) => `${alias}.${c}`).join(', ');
 }
 
 function isLockError(e: unknown): boolean {

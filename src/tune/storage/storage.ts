@@ -143,6 +143,103 @@ export interface EnqueuedTrial {
   /** Values that `suggest*` returns for these names instead of sampling; kept in system attribute `fixedParams`. */
   readonly params: Readonly<Record<string, ParamValue>>;
   readonly userAttrs?: Readonly<Record<string, unknown>>;
+  /**
+   * Merged into the new trial's system attributes (after `fixedParams`); how
+   * a fork records `origin` (the checkpoint it starts from). A retry of the
+   * trial copies them too.
+   */
+  readonly systemAttrs?: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * What a person (the dashboard, or the library's `TrialController`) asks a
+ * running trial to do. The trial takes its commands while it trains, applies
+ * them at a step of its own, and settles each one as applied or refused.
+ *
+ * - `pause` / `resume` / `stop`: stop ends the trial as complete with the
+ *   value it has reached.
+ * - `set`: changes hyperparameters that can change mid-run (`learningRate`,
+ *   `beta1`, ...), from the step it is applied at.
+ * - `checkpoint`: saves a checkpoint now.
+ * - `rollback`: loads the checkpoint `checkpointId` of this trial and goes on
+ *   training from its step.
+ */
+export type CommandKind = 'pause' | 'resume' | 'stop' | 'set' | 'checkpoint' | 'rollback';
+
+/** `pending` until the trial takes it, `taken` while it applies it, then `applied` or `refused` (final). */
+export type CommandState = 'pending' | 'taken' | 'applied' | 'refused';
+
+/** What `sendCommand` needs. `args` is a JSON object (`{ params: { learningRate: 0.01 } }`, `{ checkpointId: 3 }`). */
+export interface NewCommand {
+  readonly kind: CommandKind;
+  readonly args?: Readonly<Record<string, unknown>>;
+}
+
+/** A command as stored. */
+export interface CommandRecord {
+  /** Storage-wide unique id, increasing in the order commands were sent. */
+  readonly id: number;
+  readonly trialId: number;
+  readonly kind: CommandKind;
+  readonly args: Readonly<Record<string, unknown>>;
+  readonly state: CommandState;
+  /** When it was sent, ms since the epoch, by the storage's clock. */
+  readonly createdAt: number;
+  /** When it was applied or refused. */
+  readonly settledAt?: number;
+  /** The training step (epochs done, fractions within an epoch) at which it was applied or refused. */
+  readonly step?: number;
+  /** Why it was refused, or a note on how it was applied. */
+  readonly message?: string;
+}
+
+/** How a taken command ends. */
+export interface CommandOutcome {
+  readonly state: 'applied' | 'refused';
+  readonly step?: number;
+  readonly message?: string;
+}
+
+/** What `saveCheckpoint` stores: opaque bytes plus a small JSON description. */
+export interface NewCheckpoint {
+  /** Training step the checkpoint was taken at (epochs done). */
+  readonly step: number;
+  readonly data: Uint8Array;
+  /** JSON object: what a reader needs without loading the bytes (epoch, learning rate, metric). */
+  readonly meta?: Readonly<Record<string, unknown>>;
+  /**
+   * `auto` checkpoints are taken on a schedule and only the newest `keepAuto`
+   * of a trial are kept; `manual` ones (a person asked) are never dropped.
+   */
+  readonly kind: 'auto' | 'manual';
+}
+
+/** Options of `saveCheckpoint`. */
+export interface SaveCheckpointOptions {
+  /** With kind `auto`: delete this trial's older `auto` checkpoints beyond the newest `keepAuto`, in the same transaction. */
+  readonly keepAuto?: number;
+}
+
+/** A checkpoint without its bytes. */
+export interface CheckpointInfo {
+  /** Storage-wide unique id. */
+  readonly id: number;
+  readonly trialId: number;
+  /** The study the trial belongs to (a fork is enqueued there). */
+  readonly studyId: number;
+  /** The trial's number within its study, for messages and lineage. */
+  readonly trialNumber: number;
+  readonly step: number;
+  readonly kind: 'auto' | 'manual';
+  readonly meta: Readonly<Record<string, unknown>>;
+  readonly createdAt: number;
+  /** Length of `data` in bytes. */
+  readonly size: number;
+}
+
+/** A checkpoint with its bytes. */
+export interface Checkpoint extends CheckpointInfo {
+  readonly data: Uint8Array;
 }
 
 /** The answer of `trialsSince`. */
@@ -207,6 +304,37 @@ export interface Storage {
    * it failed.
    */
   failStaleTrials(studyId: number, graceMs: number): Promise<number[]>;
+
+  /**
+   * Queues a command for a running (or waiting) trial and stamps the trial
+   * with the study's next version, so live readers notice. A finished trial
+   * refuses with `TrialFinishedError`; an unknown id is `TrialNotFoundError`;
+   * args that are not a JSON object are `InvalidWriteError`.
+   */
+  sendCommand(trialId: number, command: NewCommand): Promise<CommandRecord>;
+  /**
+   * Atomically moves the trial's pending commands to `taken` and returns them
+   * in the order they were sent: each command is taken exactly once, even
+   * when two processes ask at once.
+   */
+  takeCommands(trialId: number): Promise<CommandRecord[]>;
+  /**
+   * Settles a taken (or still pending) command as applied or refused, with the
+   * step, and stamps its trial's version. Settling a settled command is
+   * `InvalidWriteError`; an unknown id is `RecordNotFoundError`.
+   */
+  settleCommand(commandId: number, outcome: CommandOutcome): Promise<CommandRecord>;
+  /** Every command of the trial, oldest first: its history of interventions. */
+  listCommands(trialId: number): Promise<CommandRecord[]>;
+  /**
+   * Stores a checkpoint of a trial (any state: a trial may save its last one
+   * as it finishes). Visible to every worker of the storage at once.
+   */
+  saveCheckpoint(trialId: number, checkpoint: NewCheckpoint, options?: SaveCheckpointOptions): Promise<CheckpointInfo>;
+  /** The trial's checkpoints, oldest first, without their bytes. */
+  listCheckpoints(trialId: number): Promise<CheckpointInfo[]>;
+  /** One checkpoint with its bytes; `RecordNotFoundError` when there is none. */
+  loadCheckpoint(checkpointId: number): Promise<Checkpoint>;
 
   /** Releases the connection or file; the storage cannot be used afterwards. */
   close(): Promise<void>;
