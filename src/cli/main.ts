@@ -6,6 +6,8 @@ import { readFileSync } from 'node:fs';
 import { consoleOutput, UsageError } from './output.js';
 import { parityCommand, parityHelp } from './parity.js';
 import { bestCommand } from './best.js';
+import { exportCommand } from './export.js';
+import { importCommand } from './import.js';
 import { infoCommand } from './info.js';
 import { predictCommand } from './predict.js';
 import { showCommand, studiesCommand } from './studies.js';
@@ -21,6 +23,8 @@ const commands: Record<string, { summary: string }> = {
   show: { summary: 'a study: best trial, top trials, parameter importance, regions' },
   best: { summary: "export a study's best model (a copy of the trial's file, or retrained)" },
   predict: { summary: 'class probabilities or classes of a saved model on a CSV or IDX file' },
+  export: { summary: 'write a saved model as ONNX (raw inputs in, probabilities out), for ONNX Runtime and others' },
+  import: { summary: 'read an ONNX file written by caviar export back into a caviar model file' },
   zoom: { summary: 'a coarse-to-fine step: a child study in a narrower space around the best trials' },
   info: { summary: 'show the compute backend in use and the CPU features found' },
   parity: { summary: 'check caviar against reference numbers computed by PyTorch' },
@@ -79,6 +83,10 @@ export async function main(argv: string[], write?: (line: string) => void, write
         return await bestCommand(rest, out);
       case 'predict':
         return await predictCommand(rest, out);
+      case 'export':
+        return await exportCommand(rest, out);
+      case 'import':
+        return await importCommand(rest, out);
       case 'zoom':
         return await zoomCommand(rest, out);
       case 'worker':
@@ -104,7 +112,7 @@ export async function main(argv: string[], write?: (line: string) => void, write
 /** Bad input (files, data, settings) is exit 2; anything else that broke is 1. */
 function errorExitCode(err: unknown): number {
   const name = (err as Error)?.name ?? '';
-  return err instanceof RangeError || err instanceof TypeError || /ConfigError|DataError|ModelFileError|SafetensorsError|NotFound/.test(name) ? 2 : 1;
+  return err instanceof RangeError || err instanceof TypeError || /ConfigError|DataError|ModelFileError|SafetensorsError|OnnxExportError|NotFound/.test(name) ? 2 : 1;
 }
 
 function version(): string {

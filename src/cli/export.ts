@@ -1,0 +1,71 @@
+/**
+ * `caviar export MODEL --format onnx OUT`: writes a saved model as ONNX, for
+ * ONNX Runtime and the other runtimes that read the format. The graph takes
+ * raw inputs, as `caviar predict` does, and returns class probabilities.
+ */
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadModelWithMetadata } from '../io/model-file.js';
+import { saveOnnx } from '../io/onnx/export.js';
+import { INPUT_NAME, OPSET_VERSION, OUTPUT_NAME } from '../io/onnx/graph.js';
+import { UsageError, type Output } from './output.js';
+
+export const exportHelp = `Usage: caviar export MODEL --format onnx OUT [options]
+
+Writes the model saved in MODEL (a .safetensors file from caviar train, tune,
+best or import) to OUT as an ONNX file (opset ${OPSET_VERSION}), which ONNX Runtime and
+other runtimes load. The graph takes raw inputs, as caviar predict does (the
+input normalization fitted at training is part of it), in eval mode (batch
+norm uses its running statistics; dropout is left out):
+
+  ${INPUT_NAME.padEnd(13)}  float32 [batch, features]
+  ${OUTPUT_NAME.padEnd(13)}  float32 [batch, classes], the probability of each class
+
+The file's metadata holds the architecture, the class names and the
+experiment, study and trial the model came from; caviar import reads it back.
+OUT is written atomically, and not at all when MODEL cannot be exported.
+
+Options:
+  --format onnx  the format to write (onnx, the only one; the default)
+  --fold-bn      fold each batch norm into the dense layer before it: fewer
+                 nodes, the same probabilities to within about 1e-6
+  --json         events as JSON objects
+  -h, --help     this help
+
+Example:
+  caviar export caviar-out/model.safetensors --format onnx model.onnx --fold-bn`;
+
+export async function exportCommand(args: string[], out: Output): Promise<number> {
+  const { values, positionals } = parse(args);
+  if (values.help) {
+    out.text(exportHelp);
+    return 0;
+  }
+  if (positionals.length !== 2) throw new UsageError(`caviar export needs a MODEL file and an OUT file\n\n${exportHelp}`);
+  const format = values.format ?? 'onnx';
+  if (format !== 'onnx') throw new UsageError(`--format: caviar exports onnx only, got '${format}'`);
+  const [modelPath, outPath] = positionals;
+  if (resolve(modelPath) === resolve(outPath)) throw new UsageError(`OUT is MODEL (${modelPath}); exporting would overwrite the model`);
+  const { model, metadata } = loadModelWithMetadata(modelPath);
+  const summary = saveOnnx(model, outPath, { foldBatchNorm: Boolean(values['fold-bn']), metadata });
+  const folding = values['fold-bn']
+    ? `; ${summary.foldedBatchNorms} batch norm${summary.foldedBatchNorms === 1 ? '' : 's'} folded` +
+      (summary.keptBatchNorms ? `, ${summary.keptBatchNorms} kept as BatchNormalization (no dense layer right before)` : '')
+    : '';
+  out.event('exported', { model: modelPath, path: outPath, format, opset: OPSET_VERSION, ...summary },
+    `${modelPath} exported to ${outPath}: ONNX opset ${OPSET_VERSION}, ${summary.nodes} nodes, ${summary.bytes} bytes${folding}\n` +
+    `  input '${INPUT_NAME}' float32 [batch, ${model.inputSize}] (raw features), output '${OUTPUT_NAME}' float32 [batch, ${model.classes}]`);
+  return 0;
+}
+
+function parse(args: string[]) {
+  try {
+    return parseArgs({
+      args,
+      allowPositionals: true,
+      options: { format: { type: 'string' }, 'fold-bn': { type: 'boolean' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    });
+  } catch (err) {
+    throw new UsageError(`${(err as Error).message}\n\n${exportHelp}`);
+  }
+}

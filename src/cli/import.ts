@@ -1,0 +1,50 @@
+/**
+ * `caviar import MODEL.onnx OUT.safetensors`: reads an ONNX file that
+ * caviar export wrote and saves the model as a caviar model file again.
+ */
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { saveModel } from '../io/model-file.js';
+import { loadOnnx } from '../io/onnx/import.js';
+import { UsageError, type Output } from './output.js';
+
+export const importHelp = `Usage: caviar import MODEL.onnx OUT [options]
+
+Reads an ONNX file written by caviar export and saves the model in OUT as a
+caviar model file (.safetensors), which caviar predict, export and the
+library load. The architecture comes from the file's metadata and is checked
+against its graph; ONNX files from other tools are refused. A model exported
+with --fold-bn comes back without its batch norms (they are in the dense
+layers' weights), with the same predictions.
+
+Options:
+  --json      events as JSON objects
+  -h, --help  this help
+
+Example:
+  caviar import model.onnx model.safetensors`;
+
+export async function importCommand(args: string[], out: Output): Promise<number> {
+  const { values, positionals } = parse(args);
+  if (values.help) {
+    out.text(importHelp);
+    return 0;
+  }
+  if (positionals.length !== 2) throw new UsageError(`caviar import needs an ONNX file and an OUT file\n\n${importHelp}`);
+  const [onnxPath, outPath] = positionals;
+  if (resolve(onnxPath) === resolve(outPath)) throw new UsageError(`OUT is the ONNX file (${onnxPath}); importing would overwrite it`);
+  const { model, metadata } = loadOnnx(onnxPath);
+  saveModel(model, outPath, metadata);
+  const layers = model.config.layers.map((l) => (l.type === 'dense' ? `dense(${l.units})` : l.type)).join(' ');
+  out.event('imported', { path: onnxPath, model: outPath, layers: model.config.layers.length, parameters: model.parameterCount },
+    `${onnxPath} imported to ${outPath}: ${model.inputSize} inputs, ${layers}, ${model.parameterCount} parameters`);
+  return 0;
+}
+
+function parse(args: string[]) {
+  try {
+    return parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
+  } catch (err) {
+    throw new UsageError(`${(err as Error).message}\n\n${importHelp}`);
+  }
+}
