@@ -7,6 +7,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadSplits, prepareData } from '../experiment/data.js';
+import { pbtScheduler } from '../experiment/live.js';
 import { experimentObjective, type ExperimentArgs } from '../experiment/objective.js';
 import { parseDuration, parseExperiment, readExperiment, type Experiment } from '../experiment/spec.js';
 import { createPruner } from '../tune/pruners/index.js';
@@ -85,6 +86,7 @@ export async function tuneCommand(args: string[], shown: Output): Promise<number
     direction: tune.direction,
     loadIfExists: true,
     sampler: createSampler(tune.sampler.name, tune.sampler.options, exp.seed),
+    ...(tune.pbt ? { scheduler: pbtScheduler(tune.pbt, exp), maxRetries: 0 } : {}),
     ...(tune.pruner.name !== 'none' ? { pruner: createPruner(tune.pruner.name, tune.pruner.options) } : {}),
     // An absolute path: `best --retrain` and `zoom` rebuild the experiment from any folder.
     data: { experiment: exp.raw, source: resolve(exp.source) },

@@ -11,10 +11,12 @@
 import { join } from 'node:path';
 import { saveModel } from '../io/model-file.js';
 import { parseSpace, sampleSpace, type Space } from '../tune/space/declarative.js';
+import { pbtSegment } from '../tune/pbt.js';
 import { TrialPruned, type Trial } from '../tune/trial.js';
 import { loadSplits, type Splits } from './data.js';
 import { applyParams, defaultSpace } from './params.js';
-import { trainRun } from './run.js';
+import { Steering } from './live.js';
+import { trainRun, type RunStart } from './run.js';
 import { parseExperiment, type Experiment } from './spec.js';
 
 /** What crosses to a worker thread: the file's parsed contents and its name. */
@@ -54,10 +56,24 @@ export async function experimentObjective(trial: Trial, args: ExperimentArgs): P
   const tune = exp.tune!;
   const params = sampleSpace(trial, space);
   const settings = applyParams(exp.settings, params);
+  // A population member's segment trains until its step, then leaves a checkpoint for the next segment.
+  const segment = pbtSegment({ systemAttrs: trial.live.systemAttrs });
+  if (segment) settings.epochs = segment.untilStep;
   const metricOf = (m: { devAccuracy?: number; devLoss?: number }) => (tune.metric === 'devLoss' ? m.devLoss : m.devAccuracy);
+  const start = await startOf(trial);
+  const steering = new Steering(trial, {
+    checkpointEvery: tune.checkpointEvery, keepCheckpoints: tune.keepCheckpoints, metricOf, checkpointAtEnd: segment !== undefined,
+  });
   let pruned = false;
+  const curves: Curve[] = [];
   const result = await trainRun(settings, data, exp.seed, [{
     onEpochEnd: ({ metrics, control }) => {
+      // Every epoch, so the dashboard draws the curves while the trial trains.
+      curves.push({
+        epoch: metrics.epoch, loss: metrics.loss, accuracy: metrics.accuracy,
+        devLoss: metrics.devLoss ?? null, devAccuracy: metrics.devAccuracy ?? null, learningRate: metrics.learningRate,
+      });
+      trial.setUserAttr('curves', curves);
       const value = metricOf(metrics);
       if (value === undefined || !Number.isFinite(value)) return;
       trial.report(value, metrics.epoch);
@@ -66,13 +82,11 @@ export async function experimentObjective(trial: Trial, args: ExperimentArgs): P
         control.stop(`pruned at epoch ${metrics.epoch}`);
       }
     },
-  }]);
+  }, steering.hooks], start);
   const { history } = result;
-  trial.setUserAttr('curves', history.epochs.map((e) => ({
-    epoch: e.epoch, loss: e.loss, accuracy: e.accuracy, devLoss: e.devLoss ?? null, devAccuracy: e.devAccuracy ?? null,
-  })));
   if (pruned) throw new TrialPruned(history.stopReason);
-  if (history.stopReason) throw new Error(history.stopReason);
+  if (steering.stoppedAt !== undefined) trial.setUserAttr('stoppedAt', steering.stoppedAt);
+  else if (history.stopReason) throw new Error(history.stopReason);
   const modelPath = join(exp.output, 'trials', `trial-${trial.number}.safetensors`);
   saveModel(result.model, modelPath, {
     experiment: exp.name, trial: String(trial.number), params: JSON.stringify(params),
@@ -83,6 +97,24 @@ export async function experimentObjective(trial: Trial, args: ExperimentArgs): P
   trial.setUserAttr('testLoss', result.test.loss);
   trial.setUserAttr('trainSeconds', history.epochs.reduce((s, e) => s + e.seconds, 0));
   return tune.metric === 'devLoss' ? result.dev.loss : result.dev.accuracy;
+}
+
+/** One epoch of a trial's learning curves, as the `curves` attribute holds it. */
+interface Curve {
+  epoch: number;
+  loss: number;
+  accuracy: number;
+  devLoss: number | null;
+  devAccuracy: number | null;
+  learningRate: number;
+}
+
+/** The checkpoint a forked trial (or a population member) starts from, or undefined. */
+async function startOf(trial: Trial): Promise<RunStart | undefined> {
+  const origin = trial.live.origin;
+  if (!origin) return undefined;
+  const cp = await trial.live.loadCheckpoint(origin.checkpointId);
+  return { checkpoint: cp.data, step: cp.step, source: `checkpoint ${cp.id} of trial ${cp.trialNumber}` };
 }
 
 /** The export the executor calls in a worker thread. */

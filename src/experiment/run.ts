@@ -4,6 +4,9 @@
  * dev split every epoch, and measure the test split at the end.
  */
 import { Sequential } from '../nn/model.js';
+import { createOptimizer } from '../optim/index.js';
+import type { Optimizer } from '../optim/optimizer.js';
+import { restoreCheckpoint } from '../train/checkpoint.js';
 import type { FitHooks, History } from '../train/fit.js';
 import type { Evaluation } from '../train/evaluate.js';
 import type { Splits } from './data.js';
@@ -11,24 +14,41 @@ import { layersFor, optimizerFor, scheduleFor, type RunSettings } from './settin
 
 export interface RunResult {
   model: Sequential;
+  optimizer: Optimizer;
   history: History;
   dev: Evaluation;
   test: Evaluation;
 }
 
-/** @example const { model, test } = await trainRun(settings, loadSplits(exp.data, exp.seed), exp.seed); */
-export async function trainRun(settings: RunSettings, data: Splits, seed: number, hooks: FitHooks[] = []): Promise<RunResult> {
+/** Where a run starts when it does not start from scratch: a checkpoint's bytes and its step (epochs done). */
+export interface RunStart {
+  readonly checkpoint: Uint8Array;
+  readonly step: number;
+  /** For messages: `checkpoint 12 of trial 3`. */
+  readonly source: string;
+}
+
+/**
+ * @example const { model, test } = await trainRun(settings, loadSplits(exp.data, exp.seed), exp.seed);
+ * @example await trainRun(settings, data, seed, hooks, { checkpoint, step: 4, source: 'checkpoint 7' }); // epochs 5.. from a checkpoint
+ */
+export async function trainRun(settings: RunSettings, data: Splits, seed: number, hooks: FitHooks[] = [], start?: RunStart): Promise<RunResult> {
   const classes = data.train.classes;
   const model = new Sequential({ inputSize: data.train.features, layers: layersFor(settings, classes) }, { seed });
   if (model.classes !== classes) {
     throw new RangeError(`model.layers: the last layer has ${model.loss.outputs} units, the data has ${classes} classes`);
   }
   const schedule = scheduleFor(settings);
+  const optimizer = createOptimizer(optimizerFor(settings));
+  // Weights and moments from the checkpoint; the hyperparameters stay this run's own.
+  if (start) restoreCheckpoint(start.checkpoint, model, optimizer, start.source);
+  const initialEpoch = start ? Math.min(Math.floor(start.step), settings.epochs) : 0;
   const history = await model.fit(data.train.x, data.train.y, {
     epochs: settings.epochs,
+    initialEpoch,
     batchSize: settings.batchSize,
-    seed,
-    optimizer: optimizerFor(settings),
+    seed: seed + initialEpoch,
+    optimizer,
     ...(schedule ? { schedule } : {}),
     normalizeInputs: settings.normalizeInputs,
     ...(data.dev.count > 0 ? { validation: { x: data.dev.x, y: data.dev.y } } : {}),
@@ -36,5 +56,5 @@ export async function trainRun(settings: RunSettings, data: Splits, seed: number
   });
   const dev = data.dev.count > 0 ? model.evaluate(data.dev.x, data.dev.y) : { loss: NaN, accuracy: NaN, count: 0 };
   const test = model.evaluate(data.test.x, data.test.y);
-  return { model, history, dev, test };
+  return { model, optimizer, history, dev, test };
 }

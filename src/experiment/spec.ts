@@ -66,6 +66,21 @@ export interface TuneSettings {
   storage?: string;
   study?: string;
   timeoutMs?: number;
+  /** Each trial saves a checkpoint to storage every this many epochs and at its end (0: only when a person asks). */
+  checkpointEvery: number;
+  /** How many scheduled checkpoints a trial keeps (a person's are always kept). */
+  keepCheckpoints: number;
+  /** Population-based training instead of independent trials: `trials` is then population x generations. */
+  pbt?: PbtSettings;
+}
+
+export interface PbtSettings {
+  population: number;
+  generations: number;
+  /** Epochs per segment. */
+  interval: number;
+  quantile: number;
+  resampleProbability: number;
 }
 
 export interface Experiment {
@@ -94,7 +109,8 @@ const DATA_FIELDS: Record<DataSource, string[]> = {
 };
 const MODEL = ['hidden', 'batchNorm', 'activation', 'dropout', 'layers'];
 const TRAIN = ['epochs', 'batchSize', 'optimizer', 'learningRate', 'beta', 'beta1', 'beta2', 'eps', 'l2', 'lrDecay', 'normalizeInputs'];
-const TUNE = ['trials', 'metric', 'space', 'sampler', 'pruner', 'workers', 'storage', 'study', 'timeout'];
+const TUNE = ['trials', 'metric', 'space', 'sampler', 'pruner', 'workers', 'storage', 'study', 'timeout', 'checkpointEvery', 'keepCheckpoints', 'pbt'];
+const PBT = ['population', 'generations', 'interval', 'quantile', 'resampleProbability'];
 
 /** Reads and checks an experiment file (.yaml, .yml or .json). Throws ConfigError listing every problem. */
 export function readExperiment(path: string): Experiment {
@@ -256,7 +272,20 @@ function parseTune(problems: Problems, value: unknown, settings: RunSettings): T
       if (name !== 'none') createPruner(name, options);
     }),
     workers: f.number('workers', { integer: true, min: 1 }) ?? 1,
+    checkpointEvery: f.number('checkpointEvery', { integer: true, min: 0 }) ?? 0,
+    keepCheckpoints: f.number('keepCheckpoints', { integer: true, min: 1 }) ?? 2,
   };
+  const pbt = parsePbt(problems, f.obj.pbt);
+  if (pbt) {
+    tune.pbt = pbt;
+    const total = pbt.population * pbt.generations;
+    if (f.has('trials') && tune.trials !== total) {
+      problems.add('tune.trials', `with pbt, the trials are population x generations = ${total}; leave trials out or make it ${total}`);
+    }
+    tune.trials = total;
+    if (f.has('pruner') && tune.pruner.name !== 'none') problems.add('tune.pruner', 'population-based training replaces pruning (its bottom members copy better ones); use pruner: none');
+    tune.pruner = { name: 'none', options: {} };
+  }
   const storage = f.string('storage');
   if (storage !== undefined) tune.storage = storage;
   const study = f.string('study');
@@ -290,6 +319,21 @@ function parseTune(problems: Problems, value: unknown, settings: RunSettings): T
     }
   }
   return tune;
+}
+
+function parsePbt(problems: Problems, value: unknown): PbtSettings | undefined {
+  if (value === undefined) return undefined;
+  const f = Fields.of(problems, 'tune.pbt', value);
+  if (!f) return undefined;
+  f.known(PBT);
+  const pbt: PbtSettings = {
+    population: f.number('population', { integer: true, min: 2 }) ?? 8,
+    generations: f.number('generations', { integer: true, min: 1 }) ?? 4,
+    interval: f.number('interval', { integer: true, min: 1 }) ?? 2,
+    quantile: f.number('quantile', { min: 0.01, max: 0.5 }) ?? 0.25,
+    resampleProbability: f.number('resampleProbability', { min: 0, max: 1 }) ?? 0.25,
+  };
+  return pbt;
 }
 
 function namedChoice(

@@ -12,7 +12,7 @@ import type { BuildContext, Layer } from './layer.js';
 export class Dropout implements Layer {
   readonly type = 'dropout';
   outputSize = 0;
-  readonly rate: number;
+  private dropRate: number;
   private backend!: Backend;
   private rng = new Rng(0);
   private mask!: Workspace; // [m][n]: 0 or 1 / keep
@@ -24,7 +24,17 @@ export class Dropout implements Layer {
     if (!(config.rate >= 0 && config.rate < 1)) {
       throw new RangeError(`dropout: rate must be in [0, 1), got ${config.rate}`);
     }
-    this.rate = config.rate;
+    this.dropRate = config.rate;
+  }
+
+  /** The fraction of units dropped while training; a person may change it mid-run. */
+  get rate(): number {
+    return this.dropRate;
+  }
+
+  set rate(rate: number) {
+    if (!(rate >= 0 && rate < 1)) throw new RangeError(`dropout: rate must be in [0, 1), got ${rate}`);
+    this.dropRate = rate;
   }
 
   build(inputSize: number, ctx: BuildContext): void {

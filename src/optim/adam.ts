@@ -10,9 +10,9 @@ import { checkBeta, checkPositive, Optimizer, type OptimizerConfig, type Optimiz
 
 export class Adam extends Optimizer {
   readonly type = 'adam';
-  readonly beta1: number;
-  readonly beta2: number;
-  readonly eps: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
 
   /** @example new Adam({ learningRate: 0.001 }) */
   constructor(options: OptimizerOptions & { beta1?: number; beta2?: number; eps?: number } = {}) {

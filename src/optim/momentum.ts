@@ -13,7 +13,7 @@ import { checkBeta, Optimizer, type OptimizerConfig, type OptimizerOptions } fro
 
 export class Momentum extends Optimizer {
   readonly type = 'momentum';
-  readonly beta: number;
+  beta: number;
 
   /** @example new Momentum({ learningRate: 0.1, beta: 0.9 }) */
   constructor(options: OptimizerOptions & { beta?: number } = {}) {

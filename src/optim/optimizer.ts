@@ -25,7 +25,8 @@ export abstract class Optimizer {
   abstract readonly type: string;
   /** The current learning rate; schedules and hooks change it between steps. */
   learningRate: number;
-  readonly weightDecay: number;
+  /** Mutable so a person can change it mid-run (see `adjust`). */
+  weightDecay: number;
   readonly weightDecayOn: 'weights' | 'all';
   /** Number of steps taken so far (Adam's t after the step). */
   steps = 0;
@@ -50,6 +51,47 @@ export abstract class Optimizer {
       const decay = p.decay || this.weightDecayOn === 'all' ? this.weightDecay : 0;
       this.update(p, decay, backend);
     }
+  }
+
+  /**
+   * Changes hyperparameters between steps, the panda way: `{ learningRate,
+   * weightDecay, beta, beta1, beta2, eps }`, whichever this optimizer has.
+   * Each value is checked as the constructor checks it; nothing changes if
+   * any is wrong.
+   *
+   * @example adam.adjust({ learningRate: 3e-4, beta1: 0.95 })
+   */
+  adjust(changes: Readonly<Record<string, number>>): void {
+    const config = this.toConfig() as unknown as Record<string, unknown>;
+    const adjustable = Object.keys(config).filter((k) => typeof config[k] === 'number');
+    for (const [name, value] of Object.entries(changes)) {
+      if (!adjustable.includes(name)) {
+        throw new RangeError(`${this.type} has no hyperparameter "${name}" to change (it has: ${adjustable.join(', ')})`);
+      }
+      if (name === 'weightDecay') {
+        if (!(value >= 0) || !Number.isFinite(value)) throw new RangeError(`weightDecay must be >= 0, got ${value}`);
+      } else if (name.startsWith('beta')) checkBeta(`${this.type} ${name}`, value);
+      else checkPositive(`${this.type} ${name}`, value);
+    }
+    Object.assign(this, changes);
+  }
+
+  /** The state arrays of a parameter (moments), or undefined before its first step: for checkpoints. */
+  stateOf(p: Param): readonly FloatArray[] | undefined {
+    return this.state.get(p);
+  }
+
+  /** Replaces a parameter's state arrays with copies of `arrays` (from a checkpoint). */
+  restoreState(p: Param, arrays: readonly ArrayLike<number>[]): void {
+    this.state.delete(p);
+    if (arrays.length === 0) return;
+    const slots = this.slots(p, arrays.length);
+    arrays.forEach((a, i) => {
+      if (a.length !== p.value.length) {
+        throw new RangeError(`optimizer state for a parameter of ${p.value.length} values has ${a.length}`);
+      }
+      slots[i].set(a);
+    });
   }
 
   /** The options that rebuild this optimizer (for saving and reports). */

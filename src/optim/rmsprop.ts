@@ -8,8 +8,8 @@ import { checkBeta, checkPositive, Optimizer, type OptimizerConfig, type Optimiz
 
 export class RMSprop extends Optimizer {
   readonly type = 'rmsprop';
-  readonly beta: number;
-  readonly eps: number;
+  beta: number;
+  eps: number;
 
   /** @example new RMSprop({ learningRate: 0.001, beta: 0.9 }) */
   constructor(options: OptimizerOptions & { beta?: number; eps?: number } = {}) {

@@ -45,6 +45,15 @@ export interface FitControl {
   setLearningRate(lr: number): void;
   /** Ends training after the current batch; `fit` returns normally with `stopReason`. */
   stop(reason?: string): void;
+  /** The optimizer in use: change its other hyperparameters with `optimizer.adjust`, checkpoint its state. */
+  readonly optimizer: Optimizer;
+  /** The last epoch training will run (the `epochs` option, unless changed). */
+  readonly epochs: number;
+  /** Trains until epoch `epochs` instead (more or fewer); at least the current epoch is finished. */
+  setEpochs(epochs: number): void;
+  readonly batchSize: number;
+  /** Uses mini-batches of this size from the next epoch on. */
+  setBatchSize(batchSize: number): void;
 }
 
 /** Passed to `onBatchEnd`. The same object is reused for every batch: copy what you keep. */
@@ -71,8 +80,14 @@ export interface FitHooks {
 }
 
 export interface FitOptions {
-  /** Default 10. */
+  /** The last epoch to train (1-based). Default 10. */
   epochs?: number;
+  /**
+   * Epochs already done, when training resumes from a checkpoint: the first
+   * epoch run is `initialEpoch + 1`, and schedules see the true epoch number.
+   * Default 0.
+   */
+  initialEpoch?: number;
   /** Default 32. */
   batchSize?: number;
   /** Shuffle the examples each epoch. Default true. */
@@ -105,9 +120,11 @@ export interface FitOptions {
  *   });
  */
 export async function fit(model: Sequential, x: Inputs, y: Labels, options: FitOptions = {}): Promise<History> {
-  const epochs = options.epochs ?? 10;
-  const batchSize = options.batchSize ?? 32;
+  let epochs = options.epochs ?? 10;
+  let batchSize = options.batchSize ?? 32;
+  const initialEpoch = options.initialEpoch ?? 0;
   if (!Number.isInteger(epochs) || epochs < 1) throw new RangeError(`epochs must be a positive integer, got ${epochs}`);
+  if (!Number.isInteger(initialEpoch) || initialEpoch < 0) throw new RangeError(`initialEpoch must be an integer >= 0, got ${initialEpoch}`);
   checkBatchSize(batchSize);
   const ex = toExamples(x, model.inputSize, 'x');
   const labels = toLabels(y, ex.count, model.classes, 'y');
@@ -150,6 +167,21 @@ export async function fit(model: Sequential, x: Inputs, y: Labels, options: FitO
     stop(reason = 'stopped by a hook') {
       stopReason = reason;
     },
+    optimizer,
+    get epochs() {
+      return epochs;
+    },
+    setEpochs(n: number) {
+      if (!Number.isInteger(n) || n < 1) throw new RangeError(`epochs must be a positive integer, got ${n}`);
+      epochs = n;
+    },
+    get batchSize() {
+      return batchSize;
+    },
+    setBatchSize(n: number) {
+      checkBatchSize(n);
+      batchSize = n;
+    },
   };
 
   const rng = new Rng(options.seed ?? model.seed);
@@ -157,13 +189,19 @@ export async function fit(model: Sequential, x: Inputs, y: Labels, options: FitO
   const training = normalizeExamples(model, ex);
   const gatherer = new BatchGatherer(model, { normalized: true });
   // A trailing batch of one example would break batch norm: fold it into the batch before.
-  let batches = Math.ceil(ex.count / batchSize);
-  if (hasBatchNorm && batches > 1 && ex.count % batchSize === 1) batches--;
+  const batchesOf = (size: number): number => {
+    const n = Math.ceil(ex.count / size);
+    return hasBatchNorm && n > 1 && ex.count % size === 1 ? n - 1 : n;
+  };
   const params = model.params().map((p) => p.param);
   const history: History = { epochs: [] };
-  const batchInfo: BatchInfo = { epoch: 0, batch: 0, batches, loss: 0, model, control };
+  const batchInfo: BatchInfo = { epoch: 0, batch: 0, batches: 0, loss: 0, model, control };
 
-  for (let epoch = 1; epoch <= epochs && stopReason === undefined; epoch++) {
+  for (let epoch = initialEpoch + 1; epoch <= epochs && stopReason === undefined; epoch++) {
+    // Read once per epoch: a hook may change the batch size for the next one.
+    const size = batchSize;
+    const batches = batchesOf(size);
+    batchInfo.batches = batches;
     if (schedule && manualRate === null) optimizer.learningRate = schedule(epoch);
     if (options.shuffle ?? true) rng.shuffle(order);
     const started = performance.now();
@@ -171,8 +209,8 @@ export async function fit(model: Sequential, x: Inputs, y: Labels, options: FitO
     let correct = 0;
     let seen = 0;
     for (let b = 0; b < batches && stopReason === undefined; b++) {
-      const start = b * batchSize;
-      const end = b === batches - 1 ? ex.count : start + batchSize;
+      const start = b * size;
+      const end = b === batches - 1 ? ex.count : start + size;
       const x = gatherer.gather(training, labels, order, start, end);
       const loss = model.computeGradients(x, gatherer.labels);
       if (!Number.isFinite(loss)) {

@@ -9,9 +9,11 @@
 import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
 import { pathToFileURL } from 'node:url';
 import { describeError, describeValue } from './describe.js';
-import type { WorkerInit, WorkerMessage, WorkerReply } from './executor.js';
+import type { LinkReply, LinkRequest, WorkerInit, WorkerMessage, WorkerReply } from './executor.js';
+import { trialOrigin } from './control.js';
 import { checkJson } from './storage/rules.js';
-import { TrialBase } from './trial.js';
+import type { Checkpoint, CheckpointInfo, CommandRecord } from './storage/storage.js';
+import { TrialBase, type TrialLink } from './trial.js';
 import type { Distribution, ParamValue } from './types.js';
 
 /** The trial an objective sees inside a worker thread. */
@@ -19,16 +21,20 @@ class RemoteTrial extends TrialBase {
   private readonly values: Record<string, ParamValue>;
   private readonly attrs: Record<string, unknown>;
 
+  readonly live: TrialLink;
+
   constructor(
     readonly number: number,
     params: Record<string, ParamValue>,
     userAttrs: Record<string, unknown>,
+    systemAttrs: Record<string, unknown>,
     private readonly port: MessagePort,
     private readonly signal: Int32Array,
   ) {
     super();
     this.values = { ...params };
     this.attrs = { ...userAttrs };
+    this.live = remoteLink(systemAttrs);
   }
 
   get params(): Readonly<Record<string, ParamValue>> {
@@ -81,6 +87,47 @@ class RemoteTrial extends TrialBase {
 const init = workerData as WorkerInit;
 const post = (m: WorkerMessage): void => init.port.postMessage(m);
 
+// Link requests wait here for their replies, by id. The port is unref'd so it never keeps the worker alive by itself.
+const waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+let nextRequest = 1;
+init.linkPort.on('message', (r: LinkReply) => {
+  const w = waiting.get(r.id);
+  if (!w) return;
+  waiting.delete(r.id);
+  if (r.ok) w.resolve(r.value);
+  else {
+    const e = new Error(r.error.message);
+    e.name = r.error.name;
+    w.reject(e);
+  }
+});
+init.linkPort.unref();
+
+/** A link request before it gets its id (Omit distributed over the union). */
+type LinkBody = LinkRequest extends infer R ? (R extends LinkRequest ? Omit<R, 'id'> : never) : never;
+
+/** A trial link whose storage lives in the main thread: every call is an asynchronous request there. */
+function remoteLink(systemAttrs: Record<string, unknown>): TrialLink {
+  const request = <T>(body: LinkBody): Promise<T> =>
+    new Promise<T>((resolve, reject) => {
+      const id = nextRequest++;
+      waiting.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      init.linkPort.postMessage({ ...body, id } as LinkRequest);
+    });
+  return {
+    origin: trialOrigin({ systemAttrs }),
+    systemAttrs,
+    takeCommands: () => request<CommandRecord[]>({ op: 'takeCommands' }),
+    settleCommand: async (commandId, outcome) => {
+      await request({ op: 'settleCommand', commandId, outcome });
+    },
+    // The bytes are copied, not transferred: the caller may keep using its buffer.
+    saveCheckpoint: (checkpoint, options) =>
+      request<CheckpointInfo>({ op: 'saveCheckpoint', checkpoint, ...(options ? { options } : {}) }),
+    loadCheckpoint: (checkpointId) => request<Checkpoint>({ op: 'loadCheckpoint', checkpointId }),
+  };
+}
+
 let objective: (trial: RemoteTrial, args: unknown) => unknown;
 try {
   const mod = (await import(pathToFileURL(init.module).href)) as Record<string, unknown>;
@@ -95,9 +142,17 @@ try {
   post({ type: 'loadError', error: describeError(e) });
 }
 
-parentPort!.on('message', async (m: { type: 'run'; number: number; params: Record<string, ParamValue>; userAttrs: Record<string, unknown> }) => {
+interface RunMessage {
+  type: 'run';
+  number: number;
+  params: Record<string, ParamValue>;
+  userAttrs: Record<string, unknown>;
+  systemAttrs: Record<string, unknown>;
+}
+
+parentPort!.on('message', async (m: RunMessage) => {
   if (m.type !== 'run') return;
-  const trial = new RemoteTrial(m.number, m.params, m.userAttrs, init.port, init.signal);
+  const trial = new RemoteTrial(m.number, m.params, m.userAttrs, m.systemAttrs, init.port, init.signal);
   try {
     const value = await objective(trial, init.args);
     post({ type: 'done', value: typeof value === 'number' ? value : undefined, described: describeValue(value) });

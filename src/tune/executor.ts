@@ -22,6 +22,7 @@ import { describeError, describeValue } from './describe.js';
 import type { Objective, Study, TellResult } from './study.js';
 import { isTrialPruned, type StudyTrial } from './trial.js';
 import type { Distribution, FrozenTrial } from './types.js';
+import type { CommandOutcome, NewCheckpoint, SaveCheckpointOptions } from './storage/storage.js';
 
 /** An objective that worker threads load: an absolute path to a .js (or, under tsx, .ts) module. */
 export interface ObjectiveModule {
@@ -88,8 +89,8 @@ export async function runTrials(study: Study, objective: Objective | ObjectiveMo
       try {
         trial = await study.claim(options.untilComplete);
       } catch (e) {
-        // A grid with every point taken is the end of the search, not an error.
-        if ((e as Error)?.name === 'GridExhaustedError') {
+        // A grid with every point taken, or a schedule that has run all it plans, is the end of the search, not an error.
+        if ((e as Error)?.name === 'GridExhaustedError' || (e as Error)?.name === 'ScheduleCompleteError') {
           exhausted = true;
           return undefined;
         }
@@ -207,6 +208,15 @@ export type WorkerMessage =
   | { type: 'done'; value: number | undefined; described: string }
   | { type: 'threw'; error: { name: string; message: string; stack?: string } };
 
+/** An asynchronous request of a worker's trial on its link port (see `TrialLink`), answered by `LinkReply`. */
+export type LinkRequest =
+  | { id: number; op: 'takeCommands' }
+  | { id: number; op: 'settleCommand'; commandId: number; outcome: CommandOutcome }
+  | { id: number; op: 'saveCheckpoint'; checkpoint: NewCheckpoint; options?: SaveCheckpointOptions }
+  | { id: number; op: 'loadCheckpoint'; checkpointId: number };
+
+export type LinkReply = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: { name: string; message: string } };
+
 /** What this thread answers to a synchronous request. */
 export type WorkerReply = { ok: true; value: unknown } | { ok: false; error: { name: string; message: string } };
 
@@ -216,6 +226,12 @@ export interface WorkerInit {
   readonly exportName: string;
   readonly args: unknown;
   readonly port: MessagePort;
+  /**
+   * A second channel for the trial link's asynchronous requests: replies to
+   * them must never be mistaken for the reply a synchronous \`suggest\` waits
+   * for on \`port\`.
+   */
+  readonly linkPort: MessagePort;
   /** Int32Array over a SharedArrayBuffer: set to 1 when a reply is on the port. */
   readonly signal: Int32Array;
   readonly entry: string;
@@ -232,12 +248,14 @@ class WorkerSlot {
   private constructor(
     private readonly worker: Worker,
     private readonly port: MessagePort,
+    private readonly linkPort: MessagePort,
     private readonly signal: Int32Array,
   ) {}
 
   /** Starts a worker and waits until it has loaded the objective module. */
   static start(objective: ObjectiveModule, resourceLimits: ResourceLimits | undefined): Promise<WorkerSlot> {
     const { port1, port2 } = new MessageChannel();
+    const link = new MessageChannel();
     const signal = new Int32Array(new SharedArrayBuffer(4));
     const { entry, tsxApi } = workerEntry(objective.module);
     const init: WorkerInit = {
@@ -245,6 +263,7 @@ class WorkerSlot {
       exportName: objective.exportName ?? 'objective',
       args: objective.args,
       port: port2,
+      linkPort: link.port2,
       signal,
       entry,
       tsxApi,
@@ -253,14 +272,15 @@ class WorkerSlot {
     // registers tsx in the worker, then imports it (`--import tsx` alone does
     // not reach worker threads on Node 20).
     const worker = tsxApi
-      ? new Worker(BOOTSTRAP, { eval: true, workerData: init, transferList: [port2], ...(resourceLimits ? { resourceLimits } : {}) })
-      : new Worker(new URL(entry), { workerData: init, transferList: [port2], ...(resourceLimits ? { resourceLimits } : {}) });
-    const slot = new WorkerSlot(worker, port1, signal);
+      ? new Worker(BOOTSTRAP, { eval: true, workerData: init, transferList: [port2, link.port2], ...(resourceLimits ? { resourceLimits } : {}) })
+      : new Worker(new URL(entry), { workerData: init, transferList: [port2, link.port2], ...(resourceLimits ? { resourceLimits } : {}) });
+    const slot = new WorkerSlot(worker, port1, link.port1, signal);
     return new Promise((resolve, reject) => {
       const fail = (why: string): void => {
         slot.dead = true;
         void worker.terminate();
         port1.close();
+        link.port1.close();
         reject(new Error(`cannot start a worker for objective module ${objective.module}: ${why}`));
       };
       port1.once('message', (m: WorkerMessage) => {
@@ -287,18 +307,26 @@ class WorkerSlot {
     if (this.current) throw new Error('internal: a worker slot runs one trial at a time');
     return new Promise((resolve, reject) => {
       this.current = { trial, resolve, reject };
-      this.worker.postMessage({ type: 'run', number: trial.number, params: trial.params, userAttrs: trial.userAttrs });
+      this.worker.postMessage({
+        type: 'run',
+        number: trial.number,
+        params: trial.params,
+        userAttrs: trial.userAttrs,
+        systemAttrs: trial.live.systemAttrs,
+      });
     });
   }
 
   async close(): Promise<void> {
     this.dead = true;
     this.port.close();
+    this.linkPort.close();
     await this.worker.terminate();
   }
 
   private listen(): void {
     this.port.on('message', (m: WorkerMessage) => this.onMessage(m));
+    this.linkPort.on('message', (m: LinkRequest) => void this.onLinkRequest(m));
     this.worker.on('error', (e) => this.crash(`the worker thread crashed: ${describeError(e)}`));
     this.worker.on('exit', (code) => this.crash(`the worker thread exited with code ${code} during the trial`));
   }
@@ -335,6 +363,28 @@ class WorkerSlot {
     }
   }
 
+  /** Runs a link request against the current trial's own link (its storage) and answers on the link port. */
+  private async onLinkRequest(m: LinkRequest): Promise<void> {
+    let reply: LinkReply;
+    try {
+      const run = this.current;
+      if (!run) throw new Error(`no trial is running in this worker (request ${m.op} came too late)`);
+      const link = run.trial.live;
+      const value =
+        m.op === 'takeCommands'
+          ? await link.takeCommands()
+          : m.op === 'settleCommand'
+            ? await link.settleCommand(m.commandId, m.outcome)
+            : m.op === 'saveCheckpoint'
+              ? await link.saveCheckpoint(m.checkpoint, m.options)
+              : await link.loadCheckpoint(m.checkpointId);
+      reply = { id: m.id, ok: true, value };
+    } catch (e) {
+      reply = { id: m.id, ok: false, error: { name: (e as Error)?.name ?? 'Error', message: (e as Error)?.message ?? String(e) } };
+    }
+    if (!this.dead) this.linkPort.postMessage(reply);
+  }
+
   private reply(answer: () => unknown): void {
     let reply: WorkerReply;
     try {
@@ -351,6 +401,7 @@ class WorkerSlot {
     if (this.dead) return;
     this.dead = true;
     this.port.close();
+    this.linkPort.close();
     const run = this.current;
     this.current = undefined;
     run?.reject(new WorkerCrash(why));

@@ -22,7 +22,8 @@ import type { Storage, StudyRecord, TrialOutcome } from './storage/storage.js';
 import { describeError, describeValue } from './describe.js';
 import { studyToJson, trialsToCsv, type StudyJson } from './export.js';
 import { runTrials, type ObjectiveModule, type OptimizeOptions } from './executor.js';
-import { StudyTrial, type Trial, type TrialHost } from './trial.js';
+import { ScheduleCompleteError, type Scheduler } from './pbt.js';
+import { storageLink, StudyTrial, type Trial, type TrialHost } from './trial.js';
 import type { Direction, Distribution, FrozenTrial, ParamValue, Pruner, Sampler, StudyView, TrialState } from './types.js';
 
 /** An objective run in this thread: returns the value to minimize or maximize. */
@@ -54,6 +55,12 @@ export interface StudyOptions {
   readonly graceMs?: number;
   /** How many times a trial whose process died is re-run (default 0). */
   readonly maxRetries?: number;
+  /**
+   * Decides which trials exist before each claim (population-based training,
+   * `PopulationBasedTraining` in pbt.ts); the sampler still draws values for
+   * the names a scheduled trial does not fix.
+   */
+  readonly scheduler?: Scheduler;
 }
 
 /** Options of `createStudy`. */
@@ -184,6 +191,9 @@ export class Study implements StudyView {
   private readonly flushScheduled = new Set<StudyTrial>();
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private closed = false;
+  /** Decides which trials exist (population-based training), or undefined. */
+  readonly scheduler: Scheduler | undefined;
+  private planChain: Promise<unknown> = Promise.resolve();
 
   /** @internal Use `createStudy` or `loadStudy`. */
   constructor(
@@ -203,6 +213,7 @@ export class Study implements StudyView {
     this.dataValue = record.data;
     this.sampler = options.sampler ?? new RandomSampler(options.seed !== undefined ? { seed: options.seed } : {});
     this.pruner = options.pruner;
+    this.scheduler = options.scheduler;
     const persistent = storage.location !== 'memory';
     this.heartbeatMs = nonNegative('heartbeatMs', options.heartbeatMs ?? (persistent ? 10_000 : 0));
     this.graceMs = nonNegative('graceMs', options.graceMs ?? Math.max(60_000, 3 * this.heartbeatMs));
@@ -325,12 +336,21 @@ export class Study implements StudyView {
     this.checkOpen();
     await this.studyFlush;
     const heartbeat = this.heartbeatMs > 0;
-    const frozen = await this.storage.claimTrial(this.id, {
-      maxRetries: this.maxRetries,
-      heartbeat,
-      ...(heartbeat ? { staleGraceMs: this.graceMs } : {}),
-      ...(maxCompleteOrRunning !== undefined ? { maxCompleteOrRunning } : {}),
-    });
+    const take = () =>
+      this.storage.claimTrial(this.id, {
+        maxRetries: this.maxRetries,
+        heartbeat,
+        ...(heartbeat ? { staleGraceMs: this.graceMs } : {}),
+        ...(maxCompleteOrRunning !== undefined ? { maxCompleteOrRunning } : {}),
+      });
+    // With a scheduler, planning and claiming happen one claim at a time in this
+    // process, so two slots never plan the same trial or take each other's.
+    let frozen: FrozenTrial | undefined;
+    if (this.scheduler) {
+      const turn = this.planChain.catch(() => {}).then(() => this.planAndTake(take));
+      this.planChain = turn;
+      frozen = await turn;
+    } else frozen = await take();
     if (!frozen) return undefined;
     await this.refresh();
     const trial = new StudyTrial(this.host, frozen);
@@ -344,6 +364,19 @@ export class Study implements StudyView {
       throw e;
     }
     return trial;
+  }
+
+  /** Lets the scheduler enqueue what is due, waits while it says so, then claims. */
+  private async planAndTake(take: () => Promise<FrozenTrial | undefined>): Promise<FrozenTrial | undefined> {
+    for (;;) {
+      this.checkOpen();
+      await this.refresh();
+      const plan = this.scheduler!.plan(this);
+      for (const trial of plan.enqueue) await this.storage.enqueueTrial(this.id, trial);
+      if (plan.then === 'done') throw new ScheduleCompleteError(`study "${this.name}": ${this.scheduler!.name} has run every trial it plans`);
+      if (plan.then === 'claim') return take();
+      await new Promise((r) => setTimeout(r, 200));
+    }
   }
 
   /**
@@ -542,6 +575,7 @@ export class Study implements StudyView {
 
   /** How trials reach the study; kept off the public surface. */
   private readonly host: TrialHost = {
+    link: (frozen) => storageLink(this.storage, frozen.id, { ...frozen.systemAttrs }),
     sampleIndependent: (trial, name, distribution) => this.sampler.sampleIndependent(this, trial, name, distribution),
     prune: (trial) => (this.pruner ? this.pruner.prune(this, trial) : false),
     knownDistribution: (name) => this.known.get(name),

@@ -12,7 +12,18 @@
 import { categorical, distributionContains, distributionProblems, floatParam, intParam } from './space/distributions.js';
 import { distributionConflict, checkJson, checkParamValue } from './storage/rules.js';
 import { DistributionConflictError, TrialFinishedError } from './storage/errors.js';
-import type { ParamWrite, TrialUpdate } from './storage/storage.js';
+import type {
+  Checkpoint,
+  CheckpointInfo,
+  CommandOutcome,
+  CommandRecord,
+  NewCheckpoint,
+  ParamWrite,
+  SaveCheckpointOptions,
+  Storage,
+  TrialUpdate,
+} from './storage/storage.js';
+import { trialOrigin, type TrialOrigin } from './control.js';
 import type { Distribution, FloatScale, FrozenTrial, ParamValue } from './types.js';
 
 /** Options of `suggestFloat`. */
@@ -67,6 +78,40 @@ export interface Trial {
   shouldPrune(): boolean;
   /** Attaches a JSON value to the trial (shown in exports and the dashboard). */
   setUserAttr(key: string, value: unknown): void;
+  /** The trial's line to the outside while it runs: commands from a person, checkpoints, where it starts from. */
+  readonly live: TrialLink;
+}
+
+/**
+ * What a long-running objective uses to be steered (the panda way): take the
+ * commands a person sent (see `tune/control.ts`), settle them with the step
+ * they were applied at, and save or load checkpoints that every worker of
+ * the storage can read. Works the same in the main thread and in workers.
+ */
+export interface TrialLink {
+  /** Where the trial starts when it was forked or is a population member (system attribute `origin`), else undefined. */
+  readonly origin: TrialOrigin | undefined;
+  /** Other system attributes the tuner set on the trial (e.g. `pbt`), read-only. */
+  readonly systemAttrs: Readonly<Record<string, unknown>>;
+  /** Commands sent to this trial and not taken yet, oldest first; each is returned once. */
+  takeCommands(): Promise<CommandRecord[]>;
+  settleCommand(commandId: number, outcome: CommandOutcome): Promise<void>;
+  saveCheckpoint(checkpoint: NewCheckpoint, options?: SaveCheckpointOptions): Promise<CheckpointInfo>;
+  loadCheckpoint(checkpointId: number): Promise<Checkpoint>;
+}
+
+/** The link of a trial whose storage is at hand (this thread). */
+export function storageLink(storage: Storage, trialId: number, systemAttrs: Readonly<Record<string, unknown>>): TrialLink {
+  return {
+    origin: trialOrigin({ systemAttrs }),
+    systemAttrs,
+    takeCommands: () => storage.takeCommands(trialId),
+    settleCommand: async (id, outcome) => {
+      await storage.settleCommand(id, outcome);
+    },
+    saveCheckpoint: (checkpoint, options) => storage.saveCheckpoint(trialId, checkpoint, options),
+    loadCheckpoint: (id) => storage.loadCheckpoint(id),
+  };
 }
 
 /**
@@ -100,6 +145,7 @@ export abstract class TrialBase implements Trial {
   abstract report(value: number, step: number): void;
   abstract shouldPrune(): boolean;
   abstract setUserAttr(key: string, value: unknown): void;
+  abstract readonly live: TrialLink;
 
   /** @example trial.suggestFloat('lr', 1e-4, 1, { log: true }) */
   suggestFloat(name: string, low: number, high: number, options: SuggestFloatOptions = {}): number {
@@ -152,6 +198,8 @@ export interface TrialHost {
   knownDistribution(name: string): Distribution | undefined;
   /** The trial has buffered writes (or new local state): flush soon. */
   trialChanged(trial: StudyTrial): void;
+  /** The trial's line to commands and checkpoints (see `TrialLink`). */
+  link(frozen: FrozenTrial): TrialLink;
 }
 
 /**
@@ -183,6 +231,7 @@ export class StudyTrial extends TrialBase {
   finished = false;
   /** Serializes this trial's flushes. */
   flushChain: Promise<void> = Promise.resolve();
+  readonly live: TrialLink;
 
   constructor(
     private readonly host: TrialHost,
@@ -200,6 +249,7 @@ export class StudyTrial extends TrialBase {
     this.systemAttrs = { ...frozen.systemAttrs };
     const fixed = frozen.systemAttrs.fixedParams;
     this.fixed = fixed && typeof fixed === 'object' ? (fixed as Record<string, ParamValue>) : {};
+    this.live = host.link(frozen);
   }
 
   get params(): Readonly<Record<string, ParamValue>> {
