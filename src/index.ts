@@ -30,6 +30,7 @@ export { runParityCase, runParityFile, type ParityCase, type ParityResult } from
 export * from './data/index.js';
 export { decodeSafetensors, encodeSafetensors, SafetensorsError, type SafeTensor } from './io/safetensors.js';
 export { decodeModel, encodeModel, loadModel, loadModelWithMetadata, saveModel, ModelFileError, MODEL_FORMAT } from './io/model-file.js';
+export { exportOnnx, importOnnx, loadOnnx, saveOnnx, OnnxExportError, ONNX_FORMAT, type OnnxExportOptions, type OnnxExportSummary } from './io/onnx/index.js';
 
 export { Rng } from './util/rng.js';
 
