@@ -63,7 +63,7 @@ export interface PbtOptions {
 export interface PbtSegment {
   readonly member: number;
   readonly generation: number;
-  /** Train until this many epochs in all. */
+  /** Train until this many epochs in all: the step of the checkpoint it starts from, plus the interval. */
   readonly untilStep: number;
 }
 
@@ -127,12 +127,14 @@ export class PopulationBasedTraining implements Scheduler {
       if (!segments.has(`${m}/0`)) enqueue.push({ params: {}, systemAttrs: { pbt: this.segment(m, 0) } });
     }
     const latest = this.latestPerMember(segments);
-    const ranked = [...latest.values()]
-      .filter((t) => t.state === 'complete' && t.value !== undefined)
-      .sort((a, b) => (study.direction === 'maximize' ? b.value! - a.value! : a.value! - b.value!));
+    // Each member's score is its most recent complete segment's value, even while a newer segment runs:
+    // a member that just finished is ranked against everyone's latest known score.
+    const scored = this.scoredPerMember(segments);
+    const ranked = [...scored.values()].sort((a, b) => (study.direction === 'maximize' ? b.value! - a.value! : a.value! - b.value!));
     const cut = Math.max(1, Math.round(this.quantile * this.population));
-    const top = ranked.slice(0, cut);
-    const bottom = new Set(ranked.length >= 2 * cut ? ranked.slice(-cut) : []);
+    const top = ranked.slice(0, cut).filter((t) => lastCheckpoint(t));
+    // Quantiles only mean something once every member has a score.
+    const bottom = new Set(ranked.length === this.population ? ranked.slice(-cut) : []);
     let unfinished = false;
     for (const [member, t] of latest) {
       const s = pbtSegment(t)!;
@@ -141,19 +143,15 @@ export class PopulationBasedTraining implements Scheduler {
         continue;
       }
       if (s.generation + 1 >= this.generations) continue;
-      const own = lastCheckpoint(t);
+      const own = t.state === 'complete' ? lastCheckpoint(t) : undefined;
       // A segment that failed or left no checkpoint has nothing of its own to go on from: it exploits.
-      const exploit = bottom.has(t) || t.state !== 'complete' || !own;
+      const exploit = !own || bottom.has(t);
       const source = exploit ? top[Math.floor(this.rng.uniform() * top.length)] : t;
-      const cp = source && lastCheckpoint(source);
-      if (!source || !cp) {
-        // Nobody to copy from yet: wait for a top member to finish its segment.
-        unfinished ||= ranked.length < this.population;
-        continue;
-      }
+      if (!source) continue; // nobody to copy from: this member ends here
+      const cp = lastCheckpoint(source)!;
       const params = exploit ? this.explore(source) : { ...source.params };
       const origin: TrialOrigin = { checkpointId: cp.id, trial: source.number, step: cp.step, reason: exploit ? 'exploit' : 'continue' };
-      enqueue.push({ params, systemAttrs: { origin, pbt: this.segment(member, s.generation + 1) } });
+      enqueue.push({ params, systemAttrs: { origin, pbt: { member, generation: s.generation + 1, untilStep: cp.step + this.interval } } });
       unfinished = true;
     }
     const waiting = study.trials(['waiting']).length > 0;
@@ -184,6 +182,18 @@ export class PopulationBasedTraining implements Scheduler {
 
   private segment(member: number, generation: number): PbtSegment {
     return { member, generation, untilStep: (generation + 1) * this.interval };
+  }
+
+  /** Each member's most advanced complete segment with a value. */
+  private scoredPerMember(segments: Map<string, FrozenTrial>): Map<number, FrozenTrial> {
+    const scored = new Map<number, FrozenTrial>();
+    for (const t of segments.values()) {
+      if (t.state !== 'complete' || t.value === undefined) continue;
+      const s = pbtSegment(t)!;
+      const seen = scored.get(s.member);
+      if (!seen || pbtSegment(seen)!.generation < s.generation) scored.set(s.member, t);
+    }
+    return scored;
   }
 
   /** Each member's most advanced segment. */
