@@ -23,8 +23,8 @@ function segment(number: number, member: number, generation: number, state: Froz
   };
 }
 const view = (trials: FrozenTrial[]): StudyView => ({
-  direction: 'maximize', trials: (states) => (states ? trials.filter((t) => states.includes(t.state)) : trials),
-} as StudyView);
+  direction: 'maximize', trials: (states?: readonly string[]) => (states ? trials.filter((t) => states.includes(t.state)) : trials),
+}) as unknown as StudyView;
 
 test('pbt plans the first generation, then the bottom quantile exploits the top and the rest continue', () => {
   const pbt = new PopulationBasedTraining({ population: 4, generations: 2, interval: 2, quantile: 0.25, seed: 1 });
@@ -48,7 +48,7 @@ test('pbt plans the first generation, then the bottom quantile exploits the top 
   assert.deepEqual(byMember.get(2)!.systemAttrs!.origin, { checkpointId: 12, trial: 2, step: 2, reason: 'continue' });
   assert.deepEqual(byMember.get(2)!.params, all[2].params);
 
-  const last = all.map((t, i) => segment(4 + i, i, 1, 'complete', 0.9, 20 + i));
+  const last = all.map((_, i) => segment(4 + i, i, 1, 'complete', 0.9, 20 + i));
   assert.deepEqual(pbt.plan(view([...all, ...last])), { enqueue: [], then: 'done' });
   assert.equal(pbt.plan(view([...all, ...last.slice(0, 3), segment(7, 3, 1, 'running')])).then, 'wait');
 });
