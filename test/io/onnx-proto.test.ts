@@ -1,8 +1,10 @@
 // The protobuf wire format and the ONNX messages, checked byte for byte
-// against the encoding rules (the examples of protobuf's encoding guide) and
-// read back; ONNX Runtime itself judges whole files in onnx.test.ts.
+// against the encoding rules (the examples of protobuf's encoding guide), read
+// back, and read from a file the official onnx package wrote
+// (fixtures/onnx/foreign.onnx); ONNX Runtime judges whole files in onnx.test.ts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { int64, packedVarints, ProtoError, ProtoWriter, readFields } from '../../src/io/onnx/protobuf.js';
 import { DATA_TYPE, decodeModelProto, encodeModelProto, FIELD, type OnnxModel } from '../../src/io/onnx/onnx-proto.js';
 
@@ -109,4 +111,35 @@ test('ONNX messages: a known field with the wrong wire type, or raw data of the 
   assert.throws(() => decodeModelProto(new ProtoWriter().message(FIELD.ModelProto.graph, graph).finish()),
     /tensor 'w': dims \[3\] need 12 bytes of float32 but raw_data has 8/);
   assert.throws(() => decodeModelProto(new ProtoWriter().bytes(FIELD.ModelProto.producer_name, bytes(0xff, 0xfe)).finish()), /not valid UTF-8/);
+});
+
+test('ONNX messages: a file written by the official onnx package (foreign.onnx) reads as that package wrote it', () => {
+  const onnx = decodeModelProto(readFileSync(new URL('../fixtures/onnx/foreign.onnx', import.meta.url)));
+  assert.equal(onnx.irVersion, 7);
+  assert.equal(onnx.producerName, 'onnx-example');
+  assert.equal(onnx.producerVersion, '1.0');
+  assert.equal(onnx.docString, 'written by make-foreign.py');
+  assert.deepEqual(onnx.opsetImport, [{ domain: '', version: 13 }]);
+  assert.deepEqual(onnx.metadataProps, [{ key: 'author', value: 'nobody' }]);
+  const { graph } = onnx;
+  assert.equal(graph.name, 'example');
+  assert.deepEqual(graph.nodes.map((n) => [n.name, n.opType, n.inputs, n.outputs]), [
+    ['fc', 'Gemm', ['x', 'fc.weight', 'fc.bias'], ['h']],
+    ['relu', 'Relu', ['h'], ['r']],
+    ['reshape', 'Reshape', ['r', 'shape'], ['r2']],
+    ['offset', 'Constant', [], ['offset']],
+    ['add', 'Add', ['r2', 'offset'], ['z']],
+    ['softmax', 'Softmax', ['z'], ['y']],
+  ]);
+  // helper.make_node sorts attributes by name.
+  assert.deepEqual(graph.nodes[0].attributes, [{ name: 'alpha', type: 'float', value: 1 }, { name: 'transB', type: 'int', value: 1 }]);
+  assert.deepEqual(graph.nodes[3].attributes, [{ name: 'value_floats', type: 'other', code: 6 }]);
+  assert.deepEqual(graph.nodes[5].attributes, [{ name: 'axis', type: 'int', value: 1 }]);
+  assert.deepEqual(graph.initializers, [
+    { name: 'fc.weight', dims: [2, 3], dataType: DATA_TYPE.FLOAT, data: new Float32Array([0.5, -1.25, 2, 0, 3.5, -0.75]), external: false },
+    { name: 'fc.bias', dims: [2], dataType: DATA_TYPE.FLOAT, data: new Float32Array([0.125, -0.5]), external: false },
+    { name: 'shape', dims: [2], dataType: DATA_TYPE.INT64, data: null, external: false },
+  ]);
+  assert.deepEqual(graph.inputs, [{ name: 'x', elemType: DATA_TYPE.FLOAT, shape: ['N', 3] }]);
+  assert.deepEqual(graph.outputs, [{ name: 'y', elemType: DATA_TYPE.FLOAT, shape: ['N', 2] }]);
 });

@@ -213,6 +213,12 @@ test('import refuses what caviar did not export, or what was changed since, sayi
     message: "torch.onnx: an ONNX model from 'pytorch' 2.3.0 (3 nodes: Gemm, Relu, Softmax), not one caviar exported (producer_name is not 'caviar'); caviar import reads only models written by caviar export",
   });
 
+  // One written by the official onnx Python package (test/fixtures/onnx/make-foreign.py).
+  const official = readFileSync(new URL('../fixtures/onnx/foreign.onnx', import.meta.url));
+  await (await ort.InferenceSession.create(official)).release();
+  assert.throws(() => importOnnx(official, 'foreign.onnx'),
+    /^ModelFileError: foreign\.onnx: an ONNX model from 'onnx-example' 1\.0 \(6 nodes: Gemm, Relu, Reshape, Constant, Add, Softmax\), not one caviar exported/);
+
   const model = await trained({ inputSize: 5, layers: [dense(8), relu(), dense(3)] });
   const bytes = exportOnnx(model);
   const edit = (change: (m: OnnxModel) => void) => {

@@ -29,8 +29,8 @@ export const ONNX_FORMAT = 'caviar-onnx/1';
 export interface OnnxExportOptions {
   /**
    * Fold each batch norm into the dense layer before it (fewer nodes; the
-   * probabilities agree with the unfolded graph to about 1e-7). Default false:
-   * batch norm is a BatchNormalization node with the running statistics.
+   * probabilities agree with the unfolded model to within about 1e-6). Default
+   * false: batch norm is a BatchNormalization node with the running statistics.
    */
   foldBatchNorm?: boolean;
   /**
