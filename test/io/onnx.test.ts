@@ -230,6 +230,10 @@ test('import refuses what caviar did not export, or what was changed since, sayi
     /^ModelFileError: edited\.onnx: the graph is not the one its metadata describes: node 3 is Tanh\(0\.dense\) -> 1\.relu; the architecture makes Relu\(0\.dense\) -> 1\.relu$/);
   assert.throws(() => importOnnx(edit((m) => { m.metadataProps[1].value = JSON.stringify({ inputSize: 5, layers: [dense(8), tanh(), dense(3)] }); }), 'meta.onnx'),
     /meta\.onnx: the graph is not the one its metadata describes: node 3 is Relu\(0\.dense\) -> 1\.relu; the architecture makes Tanh\(0\.dense\) -> 1\.tanh/);
+  assert.throws(() => importOnnx(edit((m) => { m.metadataProps[1].value = '{"inputSize":5}'; }), 'nolayers.onnx'),
+    /^ModelFileError: nolayers\.onnx: the architecture in the metadata cannot be imported: the architecture has no list of layers$/);
+  assert.throws(() => importOnnx(edit((m) => { m.metadataProps[1].value = '{"inputSize":5,'; }), 'json.onnx'),
+    /json\.onnx: the architecture in the metadata \(caviar\.architecture\) is missing or not valid JSON/);
   assert.throws(() => importOnnx(edit((m) => { m.graph.initializers[2].dims = [5, 8]; m.graph.initializers[2].data = new Float32Array(40); }), 'shape.onnx'),
     /shape\.onnx: the initializers do not match the architecture in the metadata: tensor '0\.weight' has shape \[5, 8\], the network needs \[8, 5\]/);
   assert.throws(() => importOnnx(edit((m) => { m.graph.initializers.pop(); }), 'missing.onnx'), /missing\.onnx: the initializers do not match .*tensor '2\.bias' is missing/);
@@ -242,4 +246,31 @@ test('import refuses what caviar did not export, or what was changed since, sayi
   assert.throws(() => importOnnx(new Uint8Array(0), 'empty.onnx'), /empty\.onnx: the file is empty, not an ONNX model/);
   assert.throws(() => importOnnx(encodeModel(model), 'model.safetensors'), /model\.safetensors: a safetensors file, not an ONNX model \(caviar export MODEL --format onnx OUT\.onnx makes one from it\)/);
   assert.throws(() => importOnnx(new TextEncoder().encode('a,b,label\n1,2,0\n'), 'rows.csv'), /^ModelFileError: rows\.csv: not an ONNX model/);
+});
+
+test('import of damaged bytes (truncated, bytes changed, inserted) fails only with a one-line ModelFileError naming the file', async () => {
+  const model = await trained({ inputSize: 5, layers: [dense(6, { bias: false }), batchNorm(), relu(), dense(3)] });
+  const bytes = exportOnnx(model, { metadata: { classNames: '["a","b","c"]' } });
+  let seed = 12345;
+  const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31; // a fixed sequence of damage
+  let refused = 0;
+  for (let i = 0; i < 3000; i++) {
+    let damaged = bytes.slice();
+    const kind = random();
+    if (kind < 0.3) damaged = damaged.subarray(0, Math.floor(random() * damaged.length));
+    else if (kind < 0.8) for (let k = 0; k < 3; k++) damaged[Math.floor(random() * damaged.length)] = Math.floor(random() * 256);
+    else {
+      const at = Math.floor(random() * damaged.length);
+      damaged = Uint8Array.from([...damaged.subarray(0, at), Math.floor(random() * 256), Math.floor(random() * 256), ...damaged.subarray(at)]);
+    }
+    try {
+      importOnnx(damaged, 'damaged.onnx');
+    } catch (err) {
+      refused++;
+      assert.equal((err as Error).name, 'ModelFileError', `damage ${i}: ${(err as Error).stack}`);
+      assert.match((err as Error).message, /^damaged\.onnx: [^\n]+$/);
+    }
+  }
+  // Changed weight bytes still import (ONNX files carry no checksum); everything else is refused.
+  assert.ok(refused > 2500, `${refused} of 3000 refused`);
 });

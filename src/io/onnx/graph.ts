@@ -62,7 +62,9 @@ const LOSSES: readonly LossKind[] = ['softmaxCrossEntropy', 'sigmoidBinaryCrossE
  * layer exported as something it is not would give wrong predictions quietly.
  */
 export function unsupportedPart(config: ModelConfig): string | null {
+  if (typeof config !== 'object' || config === null || !Array.isArray(config.layers)) return 'the architecture has no list of layers';
   for (const [index, layer] of config.layers.entries()) {
+    if (typeof layer !== 'object' || layer === null) return `layers[${index}] is ${JSON.stringify(layer)}, not a layer`;
     const type = (layer as { type?: unknown }).type;
     if (typeof type !== 'string' || !Object.hasOwn(KNOWN_OPTIONS, type)) {
       return `layers[${index}] is a ${JSON.stringify(type)} layer, which has no ONNX form here (the exporter knows ${Object.keys(KNOWN_OPTIONS).join(', ')})`;
