@@ -23,6 +23,7 @@ export {
 
 export { fit, type BatchInfo, type EpochInfo, type EpochMetrics, type FitControl, type FitHooks, type FitOptions, type History } from './train/fit.js';
 export { evaluate, predict, predictClass, type Evaluation } from './train/evaluate.js';
+export { encodeCheckpoint, restoreCheckpoint, CheckpointError } from './train/checkpoint.js';
 export type { Inputs, Labels } from './train/inputs.js';
 export { gradientCheck, type GradientCheckOptions, type GradientCheckResult, type TensorCheck } from './train/gradient-check.js';
 export { runParityCase, runParityFile, type ParityCase, type ParityResult } from './train/parity.js';
@@ -38,4 +39,5 @@ export * from './tune/index.js';
 export { parseExperiment, readExperiment, type Experiment, type DataSettings, type TuneSettings } from './experiment/spec.js';
 export { applyParams, defaultSpace, defaultSpaceTiers, tiersForBudget, TUNABLE_NAMES } from './experiment/params.js';
 export { experimentObjective, experimentSpace, type ExperimentArgs } from './experiment/objective.js';
+export { Steering, LIVE_PARAMS, pbtScheduler, type Intervention, type SteeringOptions } from './experiment/live.js';
 export { ConfigError } from './experiment/problems.js';

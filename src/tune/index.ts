@@ -1,7 +1,9 @@
 /** The tuner's public surface: studies and trials, spaces, samplers, pruners, storages. */
 export type { CategoricalDistribution, Direction, Distribution, FloatDistribution, FloatScale, FrozenTrial, IntDistribution, ParamValue, Pruner, Sampler, StudyView, TrialState } from './types.js';
 export { createStudy, loadStudy, Study, type CreateStudyOptions, type LoadStudyOptions, type Objective, type StudyOptions, type TellResult } from './study.js';
-export { TrialPruned, isTrialPruned, type SuggestFloatOptions, type SuggestIntOptions, type Trial } from './trial.js';
+export { TrialPruned, isTrialPruned, type SuggestFloatOptions, type SuggestIntOptions, type Trial, type TrialLink } from './trial.js';
+export { TrialController, forkTrial, trialOrigin, type TrialOrigin } from './control.js';
+export { PopulationBasedTraining, ScheduleCompleteError, pbtSegment, type PbtOptions, type PbtSegment, type Scheduler, type SchedulePlan } from './pbt.js';
 export type { ObjectiveModule, OptimizeOptions } from './executor.js';
 export { studyToJson, trialsToCsv, type StudyJson, type TrialJson } from './export.js';
 export * from './space/index.js';
