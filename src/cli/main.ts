@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { consoleOutput, UsageError } from './output.js';
 import { parityCommand, parityHelp } from './parity.js';
 import { bestCommand } from './best.js';
+import { dashboardCommand } from './dashboard.js';
 import { exportCommand } from './export.js';
 import { importCommand } from './import.js';
 import { infoCommand } from './info.js';
@@ -29,15 +30,11 @@ const commands: Record<string, { summary: string }> = {
   info: { summary: 'show the compute backend in use and the CPU features found' },
   parity: { summary: 'check caviar against reference numbers computed by PyTorch' },
   worker: { summary: 'run trials of a shared study (PostgreSQL) until its budget; start any number, on any machines' },
+  dashboard: { summary: 'watch studies live in a browser, and steer a running trial (the panda way)' },
 };
 
 /** Names reserved for commands still to come: they route to a clear message (exit 2), never to "unknown command". */
-const coming: Record<string, { summary: string; message: string }> = {
-  dashboard: {
-    summary: 'watch studies live in a browser',
-    message: "caviar dashboard: shows studies live in a browser (not in this version); 'caviar show STUDY' prints one now",
-  },
-};
+const coming: Record<string, { summary: string; message: string }> = {};
 
 function usage(): string {
   const width = Math.max(...[...Object.keys(commands), ...Object.keys(coming)].map((c) => c.length));
@@ -46,9 +43,7 @@ function usage(): string {
     '',
     'Commands:',
     ...Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
-    '',
-    'Coming (not in this version):',
-    ...Object.entries(coming).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
+    ...(Object.keys(coming).length === 0 ? [] : ['', 'Coming (not in this version):', ...Object.entries(coming).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`)]),
     '',
     "Run 'caviar COMMAND --help' for a command's options.",
   ].join('\n');
@@ -92,8 +87,7 @@ export async function main(argv: string[], write?: (line: string) => void, write
       case 'worker':
         return await workerCommand(rest, out);
       case 'dashboard':
-        // The message already names the command; thrown as it is, without the usual 'caviar COMMAND:' prefix.
-        throw new UsageError(coming[command].message);
+        return await dashboardCommand(rest, out);
       case 'info':
         return infoCommand(rest, out);
       case 'parity':

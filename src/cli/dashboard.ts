@@ -1,0 +1,68 @@
+/**
+ * `caviar dashboard`: serves the dashboard (src/dashboard/) until Ctrl-C.
+ */
+import { parseArgs } from 'node:util';
+import { startDashboard, type Dashboard } from '../dashboard/server/server.js';
+import { isLoopback } from '../dashboard/server/auth.js';
+import { UsageError, type Output } from './output.js';
+
+export const dashboardHelp = `Usage: caviar dashboard [--storage PATH|URL] [--port P] [--host H]
+
+Serves a web page that shows every study live: optimization history, learning
+curves, parallel coordinates, slices, parameter importance, and each trial
+with its curves, lineage and model. On a running trial it offers the panda
+controls: pause, resume, stop, change the learning rate, checkpoint, roll
+back, fork.
+
+Options:
+  --storage PATH|URL  a SQLite study file or postgres://user@host/db
+                      (default: every caviar-out/*/study.db, where caviar tune writes)
+  --port P            default 8321 (0: any free port)
+  --host H            default 127.0.0.1; on any other address every request
+                      needs the token, and anyone who can reach it can try
+  -h, --help          this help
+
+It prints an address with a token (http://127.0.0.1:8321/#token=...): the
+controls work only from a page opened with it. Ctrl-C stops the server.`;
+
+export async function dashboardCommand(args: string[], out: Output, signal?: AbortSignal): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      options: { storage: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    });
+  } catch (err) {
+    throw new UsageError(`${(err as Error).message}\n\n${dashboardHelp}`);
+  }
+  const { values } = parsed;
+  if (values.help) {
+    out.text(dashboardHelp);
+    return 0;
+  }
+  const port = values.port === undefined ? 8321 : Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port: expected a port number 0..65535, got '${values.port}'`);
+  const host = values.host ?? '127.0.0.1';
+  let dashboard: Dashboard;
+  try {
+    dashboard = await startDashboard({ storage: values.storage, port, host });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') throw new UsageError(`port ${port} is in use (another dashboard?); pick another with --port`);
+    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') throw new UsageError(`--host ${host}: not an address of this machine`);
+    if (/no study file/.test((e as Error).message)) throw new UsageError(`--storage: ${(e as Error).message}`);
+    throw e;
+  }
+  const where = values.storage ?? 'caviar-out/*/study.db';
+  out.event('dashboard', { url: dashboard.urlWithToken, token: dashboard.token, storage: where },
+    [`caviar dashboard: studies in ${where}`, `  open ${dashboard.urlWithToken}`, isLoopback(host) ? '' : `  listening on ${host}: every request needs the token`, '  Ctrl-C to stop']
+      .filter(Boolean).join('\n'));
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    signal?.addEventListener('abort', stop, { once: true });
+  });
+  await dashboard.close();
+  return 0;
+}

@@ -1,0 +1,169 @@
+/**
+ * The shapes of the dashboard's HTTP API, shared by the server (which builds
+ * them) and the page (which reads them). Plain JSON: no Maps, no Dates.
+ *
+ * Studies and trials are named by keys `"<store>-<id>"`: the dashboard may
+ * show several storages at once (every `caviar-out/<experiment>/study.db`),
+ * and ids are unique only within one storage.
+ */
+import type { Direction, Distribution, ParamValue, TrialState } from '../tune/types.js';
+
+export type { Direction, Distribution, ParamValue, TrialState };
+
+/** One row of the studies page. */
+export interface StudySummary {
+  readonly key: string;
+  readonly name: string;
+  /** Where it is stored (`sqlite:/path/study.db`, a PostgreSQL location without its password). */
+  readonly storage: string;
+  readonly direction: Direction;
+  /** `running` while some trial runs or waits, `idle` when none does, `empty` with no trial at all. */
+  readonly state: 'running' | 'idle' | 'empty';
+  readonly counts: Readonly<Record<TrialState, number>>;
+  readonly best: number | null;
+  readonly bestTrial: number | null;
+  /** Milliseconds since the epoch: the latest start or end of a trial, or the study's creation. */
+  readonly lastActivity: number;
+}
+
+/** Where a trial starts from (system attribute `origin`): a fork, a population member copying another, a continuation. */
+export interface OriginRow {
+  readonly checkpointId: number;
+  /** The parent trial's number and key (the key is null when the parent is not found). */
+  readonly trial: number;
+  readonly trialKey: string | null;
+  readonly step: number;
+  readonly reason: string;
+}
+
+/**
+ * A trial as the study page needs it: enough for every chart and the table,
+ * without the per-epoch curves and other attributes (those come with the trial page).
+ */
+export interface TrialRow {
+  readonly key: string;
+  readonly number: number;
+  readonly state: TrialState;
+  readonly value: number | null;
+  readonly params: Readonly<Record<string, ParamValue>>;
+  /** Intermediate values, by step, as two arrays of one length (non-finite values are null). */
+  readonly steps: readonly number[];
+  readonly values: readonly (number | null)[];
+  readonly startedAt: number | null;
+  readonly completedAt: number | null;
+  readonly origin: OriginRow | null;
+  readonly pbt: { readonly member: number; readonly generation: number } | null;
+  readonly retryOf: number | null;
+  readonly failReason: string | null;
+  readonly testAccuracy: number | null;
+}
+
+/** A round of a coarse-to-fine search: the region sampled from `startTrial` on. */
+export interface RegionRow {
+  readonly round: number;
+  readonly startTrial: number;
+  readonly fromTrials: number;
+  readonly topTrials: number;
+  readonly params: Readonly<
+    Record<string, { readonly type: 'numeric'; readonly low: number; readonly high: number } | { readonly type: 'categorical'; readonly choices: readonly ParamValue[] }>
+  >;
+}
+
+/** `GET /api/studies/:key`: the study with all its trials, and the cursor to follow live changes from. */
+export interface StudyDetail {
+  readonly summary: StudySummary;
+  readonly userAttrs: Readonly<Record<string, unknown>>;
+  /** Each parameter's distribution, merged over the trials (numeric ranges widened to cover them all). */
+  readonly distributions: Readonly<Record<string, Distribution>>;
+  readonly regions: readonly RegionRow[];
+  readonly trials: readonly TrialRow[];
+  /** Pass as `since` to the events stream. */
+  readonly cursor: number;
+}
+
+/** One batch of the live stream (`event: trials`): trials that changed, and the study's new summary. */
+export interface TrialsEvent {
+  readonly trials: readonly TrialRow[];
+  readonly distributions: Readonly<Record<string, Distribution>>;
+  readonly summary: StudySummary;
+  readonly regions: readonly RegionRow[];
+  readonly cursor: number;
+}
+
+/** `GET /api/studies/:key/importance`. */
+export interface ImportanceAnswer {
+  readonly importance: readonly { readonly name: string; readonly importance: number }[];
+  /** How many complete trials it was computed from (at most `limit`, the most recent). */
+  readonly trials: number;
+  /** Why there is none, when `importance` is empty. */
+  readonly message: string | null;
+}
+
+export type CommandKind = 'pause' | 'resume' | 'stop' | 'set' | 'checkpoint' | 'rollback';
+
+/** A command sent to a trial, as stored (see `CommandRecord` in the storage). */
+export interface CommandRow {
+  readonly id: number;
+  readonly kind: CommandKind;
+  readonly args: Readonly<Record<string, unknown>>;
+  readonly state: 'pending' | 'taken' | 'applied' | 'refused';
+  readonly createdAt: number;
+  readonly settledAt: number | null;
+  readonly step: number | null;
+  readonly message: string | null;
+}
+
+export interface CheckpointRow {
+  readonly id: number;
+  readonly step: number;
+  readonly kind: 'auto' | 'manual';
+  readonly meta: Readonly<Record<string, unknown>>;
+  readonly createdAt: number;
+  readonly size: number;
+}
+
+/** A link to another trial of the same study. */
+export interface TrialLinkRow {
+  readonly key: string;
+  readonly number: number;
+  readonly reason?: string;
+}
+
+/** `GET /api/trials/:key`: everything about one trial. */
+export interface TrialDetail {
+  readonly key: string;
+  readonly studyKey: string;
+  readonly studyName: string;
+  readonly direction: Direction;
+  readonly number: number;
+  readonly state: TrialState;
+  readonly value: number | null;
+  readonly params: Readonly<Record<string, ParamValue>>;
+  readonly distributions: Readonly<Record<string, Distribution>>;
+  readonly steps: readonly number[];
+  readonly values: readonly (number | null)[];
+  readonly userAttrs: Readonly<Record<string, unknown>>;
+  readonly systemAttrs: Readonly<Record<string, unknown>>;
+  readonly startedAt: number | null;
+  readonly completedAt: number | null;
+  readonly origin: OriginRow | null;
+  readonly retryOf: TrialLinkRow | null;
+  readonly retriedBy: TrialLinkRow | null;
+  /** Trials forked (or copied by population-based training) from this one's checkpoints. */
+  readonly children: readonly TrialLinkRow[];
+  readonly commands: readonly CommandRow[];
+  readonly checkpoints: readonly CheckpointRow[];
+  /** Whether `GET /api/trials/:key/model` has a file to send. */
+  readonly hasModel: boolean;
+  /** The parameters a `set` command may change on this trial. */
+  readonly mutableParams: readonly string[];
+}
+
+/** Every error answer: `{ error: "what is wrong" }` with a 4xx (or 500) status. */
+export interface ErrorAnswer {
+  readonly error: string;
+}
+
+/** The header that carries the control token. */
+export const TOKEN_HEADER = 'x-caviar-token';
+

@@ -1,0 +1,156 @@
+/**
+ * The read-only API: studies, one study with its trials, parameter
+ * importance, one trial with its history, and a trial's model file.
+ */
+import { createReadStream, statSync } from 'node:fs';
+import type { ServerResponse } from 'node:http';
+import { parameterImportance } from '../../tune/importance.js';
+import type { CheckpointInfo, CommandRecord } from '../../tune/storage/storage.js';
+import type { FrozenTrial } from '../../tune/types.js';
+import { LIVE_PARAMS } from '../../experiment/live.js';
+import {
+  type CheckpointRow,
+  type CommandRow,
+  type ImportanceAnswer,
+  type StudyDetail,
+  type StudySummary,
+  type TrialDetail,
+  type TrialLinkRow,
+} from '../api-types.js';
+import { HttpError, SECURITY_HEADERS } from './http.js';
+import { originRow, type StudyMirror } from './mirror.js';
+import type { StoreSet } from './stores.js';
+
+export async function listStudies(set: StoreSet): Promise<StudySummary[]> {
+  return (await set.studies()).map((m) => m.summary(set.location(m)));
+}
+
+export async function studyDetail(set: StoreSet, key: string): Promise<StudyDetail> {
+  const m = await set.study(key);
+  const location = set.location(m);
+  return {
+    summary: m.summary(location),
+    userAttrs: m.record.userAttrs,
+    distributions: m.distributions(location),
+    regions: m.regions(),
+    trials: m.trials.filter(Boolean).map((t) => m.row(t)),
+    cursor: m.cursor,
+  };
+}
+
+/**
+ * fANOVA is a forest fitted to the trials: on thousands of trials it takes
+ * seconds and blocks the server meanwhile. So it uses the most recent
+ * `IMPORTANCE_TRIALS` complete trials, is cached per study, and on a running
+ * study is recomputed at most every `IMPORTANCE_STALE_MS`.
+ */
+export const IMPORTANCE_TRIALS = 1000;
+const IMPORTANCE_STALE_MS = 5000;
+const importanceCache = new WeakMap<StudyMirror, { cursor: number; at: number; answer: ImportanceAnswer }>();
+
+export async function importance(set: StoreSet, key: string): Promise<ImportanceAnswer> {
+  const m = await set.study(key);
+  const cached = importanceCache.get(m);
+  if (cached && (cached.cursor === m.cursor || Date.now() - cached.at < IMPORTANCE_STALE_MS)) return cached.answer;
+  const complete = m.trials.filter((t) => t && t.state === 'complete' && Number.isFinite(t.value)).slice(-IMPORTANCE_TRIALS);
+  let answer: ImportanceAnswer;
+  try {
+    answer = { importance: parameterImportance(complete), trials: complete.length, message: null };
+  } catch (e) {
+    answer = { importance: [], trials: complete.length, message: (e as Error).message };
+  }
+  importanceCache.set(m, { cursor: m.cursor, at: Date.now(), answer });
+  return answer;
+}
+
+function link(m: StudyMirror, n: unknown, reason?: string): TrialLinkRow | null {
+  const key = m.keyOfNumber(n);
+  return key === null ? null : { key, number: n as number, ...(reason ? { reason } : {}) };
+}
+
+export function commandRow(c: CommandRecord): CommandRow {
+  return {
+    id: c.id, kind: c.kind, args: c.args, state: c.state, createdAt: c.createdAt,
+    settledAt: c.settledAt ?? null, step: c.step ?? null, message: c.message ?? null,
+  };
+}
+
+function checkpointRow(c: CheckpointInfo): CheckpointRow {
+  return { id: c.id, step: c.step, kind: c.kind, meta: c.meta, createdAt: c.createdAt, size: c.size };
+}
+
+export async function trialDetail(set: StoreSet, key: string): Promise<TrialDetail> {
+  const { mirror: m, trial: t } = await set.trial(key);
+  const [commands, checkpoints] = await Promise.all([m.storage.listCommands(t.id), m.storage.listCheckpoints(t.id)]);
+  const row = m.row(t);
+  const children: TrialLinkRow[] = [];
+  for (const other of m.trials) {
+    const o = other && originRow(other, m);
+    if (o && o.trial === t.number) children.push({ key: m.trialKey(other.id), number: other.number, reason: o.reason });
+  }
+  return {
+    key: row.key,
+    studyKey: m.key,
+    studyName: m.record.name,
+    direction: m.record.direction,
+    number: t.number,
+    state: t.state,
+    value: row.value,
+    params: t.params,
+    distributions: t.distributions,
+    steps: row.steps,
+    values: row.values,
+    userAttrs: t.userAttrs,
+    systemAttrs: t.systemAttrs,
+    startedAt: row.startedAt,
+    completedAt: row.completedAt,
+    origin: row.origin,
+    retryOf: link(m, t.systemAttrs.retryOf),
+    retriedBy: link(m, t.systemAttrs.retriedBy),
+    children,
+    commands: commands.map(commandRow),
+    checkpoints: checkpoints.map(checkpointRow),
+    hasModel: modelFile(t) !== undefined,
+    // What a person most often changes, always; the rest when the trial tunes them (and so has a value to start from).
+    mutableParams: LIVE_PARAMS.filter((p) => p === 'learningRate' || p === 'epochs' || typeof t.params[p] === 'number'),
+  };
+}
+
+/**
+ * The model file a trial recorded (user attribute `model`), when it is a
+ * .safetensors file that exists. Nothing else is ever served: the path comes
+ * from the storage, never from the request.
+ */
+function modelFile(t: FrozenTrial): { path: string; size: number } | undefined {
+  const path = t.userAttrs.model;
+  if (typeof path !== 'string' || !path.endsWith('.safetensors')) return undefined;
+  try {
+    const stat = statSync(path);
+    return stat.isFile() ? { path, size: stat.size } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function sendModel(set: StoreSet, key: string, res: ServerResponse): Promise<void> {
+  const { trial } = await set.trial(key);
+  const file = modelFile(trial);
+  if (!file) throw new HttpError(404, `trial ${trial.number} has no model file to download (none recorded, or it was moved or deleted)`);
+  res.writeHead(200, {
+    ...SECURITY_HEADERS,
+    'content-type': 'application/octet-stream',
+    'content-length': file.size,
+    // Only the trial's number goes in the name: no user string reaches a header.
+    'content-disposition': `attachment; filename="trial-${trial.number}.safetensors"`,
+    'cache-control': 'no-store',
+  });
+  await new Promise<void>((resolve, reject) => {
+    const stream = createReadStream(file.path);
+    stream.on('error', reject);
+    res.on('close', () => {
+      stream.destroy();
+      resolve();
+    });
+    stream.pipe(res);
+  });
+}

@@ -1,0 +1,192 @@
+/**
+ * One study as the dashboard holds it in memory: every trial, kept current
+ * through the storage's `trialsSince` (only what changed since the last read
+ * crosses the wire), and the derived rows and summary the API serves, cached
+ * until the next change. Live feeds listen to it, so a change that an HTTP
+ * request happens to pick up first still reaches every watching page.
+ */
+import type { Storage, StudyRecord } from '../../tune/storage/storage.js';
+import type { Distribution, FrozenTrial, TrialState } from '../../tune/types.js';
+import { COARSE_TO_FINE_ATTR } from '../../tune/samplers/coarse-to-fine.js';
+import type { OriginRow, RegionRow, StudySummary, TrialRow } from '../api-types.js';
+
+/** What one refresh found: the trials that changed, and whether the study's own attributes did. */
+export interface MirrorChange {
+  readonly trials: readonly FrozenTrial[];
+  readonly studyChanged: boolean;
+  readonly cursor: number;
+}
+
+const STATES: readonly TrialState[] = ['waiting', 'running', 'complete', 'pruned', 'failed'];
+
+export class StudyMirror {
+  /** Trials by number. */
+  readonly trials: FrozenTrial[] = [];
+  readonly byId = new Map<number, FrozenTrial>();
+  /** The cursor after the refresh that last brought each trial (by number): what a late subscriber has missed. */
+  private readonly stampOf: number[] = [];
+  private readonly rowOf: (TrialRow | undefined)[] = [];
+  cursor = 0;
+  private lastRefresh = 0;
+  private inflight: Promise<void> | undefined;
+  private readonly listeners = new Set<(change: MirrorChange) => void>();
+  private derived: { cursor: number; summary: StudySummary; distributions: Record<string, Distribution> } | undefined;
+
+  constructor(
+    readonly storage: Storage,
+    readonly storeIndex: number,
+    public record: StudyRecord,
+  ) {}
+
+  get key(): string {
+    return `${this.storeIndex}-${this.record.id}`;
+  }
+
+  trialKey(trialId: number): string {
+    return `${this.storeIndex}-${trialId}`;
+  }
+
+  /** Calls `listener` after every refresh that found a change; returns the unsubscribe function. */
+  onChange(listener: (change: MirrorChange) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * Reads what changed since the last read, unless that read is younger than
+   * `maxAgeMs`. Concurrent callers share one read.
+   */
+  async refresh(maxAgeMs = 200): Promise<void> {
+    if (this.inflight) return this.inflight;
+    if (Date.now() - this.lastRefresh < maxAgeMs) return;
+    this.inflight = this.read().finally(() => {
+      this.inflight = undefined;
+      this.lastRefresh = Date.now();
+    });
+    return this.inflight;
+  }
+
+  private async read(): Promise<void> {
+    const page = await this.storage.trialsSince(this.record.id, this.cursor);
+    if (page.trials.length === 0 && !page.study && page.cursor === this.cursor) return;
+    for (const t of page.trials) {
+      const old = this.trials[t.number];
+      if (old) this.byId.delete(old.id);
+      this.trials[t.number] = t;
+      this.byId.set(t.id, t);
+      this.stampOf[t.number] = page.cursor;
+      this.rowOf[t.number] = undefined;
+    }
+    if (page.study) this.record = page.study;
+    this.cursor = page.cursor;
+    const change: MirrorChange = { trials: page.trials, studyChanged: page.study !== undefined, cursor: page.cursor };
+    for (const listener of this.listeners) listener(change);
+  }
+
+  /** Trials that changed after cursor `since` (every trial when `since` is 0 or ahead of this mirror). */
+  trialsAfter(since: number): FrozenTrial[] {
+    if (since <= 0 || since > this.cursor) return this.trials.filter(Boolean);
+    return this.trials.filter((t, n) => t && this.stampOf[n] > since);
+  }
+
+  row(t: FrozenTrial): TrialRow {
+    const cached = this.rowOf[t.number];
+    if (cached && this.trials[t.number] === t) return cached;
+    const row = trialRow(t, this);
+    if (this.trials[t.number] === t) this.rowOf[t.number] = row;
+    return row;
+  }
+
+  /** The trial with this number's key, or null when it is not (yet) known. */
+  keyOfNumber(n: unknown): string | null {
+    return typeof n === 'number' && this.trials[n] ? this.trialKey(this.trials[n].id) : null;
+  }
+
+  summary(location: string): StudySummary {
+    return this.derive(location).summary;
+  }
+
+  distributions(location: string): Record<string, Distribution> {
+    return this.derive(location).distributions;
+  }
+
+  regions(): RegionRow[] {
+    const stored = this.record.systemAttrs[COARSE_TO_FINE_ATTR];
+    return Array.isArray(stored) ? (stored as RegionRow[]) : [];
+  }
+
+  private derive(location: string) {
+    if (this.derived && this.derived.cursor === this.cursor) return this.derived;
+    const counts = Object.fromEntries(STATES.map((s) => [s, 0])) as Record<TrialState, number>;
+    const sign = this.record.direction === 'maximize' ? -1 : 1;
+    let best: FrozenTrial | undefined;
+    let last = this.record.createdAt;
+    const distributions: Record<string, Distribution> = {};
+    for (const t of this.trials) {
+      if (!t) continue;
+      counts[t.state]++;
+      if (t.state === 'complete' && t.value !== undefined && Number.isFinite(t.value) && (!best || sign * (t.value - best.value!) < 0)) best = t;
+      last = Math.max(last, t.completedAt ?? 0, t.startedAt ?? 0);
+      for (const [name, d] of Object.entries(t.distributions)) distributions[name] = mergeDistribution(distributions[name], d);
+    }
+    const active = counts.running + counts.waiting;
+    const summary: StudySummary = {
+      key: this.key,
+      name: this.record.name,
+      storage: location,
+      direction: this.record.direction,
+      state: active > 0 ? 'running' : this.trials.length === 0 ? 'empty' : 'idle',
+      counts,
+      best: best?.value ?? null,
+      bestTrial: best?.number ?? null,
+      lastActivity: last,
+    };
+    this.derived = { cursor: this.cursor, summary, distributions };
+    return this.derived;
+  }
+}
+
+/** Numeric ranges widen to cover every trial's; anything else keeps the first seen. */
+function mergeDistribution(a: Distribution | undefined, b: Distribution): Distribution {
+  if (!a) return b;
+  if (a.type === 'categorical' || b.type === 'categorical' || b.type !== a.type) return a;
+  if (b.low >= a.low && b.high <= a.high) return a;
+  return { ...a, low: Math.min(a.low, b.low), high: Math.max(a.high, b.high) } as Distribution;
+}
+
+function numberOrNull(v: unknown): number | null {
+  return typeof v === 'number' && Number.isFinite(v) ? v : null;
+}
+
+function trialRow(t: FrozenTrial, mirror: StudyMirror): TrialRow {
+  const steps = [...t.intermediate.keys()].sort((a, b) => a - b);
+  const pbt = t.systemAttrs.pbt as { member?: unknown; generation?: unknown } | undefined;
+  return {
+    key: mirror.trialKey(t.id),
+    number: t.number,
+    state: t.state,
+    value: numberOrNull(t.value),
+    params: t.params,
+    steps,
+    values: steps.map((s) => numberOrNull(t.intermediate.get(s))),
+    startedAt: t.startedAt ?? null,
+    completedAt: t.completedAt ?? null,
+    origin: originRow(t, mirror),
+    pbt: pbt && typeof pbt.member === 'number' && typeof pbt.generation === 'number' ? { member: pbt.member, generation: pbt.generation } : null,
+    retryOf: numberOrNull(t.systemAttrs.retryOf),
+    failReason: typeof t.systemAttrs.failReason === 'string' ? t.systemAttrs.failReason : null,
+    testAccuracy: numberOrNull(t.userAttrs.testAccuracy),
+  };
+}
+
+export function originRow(t: FrozenTrial, mirror: StudyMirror): OriginRow | null {
+  const o = t.systemAttrs.origin as Record<string, unknown> | undefined;
+  if (!o || typeof o !== 'object' || typeof o.checkpointId !== 'number' || typeof o.trial !== 'number') return null;
+  return {
+    checkpointId: o.checkpointId,
+    trial: o.trial,
+    trialKey: mirror.keyOfNumber(o.trial),
+    step: numberOrNull(o.step) ?? 0,
+    reason: typeof o.reason === 'string' ? o.reason : 'fork',
+  };
+}

@@ -1,0 +1,146 @@
+/**
+ * ECharts, as the page uses it. Why ECharts: it has a parallel-coordinates
+ * series built in (uPlot and Chart.js have none), log axes on every kind of
+ * axis (parallel axes included, which the 1 - beta scale needs), a canvas
+ * renderer with a large mode and progressive rendering that draws tens of
+ * thousands of points and lines smoothly, and it installs from npm with no
+ * network at run time. Only the charts and components used are bundled
+ * (echarts/core), which keeps the bundle near 750 KB minified.
+ *
+ * Every chart is registered by name in `window.__caviar`, so the browser
+ * tests (and a curious person in the console) can check that each chart
+ * holds data and has finished drawing.
+ */
+import * as echarts from 'echarts/core';
+import { BarChart, CustomChart, LineChart, LinesChart, ParallelChart, ScatterChart } from 'echarts/charts';
+import { DataZoomComponent, GridComponent, LegendComponent, MarkLineComponent, ParallelComponent, TooltipComponent, VisualMapComponent } from 'echarts/components';
+import { CanvasRenderer } from 'echarts/renderers';
+import { el } from '../dom.js';
+
+echarts.use([
+  BarChart, CustomChart, LineChart, LinesChart, ParallelChart, ScatterChart,
+  DataZoomComponent, GridComponent, LegendComponent, MarkLineComponent, ParallelComponent, TooltipComponent, VisualMapComponent,
+  CanvasRenderer,
+]);
+
+export type Chart = echarts.ECharts;
+// ECharts' full option type is a large union; charts here build plain objects and ECharts checks them at run time.
+export type Option = Record<string, unknown>;
+
+/** Colours of trial states, shared by charts, badges (style.css) and the table. */
+export const STATE_COLORS: Record<string, string> = {
+  complete: '#2f6fde',
+  pruned: '#d9822b',
+  running: '#12a150',
+  failed: '#c92a2a',
+  waiting: '#868e96',
+};
+
+interface Entry {
+  chart: Chart;
+  drawn: boolean;
+  observer: ResizeObserver;
+}
+
+const registry = new Map<string, Entry>();
+
+/** What a test can read: each chart's series with the number of points it holds, and whether it has finished drawing. */
+export interface ChartReport {
+  readonly drawn: boolean;
+  readonly series: { readonly type: string; readonly name: string; readonly points: number }[];
+}
+
+declare global {
+  interface Window {
+    __caviar: { charts(): Record<string, ChartReport>; ready: Record<string, number>; timings?: Record<string, number> };
+  }
+}
+
+function pointsOf(series: { type?: string; data?: unknown[] }): number {
+  const data = series.data ?? [];
+  if (series.type === 'lines') return data.reduce<number>((n, d) => n + ((d as { coords?: unknown[] }).coords?.length ?? 0), 0);
+  return data.length;
+}
+
+window.__caviar = {
+  charts() {
+    const out: Record<string, ChartReport> = {};
+    for (const [id, entry] of registry) {
+      const option = entry.chart.getOption() as { series?: { type?: string; name?: string; data?: unknown[] }[] };
+      out[id] = {
+        drawn: entry.drawn,
+        series: (option.series ?? []).map((s) => ({ type: s.type ?? '', name: String(s.name ?? ''), points: pointsOf(s) })),
+      };
+    }
+    return out;
+  },
+  ready: {},
+};
+
+/**
+ * A chart in `container`, registered as `id` (a chart already there is reused).
+ * `draw` replaces the chart's whole option.
+ */
+export function chart(id: string, container: HTMLElement): { chart: Chart; draw(option: Option): void } {
+  let entry = registry.get(id);
+  if (!entry || entry.chart.getDom() !== container) {
+    entry?.chart.dispose();
+    entry?.observer.disconnect();
+    const made = echarts.init(container, undefined, { renderer: 'canvas' });
+    const observer = new ResizeObserver(() => made.resize());
+    observer.observe(container);
+    const fresh: Entry = { chart: made, drawn: false, observer };
+    made.on('finished', () => {
+      fresh.drawn = true;
+    });
+    registry.set(id, fresh);
+    entry = fresh;
+  }
+  const e = entry;
+  return {
+    chart: e.chart,
+    draw(option) {
+      e.drawn = false;
+      e.chart.setOption({ animation: false, ...option }, { notMerge: true, lazyUpdate: false });
+    },
+  };
+}
+
+/** Disposes every chart (the page is changing). */
+export function disposeCharts(): void {
+  for (const { chart: c, observer } of registry.values()) {
+    observer.disconnect();
+    c.dispose();
+  }
+  registry.clear();
+}
+
+/** Disposes the charts whose id starts with `prefix` (a group being redrawn with other members). */
+export function disposeChartsWith(prefix: string): void {
+  for (const [id, { chart: c, observer }] of registry) {
+    if (!id.startsWith(prefix)) continue;
+    observer.disconnect();
+    c.dispose();
+    registry.delete(id);
+  }
+}
+
+/** Whether every chart registered has finished drawing. */
+export function allDrawn(): boolean {
+  return [...registry.values()].every((e) => e.drawn);
+}
+
+/**
+ * A tooltip body built as DOM with text nodes: ECharts would otherwise put
+ * the formatter's string in innerHTML, and names in it come from users.
+ */
+export function tip(title: string, rows: [string, string][]): HTMLElement {
+  return el('div', { class: 'tip' }, el('b', {}, title), ...rows.map(([k, v]) => el('div', {}, `${k}: ${v}`)));
+}
+
+/** The common frame of a cartesian chart. */
+export function grid(extra: Option = {}): Option {
+  return { left: 64, right: 24, top: 36, bottom: 40, containLabel: false, ...extra };
+}
+
+export const AXIS_NAME = { nameLocation: 'middle', nameGap: 28 } as const;

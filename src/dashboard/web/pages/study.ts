@@ -1,0 +1,152 @@
+/**
+ * A study: optimization history, learning curves, parallel coordinates,
+ * slices, parameter importance, the coarse-to-fine regions and the trials
+ * table, kept live by the study's event stream (redrawn at most every few
+ * hundred milliseconds, slower when a redraw is slow).
+ */
+import type { ImportanceAnswer, StudyDetail } from '../../api-types.js';
+import { getJson, watchStudy } from '../api.js';
+import { drawCurves } from '../charts/curves.js';
+import { allDrawn } from '../charts/echarts.js';
+import { drawHistory } from '../charts/history.js';
+import { drawImportance } from '../charts/importance.js';
+import { drawParallel } from '../charts/parallel.js';
+import { drawRegions, regionsTable } from '../charts/regions.js';
+import { drawSlices } from '../charts/slices.js';
+import { badge, el, link, replace, section } from '../dom.js';
+import { ago, num } from '../format.js';
+import { applyEvent, studyModel, type StudyModel } from '../study-model.js';
+import { TrialsTable } from '../trials-table.js';
+import { go, type Page } from './page.js';
+
+export function studyPage(root: HTMLElement, key: string): Page {
+  let stopped = false;
+  let unwatch = () => {};
+  let redrawTimer: number | undefined;
+  replace(root, el('p', { class: 'muted' }, 'Loading the study…'));
+  const page: Page & { title: string } = {
+    title: 'Study',
+    dispose() {
+      stopped = true;
+      unwatch();
+      clearTimeout(redrawTimer);
+    },
+  };
+  void (async () => {
+    let detail: StudyDetail;
+    try {
+      detail = await getJson<StudyDetail>(`/api/studies/${key}`);
+    } catch (e) {
+      replace(root, el('p', { class: 'error' }, `Could not load study ${key}: ${(e as Error).message}`), link('/', '← all studies'));
+      return;
+    }
+    if (stopped) return;
+    const m = studyModel(detail);
+    document.title = `caviar · ${m.summary.name}`;
+    page.title = m.summary.name;
+    const open = (trialKey: string) => go(`/trial/${trialKey}`);
+    const boxes = {
+      summary: el('div', { class: 'summary' }),
+      history: el('div', { class: 'chart', id: 'chart-history' }),
+      curves: el('div', { class: 'chart', id: 'chart-curves' }),
+      parallel: el('div', { class: 'chart tall', id: 'chart-parallel' }),
+      slices: el('div', { class: 'slices', id: 'chart-slices' }),
+      importance: el('div', { class: 'chart short', id: 'chart-importance' }),
+      importanceNote: el('p', { class: 'muted small' }),
+      regions: el('div', { class: 'slices', id: 'chart-regions' }),
+      regionsTable: el('div', { class: 'scroll' }),
+      live: el('span', { class: 'live muted' }),
+    };
+    const table = new TrialsTable(m);
+    const regionsPanel = section('Coarse-to-fine regions', boxes.regions, boxes.regionsTable);
+    replace(root,
+      el('div', { class: 'title-row' }, el('h1', { class: 'study-name' }, m.summary.name), boxes.live),
+      boxes.summary,
+      el('div', { class: 'row' }, section('Optimization history', boxes.history), section('Learning curves', boxes.curves)),
+      section('Parallel coordinates', el('p', { class: 'muted small' }, 'Complete trials; drag along an axis to filter. Each parameter on its own scale.'), boxes.parallel),
+      section('Slices', boxes.slices),
+      el('div', { class: 'row' }, section('Parameter importance (fANOVA)', boxes.importance, boxes.importanceNote), regionsPanel),
+      section('Trials', table.element));
+
+    let lastDrawMs = 0;
+    // How long each part took, for the browser test's report and for anyone profiling in the console.
+    const timings = (window.__caviar.timings = { loaded: performance.now() } as Record<string, number>);
+    const timed = (name: string, f: () => void) => {
+      const t0 = performance.now();
+      f();
+      timings[name] = performance.now() - t0;
+    };
+    const draw = () => {
+      const t0 = performance.now();
+      summary(boxes.summary, m);
+      timed('history', () => drawHistory(boxes.history, m, open));
+      timed('curves', () => drawCurves(boxes.curves, m, open));
+      timed('parallel', () => drawParallel(boxes.parallel, m));
+      timed('slices', () => drawSlices(boxes.slices, m, open));
+      regionsPanel.hidden = m.regions.length === 0;
+      if (m.regions.length > 0) {
+        timed('regions', () => drawRegions(boxes.regions, m));
+        replace(boxes.regionsTable, regionsTable(m.regions));
+      }
+      timed('table', () => table.render());
+      lastDrawMs = performance.now() - t0;
+    };
+    draw();
+    // Ready: every chart has finished drawing (ECharts' 'finished', after progressive rendering) and the table is in.
+    const whenDrawn = () => {
+      if (stopped) return;
+      if (allDrawn()) window.__caviar.ready.study = performance.now();
+      else requestAnimationFrame(whenDrawn);
+    };
+    requestAnimationFrame(whenDrawn);
+
+    let importanceAt = 0;
+    let importanceFor = -1;
+    const loadImportance = async () => {
+      const complete = m.summary.counts.complete;
+      if (complete === importanceFor || Date.now() - importanceAt < 10_000) return;
+      importanceAt = Date.now();
+      importanceFor = complete;
+      try {
+        const answer = await getJson<ImportanceAnswer>(`/api/studies/${key}/importance`);
+        if (stopped) return;
+        drawImportance(boxes.importance, answer);
+        boxes.importanceNote.textContent = answer.message ?? `From ${answer.trials} complete trials${answer.trials >= 1000 ? ' (the most recent)' : ''}.`;
+        window.__caviar.ready.importance = performance.now();
+      } catch (e) {
+        boxes.importanceNote.textContent = `Importance: ${(e as Error).message}`;
+      }
+    };
+    void loadImportance();
+
+    const redraw = () => {
+      redrawTimer = undefined;
+      if (stopped) return;
+      draw();
+      void loadImportance();
+    };
+    unwatch = watchStudy(key, m.cursor, {
+      onTrials(e) {
+        applyEvent(m, e);
+        // Redraw at most every 300 ms, and never spend more than a quarter of the time drawing.
+        redrawTimer ??= window.setTimeout(redraw, Math.max(300, lastDrawMs * 3));
+      },
+      onStatus(live) {
+        boxes.live.textContent = live ? '● live' : '○ reconnecting…';
+        boxes.live.className = live ? 'live on' : 'live muted';
+      },
+    });
+  })();
+  return page;
+}
+
+function summary(box: HTMLElement, m: StudyModel): void {
+  const s = m.summary;
+  const bestRow = s.bestTrial === null ? undefined : m.trials[s.bestTrial];
+  replace(box,
+    badge(s.state), ` ${s.direction} · `,
+    ...(['complete', 'pruned', 'running', 'waiting', 'failed'] as const).filter((k) => s.counts[k] > 0).flatMap((k) => [`${s.counts[k]} ${k}`, ' · ']),
+    'best ', bestRow ? link(`/trial/${bestRow.key}`, `${num(s.best)} (trial ${bestRow.number})`) : '–',
+    ` · last activity ${ago(s.lastActivity)} · `,
+    el('span', { class: 'muted small' }, s.storage));
+}

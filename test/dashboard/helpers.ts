@@ -1,0 +1,49 @@
+/** A dashboard on a free port for a test, and requests to it: with fetch, and raw (paths exactly as written). */
+import { request } from 'node:http';
+import { startDashboard, type Dashboard, type DashboardOptions } from '../../src/dashboard/server/server.js';
+import { TOKEN_HEADER } from '../../src/dashboard/api-types.js';
+
+export interface TestDashboard extends Dashboard {
+  get<T = unknown>(path: string, headers?: Record<string, string>): Promise<{ status: number; body: T }>;
+  /** POST with the token unless `token` says otherwise (null: no token header). */
+  post<T = unknown>(path: string, body?: unknown, token?: string | null): Promise<{ status: number; body: T }>;
+  /** A GET whose path is sent byte for byte (fetch would resolve `..` itself). */
+  raw(path: string, headers?: Record<string, string>): Promise<{ status: number; text: string }>;
+}
+
+export async function testDashboard(options: DashboardOptions): Promise<TestDashboard> {
+  const d = await startDashboard({ port: 0, pollMs: 100, log: () => {}, ...options });
+  const base = `http://127.0.0.1:${d.port}`;
+  const json = async <T>(res: Response) => ({ status: res.status, body: (await res.json()) as T });
+  return Object.assign(d, {
+    get: async <T>(path: string, headers: Record<string, string> = {}) => json<T>(await fetch(base + path, { headers })),
+    post: async <T>(path: string, body: unknown = {}, token: string | null = d.token) =>
+      json<T>(await fetch(base + path, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(token === null ? {} : { [TOKEN_HEADER]: token }) },
+        body: JSON.stringify(body),
+      })),
+    raw: (path: string, headers: Record<string, string> = {}) =>
+      new Promise<{ status: number; text: string }>((resolve, reject) => {
+        const req = request({ host: '127.0.0.1', port: d.port, path, headers }, (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (c: string) => (text += c));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+        });
+        req.on('error', reject);
+        req.end();
+      }),
+  });
+}
+
+/** Waits until `probe` returns something other than undefined. */
+export async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 20_000, everyMs = 50): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
