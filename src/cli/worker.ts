@@ -7,6 +7,8 @@
  * in the study; a worker that dies leaves trials its peers fail (after the
  * grace period) and retry.
  */
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { prepareData } from '../experiment/data.js';
@@ -37,6 +39,9 @@ Options:
   --workers K            trials at once in this process, one worker thread each (default 1)
   --grace DURATION       a trial with no heartbeat for this long is failed, e.g. 30s (default 30s)
   --max-retries N        times a trial whose worker died is re-run (default 2)
+  --objective FILE[#NAME]  run this module's export NAME (default 'objective') as
+                         objective(trial, { raw, source }) instead of training the
+                         recorded experiment: for custom objectives, tests, benchmarks
   --json                 one JSON object per event instead of text
   -h, --help             this help
 
@@ -74,6 +79,7 @@ export async function workerCommand(args: string[], out: Output): Promise<number
   const heartbeatMs = Math.max(50, Math.min(DEFAULT_HEARTBEAT_MS, Math.floor(graceMs / 3)));
   const storage = values.storage;
   const name = values.study;
+  const custom = values.objective === undefined ? undefined : customObjective(values.objective);
 
   let store: Storage;
   try {
@@ -118,7 +124,8 @@ export async function workerCommand(args: string[], out: Output): Promise<number
       let mine = 0;
       const experimentArgs: ExperimentArgs = { raw: exp.raw, source: exp.source };
       // Always in worker threads: training blocks its thread, and heartbeats must keep going meanwhile.
-      await st.optimize({ module: objectiveModule(), exportName: 'objective', args: experimentArgs }, {
+      const objective = custom ?? { module: objectiveModule(), exportName: 'objective' };
+      await st.optimize({ ...objective, args: experimentArgs }, {
         untilComplete: trials,
         concurrency: workers,
         signal: abort.signal,
@@ -153,6 +160,17 @@ export async function workerCommand(args: string[], out: Output): Promise<number
     await study?.close();
     await store.close();
   }
+}
+
+/** `--objective path/to/module.ts#name`: the module (resolved from here) and its export. */
+function customObjective(spec: string): { module: string; exportName: string } {
+  const hash = spec.lastIndexOf('#');
+  const file = hash >= 0 ? spec.slice(0, hash) : spec;
+  const exportName = hash >= 0 ? spec.slice(hash + 1) : 'objective';
+  const module = resolve(file);
+  if (!existsSync(module)) throw new UsageError(`--objective: no file at ${module}`);
+  if (!/^[A-Za-z_$][\w$]*$/.test(exportName)) throw new UsageError(`--objective: '${exportName}' is not an export name`);
+  return { module, exportName };
 }
 
 /** The experiment `caviar tune` recorded in the study (`{ experiment, source }`), parsed again. */
@@ -198,7 +216,7 @@ function parse(args: string[]) {
       allowPositionals: true,
       options: {
         storage: { type: 'string' }, study: { type: 'string' }, trials: { type: 'string' }, workers: { type: 'string' },
-        grace: { type: 'string' }, 'max-retries': { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+        grace: { type: 'string' }, 'max-retries': { type: 'string' }, objective: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
       },
     });
   } catch (err) {

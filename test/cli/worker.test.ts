@@ -177,7 +177,9 @@ test('caviar worker: a worker killed mid-trial has its trial failed within the g
     const deadline = Date.now() + 60_000;
     for (;;) {
       await watcher.refresh();
-      if (watcher.trials(['complete']).length >= 1 && watcher.trials(['running']).length === 1) break;
+      // ...and its parameters have reached storage (they are flushed just after the trial starts), so the retry can copy them.
+      const running = watcher.trials(['running']);
+      if (watcher.trials(['complete']).length >= 1 && running.length === 1 && Object.keys(running[0].params).length > 0) break;
       assert.ok(Date.now() < deadline, `the victim never started a second trial:\n${victim.stdout()}`);
       await new Promise((r) => setTimeout(r, 25));
     }
@@ -235,6 +237,45 @@ test('caviar tune --storage postgres://... then caviar worker: one study, create
   const study = await loadStudy({ name: 'shared', storage });
   try {
     assert.equal(study.trials(['complete']).length, 5);
+  } finally {
+    await study.close();
+  }
+});
+
+test('caviar worker at scale: 8 worker processes, 2,000 trials of a cheap objective on a grid: each trial number and grid point once', async (t) => {
+  if (!requireOrSkip(t, available, NOTICE)) return;
+  const storage = freshStorage();
+  // 50 x 50 = 2,500 points, 2,000 trials: the grid never runs out, so a duplicate point is the only way to miss one.
+  const grid = { a: Array.from({ length: 50 }, (_, i) => i), b: Array.from({ length: 50 }, (_, i) => i) };
+  await recordStudy(storage, 'scale', [
+    'data: {"source": "blobs", "classes": 2, "perClass": 4, "features": 2}',
+    `tune: ${JSON.stringify({ trials: 2000, sampler: { type: 'grid', grid }, pruner: 'none', metric: 'devLoss' })}`,
+  ]);
+  const objective = fileURLToPath(new URL('./fixtures/grid-objective.ts', import.meta.url));
+  const started = Date.now();
+  const runs = Array.from({ length: 8 }, () => worker(['--storage', storage, '--study', 'scale', '--objective', objective, '--json']));
+  const results = await Promise.all(runs.map((r) => r.done));
+  const seconds = (Date.now() - started) / 1000;
+  const ran: number[] = [];
+  for (const r of results) {
+    assert.equal(r.code, 0, `${r.stdout.slice(-2000)}\n${r.stderr}`);
+    const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; complete?: number });
+    ran.push(events.filter((e) => e.type === 'trial').length);
+    assert.equal(events.at(-1)?.type, 'done');
+    assert.equal(events.at(-1)?.complete, 2000);
+  }
+  console.log(`8 workers: 2000 trials in ${seconds.toFixed(1)} s (${(2000 / seconds).toFixed(0)} trials/s with start-up); per worker ${ran.join(' ')}`);
+  assert.ok(ran.filter((n) => n > 0).length >= 4, `work was shared: ${ran.join(' ')}`);
+
+  const study = await loadStudy({ name: 'scale', storage });
+  try {
+    const all = study.trials();
+    assert.equal(study.trials(['complete']).length, 2000, 'exactly 2,000 complete trials');
+    assert.equal(all.length, 2000, `nothing but complete trials: ${all.filter((x) => x.state !== 'complete').map((x) => `${x.number} ${x.state} ${JSON.stringify(x.systemAttrs)}`).join(', ')}`);
+    assert.deepEqual(all.map((x) => x.number).sort((a, b) => a - b), Array.from({ length: 2000 }, (_, i) => i), 'every number once, no gap');
+    const points = all.map((x) => `${x.params.a},${x.params.b}`);
+    assert.equal(new Set(points).size, 2000, 'no grid point twice');
+    assert.ok(all.every((x) => x.value === Number(x.params.a) * 1000 + Number(x.params.b)), 'each value is its own point\'s');
   } finally {
     await study.close();
   }

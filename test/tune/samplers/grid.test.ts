@@ -57,6 +57,25 @@ test('under concurrency: running trials hold their points, and each new trial ta
   assert.throws(() => study.ask(other), GridExhaustedError);
 });
 
+test('workers that cannot see each other yet still take different points: trial n takes the n-th point of a seeded order', () => {
+  // Eight processes, each with its own sampler (same seed) and a view of the study that lags: none has
+  // seen the others' parameters yet. The storage hands out the trial numbers 0..size-1, each once.
+  const grid = { a: Array.from({ length: 25 }, (_, i) => i), b: Array.from({ length: 40 }, (_, i) => i) };
+  const workers = Array.from({ length: 8 }, () => new GridSampler(grid, { seed: 9 }));
+  const empty = new MemoryStudy('minimize');
+  const points = new Set<string>();
+  for (let n = 0; n < 1000; n++) {
+    const trial = { id: 5000 + n, number: n, state: 'running', params: {}, distributions: {}, intermediate: new Map(), userAttrs: {}, systemAttrs: {} } as const;
+    points.add(JSON.stringify(workers[n % 8].sampleRelative(empty, trial)));
+  }
+  assert.equal(points.size, 1000, 'every trial number its own point');
+  const g = workers[0];
+  assert.deepEqual(new Set(Array.from({ length: g.size }, (_, n) => g.order(n))).size, g.size, 'order is a permutation');
+  assert.notDeepEqual([g.order(0), g.order(1)], [new GridSampler(grid, { seed: 10 }).order(0), new GridSampler(grid, { seed: 10 }).order(1)]);
+  // Consecutive trials land far apart: the first ten already cover most values of a.
+  assert.ok(new Set(Array.from({ length: 10 }, (_, n) => g.point(g.order(n)).a)).size >= 8);
+});
+
 test('a failed trial gives its point back; a pruned one keeps it', () => {
   const sampler = new GridSampler({ a: [1, 2] }, { seed: 1 });
   const study = new MemoryStudy('minimize', sampler);
