@@ -166,6 +166,31 @@ if (!available) {
     );
   });
 
+  test('postgres: durability is full by default (commits wait for the disk); ?durability=fast turns synchronous_commit off', async () => {
+    const schema = freshSchema();
+    // What the storage's own connections run with (read through its pool: no other way to see a session's setting).
+    const setting = async (s: PostgresStorage) =>
+      ((await (s as unknown as { pool: pg.Pool }).pool.query('SHOW synchronous_commit')).rows[0] as { synchronous_commit: string }).synchronous_commit;
+    const serverDefault = (await sql('SHOW synchronous_commit')).rows[0].synchronous_commit;
+    const safe = await PostgresStorage.open(`${PG_URL}?schema=${schema}`);
+    assert.equal(safe.durability, 'full');
+    assert.equal(await setting(safe), serverDefault, "full keeps the server's setting");
+    assert.equal(serverDefault, 'on', 'the test server runs with the default synchronous_commit');
+    await safe.close();
+    const fast = await PostgresStorage.open(`${PG_URL}?schema=${schema}&durability=fast`);
+    assert.equal(fast.durability, 'fast');
+    assert.equal(await setting(fast), 'off');
+    assert.equal(fast.location, `${PG_URL}?schema=${schema}`, 'durability is not part of where the data is');
+    await fast.close();
+    const option = await PostgresStorage.open(`${PG_URL}?durability=fast`, { schema, durability: 'full' });
+    assert.equal(await setting(option), 'on', 'the option wins over the URL');
+    await option.close();
+    await assert.rejects(
+      PostgresStorage.open(`${PG_URL}?durability=sometimes`, { schema }),
+      (e: Error) => e instanceof StorageError && /durability must be full or fast, got "sometimes"/.test(e.message),
+    );
+  });
+
   test('postgres: connections the server drops are reopened without an error reaching the caller', async () => {
     const schema = freshSchema();
     const app = `caviar_drop_${process.pid}`;

@@ -14,8 +14,9 @@
  * - **No lock errors.** Serialization failures, deadlocks, a dropped
  *   connection and a restarting server are retried here with jittered
  *   backoff (for `reconnectForMs` in all), never reaching the caller.
- * - **Durability** like SQLite's: by default a commit does not wait for the
- *   server's disk flush (see `durability`), which costs 5-20 ms per write.
+ * - **Durability**: by default a commit returns once the server has flushed
+ *   it to disk, so nothing acknowledged is lost even if the server crashes;
+ *   `?durability=fast` trades that for speed (see `durability`).
  * - **The server's clock** (`clock_timestamp()`) stamps heartbeats and judges
  *   staleness, so workers with skewed clocks agree.
  * - **Incremental reads.** `trialsSince` reads, in one snapshot, only trials
@@ -94,14 +95,20 @@ export interface PostgresStorageOptions {
   /** The PostgreSQL schema holding caviar's tables (default: the URL's `?schema=`, else `public`). */
   readonly schema?: string;
   /**
-   * `normal` (default) commits without waiting for the server's disk flush
-   * (`synchronous_commit = off`): a commit survives the death of any worker and
-   * a clean restart of the server, and a crash of the server or its machine
-   * loses at most the last fraction of a second of commits, never corrupting
-   * anything (SQLite's `normal`, one level up). `full` also survives a server
-   * crash, at one disk flush (often 5-20 ms) per write.
+   * `full` (default; the URL's `?durability=` when not given): a commit
+   * returns once the server has flushed it to disk (the server's
+   * `synchronous_commit`, `on` unless its administrator changed it), so a
+   * trial reported complete stays complete through a crash of the server or
+   * its machine. `fast` commits without waiting for that flush
+   * (`synchronous_commit = off`): a commit still survives the death of any
+   * worker and a clean restart of the server, but a crash of the server's
+   * machine can lose the last fraction of a second of commits (never
+   * corrupting anything: the database comes back as of a slightly earlier
+   * moment, and workers fail and retry the trials whose results it lost).
+   * Each write then costs one round trip instead of a round trip plus a disk
+   * flush; see docs/BENCHMARKS.md for what that is worth.
    */
-  readonly durability?: 'normal' | 'full';
+  readonly durability?: Durability;
   /** Connections kept open (default 4). */
   readonly poolSize?: number;
   /** Give up with an error after the server has been unreachable this long in all (ms, default 120000). */
@@ -124,6 +131,9 @@ const STUDY_COLUMNS = 'id, name, direction, user_attrs, system_attrs, data, crea
 /** The server's clock in ms since the epoch. */
 const SERVER_NOW = '(extract(epoch from clock_timestamp()) * 1000)::bigint';
 
+/** How long a commit waits: see `PostgresStorageOptions.durability`. */
+export type Durability = 'full' | 'fast';
+
 /** bigint columns (ids, versions, ms timestamps) as JS numbers: they stay far below 2^53. */
 const TYPES = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
@@ -140,6 +150,7 @@ interface Target {
   readonly address: string;
   readonly user: string;
   readonly database: string;
+  readonly durability: Durability;
 }
 
 /**
@@ -155,6 +166,8 @@ export class PostgresStorage implements Storage {
   readonly location: string;
   /** The PostgreSQL schema holding the tables. */
   readonly schema: string;
+  /** Whether a commit waits for the server's disk flush (`full`) or not (`fast`). */
+  readonly durability: Durability;
   private readonly clock: (() => number) | undefined;
   private readonly reconnectForMs: number;
   private readonly q: ReturnType<typeof statements>;
@@ -169,6 +182,7 @@ export class PostgresStorage implements Storage {
   ) {
     this.location = target.location;
     this.schema = target.schema;
+    this.durability = target.durability;
     this.clock = options.clock;
     this.reconnectForMs = options.reconnectForMs ?? 120_000;
     this.q = statements(quoteIdent(target.schema));
@@ -184,7 +198,7 @@ export class PostgresStorage implements Storage {
    *   const storage = await PostgresStorage.open('postgres://worker@db.lan/studies');
    */
   static async open(url: string, options: PostgresStorageOptions = {}): Promise<PostgresStorage> {
-    const target = parseTarget(url, options.schema);
+    const target = parseTarget(url, options.schema, options.durability);
     const pool = new pg.Pool({
       connectionString: target.connectionString,
       max: options.poolSize ?? 4,
@@ -194,7 +208,7 @@ export class PostgresStorage implements Storage {
       allowExitOnIdle: true,
       types: TYPES,
       application_name: 'caviar',
-      ...(options.durability === 'full' ? {} : { options: '-c synchronous_commit=off' }),
+      ...(target.durability === 'fast' ? { options: '-c synchronous_commit=off' } : {}),
     });
     // An idle connection the server dropped (a restart): the pool discards it and the next query reconnects.
     pool.on('error', () => undefined);
@@ -728,7 +742,7 @@ function valuesOfTrial(S: string): string {
  * Splits a storage URL into what `pg` needs and what messages show.
  * `?schema=NAME` picks the PostgreSQL schema (the `schema` option wins).
  */
-function parseTarget(url: string, schemaOption: string | undefined): Target {
+function parseTarget(url: string, schemaOption: string | undefined, durabilityOption: Durability | undefined): Target {
   const hint = 'write postgres://user[:password]@host[:port]/database';
   let parsed: URL;
   try {
@@ -745,6 +759,11 @@ function parseTarget(url: string, schemaOption: string | undefined): Target {
     throw new StorageError(`storage "${redact(url)}": schema name must be 1 to 63 bytes, got "${schema}"`);
   }
   parsed.searchParams.delete('schema');
+  const durability = durabilityOption ?? parsed.searchParams.get('durability') ?? 'full';
+  if (durability !== 'full' && durability !== 'fast') {
+    throw new StorageError(`storage "${redact(url)}": durability must be full or fast, got "${durability}"`);
+  }
+  parsed.searchParams.delete('durability');
   const user = decodeURIComponent(parsed.username) || process.env.PGUSER || process.env.USER || 'postgres';
   const database = decodeURIComponent(parsed.pathname.slice(1)) || user;
   const address = `${parsed.hostname}:${parsed.port || '5432'}`;
@@ -756,6 +775,7 @@ function parseTarget(url: string, schemaOption: string | undefined): Target {
     address,
     user,
     database,
+    durability,
   };
 }
 
