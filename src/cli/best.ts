@@ -16,7 +16,7 @@ import type { FrozenTrial } from '../tune/types.js';
 import { formatParams } from './format.js';
 import { writeFileAtomically } from '../util/atomic-write.js';
 import { UsageError, type Output } from './output.js';
-import { findStudy } from './study-files.js';
+import { findStudy, shown } from './study-files.js';
 
 export const bestHelp = `Usage: caviar best STUDY --export PATH [options]
 
@@ -27,7 +27,7 @@ the experiment the study recorded (same data, seed and settings).
 Options:
   --export PATH     where to write the model (.safetensors); written atomically
   --retrain         train the best parameters again instead of copying
-  --storage PATH    the SQLite study file (default: every caviar-out/*/study.db)
+  --storage PATH    the SQLite study file or postgres:// URL (default: every caviar-out/*/study.db)
   --json            one JSON object per event instead of text
   -h, --help        this help
 
@@ -51,7 +51,8 @@ export async function bestCommand(args: string[], out: Output): Promise<number> 
   if (positionals.length !== 1) throw new UsageError(`caviar best needs one STUDY name\n\n${bestHelp}`);
   if (values.export === undefined) throw new UsageError(`caviar best needs --export PATH: where to write the model\n\n${bestHelp}`);
   const target = values.export;
-  const { study, file } = await findStudy(positionals[0], values.storage);
+  const { study, file: where } = await findStudy(positionals[0], values.storage);
+  const file = shown(where);
   try {
     const best = bestTrial(study, file);
     const test = best.userAttrs.testAccuracy;

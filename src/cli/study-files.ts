@@ -1,13 +1,18 @@
 /**
- * Where the commands look for studies: the SQLite file given with
- * `--storage`, or every `caviar-out/<experiment>/study.db`, where
- * `caviar tune` keeps its studies by default.
+ * Where the commands look for studies: the SQLite file or PostgreSQL URL
+ * given with `--storage`, or every `caviar-out/<experiment>/study.db`, where
+ * `caviar tune` keeps its studies by default. These commands only read: a
+ * missing file, or a PostgreSQL schema without caviar's tables (a mistyped
+ * `?schema=`), is an error, never created.
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { openStorage } from '../tune/storage/open.js';
 import { loadStudy, type Study } from '../tune/study.js';
+import type { Storage } from '../tune/storage/storage.js';
 import { UsageError } from './output.js';
+
+const DATABASE_URL = /^postgres(ql)?:/i;
 
 /**
  * The study files to look in: the one given, or every caviar-out/<name>/study.db.
@@ -16,6 +21,7 @@ import { UsageError } from './output.js';
  */
 export function studyFiles(storage: string | undefined): string[] {
   if (storage) {
+    if (DATABASE_URL.test(storage)) return [storage];
     if (!existsSync(storage.replace(/^sqlite:/, ''))) throw new UsageError(`--storage: no study file at ${storage}`);
     return [storage];
   }
@@ -34,7 +40,7 @@ export function studyFiles(storage: string | undefined): string[] {
 export async function findStudy(name: string, storage: string | undefined): Promise<{ study: Study; file: string }> {
   const files = studyFiles(storage);
   for (const file of files) {
-    const { storage: opened } = await openStorage(file, { mustExist: true });
+    const opened = await openExisting(file);
     let has: boolean;
     try {
       has = (await opened.listStudies()).some((r) => r.name === name);
@@ -43,5 +49,28 @@ export async function findStudy(name: string, storage: string | undefined): Prom
     }
     if (has) return { study: await loadStudy({ name, storage: file }), file };
   }
-  throw new UsageError(`no study named '${name}' in ${files.length ? files.join(', ') : 'caviar-out/ (no study files there)'}; 'caviar studies' lists them`);
+  throw new UsageError(`no study named '${name}' in ${files.length ? files.map(shown).join(', ') : 'caviar-out/ (no study files there)'}; 'caviar studies' lists them`);
+}
+
+/**
+ * Opens a storage that must already hold studies; what cannot be opened (no
+ * such file or schema, a refused connection, a newer schema) is one line, exit 2.
+ *
+ * @example const storage = await openExisting('postgres://me@db/test?schema=runs');
+ */
+export async function openExisting(file: string): Promise<Storage> {
+  try {
+    return (await openStorage(file, { mustExist: true })).storage;
+  } catch (err) {
+    throw new UsageError((err as Error).message.split('\n').map((l) => l.trim()).filter(Boolean).join('; '));
+  }
+}
+
+/**
+ * A storage as printed: a URL's password left out.
+ *
+ * @example shown('postgres://me:secret@db/test'); // 'postgres://me:***@db/test'
+ */
+export function shown(file: string): string {
+  return file.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
 }

@@ -22,11 +22,11 @@ const PG_URL = process.env.CAVIAR_TEST_POSTGRES_URL ?? 'postgres://postgres@127.
 const schemas: string[] = [];
 const dirs: string[] = [];
 
-async function sql(text: string): Promise<void> {
+async function sql(text: string, values: unknown[] = []): Promise<pg.QueryResult> {
   const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 2000 });
   await client.connect();
   try {
-    await client.query(text);
+    return await client.query(text, values);
   } finally {
     await client.end();
   }
@@ -126,6 +126,52 @@ test('caviar worker: bad input is one clear line, exit 2', async (t) => {
   const badGrace = await run(['worker', '--storage', storage, '--study', 'tiny', '--grace', 'soon']);
   assert.equal(badGrace.code, 2);
   assert.match(badGrace.err, /--grace: expected a duration/);
+  const noModule = await run(['worker', '--storage', storage, '--study', 'tiny', '--objective', 'no/such/objective.ts']);
+  assert.equal(noModule.code, 2);
+  assert.match(noModule.err, /^caviar worker: --objective: no file at .*no\/such\/objective\.ts$/);
+});
+
+test('caviar worker, studies, show: a wrong URL, a refused connection, a mistyped schema, a newer schema: one line each, exit 2', async (t) => {
+  if (!requireOrSkip(t, available, NOTICE)) return;
+  const storage = freshStorage();
+  await recordStudy(storage, 'tiny', TINY);
+  /** Exit 2 and one line on stderr, matching `pattern`, no stack trace. */
+  const refusedWith = async (args: string[], pattern: RegExp) => {
+    const r = await run(args);
+    assert.equal(r.code, 2, `${args.join(' ')}: ${r.err}`);
+    assert.equal(r.err.split('\n').length, 1, r.err);
+    assert.doesNotMatch(r.err, /\bat .*\.(ts|js):\d+/, 'no stack trace');
+    assert.match(r.err, pattern);
+  };
+  const workerArgs = (url: string) => ['worker', '--storage', url, '--study', 'tiny'];
+
+  await refusedWith(workerArgs('postgres://postgres@127.0.0.1:5999/test'), /^caviar worker: cannot connect to PostgreSQL at 127\.0\.0\.1:5999: connection refused \(is the server running\?\)$/);
+  await refusedWith(workerArgs('postgres//postgres@127.0.0.1/test'), /^caviar worker: storage "postgres\/\/postgres@127\.0\.0\.1\/test" is not a valid URL; write postgres:\/\/user/);
+  await refusedWith(workerArgs('postgresql:/test'), /names no host/);
+  await refusedWith(workerArgs('mysql://me@127.0.0.1/test'), /^caviar worker: storage "mysql:\/\/me@127\.0\.0\.1\/test": caviar does not know mysql:\/\/ storages; write a file path, sqlite:PATH or postgres:\/\/user@host\/db$/);
+  await refusedWith(workerArgs(`${PG_URL}?schema=caviar_no_such_schema`), /database "test".*caviar_no_such_schema|caviar_no_such_schema.*database "test"/);
+  await refusedWith(workerArgs(storage.replace('?', '?durability=sometimes&')), /durability must be full or fast, got "sometimes"/);
+  await refusedWith(workerArgs(storage).slice(0, 3).concat('--study', 'tiyn'), /^caviar worker: no study named 'tiyn' in .* \(it has: tiny\)$/);
+
+  // A mistyped schema is named, with the database, and is not created by the attempt.
+  const typo = `${schemas.at(-1)}_typo`;
+  await refusedWith(workerArgs(storage.replace(/schema=([^&]+)/, `schema=${typo}`)), new RegExp(`no schema "${typo}" in database "test" \\(is \\?schema= mistyped\\?`));
+  await refusedWith(['studies', '--storage', storage.replace(/schema=([^&]+)/, `schema=${typo}`)], new RegExp(`^caviar studies: .*no schema "${typo}"`));
+  await refusedWith(['show', 'tiny', '--storage', storage.replace(/schema=([^&]+)/, `schema=${typo}`)], new RegExp(`^caviar show: .*no schema "${typo}"`));
+  assert.equal((await sql('SELECT 1 FROM pg_namespace WHERE nspname = $1', [typo])).rowCount, 0, 'no schema was created');
+
+  // The right schema: studies and show read it.
+  const listed = await run(['studies', '--storage', storage, '--json']);
+  assert.equal(listed.code, 0, listed.err);
+  assert.deepEqual(listed.out.split('\n').map((l) => JSON.parse(l)).filter((e) => e.type === 'study').map((e) => e.name), ['tiny']);
+  const shownStudy = await run(['show', 'tiny', '--storage', storage]);
+  assert.equal(shownStudy.code, 0, shownStudy.err);
+  assert.match(shownStudy.out, /^Study 'tiny' in postgres:\/\/.*: maximize, 0 complete/);
+
+  // A schema a newer caviar wrote.
+  await sql(`UPDATE "${schemas.at(-1)}".schema_version SET version = 99`);
+  await refusedWith(workerArgs(storage), /^caviar worker: .* has schema version 99, but this caviar knows versions up to \d+: upgrade caviar to open it$/);
+  await refusedWith(['studies', '--storage', storage], /^caviar studies: .*schema version 99.*upgrade caviar/);
 });
 
 test('caviar worker: 4 worker processes on one study stop at exactly its 40 complete trials, no trial twice', async (t) => {

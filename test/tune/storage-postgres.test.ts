@@ -191,6 +191,21 @@ if (!available) {
     );
   });
 
+  test('postgres: with mustExist a missing or empty schema is refused, naming it and the database, and is not created', async () => {
+    const typo = freshSchema();
+    await assert.rejects(
+      PostgresStorage.open(`${PG_URL}?schema=${typo}`, { mustExist: true }),
+      (e: Error) => e instanceof StorageError && !e.message.includes('\n') &&
+        e.message.includes(`no schema "${typo}" in database "test"`) && /is \?schema= mistyped\?/.test(e.message),
+    );
+    assert.equal((await sql('SELECT 1 FROM pg_namespace WHERE nspname = $1', [typo])).rowCount, 0, 'nothing was created');
+    await sql(`CREATE SCHEMA "${typo}"`);
+    await assert.rejects(PostgresStorage.open(PG_URL, { schema: typo, mustExist: true }), /schema ".*" in database "test" holds no caviar studies/);
+    // Creating is what opens without mustExist (createStudy, caviar tune); afterwards mustExist is satisfied.
+    await (await PostgresStorage.open(PG_URL, { schema: typo })).close();
+    await (await PostgresStorage.open(PG_URL, { schema: typo, mustExist: true })).close();
+  });
+
   test('postgres: connections the server drops are reopened without an error reaching the caller', async () => {
     const schema = freshSchema();
     const app = `caviar_drop_${process.pid}`;

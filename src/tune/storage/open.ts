@@ -17,7 +17,9 @@ export type StorageSpec = Storage | string | undefined;
 /**
  * Opens the storage a spec names. The second value says whether the caller
  * opened it (and so should close it). With `mustExist`, a file path that
- * does not exist is an error rather than a new, empty study file.
+ * does not exist, or a PostgreSQL schema without caviar's tables, is an
+ * error rather than a new, empty study file or schema: commands that only
+ * read or join a study pass it, creating a study does not.
  *
  * @example
  *   const { storage } = await openStorage('sqlite:/tmp/study.db');
@@ -30,10 +32,15 @@ export async function openStorage(
 ): Promise<{ storage: Storage; owned: boolean }> {
   if (spec === undefined || spec === ':memory:' || spec === 'memory') return { storage: new MemoryStorage(), owned: true };
   if (typeof spec !== 'string') return { storage: spec, owned: false };
-  if (/^(postgres|postgresql):\/\//.test(spec)) {
+  // `postgres:/x`, `postgresql//x`: a mistyped URL gets the URL's error, not "no study file".
+  if (/^postgres(ql)?(:|\/\/)/i.test(spec)) {
     // Loaded only when asked for, like SQLite: other storages never load the pg client.
     const { PostgresStorage } = await import('./postgres.js');
-    return { storage: await PostgresStorage.open(spec), owned: true };
+    return { storage: await PostgresStorage.open(spec, { mustExist: options.mustExist === true }), owned: true };
+  }
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(spec);
+  if (scheme && scheme[1].toLowerCase() !== 'sqlite') {
+    throw new Error(`storage "${spec}": caviar does not know ${scheme[1]}:// storages; write a file path, sqlite:PATH or postgres://user@host/db`);
   }
   const path = spec.startsWith('sqlite:') ? spec.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '') : spec;
   if (path.length === 0) throw new Error(`storage "${spec}" names no file; write sqlite:path/to/study.db`);

@@ -114,14 +114,21 @@ export function quoteIdent(name: string): string {
 }
 
 /**
- * Brings `schema` to `SCHEMA_VERSION`, creating it when needed. Runs its own
- * transaction on `client`, serialized with every other caviar opening the
- * same schema by an advisory lock.
+ * Brings `schema` to `SCHEMA_VERSION`, creating it when needed and
+ * `options.create` allows (default true; false refuses a schema without
+ * caviar's tables, naming it and the database). Runs its own transaction on
+ * `client`, serialized with every other caviar opening the same schema by an
+ * advisory lock.
  *
  * @example
- *   await migrate(client, 'caviar', 'postgres://me@db/test');
+ *   await migrate(client, 'caviar', 'postgres://me@db/test?schema=caviar', { database: 'test' });
  */
-export async function migrate(client: pg.PoolClient, schema: string, where: string): Promise<void> {
+export async function migrate(
+  client: pg.PoolClient,
+  schema: string,
+  where: string,
+  options: { create?: boolean; database?: string } = {},
+): Promise<void> {
   const S = quoteIdent(schema);
   await client.query('BEGIN');
   try {
@@ -130,6 +137,14 @@ export async function migrate(client: pg.PoolClient, schema: string, where: stri
     if (current > SCHEMA_VERSION) {
       throw new SchemaVersionError(
         `${where} has schema version ${current}, but this caviar knows versions up to ${SCHEMA_VERSION}: upgrade caviar to open it`,
+      );
+    }
+    if (current === 0 && options.create === false) {
+      const exists = (await client.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [schema])).rows.length > 0;
+      const db = options.database ? ` in database "${options.database}"` : '';
+      throw new StorageError(
+        `${where}: ${exists ? `schema "${schema}"${db} holds no caviar studies` : `no schema "${schema}"${db}`}` +
+          ` (is ?schema= mistyped? 'caviar tune EXPERIMENT --storage URL' creates it with the first study)`,
       );
     }
     if (current < SCHEMA_VERSION) {

@@ -109,6 +109,12 @@ export interface PostgresStorageOptions {
    * flush; see docs/BENCHMARKS.md for what that is worth.
    */
   readonly durability?: Durability;
+  /**
+   * Refuse a schema that holds no caviar tables yet instead of creating it
+   * (what commands that only read or join a study want: a mistyped
+   * `?schema=` is then an error, not a new empty schema).
+   */
+  readonly mustExist?: boolean;
   /** Connections kept open (default 4). */
   readonly poolSize?: number;
   /** Give up with an error after the server has been unreachable this long in all (ms, default 120000). */
@@ -223,7 +229,7 @@ export class PostgresStorage implements Storage {
       throw connectError(e, target);
     }
     try {
-      await migrate(client, target.schema, target.location);
+      await migrate(client, target.schema, target.location, { create: !options.mustExist, database: target.database });
       client.release();
     } catch (e) {
       client.release(true);
