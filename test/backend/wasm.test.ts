@@ -54,8 +54,22 @@ test('a fresh build of wasm/assembly is byte for byte the committed caviar.wasm'
   assert.equal(run.status, 0, run.stderr + run.stdout);
 });
 
-// [m, k, n]: the odd sizes, plus each blocking edge of wasm/assembly/gemm.ts: m past MC (64) and not a
-// multiple of 4, k past KC (256, in several blocks), n past NC (512) and not a multiple of the panel width 8.
+test('gemm across the blocking edges of wasm/assembly/gemm.ts, every transpose form', () => {
+  // m past MC (160): blocks of 110, 110 and 103 rows, the last ending in a partial 5-row tile; k past KC
+  // (256): blocks of 180, 180 and 173; n past NC (1024): blocks of 520 and 513 columns, the last ending in
+  // a partial 8-column panel.
+  const [m, k, n] = [323, 533, 1033];
+  const rng = new Rng(13);
+  for (const [ta, tb] of [[false, true], [true, false], [false, false], [true, true]]) {
+    const a = ta ? random(k, m, rng) : random(m, k, rng);
+    const b = tb ? random(n, k, rng) : random(k, n, rng);
+    const c = random(m, n, rng), cr = Matrix.zeros(m, n);
+    cr.data.set(c.data);
+    wasm.gemm(a, ta, b, tb, c, 0.5, 1);
+    reference.gemm(a, ta, b, tb, cr, 0.5, 1);
+    assertClose(c.data, cr.data, 1e-3, `gemm ${m}x${k}x${n} ta=${ta} tb=${tb}`);
+  }
+});
 
 test('linear memory grows for a large product and the results stay right after it', () => {
   const rng = new Rng(12);
