@@ -26,7 +26,10 @@ export async function listStudies(set: StoreSet): Promise<StudySummary[]> {
 }
 
 export async function studyDetail(set: StoreSet, key: string): Promise<StudyDetail> {
-  const m = await set.study(key);
+  return detailOf(set, await set.study(key));
+}
+
+function detailOf(set: StoreSet, m: StudyMirror): StudyDetail {
   const location = set.location(m);
   return {
     summary: m.summary(location),
@@ -36,6 +39,25 @@ export async function studyDetail(set: StoreSet, key: string): Promise<StudyDeta
     trials: m.trials.filter(Boolean).map((t) => m.row(t)),
     cursor: m.cursor,
   };
+}
+
+/**
+ * A study's answer as JSON text, kept until the study changes: at 10,000
+ * trials it is megabytes, and a page opened twice, or by two people, should
+ * not pay for it twice.
+ */
+const detailText = new WeakMap<StudyMirror, { cursor: number; text: string }>();
+
+export async function studyDetailJson(set: StoreSet, key: string): Promise<string> {
+  return detailJsonOf(set, await set.study(key));
+}
+
+export function detailJsonOf(set: StoreSet, m: StudyMirror): string {
+  const cached = detailText.get(m);
+  if (cached && cached.cursor === m.cursor) return cached.text;
+  const text = JSON.stringify(detailOf(set, m));
+  detailText.set(m, { cursor: m.cursor, text });
+  return text;
 }
 
 /**
@@ -95,11 +117,15 @@ export async function trialDetail(set: StoreSet, key: string): Promise<TrialDeta
     direction: m.record.direction,
     number: t.number,
     state: t.state,
-    value: row.value,
+    // Full precision here (the study's rows are rounded to seven digits).
+    value: t.value !== undefined && Number.isFinite(t.value) ? t.value : null,
     params: t.params,
     distributions: t.distributions,
     steps: row.steps,
-    values: row.values,
+    values: row.steps.map((s) => {
+      const v = t.intermediate.get(s);
+      return v !== undefined && Number.isFinite(v) ? v : null;
+    }),
     userAttrs: t.userAttrs,
     systemAttrs: t.systemAttrs,
     startedAt: row.startedAt,

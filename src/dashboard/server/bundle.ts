@@ -22,9 +22,12 @@ export const BUNDLE_DIR = join(ROOT, 'dist', 'dashboard', 'web');
 export const BUNDLE_FILES = ['index.html', 'app.js', 'app.css'] as const;
 const STAMP = 'build.json';
 
-/** A hash of every source file the bundle is made of (the page's and the API types it shares). */
+/** CAVIAR_DASHBOARD_MINIFY=0 bundles readable code, for profiling the page. */
+const minify = process.env.CAVIAR_DASHBOARD_MINIFY !== '0';
+
+/** A hash of every source file the bundle is made of (the page's and the API types it shares), and of how it is built. */
 function sourceHash(): string {
-  const hash = createHash('sha256');
+  const hash = createHash('sha256').update(minify ? 'minified\0' : 'readable\0');
   const files = [...listFiles(WEB_SOURCES), join(ROOT, 'src', 'dashboard', 'api-types.ts')].sort();
   for (const file of files) hash.update(file.slice(ROOT.length)).update('\0').update(readFileSync(file)).update('\0');
   return hash.digest('hex');
@@ -49,12 +52,14 @@ export async function buildBundle(outDir = BUNDLE_DIR): Promise<void> {
   const result = await esbuild.build({
     entryPoints: { app: join(WEB_SOURCES, 'main.ts') },
     bundle: true,
-    minify: true,
+    minify,
     format: 'iife',
     target: ['chrome100', 'firefox100', 'safari15'],
     write: false,
     outdir: outDir,
     legalComments: 'eof',
+    // ECharts reads it to leave out its development checks.
+    define: { 'process.env.NODE_ENV': '"production"' },
     logLevel: 'silent',
   });
   mkdirSync(outDir, { recursive: true });

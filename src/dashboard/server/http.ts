@@ -33,9 +33,10 @@ export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'cross-origin-resource-policy': 'same-origin',
 };
 
+/** Sends `body` as JSON; a string is taken as JSON text already made. */
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {
   // JSON.stringify already writes NaN and Infinity as null.
-  const text = JSON.stringify(body);
+  const text = typeof body === 'string' ? body : JSON.stringify(body);
   res.writeHead(status, { ...SECURITY_HEADERS, 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(text) });
   res.end(text);
 }

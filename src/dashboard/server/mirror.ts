@@ -6,7 +6,7 @@
  * request happens to pick up first still reaches every watching page.
  */
 import type { Storage, StudyRecord } from '../../tune/storage/storage.js';
-import type { Distribution, FrozenTrial, TrialState } from '../../tune/types.js';
+import type { Distribution, FrozenTrial, ParamValue, TrialState } from '../../tune/types.js';
 import { COARSE_TO_FINE_ATTR } from '../../tune/samplers/coarse-to-fine.js';
 import type { OriginRow, RegionRow, StudySummary, TrialRow } from '../api-types.js';
 
@@ -158,6 +158,21 @@ function numberOrNull(v: unknown): number | null {
   return typeof v === 'number' && Number.isFinite(v) ? v : null;
 }
 
+/**
+ * Seven significant digits: the study page draws and tabulates these (showing
+ * four), and full doubles would make a 10,000-trial study's answer 40% larger.
+ * The trial page gets every value at full precision.
+ */
+function short(v: number | null): number | null {
+  return v === null ? null : Number(v.toPrecision(7));
+}
+
+function shortParams(params: FrozenTrial['params']): FrozenTrial['params'] {
+  const out: Record<string, ParamValue> = {};
+  for (const [k, v] of Object.entries(params)) out[k] = typeof v === 'number' && !Number.isInteger(v) ? short(v) : v;
+  return out;
+}
+
 function trialRow(t: FrozenTrial, mirror: StudyMirror): TrialRow {
   const steps = [...t.intermediate.keys()].sort((a, b) => a - b);
   const pbt = t.systemAttrs.pbt as { member?: unknown; generation?: unknown } | undefined;
@@ -165,17 +180,17 @@ function trialRow(t: FrozenTrial, mirror: StudyMirror): TrialRow {
     key: mirror.trialKey(t.id),
     number: t.number,
     state: t.state,
-    value: numberOrNull(t.value),
-    params: t.params,
+    value: short(numberOrNull(t.value)),
+    params: shortParams(t.params),
     steps,
-    values: steps.map((s) => numberOrNull(t.intermediate.get(s))),
+    values: steps.map((s) => short(numberOrNull(t.intermediate.get(s)))),
     startedAt: t.startedAt ?? null,
     completedAt: t.completedAt ?? null,
     origin: originRow(t, mirror),
     pbt: pbt && typeof pbt.member === 'number' && typeof pbt.generation === 'number' ? { member: pbt.member, generation: pbt.generation } : null,
     retryOf: numberOrNull(t.systemAttrs.retryOf),
     failReason: typeof t.systemAttrs.failReason === 'string' ? t.systemAttrs.failReason : null,
-    testAccuracy: numberOrNull(t.userAttrs.testAccuracy),
+    testAccuracy: short(numberOrNull(t.userAttrs.testAccuracy)),
   };
 }
 

@@ -18,7 +18,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { TOKEN_HEADER } from '../api-types.js';
 import { checkRead, isLoopback, newToken, requireToken, sameToken, type AccessPolicy } from './auth.js';
-import { importance, listStudies, sendModel, studyDetail, trialDetail } from './api.js';
+import { detailJsonOf, importance, listStudies, sendModel, studyDetailJson, trialDetail } from './api.js';
 import { ensureBundle } from './bundle.js';
 import { CONTROL_ACTIONS, control, type ControlAction } from './controls.js';
 import { StudyFeed } from './events.js';
@@ -84,8 +84,11 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
     server.once('error', reject);
     server.listen(options.port ?? 8321, host, () => resolve());
   });
-  // Read every study once now, so the first page opened does not wait for a large study to load.
-  set.studies().catch((e: unknown) => log(`caviar dashboard: reading the studies: ${(e as Error).message}`));
+  // Read every study once now (and make its answer), so the first page opened does not wait for a large study to load.
+  set.studies().then(
+    (mirrors) => mirrors.forEach((m) => detailJsonOf(set, m)),
+    (e: unknown) => log(`caviar dashboard: reading the studies: ${(e as Error).message}`),
+  );
   const port = (server.address() as AddressInfo).port;
   const url = `http://${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${port}/`;
   return {
@@ -146,7 +149,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, c: Context): Pr
     return sendJson(res, 200, { loopback: c.policy.loopback, token: typeof given === 'string' && given !== '' ? (sameToken(given, c.policy.token) ? 'valid' : 'wrong') : 'missing' });
   }
   if (kind === 'studies' && key === undefined) return sendJson(res, 200, await listStudies(c.set));
-  if (kind === 'studies' && action === undefined) return sendJson(res, 200, await studyDetail(c.set, key));
+  if (kind === 'studies' && action === undefined) return sendJson(res, 200, await studyDetailJson(c.set, key));
   if (kind === 'studies' && action === 'importance') return sendJson(res, 200, await importance(c.set, key));
   if (kind === 'studies' && action === 'events') return watch(c, key, query.get('since'), res);
   if (kind === 'trials' && key !== undefined && action === undefined) return sendJson(res, 200, await trialDetail(c.set, key));

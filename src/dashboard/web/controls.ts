@@ -32,6 +32,8 @@ export function controlsPanel(first: TrialDetail, canControl: boolean, onSent: (
     try {
       const answer = await postJson<{ command?: CommandRow; trial?: TrialLinkRow }>(`/api/trials/${key}/${action}`, body);
       if (answer.trial) {
+        // The status line now tells of the fork; later reloads must not put the previous command back.
+        watched = undefined;
         status.replaceChildren(`fork: new trial ${answer.trial.number} enqueued `, el('a', { href: `#/trial/${answer.trial.key}` }, `open trial ${answer.trial.number}`));
       } else if (answer.command) {
         watched = answer.command;

@@ -7,7 +7,7 @@ export function num(v: number | null | undefined, digits = 4): string {
   if (!Number.isFinite(v)) return v > 0 ? '∞' : '−∞';
   if (v === 0) return '0';
   const a = Math.abs(v);
-  if (a < 1e-3 || a >= 1e6) return v.toExponential(digits - 1);
+  if (a < 1e-6 || a >= 1e6) return v.toExponential(digits - 1);
   return Number(v.toPrecision(digits)).toString();
 }
 

@@ -22,7 +22,8 @@ interface Session {
 }
 
 let current: Page | undefined;
-let session: Session = { loopback: true, token: 'missing' };
+/** Asked once at start, alongside the first page's own requests (not before them). */
+let session: Promise<Session>;
 
 function route(): void {
   current?.dispose();
@@ -34,7 +35,7 @@ function route(): void {
   const trial = /^\/trial\/(\d+-\d+)$/.exec(hash);
   document.title = 'caviar dashboard';
   if (study) current = studyPage(root, study[1]);
-  else if (trial) current = trialPage(root, trial[1], session.token === 'valid');
+  else if (trial) current = trialPage(root, trial[1], session.then((s) => s.token === 'valid'));
   else if (hash === '/') current = studiesPage(root);
   else {
     current = { title: 'not found', dispose() {} };
@@ -45,16 +46,14 @@ function route(): void {
 
 async function start(): Promise<void> {
   adoptToken();
-  try {
-    session = await getJson<Session>('/api/session');
-  } catch {
-    // Off loopback without a token: every read is refused; the pages say so.
-  }
-  const badge = document.getElementById('session')!;
-  badge.textContent = session.token === 'valid' ? 'controls enabled' : session.token === 'wrong' ? 'wrong token: controls disabled' : 'read-only (no token)';
-  badge.className = `session ${session.token}`;
+  // Off loopback without a token every read is refused: the pages say so.
+  session = getJson<Session>('/api/session').catch((): Session => ({ loopback: false, token: 'missing' }));
   window.addEventListener('hashchange', route);
   route();
+  const s = await session;
+  const badge = document.getElementById('session')!;
+  badge.textContent = s.token === 'valid' ? 'controls enabled' : s.token === 'wrong' ? 'wrong token: controls disabled' : 'read-only (no token)';
+  badge.className = `session ${s.token}`;
 }
 
 void start();

@@ -21,22 +21,35 @@ function coords(t: TrialRow): [number, number][] {
   return out;
 }
 
+interface Group {
+  /** Polylines in ECharts' flat form: count, x, y, x, y, ..., count, x, y, ... */
+  flat: number[];
+  /** Trial of each polyline, for tooltips and clicks. */
+  trials: TrialRow[];
+  points: number;
+}
+
 export function drawCurves(box: HTMLElement, m: StudyModel, open: (trialKey: string) => void): void {
-  const groups: Record<string, { coords: [number, number][]; key: string; number: number }[]> = { complete: [], pruned: [], failed: [], running: [] };
+  const groups: Record<string, Group> = {};
+  for (const state of ['complete', 'pruned', 'failed', 'running']) groups[state] = { flat: [], trials: [], points: 0 };
   const stops: [number, number, number][] = [];
   let xMax = 1;
   let yMin = Infinity;
   let yMax = -Infinity;
   for (const t of m.trials) {
-    if (!t || t.steps.length === 0 || !(t.state in groups)) continue;
+    const g = t && groups[t.state];
+    if (!g || t.steps.length === 0) continue;
     const c = coords(t);
     if (c.length === 0) continue;
+    g.flat.push(c.length);
     for (const [x, y] of c) {
+      g.flat.push(x, y);
       if (x > xMax) xMax = x;
       if (y < yMin) yMin = y;
       if (y > yMax) yMax = y;
     }
-    groups[t.state].push({ coords: c, key: t.key, number: t.number });
+    g.trials.push(t);
+    g.points += c.length;
     const last = lastPoint(t);
     if (t.state === 'pruned' && last) stops.push([last[0], last[1], t.number]);
   }
@@ -46,33 +59,36 @@ export function drawCurves(box: HTMLElement, m: StudyModel, open: (trialKey: str
   const [yLo, yHi] = [Math.floor(yMin / tick) * tick, Math.ceil(yMax / tick) * tick + (yMax === yMin ? tick : 0)];
   const count = m.trials.length;
   const opacity = count > 2000 ? 0.08 : count > 200 ? 0.25 : 0.6;
+  const order = ['complete', 'pruned', 'failed', 'running'];
   const lines = (state: string, width: number, alpha: number) => ({
     type: 'lines',
     name: state,
     coordinateSystem: 'cartesian2d',
     polyline: true,
-    large: groups[state].length > 500,
+    large: true,
     largeThreshold: 500,
-    data: groups[state],
+    // The flat typed form: no object per trial for ECharts to read.
+    data: new Float64Array(groups[state].flat),
     lineStyle: { color: STATE_COLORS[state], width, opacity: alpha },
     emphasis: { lineStyle: { width: 3, opacity: 1 } },
   });
+  const trialOf = (seriesIndex: number, dataIndex: number) => groups[order[seriesIndex]]?.trials[dataIndex];
   const c = chart('curves', box);
   c.chart.off('click');
   c.chart.on('click', (p) => {
-    const d = p.data as { key?: string } | number[] | undefined;
-    if (d && !Array.isArray(d) && d.key) open(d.key);
-    else if (Array.isArray(d) && m.trials[d[2]]) open(m.trials[d[2]].key);
+    const t = p.seriesType === 'lines' ? trialOf(p.seriesIndex ?? -1, p.dataIndex) : m.trials[(p.value as number[])[2]];
+    if (t) open(t.key);
   });
   c.draw({
     grid: grid(),
     legend: { top: 4, data: ['complete', 'pruned', 'running', 'failed', 'pruned here'] },
     tooltip: {
       trigger: 'item',
-      formatter: (p: { data: { number?: number; coords?: [number, number][] } | number[]; seriesName: string }) => {
-        if (Array.isArray(p.data)) return tip(`trial ${p.data[2]}`, [['pruned at step', String(p.data[0])], ['value', num(p.data[1])]]);
-        const last = p.data.coords?.[p.data.coords.length - 1];
-        return tip(`trial ${p.data.number}`, [['state', p.seriesName], ['last', last ? `${num(last[1])} at step ${last[0]}` : '–']]);
+      formatter: (p: { seriesType: string; seriesIndex: number; dataIndex: number; value: number[] }) => {
+        if (p.seriesType !== 'lines') return tip(`trial ${p.value[2]}`, [['pruned at step', String(p.value[0])], ['value', num(p.value[1])]]);
+        const t = trialOf(p.seriesIndex, p.dataIndex);
+        const last = t && lastPoint(t);
+        return tip(`trial ${t?.number ?? '?'}`, [['state', t?.state ?? ''], ['last', last ? `${num(last[1])} at step ${last[0]}` : '–']]);
       },
     },
     xAxis: { type: 'value', name: 'step (epoch)', ...AXIS_NAME, min: 0, max: xMax, axisLabel: { formatter: (v: number) => num(v, 3) } },
@@ -84,5 +100,5 @@ export function drawCurves(box: HTMLElement, m: StudyModel, open: (trialKey: str
       lines('running', 2, 0.9),
       { type: 'scatter', name: 'pruned here', data: stops, symbol: CROSS, symbolSize: 7, large: stops.length > 2000, itemStyle: { color: 'transparent', borderColor: STATE_COLORS.pruned, borderWidth: 1.5 }, z: 4 },
     ],
-  });
+  }, [...order.map((s) => groups[s].points), stops.length]);
 }

@@ -40,6 +40,8 @@ interface Entry {
   chart: Chart;
   drawn: boolean;
   observer: ResizeObserver;
+  /** Points per series, when the chart code knows better than the option (flat typed data). */
+  points?: readonly number[];
 }
 
 const registry = new Map<string, Entry>();
@@ -52,14 +54,19 @@ export interface ChartReport {
 
 declare global {
   interface Window {
-    __caviar: { charts(): Record<string, ChartReport>; ready: Record<string, number>; timings?: Record<string, number> };
+    __caviar: {
+      charts(): Record<string, ChartReport>;
+      /** The ECharts instance of a chart, for tests that look at axes and options. */
+      chart(id: string): Chart | undefined;
+      /** When each page became usable (performance.now(): ms since navigation started). */
+      ready: Record<string, number>;
+      timings?: Record<string, number>;
+    };
   }
 }
 
-function pointsOf(series: { type?: string; data?: unknown[] }): number {
-  const data = series.data ?? [];
-  if (series.type === 'lines') return data.reduce<number>((n, d) => n + ((d as { coords?: unknown[] }).coords?.length ?? 0), 0);
-  return data.length;
+function pointsOf(series: { data?: ArrayLike<unknown> }): number {
+  return series.data?.length ?? 0;
 }
 
 window.__caviar = {
@@ -69,11 +76,12 @@ window.__caviar = {
       const option = entry.chart.getOption() as { series?: { type?: string; name?: string; data?: unknown[] }[] };
       out[id] = {
         drawn: entry.drawn,
-        series: (option.series ?? []).map((s) => ({ type: s.type ?? '', name: String(s.name ?? ''), points: pointsOf(s) })),
+        series: (option.series ?? []).map((s, i) => ({ type: s.type ?? '', name: String(s.name ?? ''), points: entry.points?.[i] ?? pointsOf(s) })),
       };
     }
     return out;
   },
+  chart: (id) => registry.get(id)?.chart,
   ready: {},
 };
 
@@ -81,13 +89,16 @@ window.__caviar = {
  * A chart in `container`, registered as `id` (a chart already there is reused).
  * `draw` replaces the chart's whole option.
  */
-export function chart(id: string, container: HTMLElement): { chart: Chart; draw(option: Option): void } {
+export function chart(id: string, container: HTMLElement): { chart: Chart; draw(option: Option, points?: readonly number[]): void } {
   let entry = registry.get(id);
   if (!entry || entry.chart.getDom() !== container) {
     entry?.chart.dispose();
     entry?.observer.disconnect();
     const made = echarts.init(container, undefined, { renderer: 'canvas' });
-    const observer = new ResizeObserver(() => made.resize());
+    // Only a real change of size redraws: the observer also fires once when it starts, which would draw every chart twice.
+    const observer = new ResizeObserver(() => {
+      if (container.clientWidth !== made.getWidth() || container.clientHeight !== made.getHeight()) made.resize();
+    });
     observer.observe(container);
     const fresh: Entry = { chart: made, drawn: false, observer };
     made.on('finished', () => {
@@ -99,8 +110,9 @@ export function chart(id: string, container: HTMLElement): { chart: Chart; draw(
   const e = entry;
   return {
     chart: e.chart,
-    draw(option) {
+    draw(option, points) {
       e.drawn = false;
+      e.points = points;
       e.chart.setOption({ animation: false, ...option }, { notMerge: true, lazyUpdate: false });
     },
   };
@@ -136,6 +148,31 @@ export function allDrawn(): boolean {
  */
 export function tip(title: string, rows: [string, string][]): HTMLElement {
   return el('div', { class: 'tip' }, el('b', {}, title), ...rows.map(([k, v]) => el('div', {}, `${k}: ${v}`)));
+}
+
+/**
+ * Points for a scatter series in ECharts' typed form (x, y, x, y, ...): no
+ * array per point for ECharts to clone and read, which matters at 10,000
+ * trials. It keeps each point's trial number, for tooltips and clicks by
+ * data index.
+ */
+export class PointSet {
+  private readonly xy: number[] = [];
+  readonly trials: number[] = [];
+
+  add(x: number, y: number, trial: number): void {
+    this.xy.push(x, y);
+    this.trials.push(trial);
+  }
+
+  get size(): number {
+    return this.trials.length;
+  }
+
+  /** The series fields for these points: data, its dimensions, and large mode when there are many. */
+  series(): Option {
+    return { data: new Float64Array(this.xy), dimensions: ['x', 'y'], encode: { x: 0, y: 1 }, large: this.size > 2000, largeThreshold: 2000 };
+  }
 }
 
 /** The common frame of a cartesian chart. */

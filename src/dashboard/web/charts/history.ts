@@ -1,11 +1,11 @@
 /** Optimization history: every finished trial's value, and the best value so far drawn over them. */
 import { num } from '../format.js';
 import { better, lastPoint, type StudyModel } from '../study-model.js';
-import { AXIS_NAME, chart, grid, STATE_COLORS, tip } from './echarts.js';
+import { AXIS_NAME, chart, grid, PointSet, STATE_COLORS, tip } from './echarts.js';
 
 export function drawHistory(box: HTMLElement, m: StudyModel, open: (trialKey: string) => void): void {
-  const complete: [number, number][] = [];
-  const pruned: [number, number][] = [];
+  const complete = new PointSet();
+  const pruned = new PointSet();
   const best: [number, number][] = [];
   const sign = better(m);
   let bestValue: number | undefined;
@@ -13,37 +13,43 @@ export function drawHistory(box: HTMLElement, m: StudyModel, open: (trialKey: st
     if (!t) continue;
     if (t.state === 'pruned') {
       const v = t.value ?? lastPoint(t)?.[1];
-      if (v !== undefined) pruned.push([t.number, v]);
+      if (v !== undefined) pruned.add(t.number, v, t.number);
     }
-    if (t.value === null) continue;
-    if (t.state === 'complete') {
-      complete.push([t.number, t.value]);
-      if (bestValue === undefined || sign * (t.value - bestValue) > 0) bestValue = t.value;
+    if (t.value === null || t.state !== 'complete') continue;
+    complete.add(t.number, t.value, t.number);
+    // Only where the best changes: a step line needs no more, and 10,000 points would cost a redraw.
+    if (bestValue === undefined || sign * (t.value - bestValue) > 0) {
+      bestValue = t.value;
       best.push([t.number, bestValue]);
     }
   }
-  const large = complete.length > 2000;
+  if (bestValue !== undefined) best.push([m.trials.length - 1, bestValue]);
+  const sets = [complete, pruned];
+  const trialAt = (series: number, index: number) => (series < 2 ? sets[series].trials[index] : best[index]?.[0]);
   const c = chart('history', box);
   c.chart.off('click');
   c.chart.on('click', (p) => {
-    const n = Array.isArray(p.value) ? Number(p.value[0]) : NaN;
-    const t = m.trials[n];
+    const t = m.trials[trialAt(p.seriesIndex ?? -1, p.dataIndex) ?? -1];
     if (t) open(t.key);
   });
+  const small = complete.size > 2000 ? 3 : 6;
   c.draw({
     grid: grid(),
     legend: { top: 4, data: ['complete', 'pruned (last value)', 'best so far'] },
     tooltip: {
       trigger: 'item',
-      formatter: (p: { value: [number, number]; seriesName: string }) => tip(`trial ${p.value[0]}`, [[p.seriesName, num(p.value[1])]]),
+      formatter: (p: { seriesIndex: number; dataIndex: number; seriesName: string }) => {
+        const t = m.trials[trialAt(p.seriesIndex, p.dataIndex) ?? -1];
+        return tip(`trial ${t?.number ?? '?'}`, [[p.seriesName, num(p.seriesIndex === 2 ? best[p.dataIndex][1] : t?.value ?? lastPoint(t!)?.[1])]]);
+      },
     },
     xAxis: { type: 'value', name: 'trial', ...AXIS_NAME, min: 0, max: Math.max(1, m.trials.length - 1) },
-    yAxis: { type: 'value', name: 'objective value', ...AXIS_NAME, nameGap: 48, scale: true },
+    yAxis: { type: 'value', name: 'objective value', ...AXIS_NAME, nameGap: 48, scale: true, axisLabel: { formatter: (v: number) => num(v, 3) } },
     dataZoom: [{ type: 'inside', xAxisIndex: 0 }],
     series: [
-      { type: 'scatter', name: 'complete', data: complete, symbolSize: large ? 3 : 6, large, itemStyle: { color: STATE_COLORS.complete, opacity: 0.7 } },
-      { type: 'scatter', name: 'pruned (last value)', data: pruned, symbolSize: large ? 3 : 5, large: pruned.length > 2000, itemStyle: { color: STATE_COLORS.pruned, opacity: 0.5 } },
+      { type: 'scatter', name: 'complete', ...complete.series(), symbolSize: small, itemStyle: { color: STATE_COLORS.complete, opacity: 0.7 } },
+      { type: 'scatter', name: 'pruned (last value)', ...pruned.series(), symbolSize: small - 1, itemStyle: { color: STATE_COLORS.pruned, opacity: 0.5 } },
       { type: 'line', name: 'best so far', data: best, step: 'end', showSymbol: false, lineStyle: { width: 2, color: '#222' }, itemStyle: { color: '#222' }, z: 5 },
     ],
-  });
+  }, [complete.size, pruned.size, best.length]);
 }

@@ -6,10 +6,10 @@
  */
 import type { RegionRow } from '../../api-types.js';
 import { el } from '../dom.js';
-import { num } from '../format.js';
+import { num, param } from '../format.js';
 import { axisOption, paramAxis } from '../scales.js';
 import type { StudyModel } from '../study-model.js';
-import { chart, disposeChartsWith, grid, tip } from './echarts.js';
+import { chart, disposeChartsWith, grid, PointSet, tip } from './echarts.js';
 
 interface RectApi {
   value(dim: number): number;
@@ -45,18 +45,18 @@ export function drawRegions(box: HTMLElement, m: StudyModel): void {
       const [lo, hi] = [axis.toAxis(b.low), axis.toAxis(b.high)];
       if (typeof lo === 'number' && typeof hi === 'number') bars.push([round, Math.min(lo, hi), Math.max(lo, hi)]);
     });
-    const dots: [number, number, number][] = [];
+    const dots = new PointSet();
     for (const t of m.trials) {
       const x = t && axis.toAxis(t.params[name]);
-      if (typeof x === 'number') dots.push([roundOf(regions, t.number), x, t.number]);
+      if (typeof x === 'number') dots.add(roundOf(regions, t.number), x, t.number);
     }
     const c = chart(`region:${name}`, cells[i]);
     c.draw({
       grid: grid({ top: 30, bottom: 40, left: 64, right: 12 }),
-      tooltip: { trigger: 'item', formatter: (p: { seriesName: string; value: number[] }) =>
+      tooltip: { trigger: 'item', formatter: (p: { seriesName: string; value: number[]; dataIndex: number }) =>
         p.seriesName === 'region'
           ? tip(rounds[p.value[0]], [[name, `${axis.label(p.value[1])} … ${axis.label(p.value[2])}`]])
-          : tip(`trial ${p.value[2]}`, [[name, axis.label(p.value[1])]]) },
+          : tip(`trial ${dots.trials[p.dataIndex]}`, [[name, param(m.trials[dots.trials[p.dataIndex]]?.params[name])]]) },
       xAxis: { type: 'category', data: rounds.map((_r, k) => `round ${k}`), name: name, nameLocation: 'middle', nameGap: 26 },
       yAxis: { ...axisOption(axis), name: '' },
       series: [
@@ -72,9 +72,9 @@ export function drawRegions(box: HTMLElement, m: StudyModel): void {
             return { type: 'rect', shape: { x: start[0] - width / 2, y: Math.min(start[1], end[1]), width, height: Math.abs(end[1] - start[1]) }, style: { fill: 'rgba(47,111,222,0.25)', stroke: '#2f6fde' } };
           },
         },
-        { type: 'scatter', name: 'trials', data: dots, symbolSize: 4, itemStyle: { color: '#0b2a6b', opacity: 0.6 }, large: dots.length > 2000 },
+        { type: 'scatter', name: 'trials', ...dots.series(), symbolSize: 4, itemStyle: { color: '#0b2a6b', opacity: 0.6 } },
       ],
-    });
+    }, [bars.length, dots.size]);
   });
 }
 

@@ -50,6 +50,7 @@ export function studyPage(root: HTMLElement, key: string): Page {
       history: el('div', { class: 'chart', id: 'chart-history' }),
       curves: el('div', { class: 'chart', id: 'chart-curves' }),
       parallel: el('div', { class: 'chart tall', id: 'chart-parallel' }),
+      parallelNote: el('p', { class: 'muted small', id: 'parallel-note' }),
       slices: el('div', { class: 'slices', id: 'chart-slices' }),
       importance: el('div', { class: 'chart short', id: 'chart-importance' }),
       importanceNote: el('p', { class: 'muted small' }),
@@ -63,7 +64,7 @@ export function studyPage(root: HTMLElement, key: string): Page {
       el('div', { class: 'title-row' }, el('h1', { class: 'study-name' }, m.summary.name), boxes.live),
       boxes.summary,
       el('div', { class: 'row' }, section('Optimization history', boxes.history), section('Learning curves', boxes.curves)),
-      section('Parallel coordinates', el('p', { class: 'muted small' }, 'Complete trials; drag along an axis to filter. Each parameter on its own scale.'), boxes.parallel),
+      section('Parallel coordinates', boxes.parallelNote, boxes.parallel),
       section('Slices', boxes.slices),
       el('div', { class: 'row' }, section('Parameter importance (fANOVA)', boxes.importance, boxes.importanceNote), regionsPanel),
       section('Trials', table.element));
@@ -81,7 +82,7 @@ export function studyPage(root: HTMLElement, key: string): Page {
       summary(boxes.summary, m);
       timed('history', () => drawHistory(boxes.history, m, open));
       timed('curves', () => drawCurves(boxes.curves, m, open));
-      timed('parallel', () => drawParallel(boxes.parallel, m));
+      timed('parallel', () => (boxes.parallelNote.textContent = drawParallel(boxes.parallel, m)));
       timed('slices', () => drawSlices(boxes.slices, m, open));
       regionsPanel.hidden = m.regions.length === 0;
       if (m.regions.length > 0) {

@@ -13,7 +13,7 @@ import { badge, el, facts, link, replace, section } from '../dom.js';
 import { bytes, duration, json, num, param, time } from '../format.js';
 import type { Page } from './page.js';
 
-export function trialPage(root: HTMLElement, key: string, canControl: boolean): Page {
+export function trialPage(root: HTMLElement, key: string, canControl: Promise<boolean>): Page {
   let stopped = false;
   let unwatch = () => {};
   let reloadTimer: number | undefined;
@@ -80,7 +80,7 @@ export function trialPage(root: HTMLElement, key: string, canControl: boolean): 
       const t = await getJson<TrialDetail>(`/api/trials/${key}`);
       if (stopped) return;
       if (first) {
-        controls = controlsPanel(t, canControl, () => void load(false));
+        controls = controlsPanel(t, await canControl, () => void load(false));
         replace(root, boxes.head,
           el('div', { class: 'row' }, section('Trial', boxes.facts), section('Parameters', boxes.params), section('Lineage and retries', boxes.lineage)),
           section('Panda controls', controls.element),
