@@ -37,6 +37,8 @@ export interface FixtureOptions {
   readonly regions?: boolean;
   /** Write the model attribute of trial 0 as this path. */
   readonly modelPath?: string;
+  /** Trial 0's `interventions` attribute (what a person changed, by step). */
+  readonly interventions?: readonly unknown[];
   readonly seed?: number;
 }
 
@@ -79,6 +81,7 @@ export async function makeStudy(storage: Storage, options: FixtureOptions = {}):
       userAttrs: {
         curves,
         ...(i === 0 && options.modelPath ? { model: options.modelPath } : {}),
+        ...(i === 0 && options.interventions ? { interventions: options.interventions } : {}),
         ...(!pruned && !running && !failed ? { testAccuracy: intermediate[intermediate.length - 1][1] - 0.01, trainSeconds: 1 + u() } : {}),
       },
       ...(running ? {} : {
