@@ -50,7 +50,9 @@ export async function dashboardCommand(args: string[], out: Output, signal?: Abo
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE') throw new UsageError(`port ${port} is in use (another dashboard?); pick another with --port`);
     if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') throw new UsageError(`--host ${host}: not an address of this machine`);
-    if (/no study file/.test((e as Error).message)) throw new UsageError(`--storage: ${(e as Error).message}`);
+    if (values.storage !== undefined && /no study file|does not know|names no file|schema|connect|ECONNREFUSED/.test((e as Error).message)) {
+      throw new UsageError(`--storage: ${(e as Error).message}`);
+    }
     throw e;
   }
   const where = values.storage ?? 'caviar-out/*/study.db';

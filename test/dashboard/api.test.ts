@@ -6,7 +6,7 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { IncomingMessage } from 'node:http';
@@ -284,4 +284,25 @@ test('caviar dashboard: prints an address with the token, serves, and stops', as
   const help: string[] = [];
   assert.equal(await main(['dashboard', '--help'], (l) => help.push(l)), 0);
   assert.match(help.join('\n'), /--storage/);
+});
+
+test('without --storage: every caviar-out/<name>/study.db, and one that appears later', async () => {
+  const root = join(dir, 'caviar-out');
+  const make = async (name: string) => {
+    mkdirSync(join(root, name), { recursive: true });
+    const s = await SqliteStorage.open(join(root, name, 'study.db'));
+    await makeStudy(s, { name, trials: 3 });
+    await s.close();
+  };
+  await make('first');
+  await make('second');
+  const folder = await testDashboard({ folder: root });
+  try {
+    const names = async () => (await folder.get<StudySummary[]>('/api/studies')).body.map((s) => `${s.key.split('-')[0]}:${s.name}`).sort();
+    assert.deepEqual(await names(), ['0:first', '1:second']);
+    await make('third');
+    assert.deepEqual(await until('the new study file', async () => ((await names()).length === 3 ? names() : undefined), 10_000, 200), ['0:first', '1:second', '2:third']);
+  } finally {
+    await folder.close();
+  }
 });

@@ -46,7 +46,8 @@ export class StoreSet {
   static async open(source: StoreSource, folder = 'caviar-out'): Promise<StoreSet> {
     if (typeof source === 'string') {
       const set = new StoreSet(undefined);
-      const { storage, owned } = await openStorage(source, { mustExist: !/^postgres(ql)?:\/\//.test(source) });
+      // The dashboard only reads and steers: a mistyped path or schema is an error, never a new empty storage.
+      const { storage, owned } = await openStorage(source, { mustExist: true });
       set.stores.push({ index: 0, location: storage.location, storage, owned });
       return set;
     }
