@@ -126,6 +126,25 @@ export interface PostgresStorageOptions {
 }
 
 
+/** SQL pieces of a fresh claim: the time now, the heartbeat to record, and when a fresh trial is the answer. */
+interface FreshClaim {
+  readonly now: string;
+  readonly heartbeat: string;
+  readonly where: string;
+}
+
+/** The study's columns on `trialsSince`'s rows (attributes on the first row only, and only when they changed). */
+interface SinceColumns {
+  s_version: number;
+  s_attrs_version: number;
+  s_name: string | null;
+  s_direction: StudyRow['direction'] | null;
+  s_user_attrs: string | null;
+  s_system_attrs: string | null;
+  s_data: string | null;
+  s_created_at: number | null;
+}
+
 interface TrialRowWithValues extends TrialRow {
   /** Intermediate values, from `array_agg` (null when the trial has none). */
   steps?: number[] | null;
@@ -303,6 +322,13 @@ export class PostgresStorage implements Storage {
   }
 
   async claimTrial(studyId: number, options: ClaimOptions = {}): Promise<FrozenTrial | undefined> {
+    // The common case, a fresh trial, in one round trip; anything else (an enqueued trial, a stale
+    // trial, a due retry, the budget reached, no such study) takes the general path below.
+    const fresh = await this.transaction(undefined, async (c) => {
+      const results = (await c.query(this.q.claimFresh(studyId, this.claimConditions(studyId, options)))) as unknown as pg.QueryResult[];
+      return results[1].rows as TrialRow[];
+    });
+    if (fresh.length > 0) return frozen(loaded(fresh[0]), new Map());
     return this.inStudy(studyId, async (c, now) => {
       // The oldest enqueued trial, the budget and whether any trial is stale, in one statement.
       const cutoff = options.staleGraceMs !== undefined ? now - options.staleGraceMs : null;
@@ -384,16 +410,25 @@ export class PostgresStorage implements Storage {
   }
 
   async trialsSince(studyId: number, cursor: number): Promise<TrialsPage> {
-    // One snapshot: the trials, their values and the new cursor agree.
-    const begin = `BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; ${this.q.studyByIdInline(studyId)}`;
-    return this.transaction(begin, async (c, first) => {
-      const study = first[0] as StudyRow | undefined;
-      if (!study) throw new StudyNotFoundError(studyId, this.location);
-      if (study.version <= cursor) return { trials: [], cursor: study.version };
-      const rows = (await c.query<TrialRowWithValues>(this.q.trialsSince, [studyId, cursor])).rows;
-      const page: TrialsPage = { trials: rows.map((row) => frozen(loaded(row), valuesOf(row))), cursor: study.version };
-      return study.attrs_version > cursor ? { ...page, study: studyRecord(study) } : page;
-    });
+    // One statement, so one snapshot: the trials, their values and the new cursor agree.
+    const rows = await this.all<TrialRowWithValues & SinceColumns>(this.q.trialsSince, [studyId, cursor]);
+    if (rows.length === 0) throw new StudyNotFoundError(studyId, this.location);
+    const head = rows[0];
+    const trials = head.id === null ? [] : rows.map((row) => frozen(loaded(row), valuesOf(row)));
+    const page: TrialsPage = { trials, cursor: head.s_version };
+    if (head.s_attrs_version <= cursor) return page;
+    const study: StudyRow = {
+      id: studyId,
+      name: head.s_name!,
+      direction: head.s_direction!,
+      user_attrs: head.s_user_attrs!,
+      system_attrs: head.s_system_attrs!,
+      data: head.s_data!,
+      created_at: head.s_created_at!,
+      version: head.s_version,
+      attrs_version: head.s_attrs_version,
+    };
+    return { ...page, study: studyRecord(study) };
   }
 
   async failStaleTrials(studyId: number, graceMs: number): Promise<number[]> {
@@ -483,6 +518,30 @@ export class PostgresStorage implements Storage {
   }
 
   // -- inside transactions --------------------------------------------------
+
+  /**
+   * SQL conditions under which a claim is simply a fresh trial: no enqueued
+   * trial, no stale one to fail first, no retry candidate (when retries are
+   * on), and room in the budget. Numbers are written in: the fast claim is
+   * one simple query, which takes no parameters.
+   */
+  private claimConditions(studyId: number, options: ClaimOptions): FreshClaim {
+    const S = quoteIdent(this.schema);
+    const id = sqlId(studyId);
+    const trials = `SELECT 1 FROM ${S}.trials WHERE study_id = ${id}`;
+    const conditions = [`NOT EXISTS (${trials} AND state = 'waiting')`];
+    if (options.staleGraceMs !== undefined) {
+      conditions.push(`NOT EXISTS (${trials} AND state = 'running' AND heartbeat_at IS NOT NULL AND heartbeat_at < (SELECT ms FROM now) - ${sqlNumber(options.staleGraceMs)})`);
+    }
+    if ((options.maxRetries ?? 0) > 0) {
+      conditions.push(`NOT EXISTS (${trials} AND state = 'failed' AND system_attrs::jsonb -> 'retryable' = 'true'::jsonb AND NOT (system_attrs::jsonb ? 'retriedBy'))`);
+    }
+    if (options.maxCompleteOrRunning !== undefined) {
+      conditions.push(`(SELECT count(*) FROM ${S}.trials WHERE study_id = ${id} AND state IN ('complete', 'running')) < ${sqlNumber(options.maxCompleteOrRunning)}`);
+    }
+    const now = this.clock ? sqlNumber(this.clock()) : SERVER_NOW;
+    return { now, heartbeat: options.heartbeat === false ? 'NULL' : 'now.ms', where: conditions.join(' AND ') };
+  }
 
 
   private async failStale(c: pg.PoolClient, studyId: number, graceMs: number, now: number): Promise<number[]> {
@@ -722,15 +781,44 @@ function statements(S: string) {
       FROM ${S}.trials t LEFT JOIN ${S}.trial_checkpoints c ON c.trial_id = t.id WHERE t.id = $1 ORDER BY c.id`,
     checkpointWithData: `SELECT ${CHECKPOINT_INFO_COLUMNS}, c.data FROM ${S}.trial_checkpoints c
       JOIN ${S}.trials t ON t.id = c.trial_id WHERE c.id = $1`,
-    trialsSince: `SELECT ${TRIAL_COLUMNS}, v.steps, v.step_values FROM ${S}.trials t
+    // One row per trial changed after $2 (or one row of nulls but the study's version when none),
+    // with its values; the study's attributes ride on the first row when they changed after $2.
+    // No row at all: no such study.
+    trialsSince: `SELECT s.version AS s_version, s.attrs_version AS s_attrs_version,
+        ${['name', 'direction', 'user_attrs', 'system_attrs', 'data', 'created_at'].map((c) =>
+          `CASE WHEN s.attrs_version > $2 AND row_number() OVER (ORDER BY t.number) = 1 THEN s.${c} END AS s_${c}`).join(', ')},
+        t.*, v.steps, v.step_values
+      FROM ${S}.studies s
+      LEFT JOIN LATERAL (SELECT ${TRIAL_COLUMNS} FROM ${S}.trials
+        WHERE study_id = s.id AND version > $2 AND s.version > $2) t ON true
       LEFT JOIN LATERAL (${valuesOfTrial(S)}) v ON true
-      WHERE t.study_id = $1 AND t.version > $2 ORDER BY t.number`,
+      WHERE s.id = $1 ORDER BY t.number`,
+    // A fresh trial in one simple query, its statements one implicit transaction: the first locks the
+    // study row; the second, with a snapshot taken after the lock, numbers and inserts the trial when
+    // the conditions hold (see claimConditions), and returns nothing otherwise.
+    claimFresh: (studyId: number, { now, heartbeat, where }: FreshClaim) => {
+      const id = sqlId(studyId);
+      return `SELECT 1 FROM ${S}.studies WHERE id = ${id} FOR UPDATE;
+      WITH now AS (SELECT ${now}::bigint AS ms),
+        bumped AS (UPDATE ${S}.studies SET version = version + 1 WHERE id = ${id} AND ${where} RETURNING version)
+      INSERT INTO ${S}.trials (study_id, number, state, params, distributions, user_attrs, system_attrs,
+        started_at, heartbeat_at, version)
+      SELECT ${id}, (SELECT coalesce(max(number) + 1, 0) FROM ${S}.trials WHERE study_id = ${id}), 'running',
+        '{}', '{}', '{}', '{}', now.ms, ${heartbeat}, bumped.version FROM bumped, now
+      RETURNING ${TRIAL_COLUMNS}`;
+    },
   };
 }
 
 /** The trial columns (or other `a, b` columns), qualified by `alias`. */
 function columns(alias: string, list = TRIAL_COLUMNS): string {
   return list.split(', ').map((c) => `${alias}.${c}`).join(', ');
+}
+
+/** A number written into SQL (finite only: the options that give these are checked numbers). */
+function sqlNumber(n: number): string {
+  if (!Number.isFinite(n)) throw new StorageError(`expected a finite number, got ${n}`);
+  return String(n);
 }
 
 /** An id written into SQL; anything but a safe integer matches no row. */
