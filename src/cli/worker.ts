@@ -97,6 +97,12 @@ export async function workerCommand(args: string[], out: Output): Promise<number
     }
     const exp = recordedExperiment(record.data, name);
     const tune = exp.tune!;
+    if (tune.pbt) {
+      // Planning the population is not shared between processes: two planners would enqueue the same segment twice.
+      throw new UsageError(
+        `study '${name}' is population-based (tune.pbt): run it from one 'caviar tune' process with --workers N; 'caviar worker' cannot join it`,
+      );
+    }
     const st = await loadStudy({
       name, storage: store, heartbeatMs, graceMs, maxRetries,
       // The same sampler and pruner as `caviar tune` builds (same seed: random draws depend on the trial number).

@@ -105,7 +105,12 @@ test('caviar worker: bad input is one clear line, exit 2', async (t) => {
 
   const missing = await run(['worker', '--storage', storage, '--study', 'nope']);
   assert.equal(missing.code, 2);
-  assert.match(missing.err, /^caviar worker: no study named 'nope' in .*\(it has: (bare, tiny|tiny, bare)\)$/);
+  assert.match(missing.err, /^caviar worker: no study named 'nope' in .*\(it has: .*\)$/);
+
+  await recordStudy(storage, 'population', [...TINY.slice(0, 3), 'tune: {"sampler": "random", "pbt": {"population": 4, "generations": 2}}']);
+  const pbt = await run(['worker', '--storage', storage, '--study', 'population']);
+  assert.equal(pbt.code, 2);
+  assert.match(pbt.err, /^caviar worker: study 'population' is population-based \(tune\.pbt\): run it from one 'caviar tune' process with --workers N; 'caviar worker' cannot join it$/);
 
   const noExp = await run(['worker', '--storage', storage, '--study', 'bare']);
   assert.equal(noExp.code, 2);
