@@ -15,7 +15,12 @@ import { fileURLToPath } from 'node:url';
 
 const root = new URL('../', import.meta.url);
 const output = new URL('wasm/build/caviar.wasm', root);
-const FLAGS = ['wasm/assembly/index.ts', '-O3', '--noAssert', '--runtime', 'stub', '--enable', 'simd', '--outFile', 'caviar.wasm'];
+// Shared memory (threads) so that growing it does not detach the views src/backend/wasm.ts hands out;
+// a shared memory needs a maximum: 65536 pages, 4 GiB.
+const FLAGS = [
+  'wasm/assembly/index.ts', '-O3', '--noAssert', '--runtime', 'stub', '--enable', 'simd', '--enable', 'threads',
+  '--sharedMemory', '--maximumMemory', '65536', '--outFile', 'caviar.wasm',
+];
 
 /** What the build depends on, one line each: the compiler, the flags, then `sha256  path` per source. */
 export function sourcesFingerprint(compilerVersion) {

@@ -15,6 +15,16 @@ export interface Backend {
   readonly name: string;
 
   /**
+   * Optional: zero-filled float32 storage that this backend's kernels use in
+   * place (the WebAssembly backend: a view on its linear memory, which no
+   * call then copies in or out). Layers, optimizers and batch gathering get
+   * their arrays through `allocate(dtype, length, backend)` in tensor.ts,
+   * which makes a plain Float32Array where a backend has no such storage.
+   * Every method still accepts plain arrays.
+   */
+  allocateFloat32?(length: number): Float32Array;
+
+  /**
    * General matrix product: out = alpha * op(a) * op(b) + beta * out, where
    * op(x) is x or its transpose. Training needs three forms, all of which
    * must be fast: forward `X W^T` (transB), weight gradient `dZ^T X` (transA),

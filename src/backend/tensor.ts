@@ -7,11 +7,20 @@
  * PyTorch parity tests can run the very same layers at double precision.
  */
 
+import type { Backend } from './backend.js';
+
 export type DType = 'float32' | 'float64';
 export type FloatArray = Float32Array | Float64Array;
 
-export function allocate(dtype: DType, length: number): FloatArray {
-  return dtype === 'float64' ? new Float64Array(length) : new Float32Array(length);
+/**
+ * A zero-filled array of `length` values. Float32 storage comes from the
+ * backend when it keeps its own (`Backend.allocateFloat32`: the WebAssembly
+ * backend's linear memory), so that its kernels need not copy it.
+ * @example const w = allocate('float32', 256 * 784, model.backend);
+ */
+export function allocate(dtype: DType, length: number, backend?: Backend | null): FloatArray {
+  if (dtype === 'float64') return new Float64Array(length);
+  return backend?.allocateFloat32 ? backend.allocateFloat32(length) : new Float32Array(length);
 }
 
 export function dtypeOf(data: FloatArray): DType {
@@ -28,6 +37,12 @@ export class Matrix {
     readonly rows: number,
     readonly cols: number,
     readonly data: FloatArray,
+    /**
+     * The allocation `data` is a view of, when that is not `data` itself (a
+     * Workspace's buffer): held so that the storage lives as long as the
+     * matrix, which matters for backend storage freed once unreachable.
+     */
+    readonly storage: FloatArray = data,
   ) {
     if (!Number.isInteger(rows) || rows < 0 || !Number.isInteger(cols) || cols < 0) {
       throw new RangeError(`Matrix shape must be non-negative integers, got [${rows}][${cols}]`);
@@ -83,9 +98,11 @@ export class Workspace {
   private buffer: FloatArray;
   private readonly views = new Map<number, Matrix>();
 
+  /** With a backend, float32 storage comes from it (see `allocate`). */
   constructor(
     readonly cols: number,
     readonly dtype: DType,
+    private readonly backend: Backend | null = null,
   ) {
     this.buffer = allocate(dtype, 0);
   }
@@ -95,10 +112,10 @@ export class Workspace {
     let m = this.views.get(rows);
     if (m) return m;
     if (rows * this.cols > this.buffer.length) {
-      this.buffer = allocate(this.dtype, rows * this.cols);
+      this.buffer = allocate(this.dtype, rows * this.cols, this.backend);
       this.views.clear();
     }
-    m = new Matrix(rows, this.cols, this.buffer.subarray(0, rows * this.cols));
+    m = new Matrix(rows, this.cols, this.buffer.subarray(0, rows * this.cols), this.buffer);
     this.views.set(rows, m);
     return m;
   }

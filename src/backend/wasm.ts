@@ -2,13 +2,22 @@
  * The WebAssembly backend: the kernels of wasm/assembly (AssemblyScript,
  * compiled with SIMD to wasm/build/caviar.wasm by `npm run build:wasm`; the
  * build is committed) behind the Backend interface. It runs wherever
- * WebAssembly SIMD does: machines without a C compiler, and browsers.
+ * WebAssembly SIMD and shared memory do: Node 20 on machines without a C
+ * compiler (a browser would need cross-origin isolation for the shared
+ * memory, and a loader that does not read the file with node:fs).
  *
- * Kernels work on one linear memory. Each call copies its Float32Array
- * arguments into an arena there, runs, and copies the results back; the
- * arena is reset at every call and grows (never shrinks) to the largest call
- * seen, so a training loop allocates nothing after its first step. Matrix
- * products use a fixed scratch area below the arena for their packed panels.
+ * Kernels work on one linear memory, and arrays that live there cost
+ * nothing to pass: `allocateFloat32` hands out Float32Array views on it,
+ * which layers, optimizers and batch gathering use for their parameters,
+ * gradients, moments and workspaces (see `allocate` in tensor.ts), so a
+ * training step copies nothing but its batch. Any other Float32Array is
+ * copied into a staging area for the call and its results copied back, as
+ * before. The memory is shared (a SharedArrayBuffer): growing it leaves
+ * every view handed out valid, where a plain memory would detach them all.
+ * A view's block returns to the heap once the view is garbage (a
+ * FinalizationRegistry); a subarray alone does not keep it, which is why
+ * Workspace matrices hold their whole allocation.
+ *
  * Float32 only: float64 work (gradient checks, float64 parity runs) goes to
  * the reference backend, which is exact there, as in the native backend.
  */
@@ -36,9 +45,9 @@ export interface WasmModule {
   readonly [Symbol.toStringTag]: string;
 }
 
-/** A WebAssembly.Memory: its buffer is replaced (the old one detached) when it grows. */
+/** A shared WebAssembly.Memory: growing it gives `buffer` a new, longer SharedArrayBuffer and leaves the old one valid. */
 export interface LinearMemory {
-  readonly buffer: ArrayBuffer;
+  readonly buffer: ArrayBufferLike;
   grow(pages: number): number;
 }
 
@@ -106,86 +115,168 @@ const PAGE = 65536;
 /** Every block starts on a cache line. */
 const ALIGN = 64;
 
+const roundUp = (bytes: number) => Math.max(ALIGN, Math.ceil(bytes / ALIGN) * ALIGN);
+
 function shapeError(what: string, detail: string): RangeError {
   return new RangeError(`${what}: shape mismatch: ${detail}`);
 }
 
 /**
- * Bump allocation in linear memory above a fixed start: `reset` at the start
- * of each call, then `put` inputs, `alloc` outputs, and `get` results back.
- * Growing the memory detaches the old views, so they are rebuilt then.
+ * First-fit allocation of linear memory above `start`, in blocks of whole
+ * cache lines; free blocks are kept sorted by address and merged with their
+ * neighbours. When nothing fits, the memory grows by what is missing, and by
+ * at least half its size so that growing stays rare. Exported for its tests.
  */
-class Arena {
-  f32: Float32Array;
-  i32: Int32Array;
-  private top: number;
+export class LinearHeap {
+  /** Free blocks as [offset, bytes] pairs, sorted by offset, none adjacent. */
+  private readonly free: number[] = [];
+  /** Live blocks: offset → bytes. */
+  private readonly live = new Map<number, number>();
 
   constructor(
     private readonly memory: LinearMemory,
-    private readonly start: number,
+    start: number,
+    private readonly onGrow: () => void,
   ) {
-    this.top = start;
-    this.f32 = new Float32Array(memory.buffer);
-    this.i32 = new Int32Array(memory.buffer);
-    this.reserve(start);
+    const begin = Math.ceil(start / ALIGN) * ALIGN;
+    const end = memory.buffer.byteLength;
+    if (end > begin) this.free.push(begin, end - begin);
+    else this.grow(begin - end);
   }
 
-  reset(): void {
-    this.top = this.start;
+  /** A block of at least `bytes`; returns its byte offset. Its contents are whatever was there. */
+  alloc(bytes: number): number {
+    const size = roundUp(bytes);
+    const { free } = this;
+    for (let i = 0; i < free.length; i += 2) {
+      if (free[i + 1] < size) continue;
+      const at = free[i];
+      if (free[i + 1] === size) free.splice(i, 2);
+      else {
+        free[i] += size;
+        free[i + 1] -= size;
+      }
+      this.live.set(at, size);
+      return at;
+    }
+    const end = this.memory.buffer.byteLength;
+    const last = free.length - 2;
+    const tail = last >= 0 && free[last] + free[last + 1] === end ? free[last + 1] : 0;
+    this.grow(size - tail);
+    return this.alloc(bytes);
   }
 
-  /** Room for `count` 4-byte values; returns its byte offset. */
-  alloc(count: number): number {
-    const ptr = this.top;
-    this.top = Math.ceil((ptr + 4 * count) / ALIGN) * ALIGN;
-    this.reserve(this.top);
-    return ptr;
+  /** Free bytes and the number of free blocks (for tests). */
+  get freeSpace(): { bytes: number; blocks: number } {
+    let bytes = 0;
+    for (let i = 1; i < this.free.length; i += 2) bytes += this.free[i];
+    return { bytes, blocks: this.free.length / 2 };
   }
 
-  /** Copies the first `count` values of `data` in; returns their byte offset. */
-  put(data: FloatArray, count: number = data.length): number {
-    const ptr = this.alloc(count);
-    this.f32.set(count === data.length ? data : data.subarray(0, count), ptr >>> 2);
-    return ptr;
+  /** Returns the block at `at` (from `alloc`) to the heap. */
+  release(at: number): void {
+    const size = this.live.get(at);
+    if (size === undefined) return;
+    this.live.delete(at);
+    this.insert(at, size);
   }
 
-  putLabels(labels: Int32Array, count: number): number {
-    const ptr = this.alloc(count);
-    this.i32.set(count === labels.length ? labels : labels.subarray(0, count), ptr >>> 2);
-    return ptr;
+  private insert(at: number, size: number): void {
+    const { free } = this;
+    let i = 0;
+    while (i < free.length && free[i] < at) i += 2;
+    const joinsBefore = i > 0 && free[i - 2] + free[i - 1] === at;
+    const joinsAfter = i < free.length && at + size === free[i];
+    if (joinsBefore && joinsAfter) {
+      free[i - 1] += size + free[i + 1];
+      free.splice(i, 2);
+    } else if (joinsBefore) free[i - 1] += size;
+    else if (joinsAfter) {
+      free[i] = at;
+      free[i + 1] += size;
+    } else free.splice(i, 0, at, size);
   }
 
-  /** Copies `count` values at `ptr` back into `out`. */
-  get(ptr: number, out: FloatArray, count: number = out.length): void {
-    out.set(this.f32.subarray(ptr >>> 2, (ptr >>> 2) + count));
-  }
-
-  private reserve(bytes: number): void {
-    const have = this.memory.buffer.byteLength;
-    if (bytes <= have) return;
-    this.memory.grow(Math.ceil((bytes - have) / PAGE));
-    this.f32 = new Float32Array(this.memory.buffer);
-    this.i32 = new Int32Array(this.memory.buffer);
+  private grow(missing: number): void {
+    const end = this.memory.buffer.byteLength;
+    const needed = Math.ceil(missing / PAGE);
+    let pages = Math.max(needed, Math.ceil(end / PAGE / 2));
+    try {
+      this.memory.grow(pages);
+    } catch {
+      // Past the maximum (4 GiB, scripts/build-wasm.mjs) with the extra half: try exactly what is missing.
+      pages = needed;
+      try {
+        this.memory.grow(pages);
+      } catch {
+        throw new RangeError(
+          `the WebAssembly backend's memory cannot grow by ${(missing / 2 ** 20).toFixed(1)} MiB ` +
+            `(${(end / 2 ** 20).toFixed(0)} MiB in use)`,
+        );
+      }
+    }
+    this.insert(end, pages * PAGE);
+    this.onGrow();
   }
 }
 
 export class WasmBackend implements Backend {
   readonly name = 'wasm';
   private readonly kernels: WasmKernels;
-  private readonly arena: Arena;
-  /** Byte offset of the matrix product's packing scratch, just below the arena. */
+  private readonly heap: LinearHeap;
+  /** Every buffer object linear memory has had (each growth gives a new one): how a resident array is recognised. */
+  private readonly buffers = new WeakSet<ArrayBufferLike>();
+  /** Views on all of linear memory, for staging; remade when it grows. */
+  private f32!: Float32Array;
+  private i32!: Int32Array;
+  /** Returns the block of each view from `allocateFloat32` once the view is garbage. */
+  private readonly blocks = new FinalizationRegistry<number>((at) => this.heap.release(at));
+  /** Byte offset of the matrix product's packing scratch. */
   private readonly gemmScratch: number;
+  /** The staging area: arguments that live outside linear memory are copied here for one call. */
+  private staging = 0;
+  private stagingBytes = 0;
+  private stagingTop = 0;
+  /** Bytes the last call would have liked in the staging area; it grows to that at the next call. */
+  private stagingWanted = 0;
+  /** Blocks of one call's staged arguments that did not fit the staging area. */
+  private readonly overflow: number[] = [];
+  /** Outputs to copy back at the end of the call: array, offset, count (no allocation once warm). */
+  private readonly pendingArrays: Array<FloatArray | null> = [];
+  private readonly pendingOffsets: number[] = [];
+  private readonly pendingCounts: number[] = [];
+  private pending = 0;
   /** Float64 arrays go here: the wasm kernels are float32 only. */
   private readonly reference = new ReferenceBackend();
 
   /** @example const backend = new WasmBackend(); backend.gemm(x, false, w, true, z, 1, 0); // z = x W^T */
   constructor() {
     const module = loadWasmModule();
-    if (!module) throw new Error(`the WebAssembly backend cannot load ${WASM_URL.pathname} (missing, or no WebAssembly SIMD here)`);
+    if (!module) {
+      throw new Error(`the WebAssembly backend cannot load ${WASM_URL.pathname} (missing, or no WebAssembly SIMD or shared memory here)`);
+    }
     // One instance, hence one linear memory, per backend object.
     this.kernels = new webAssembly.Instance(module, {}).exports as unknown as WasmKernels;
-    this.gemmScratch = Math.ceil(this.kernels.heapBase() / ALIGN) * ALIGN;
-    this.arena = new Arena(this.kernels.memory, this.gemmScratch + 4 * this.kernels.gemmScratchFloats());
+    const memory = this.kernels.memory;
+    this.heap = new LinearHeap(memory, this.kernels.heapBase(), () => this.remap());
+    this.remap();
+    this.gemmScratch = this.heap.alloc(4 * this.kernels.gemmScratchFloats());
+  }
+
+  /**
+   * A zero-filled Float32Array on linear memory, which every kernel here
+   * reads and writes in place. Kept while the array is reachable; a subarray
+   * of it does not keep it.
+   * @example const w = backend.allocateFloat32(256 * 784); // a dense layer's weights, never copied
+   */
+  allocateFloat32(length: number): Float32Array {
+    if (length === 0) return new Float32Array(0);
+    const at = this.heap.alloc(4 * length);
+    const view = new Float32Array(this.kernels.memory.buffer, at, length);
+    this.buffers.add(view.buffer);
+    view.fill(0);
+    this.blocks.register(view, at);
+    return view;
   }
 
   gemm(a: Matrix, transA: boolean, b: Matrix, transB: boolean, out: Matrix, alpha: number, beta: number): void {
@@ -197,50 +288,44 @@ export class WasmBackend implements Backend {
     if (k !== kb || out.rows !== m || out.cols !== n) {
       throw shapeError('gemm', `op(a) is [${m}][${k}], op(b) is [${kb}][${n}], out is [${out.rows}][${out.cols}]`);
     }
-    const { arena, kernels } = this;
-    arena.reset();
+    const { kernels } = this;
+    this.begin();
     // With beta 0 out is only written: nothing to copy in (and NaN there does not survive, as in the reference).
-    const c = beta === 0 ? arena.alloc(m * n) : arena.put(out.data, m * n);
+    const c = beta === 0 ? this.output(out.data, m * n) : this.inout(out.data, m * n);
     if (beta !== 1) kernels.scale(c, m * n, beta);
     if (k > 0 && alpha !== 0) {
-      const ap = arena.put(a.data, m * k);
-      const bp = arena.put(b.data, k * n);
+      const ap = this.input(a.data, m * k);
+      const bp = this.input(b.data, k * n);
       kernels.gemm(ap, transA ? 1 : 0, bp, transB ? 1 : 0, c, m, n, k, alpha, this.gemmScratch);
     }
-    arena.get(c, out.data, m * n);
+    this.end();
   }
 
   addRowVector(m: Matrix, v: FloatArray): void {
     if (!(m.data instanceof Float32Array)) return this.reference.addRowVector(m, v);
     if (v.length !== m.cols) throw shapeError('addRowVector', `matrix has ${m.cols} columns, vector ${v.length}`);
-    const { arena } = this;
-    arena.reset();
-    const mp = arena.put(m.data, m.rows * m.cols);
-    this.kernels.addRowVector(mp, m.rows, m.cols, arena.put(v));
-    arena.get(mp, m.data, m.rows * m.cols);
+    this.begin();
+    const mp = this.inout(m.data, m.rows * m.cols);
+    this.kernels.addRowVector(mp, m.rows, m.cols, this.input(v, v.length));
+    this.end();
   }
 
   sumRows(m: Matrix, out: FloatArray): void {
     if (!(m.data instanceof Float32Array)) return this.reference.sumRows(m, out);
     if (out.length !== m.cols) throw shapeError('sumRows', `matrix has ${m.cols} columns, out ${out.length}`);
-    const { arena } = this;
-    arena.reset();
-    const mp = arena.put(m.data, m.rows * m.cols);
-    const op = arena.alloc(m.cols);
-    this.kernels.sumRows(mp, m.rows, m.cols, op);
-    arena.get(op, out);
+    this.begin();
+    this.kernels.sumRows(this.input(m.data, m.rows * m.cols), m.rows, m.cols, this.output(out, m.cols));
+    this.end();
   }
 
   activationForward(kind: ActivationKind, slope: number, z: Matrix, a: Matrix): void {
     if (!(z.data instanceof Float32Array)) return this.reference.activationForward(kind, slope, z, a);
     const n = z.rows * z.cols;
     if (a.rows * a.cols !== n) throw shapeError('activationForward', `z has ${n} values, a ${a.rows * a.cols}`);
-    const { arena } = this;
-    arena.reset();
-    const zp = arena.put(z.data, n);
-    const ap = arena.alloc(n);
-    this.kernels.activationForward(ACTIVATION[kind], slope, zp, ap, n);
-    arena.get(ap, a.data, n);
+    this.begin();
+    const zp = this.input(z.data, n);
+    this.kernels.activationForward(ACTIVATION[kind], slope, zp, this.output(a.data, n), n);
+    this.end();
   }
 
   activationBackward(kind: ActivationKind, slope: number, z: Matrix, a: Matrix, da: Matrix, dz: Matrix): void {
@@ -249,16 +334,14 @@ export class WasmBackend implements Backend {
     if (da.rows * da.cols !== n || dz.rows * dz.cols !== n) {
       throw shapeError('activationBackward', `z has ${n} values, da ${da.rows * da.cols}, dz ${dz.rows * dz.cols}`);
     }
-    const { arena } = this;
-    arena.reset();
-    // ReLU-like kinds read z, tanh and sigmoid read a: copy only what the kernel reads.
+    this.begin();
+    // ReLU-like kinds read z, tanh and sigmoid read a: pass only what the kernel reads.
     const readsOutput = kind === 'tanh' || kind === 'sigmoid';
-    const zp = kind === 'linear' || readsOutput ? 0 : arena.put(z.data, n);
-    const ap = readsOutput ? arena.put(a.data, n) : 0;
-    const dap = arena.put(da.data, n);
-    const dzp = arena.alloc(n);
-    this.kernels.activationBackward(ACTIVATION[kind], slope, zp, ap, dap, dzp, n);
-    arena.get(dzp, dz.data, n);
+    const zp = kind === 'linear' || readsOutput ? 0 : this.input(z.data, n);
+    const ap = readsOutput ? this.input(a.data, n) : 0;
+    const dap = this.input(da.data, n);
+    this.kernels.activationBackward(ACTIVATION[kind], slope, zp, ap, dap, this.output(dz.data, n), n);
+    this.end();
   }
 
   batchNormTrain(
@@ -269,18 +352,12 @@ export class WasmBackend implements Backend {
       return this.reference.batchNormTrain(z, gamma, beta, eps, mean, variance, invStd, zHat, out);
     }
     const { rows: m, cols: n } = z;
-    const { arena } = this;
-    arena.reset();
-    const zp = arena.put(z.data, m * n);
-    const gp = arena.put(gamma, n), bp = arena.put(beta, n);
-    const meanP = arena.alloc(n), varP = arena.alloc(n), invP = arena.alloc(n);
-    const hp = arena.alloc(m * n), op = arena.alloc(m * n);
-    this.kernels.batchNormTrain(zp, m, n, gp, bp, eps, meanP, varP, invP, hp, op);
-    arena.get(meanP, mean, n);
-    arena.get(varP, variance, n);
-    arena.get(invP, invStd, n);
-    arena.get(hp, zHat.data, m * n);
-    arena.get(op, out.data, m * n);
+    this.begin();
+    const zp = this.input(z.data, m * n);
+    const gp = this.input(gamma, n), bp = this.input(beta, n);
+    const meanP = this.output(mean, n), varP = this.output(variance, n), invP = this.output(invStd, n);
+    this.kernels.batchNormTrain(zp, m, n, gp, bp, eps, meanP, varP, invP, this.output(zHat.data, m * n), this.output(out.data, m * n));
+    this.end();
   }
 
   batchNormEval(
@@ -291,14 +368,12 @@ export class WasmBackend implements Backend {
       return this.reference.batchNormEval(z, gamma, beta, runningMean, runningVar, eps, out);
     }
     const { rows: m, cols: n } = z;
-    const { arena } = this;
-    arena.reset();
-    const zp = arena.put(z.data, m * n);
-    const gp = arena.put(gamma, n), bp = arena.put(beta, n);
-    const rm = arena.put(runningMean, n), rv = arena.put(runningVar, n);
-    const op = arena.alloc(m * n);
-    this.kernels.batchNormEval(zp, m, n, gp, bp, rm, rv, eps, op, arena.alloc(n));
-    arena.get(op, out.data, m * n);
+    this.begin();
+    const zp = this.input(z.data, m * n);
+    const gp = this.input(gamma, n), bp = this.input(beta, n);
+    const rm = this.input(runningMean, n), rv = this.input(runningVar, n);
+    this.kernels.batchNormEval(zp, m, n, gp, bp, rm, rv, eps, this.output(out.data, m * n), this.scratch(n));
+    this.end();
   }
 
   batchNormBackward(
@@ -309,26 +384,21 @@ export class WasmBackend implements Backend {
       return this.reference.batchNormBackward(dOut, zHat, gamma, invStd, dz, dGamma, dBeta);
     }
     const { rows: m, cols: n } = dOut;
-    const { arena } = this;
-    arena.reset();
-    const gOut = arena.put(dOut.data, m * n), hp = arena.put(zHat.data, m * n);
-    const gp = arena.put(gamma, n), ip = arena.put(invStd, n);
-    const dzp = arena.alloc(m * n), dgp = arena.alloc(n), dbp = arena.alloc(n);
-    this.kernels.batchNormBackward(gOut, hp, m, n, gp, ip, dzp, dgp, dbp, arena.alloc(n));
-    arena.get(dzp, dz.data, m * n);
-    arena.get(dgp, dGamma, n);
-    arena.get(dbp, dBeta, n);
+    this.begin();
+    const gOut = this.input(dOut.data, m * n), hp = this.input(zHat.data, m * n);
+    const gp = this.input(gamma, n), ip = this.input(invStd, n);
+    const dzp = this.output(dz.data, m * n), dgp = this.output(dGamma, n), dbp = this.output(dBeta, n);
+    this.kernels.batchNormBackward(gOut, hp, m, n, gp, ip, dzp, dgp, dbp, this.scratch(n));
+    this.end();
   }
 
   softmax(z: Matrix, probs: Matrix): void {
     if (!(z.data instanceof Float32Array)) return this.reference.softmax(z, probs);
     const count = z.rows * z.cols;
-    const { arena } = this;
-    arena.reset();
-    const zp = arena.put(z.data, count);
-    const pp = arena.alloc(count);
-    this.kernels.softmax(zp, z.rows, z.cols, pp);
-    arena.get(pp, probs.data, count);
+    this.begin();
+    const zp = this.input(z.data, count);
+    this.kernels.softmax(zp, z.rows, z.cols, this.output(probs.data, count));
+    this.end();
   }
 
   softmaxCrossEntropy(z: Matrix, labels: Int32Array, probs: Matrix, dz: Matrix | null): number {
@@ -336,82 +406,74 @@ export class WasmBackend implements Backend {
     const { rows: m, cols: c } = z;
     const count = m * c;
     this.checkLabels(labels, m, c);
-    const { arena } = this;
-    arena.reset();
-    const zp = arena.put(z.data, count);
-    const lp = arena.putLabels(labels, m);
-    const pp = arena.alloc(count);
-    const dzp = dz ? arena.alloc(count) : 0;
+    this.begin();
+    const zp = this.input(z.data, count);
+    const lp = this.labels(labels, m);
+    const pp = this.output(probs.data, count);
+    const dzp = dz ? this.output(dz.data, count) : 0;
     const loss = this.kernels.softmaxCrossEntropy(zp, m, c, lp, pp, dzp);
-    arena.get(pp, probs.data, count);
-    if (dz) arena.get(dzp, dz.data, count);
+    this.end();
     return loss;
   }
 
   sigmoidBinaryCrossEntropy(z: Matrix, labels: Int32Array, probs: Matrix, dz: Matrix | null): number {
     if (!(z.data instanceof Float32Array)) return this.reference.sigmoidBinaryCrossEntropy(z, labels, probs, dz);
     const m = z.rows;
-    const { arena } = this;
-    arena.reset();
-    const zp = arena.put(z.data, m);
-    const lp = arena.putLabels(labels, m);
-    const pp = arena.alloc(m);
-    const dzp = dz ? arena.alloc(m) : 0;
+    this.begin();
+    const zp = this.input(z.data, m);
+    const lp = this.labels(labels, m);
+    const pp = this.output(probs.data, m);
+    const dzp = dz ? this.output(dz.data, m) : 0;
     const loss = this.kernels.sigmoidBinaryCrossEntropy(zp, m, lp, pp, dzp);
-    arena.get(pp, probs.data, m);
-    if (dz) arena.get(dzp, dz.data, m);
+    this.end();
     return loss;
   }
 
   countCorrect(probs: Matrix, labels: Int32Array): number {
     if (!(probs.data instanceof Float32Array)) return this.reference.countCorrect(probs, labels);
     const { rows: m, cols: c } = probs;
-    const { arena } = this;
-    arena.reset();
-    const pp = arena.put(probs.data, m * c);
-    return this.kernels.countCorrect(pp, m, c, arena.putLabels(labels, m));
+    this.begin();
+    const correct = this.kernels.countCorrect(this.input(probs.data, m * c), m, c, this.labels(labels, m));
+    this.end();
+    return correct;
   }
 
   multiply(a: Matrix, mask: Matrix, out: Matrix): void {
     if (!(a.data instanceof Float32Array)) return this.reference.multiply(a, mask, out);
     const n = a.rows * a.cols;
-    const { arena } = this;
-    arena.reset();
-    const ap = arena.put(a.data, n), kp = arena.put(mask.data, n);
-    const op = arena.alloc(n);
-    this.kernels.multiply(ap, kp, op, n);
-    arena.get(op, out.data, n);
+    this.begin();
+    const ap = this.input(a.data, n), kp = this.input(mask.data, n);
+    this.kernels.multiply(ap, kp, this.output(out.data, n), n);
+    this.end();
   }
 
   sgdStep(w: FloatArray, g: FloatArray, lr: number, weightDecay: number): void {
     if (!(w instanceof Float32Array)) return this.reference.sgdStep(w, g, lr, weightDecay);
-    const { arena } = this;
-    arena.reset();
-    const wp = arena.put(w), gp = arena.put(g, w.length);
-    this.kernels.sgdStep(wp, gp, w.length, lr, weightDecay);
-    arena.get(wp, w);
+    const n = w.length;
+    this.begin();
+    const wp = this.inout(w, n);
+    this.kernels.sgdStep(wp, this.input(g, n), n, lr, weightDecay);
+    this.end();
   }
 
   momentumStep(w: FloatArray, g: FloatArray, v: FloatArray, lr: number, beta: number, weightDecay: number): void {
     if (!(w instanceof Float32Array)) return this.reference.momentumStep(w, g, v, lr, beta, weightDecay);
-    const { arena } = this;
-    arena.reset();
-    const wp = arena.put(w), gp = arena.put(g, w.length), vp = arena.put(v, w.length);
-    this.kernels.momentumStep(wp, gp, vp, w.length, lr, beta, weightDecay);
-    arena.get(wp, w);
-    arena.get(vp, v, w.length);
+    const n = w.length;
+    this.begin();
+    const wp = this.inout(w, n), gp = this.input(g, n), vp = this.inout(v, n);
+    this.kernels.momentumStep(wp, gp, vp, n, lr, beta, weightDecay);
+    this.end();
   }
 
   rmspropStep(
     w: FloatArray, g: FloatArray, s: FloatArray, lr: number, beta: number, eps: number, weightDecay: number,
   ): void {
     if (!(w instanceof Float32Array)) return this.reference.rmspropStep(w, g, s, lr, beta, eps, weightDecay);
-    const { arena } = this;
-    arena.reset();
-    const wp = arena.put(w), gp = arena.put(g, w.length), sp = arena.put(s, w.length);
-    this.kernels.rmspropStep(wp, gp, sp, w.length, lr, beta, eps, weightDecay);
-    arena.get(wp, w);
-    arena.get(sp, s, w.length);
+    const n = w.length;
+    this.begin();
+    const wp = this.inout(w, n), gp = this.input(g, n), sp = this.inout(s, n);
+    this.kernels.rmspropStep(wp, gp, sp, n, lr, beta, eps, weightDecay);
+    this.end();
   }
 
   adamStep(
@@ -422,16 +484,107 @@ export class WasmBackend implements Backend {
       return this.reference.adamStep(w, g, v, s, lr, beta1, beta2, eps, t, weightDecay);
     }
     const n = w.length;
-    const { arena } = this;
-    arena.reset();
-    const wp = arena.put(w), gp = arena.put(g, n), vp = arena.put(v, n), sp = arena.put(s, n);
+    this.begin();
+    const wp = this.inout(w, n), gp = this.input(g, n), vp = this.inout(v, n), sp = this.inout(s, n);
     // The bias corrections, computed once in float64 as the reference does.
     const c1 = 1 - Math.pow(beta1, t);
     const c2 = 1 - Math.pow(beta2, t);
     this.kernels.adamStep(wp, gp, vp, sp, n, lr, beta1, beta2, eps, c1, c2, weightDecay);
-    arena.get(wp, w);
-    arena.get(vp, v, n);
-    arena.get(sp, s, n);
+    this.end();
+  }
+
+  // One call's arguments: begin(), then input/output/inout/labels/scratch for each, the kernel, then end().
+
+  /** Byte offset of `data` when it lives in this backend's linear memory, else -1. */
+  private resident(data: FloatArray | Int32Array): number {
+    return this.buffers.has(data.buffer) ? data.byteOffset : -1;
+  }
+
+  /** Starts a call: empties the staging area, grown first to what the last call wanted. */
+  private begin(): void {
+    for (const at of this.overflow) this.heap.release(at);
+    this.overflow.length = 0;
+    if (this.stagingWanted > this.stagingBytes) {
+      if (this.stagingBytes > 0) this.heap.release(this.staging);
+      this.stagingBytes = roundUp(this.stagingWanted);
+      this.staging = this.heap.alloc(this.stagingBytes);
+    }
+    this.stagingTop = 0;
+    this.pending = 0;
+  }
+
+  /** Room for `count` 4-byte values in the staging area; returns its byte offset. */
+  private stage(count: number): number {
+    const size = roundUp(4 * count);
+    const top = this.stagingTop + size;
+    this.stagingWanted = Math.max(this.stagingWanted, top);
+    if (top <= this.stagingBytes) {
+      this.stagingTop = top;
+      return this.staging + top - size;
+    }
+    const at = this.heap.alloc(size);
+    this.overflow.push(at);
+    return at;
+  }
+
+  /** An argument the kernel reads: its own offset, or a staged copy of its first `count` values. */
+  private input(data: FloatArray, count: number): number {
+    const at = this.resident(data);
+    if (at >= 0) return at;
+    const staged = this.stage(count);
+    this.f32.set(count === data.length ? data : data.subarray(0, count), staged >>> 2);
+    return staged;
+  }
+
+  /** An argument the kernel writes: its own offset, or staged room copied back into it at `end`. */
+  private output(data: FloatArray, count: number): number {
+    const at = this.resident(data);
+    if (at >= 0) return at;
+    const staged = this.stage(count);
+    const i = this.pending++;
+    this.pendingArrays[i] = data;
+    this.pendingOffsets[i] = staged;
+    this.pendingCounts[i] = count;
+    return staged;
+  }
+
+  /** An argument the kernel reads and writes. */
+  private inout(data: FloatArray, count: number): number {
+    const at = this.resident(data);
+    if (at >= 0) return at;
+    const staged = this.output(data, count);
+    this.f32.set(count === data.length ? data : data.subarray(0, count), staged >>> 2);
+    return staged;
+  }
+
+  /** Class labels, always staged (one batch of 4-byte integers). */
+  private labels(labels: Int32Array, count: number): number {
+    const staged = this.stage(count);
+    this.i32.set(count === labels.length ? labels : labels.subarray(0, count), staged >>> 2);
+    return staged;
+  }
+
+  /** Scratch room for a kernel. */
+  private scratch(count: number): number {
+    return this.stage(count);
+  }
+
+  /** Ends a call: copies staged outputs back into their arrays. */
+  private end(): void {
+    for (let i = 0; i < this.pending; i++) {
+      const at = this.pendingOffsets[i] >>> 2;
+      this.pendingArrays[i]!.set(this.f32.subarray(at, at + this.pendingCounts[i]));
+      this.pendingArrays[i] = null;
+    }
+    this.pending = 0;
+  }
+
+  /** New views on all of linear memory, after it grew (the old ones still see only the old length). */
+  private remap(): void {
+    const buffer = this.kernels.memory.buffer;
+    this.buffers.add(buffer);
+    this.f32 = new Float32Array(buffer);
+    this.i32 = new Int32Array(buffer);
   }
 
   /** A label outside 0..c-1 would read outside its row in linear memory: refuse it, as the native addon does. */

@@ -29,8 +29,8 @@ export class Activation implements Layer {
   build(inputSize: number, ctx: BuildContext): void {
     this.outputSize = inputSize;
     this.backend = ctx.backend;
-    this.out = new Workspace(inputSize, ctx.dtype);
-    this.dInput = new Workspace(inputSize, ctx.dtype);
+    this.out = new Workspace(inputSize, ctx.dtype, ctx.backend);
+    this.dInput = new Workspace(inputSize, ctx.dtype, ctx.backend);
   }
 
   forward(z: Matrix, training: boolean): Matrix {

@@ -47,16 +47,16 @@ export class BatchNorm implements Layer {
     const n = inputSize;
     this.outputSize = n;
     this.backend = ctx.backend;
-    this.gamma = makeParam('gamma', allocate(ctx.dtype, n).fill(1), [n], false);
-    this.beta = makeParam('beta', allocate(ctx.dtype, n), [n], false);
-    this.runningMean = { name: 'running_mean', value: allocate(ctx.dtype, n), shape: [n] };
-    this.runningVar = { name: 'running_var', value: allocate(ctx.dtype, n).fill(1), shape: [n] };
-    this.mean = allocate(ctx.dtype, n);
-    this.variance = allocate(ctx.dtype, n);
-    this.invStd = allocate(ctx.dtype, n);
-    this.zHat = new Workspace(n, ctx.dtype);
-    this.out = new Workspace(n, ctx.dtype);
-    this.dInput = new Workspace(n, ctx.dtype);
+    this.gamma = makeParam('gamma', allocate(ctx.dtype, n, ctx.backend).fill(1), [n], false, ctx.backend);
+    this.beta = makeParam('beta', allocate(ctx.dtype, n, ctx.backend), [n], false, ctx.backend);
+    this.runningMean = { name: 'running_mean', value: allocate(ctx.dtype, n, ctx.backend), shape: [n] };
+    this.runningVar = { name: 'running_var', value: allocate(ctx.dtype, n, ctx.backend).fill(1), shape: [n] };
+    this.mean = allocate(ctx.dtype, n, ctx.backend);
+    this.variance = allocate(ctx.dtype, n, ctx.backend);
+    this.invStd = allocate(ctx.dtype, n, ctx.backend);
+    this.zHat = new Workspace(n, ctx.dtype, ctx.backend);
+    this.out = new Workspace(n, ctx.dtype, ctx.backend);
+    this.dInput = new Workspace(n, ctx.dtype, ctx.backend);
   }
 
   forward(z: Matrix, training: boolean): Matrix {

@@ -33,16 +33,16 @@ export class Dense implements Layer {
   build(inputSize: number, ctx: BuildContext): void {
     const out = this.outputSize;
     this.backend = ctx.backend;
-    const w = allocate(ctx.dtype, out * inputSize);
+    const w = allocate(ctx.dtype, out * inputSize, ctx.backend);
     // He: Var(W) = 2 / n_in (keeps ReLU activations' scale); Xavier: Var(W) = 1 / n_in (tanh).
     const std = Math.sqrt((this.init === 'he' ? 2 : 1) / inputSize);
     for (let i = 0; i < w.length; i++) w[i] = ctx.rng.normal() * std;
-    this.weight = makeParam('weight', w, [out, inputSize], true);
-    if (this.useBias) this.bias = makeParam('bias', allocate(ctx.dtype, out), [out], false);
+    this.weight = makeParam('weight', w, [out, inputSize], true, ctx.backend);
+    if (this.useBias) this.bias = makeParam('bias', allocate(ctx.dtype, out, ctx.backend), [out], false, ctx.backend);
     this.weightMatrix = new Matrix(out, inputSize, w);
     this.gradMatrix = new Matrix(out, inputSize, this.weight.grad);
-    this.out = new Workspace(out, ctx.dtype);
-    this.dInput = new Workspace(inputSize, ctx.dtype);
+    this.out = new Workspace(out, ctx.dtype, ctx.backend);
+    this.dInput = new Workspace(inputSize, ctx.dtype, ctx.backend);
   }
 
   forward(x: Matrix, training: boolean): Matrix {

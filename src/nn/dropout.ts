@@ -41,9 +41,9 @@ export class Dropout implements Layer {
     this.outputSize = inputSize;
     this.backend = ctx.backend;
     this.rng = ctx.rng.fork();
-    this.mask = new Workspace(inputSize, ctx.dtype);
-    this.out = new Workspace(inputSize, ctx.dtype);
-    this.dInput = new Workspace(inputSize, ctx.dtype);
+    this.mask = new Workspace(inputSize, ctx.dtype, ctx.backend);
+    this.out = new Workspace(inputSize, ctx.dtype, ctx.backend);
+    this.dInput = new Workspace(inputSize, ctx.dtype, ctx.backend);
   }
 
   reseed(seed: number): void {

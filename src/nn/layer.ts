@@ -5,7 +5,7 @@
  * batch norm's running statistics — Flax NNX's `Param` versus `BatchStat`).
  */
 import type { Backend } from '../backend/backend.js';
-import type { DType, FloatArray, Matrix } from '../backend/tensor.js';
+import { allocate, dtypeOf, type DType, type FloatArray, type Matrix } from '../backend/tensor.js';
 import type { Rng } from '../util/rng.js';
 
 /** A trainable tensor and its gradient, same length. */
@@ -64,8 +64,10 @@ export interface Layer {
   reseed?(seed: number): void;
 }
 
-/** Helper for layers: a parameter with a zeroed gradient of the same length. */
-export function makeParam(name: string, value: FloatArray, shape: readonly number[], decay: boolean): Param {
-  const grad = new (value.constructor as { new (n: number): FloatArray })(value.length);
+/** Helper for layers: a parameter with a zeroed gradient of the same length (in the backend's storage, see `allocate`). */
+export function makeParam(
+  name: string, value: FloatArray, shape: readonly number[], decay: boolean, backend: Backend | null = null,
+): Param {
+  const grad = allocate(dtypeOf(value), value.length, backend);
   return { name, value, grad, shape, decay };
 }

@@ -31,8 +31,8 @@ export class OutputLoss {
           "for two classes with one unit use loss 'sigmoidBinaryCrossEntropy'",
       );
     }
-    this.probs = new Workspace(outputs, dtype);
-    this.grad = new Workspace(outputs, dtype);
+    this.probs = new Workspace(outputs, dtype, backend);
+    this.grad = new Workspace(outputs, dtype, backend);
   }
 
   /** Number of classes the loss distinguishes. */

@@ -26,7 +26,7 @@ export class Adam extends Optimizer {
   }
 
   protected update(p: Param, weightDecay: number, backend: Backend): void {
-    const [v, s] = this.slots(p, 2);
+    const [v, s] = this.slots(p, 2, backend);
     backend.adamStep(p.value, p.grad, v, s, this.learningRate, this.beta1, this.beta2, this.eps, this.steps, weightDecay);
   }
 

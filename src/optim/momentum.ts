@@ -23,7 +23,7 @@ export class Momentum extends Optimizer {
   }
 
   protected update(p: Param, weightDecay: number, backend: Backend): void {
-    const [v] = this.slots(p, 1);
+    const [v] = this.slots(p, 1, backend);
     backend.momentumStep(p.value, p.grad, v, this.learningRate, this.beta, weightDecay);
   }
 

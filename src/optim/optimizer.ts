@@ -10,7 +10,7 @@
  * PyTorch does with a single parameter group.
  */
 import type { Backend } from '../backend/backend.js';
-import type { FloatArray } from '../backend/tensor.js';
+import { allocate, dtypeOf, type FloatArray } from '../backend/tensor.js';
 import type { Param } from '../nn/layer.js';
 
 export interface OptimizerOptions {
@@ -31,6 +31,8 @@ export abstract class Optimizer {
   /** Number of steps taken so far (Adam's t after the step). */
   steps = 0;
   private readonly state = new Map<Param, FloatArray[]>();
+  /** State restored from a checkpoint before any step, in plain arrays: moved into the backend's storage at the next step. */
+  private readonly restored = new WeakSet<FloatArray[]>();
 
   constructor(options: OptimizerOptions, defaultLearningRate: number) {
     this.learningRate = options.learningRate ?? defaultLearningRate;
@@ -85,13 +87,16 @@ export abstract class Optimizer {
   restoreState(p: Param, arrays: readonly ArrayLike<number>[]): void {
     this.state.delete(p);
     if (arrays.length === 0) return;
-    const slots = this.slots(p, arrays.length);
-    arrays.forEach((a, i) => {
+    const slots = arrays.map((a) => {
       if (a.length !== p.value.length) {
         throw new RangeError(`optimizer state for a parameter of ${p.value.length} values has ${a.length}`);
       }
-      slots[i].set(a);
+      const copy = allocate(dtypeOf(p.value), a.length);
+      copy.set(a);
+      return copy;
     });
+    this.state.set(p, slots);
+    this.restored.add(slots);
   }
 
   /** The options that rebuild this optimizer (for saving and reports). */
@@ -99,11 +104,19 @@ export abstract class Optimizer {
 
   protected abstract update(p: Param, weightDecay: number, backend: Backend): void;
 
-  /** Zero-initialized state arrays for a parameter, created on its first step. */
-  protected slots(p: Param, count: number): FloatArray[] {
+  /**
+   * A parameter's state arrays, zero-initialized on its first step, in the
+   * backend's storage where it keeps its own (see `allocate` in tensor.ts).
+   */
+  protected slots(p: Param, count: number, backend: Backend): FloatArray[] {
     let s = this.state.get(p);
-    if (!s) {
-      s = Array.from({ length: count }, () => new (p.value.constructor as { new (n: number): FloatArray })(p.value.length));
+    if (!s || this.restored.has(s)) {
+      const old = s;
+      s = Array.from({ length: count }, (_, i) => {
+        const slot = allocate(dtypeOf(p.value), p.value.length, backend);
+        if (old) slot.set(old[i]);
+        return slot;
+      });
       this.state.set(p, s);
     }
     return s;

@@ -21,7 +21,7 @@ export class RMSprop extends Optimizer {
   }
 
   protected update(p: Param, weightDecay: number, backend: Backend): void {
-    const [s] = this.slots(p, 1);
+    const [s] = this.slots(p, 1, backend);
     backend.rmspropStep(p.value, p.grad, s, this.learningRate, this.beta, this.eps, weightDecay);
   }
 

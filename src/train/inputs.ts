@@ -87,7 +87,7 @@ export class BatchGatherer {
     private readonly model: Sequential,
     private readonly options: { normalized?: boolean } = {},
   ) {
-    this.xs = new Workspace(model.inputSize, model.dtype);
+    this.xs = new Workspace(model.inputSize, model.dtype, model.backend);
   }
 
   /** Labels of the last gathered batch (a view reused across batches of the same size). */

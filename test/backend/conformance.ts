@@ -274,3 +274,42 @@ export function assertClose(actual: ArrayLike<number>, expected: ArrayLike<numbe
     }
   }
 }
+
+/**
+ * The backend with its float32 arguments moved into its own storage
+ * (`allocateFloat32`) for each call and copied back after it: all of them,
+ * or every other one, so that one call mixes arrays in place with staged
+ * ones. Run through `backendConformance`, it tests the in-place paths.
+ */
+export function inBackendStorage(backend: Backend, which: 'all' | 'alternate'): Backend {
+  const allocate = backend.allocateFloat32?.bind(backend);
+  if (!allocate) throw new Error(`${backend.name} has no storage of its own`);
+  return new Proxy(backend, {
+    get(target, property) {
+      const value = Reflect.get(target, property) as unknown;
+      if (typeof value !== 'function') return value;
+      if (property === 'allocateFloat32') return allocate;
+      return (...args: unknown[]) => {
+        const moved = new Map<Float32Array, Float32Array>();
+        let count = 0;
+        const place = (data: Float32Array): Float32Array => {
+          if (moved.has(data)) return moved.get(data)!;
+          if (which === 'alternate' && count++ % 2 === 1) return data;
+          const copy = allocate(data.length);
+          copy.set(data);
+          moved.set(data, copy);
+          return copy;
+        };
+        const placed = args.map((a) => {
+          if (a instanceof Float32Array) return place(a);
+          if (a instanceof Matrix && a.data instanceof Float32Array) return new Matrix(a.rows, a.cols, place(a.data));
+          return a;
+        });
+        const result = (value as (...a: unknown[]) => unknown).apply(target, placed);
+        for (const [original, copy] of moved) original.set(copy);
+        return result;
+      };
+    },
+  });
+}
+

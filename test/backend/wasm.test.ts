@@ -12,15 +12,18 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { availableBackends } from '../../src/backend/index.js';
 import { ReferenceBackend } from '../../src/backend/reference.js';
-import { Matrix } from '../../src/backend/tensor.js';
-import { loadWasmModule, WASM_URL, WasmBackend, webAssembly } from '../../src/backend/wasm.js';
+import { allocate, Matrix } from '../../src/backend/tensor.js';
+import { LinearHeap, loadWasmModule, WASM_URL, WasmBackend, webAssembly } from '../../src/backend/wasm.js';
 import { Rng } from '../../src/util/rng.js';
-import { assertClose, backendConformance, random } from './conformance.js';
+import { assertClose, backendConformance, inBackendStorage, random } from './conformance.js';
 
 const reference = new ReferenceBackend();
 const wasm = new WasmBackend();
 
 backendConformance(wasm, { name: 'wasm', register: (title, fn) => test(title, fn) });
+// The same kernels on arrays in linear memory (used in place), and on calls that mix them with plain arrays.
+backendConformance(inBackendStorage(wasm, 'all'), { name: 'wasm, arguments in linear memory', register: (title, fn) => test(title, fn) });
+backendConformance(inBackendStorage(wasm, 'alternate'), { name: 'wasm, every other argument in linear memory', register: (title, fn) => test(title, fn) });
 
 test('the committed build loads, exports every kernel the backend calls, and matches wasm/assembly', () => {
   assert.ok(loadWasmModule(), `${WASM_URL.pathname} compiles here`);
@@ -85,6 +88,51 @@ test('linear memory grows for a large product and the results stay right after i
   assert.equal(s.data[0], 5);
 });
 
+
+test('arrays from allocateFloat32 start at zero, are used in place, and stay valid when linear memory grows', () => {
+  const backend = new WasmBackend();
+  const rng = new Rng(14);
+  const place = (m: Matrix) => {
+    const data = allocate('float32', m.data.length, backend);
+    assert.ok(data.every((v) => v === 0), 'zero-filled');
+    data.set(m.data);
+    return new Matrix(m.rows, m.cols, data);
+  };
+  const a = place(random(30, 40, rng)), b = place(random(40, 20, rng));
+  const before = Float32Array.from(a.data);
+  // 64 MiB more than the memory holds: it grows, and the views handed out before keep their contents.
+  const big = backend.allocateFloat32(16 << 20);
+  big[big.length - 1] = 7;
+  assert.deepEqual(a.data, before);
+  const c = place(Matrix.zeros(30, 20)), cr = Matrix.zeros(30, 20);
+  backend.gemm(a, false, b, false, c, 1, 0);
+  reference.gemm(a, false, b, false, cr, 1, 0);
+  assertClose(c.data, cr.data, 1e-5, 'gemm on arrays from before and after the growth');
+  assert.equal(big[big.length - 1], 7);
+});
+
+test('the linear-memory heap: first fit, blocks merged when released, growth by at least half', () => {
+  const PAGE = 65536;
+  let buffer = new ArrayBuffer(2 * PAGE);
+  const memory = { get buffer() { return buffer; }, grow(pages: number) { buffer = new ArrayBuffer(buffer.byteLength + pages * PAGE); return 0; } };
+  let grown = 0;
+  const heap = new LinearHeap(memory, 100, () => grown++);
+  assert.deepEqual(heap.freeSpace, { bytes: 2 * PAGE - 128, blocks: 1 }, 'starts at the first cache line past start');
+  const x = heap.alloc(1), y = heap.alloc(65), z = heap.alloc(64);
+  assert.deepEqual([x, y, z], [128, 192, 320], 'blocks of whole cache lines, one after another');
+  heap.release(y);
+  assert.equal(heap.alloc(64), 192, 'a released block is found first');
+  heap.release(192);
+  heap.release(x);
+  heap.release(z);
+  assert.deepEqual(heap.freeSpace, { bytes: 2 * PAGE - 128, blocks: 1 }, 'neighbours merge back into one block');
+  heap.release(x); // twice: ignored
+  assert.deepEqual(heap.freeSpace, { bytes: 2 * PAGE - 128, blocks: 1 });
+  const huge = heap.alloc(3 * PAGE);
+  assert.equal(huge, 128, 'the free tail is extended rather than skipped');
+  assert.equal(grown, 1);
+  assert.equal(buffer.byteLength, 4 * PAGE, 'grown by what was missing, at least half the memory');
+});
 
 test('the registry lists wasm after native and before reference', () => {
   const names = availableBackends();
