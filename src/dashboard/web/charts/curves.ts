@@ -41,6 +41,8 @@ export function drawCurves(box: HTMLElement, m: StudyModel, open: (trialKey: str
     if (!g || t.steps.length === 0) continue;
     const c = coords(t);
     if (c.length === 0) continue;
+    // ECharts needs two points to a polyline: a trial with one epoch gets a line of no length.
+    if (c.length === 1) c.push(c[0]);
     g.flat.push(c.length);
     for (const [x, y] of c) {
       g.flat.push(x, y);

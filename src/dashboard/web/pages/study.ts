@@ -11,6 +11,7 @@ import { allDrawn } from '../charts/echarts.js';
 import { drawHistory } from '../charts/history.js';
 import { drawImportance } from '../charts/importance.js';
 import { drawParallel } from '../charts/parallel.js';
+import { drawPopulation, hasPopulation } from '../charts/population.js';
 import { drawRegions, regionsTable } from '../charts/regions.js';
 import { drawSlices } from '../charts/slices.js';
 import { badge, el, link, replace, section } from '../dom.js';
@@ -55,11 +56,15 @@ export function studyPage(root: HTMLElement, key: string): Page {
       importance: el('div', { class: 'chart short', id: 'chart-importance' }),
       importanceNote: el('p', { class: 'muted small' }),
       regions: el('div', { class: 'slices', id: 'chart-regions' }),
+      population: el('div', { class: 'chart tall', id: 'chart-population' }),
       regionsTable: el('div', { class: 'scroll' }),
       live: el('span', { class: 'live muted' }),
     };
     const table = new TrialsTable(m);
     const regionsPanel = section('Coarse-to-fine regions', boxes.regions, boxes.regionsTable);
+    const populationPanel = section('Population-based training',
+      el('p', { class: 'muted small' }, 'Each segment of each member; a red line where a member copied a better one (exploit), grey where it went on from its own checkpoint.'),
+      boxes.population);
     replace(root,
       el('div', { class: 'title-row' }, el('h1', { class: 'study-name' }, m.summary.name), boxes.live),
       boxes.summary,
@@ -67,6 +72,7 @@ export function studyPage(root: HTMLElement, key: string): Page {
       section('Parallel coordinates', boxes.parallelNote, boxes.parallel),
       section('Slices', boxes.slices),
       el('div', { class: 'row' }, section('Parameter importance (fANOVA)', boxes.importance, boxes.importanceNote), regionsPanel),
+      populationPanel,
       section('Trials', table.element));
 
     let lastDrawMs = 0;
@@ -74,7 +80,12 @@ export function studyPage(root: HTMLElement, key: string): Page {
     const timings = (window.__caviar.timings = { loaded: performance.now() } as Record<string, number>);
     const timed = (name: string, f: () => void) => {
       const t0 = performance.now();
-      f();
+      try {
+        f();
+      } catch (e) {
+        // One chart that cannot draw this data must not leave the others undrawn.
+        console.error(`caviar dashboard: the ${name} chart: ${(e as Error).message}`);
+      }
       timings[name] = performance.now() - t0;
     };
     const draw = () => {
@@ -89,6 +100,8 @@ export function studyPage(root: HTMLElement, key: string): Page {
         timed('regions', () => drawRegions(boxes.regions, m));
         replace(boxes.regionsTable, regionsTable(m.regions));
       }
+      populationPanel.hidden = !hasPopulation(m);
+      if (!populationPanel.hidden) timed('population', () => drawPopulation(boxes.population, m, open));
       timed('table', () => table.render());
       lastDrawMs = performance.now() - t0;
     };
