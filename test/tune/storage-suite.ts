@@ -236,6 +236,33 @@ export function storageSuite(kind: string, harness: StorageHarness): void {
       await s.close();
     });
 
+    test('strings of every kind round-trip: quotes, backslashes, $1, newlines, emoji; numbers keep every digit', async () => {
+      const s = await harness.open();
+      const st = await s.createStudy({ name: "it's \\ $1", direction: 'minimize' });
+      const t = (await s.claimTrial(st.id))!;
+      const nasty = `'; DROP TABLE trials; -- \\' \\\\ $1 $2 \n\t "q" é 🐟 \u2028`;
+      const choices = [nasty, "o'k", 'back\\slash'];
+      await s.updateTrial(t.id, {
+        params: [
+          { name: nasty, value: nasty, distribution: { type: 'categorical', choices } },
+          { name: 'tiny', value: 5e-324, distribution: { type: 'float', low: 0, high: 1, scale: 'linear' } },
+          { name: 'third', value: 1 / 3, distribution: { type: 'float', low: 0, high: 1, scale: 'linear' } },
+        ],
+        intermediate: [[0, 0.1 + 0.2], [1, -1e308], [2, NaN], [3, Infinity]],
+        userAttrs: { [nasty]: nasty, n: [1e21, -0.5, 123456789.123456789] },
+        finish: { state: 'complete', value: 2 ** 53 - 1 },
+      });
+      const got = await s.getTrial(t.id);
+      assert.deepEqual(got.params, { [nasty]: nasty, tiny: 5e-324, third: 1 / 3 });
+      assert.deepEqual([...got.intermediate.entries()].sort((a, b) => a[0] - b[0]), [[0, 0.1 + 0.2], [1, -1e308], [2, NaN], [3, Infinity]]);
+      assert.deepEqual(got.userAttrs, { [nasty]: nasty, n: [1e21, -0.5, 123456789.123456789] });
+      assert.equal(got.value, 2 ** 53 - 1);
+      assert.equal((await s.getStudy("it's \\ $1"))?.id, st.id);
+      const { trials } = await s.trialsSince(st.id, 0);
+      assert.deepEqual(trials[0].params, got.params);
+      await s.close();
+    });
+
     test('trialsSince returns only what changed after the cursor', async () => {
       const s = await harness.open();
       const st = await s.createStudy({ name: 'v', direction: 'minimize' });

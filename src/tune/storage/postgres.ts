@@ -383,23 +383,24 @@ export class PostgresStorage implements Storage {
       const beat = await this.all<{ id: number }>(this.q.heartbeat, [this.clock?.() ?? null, trialId]);
       if (beat.length > 0) return;
     }
-    // Locks the study row, then the trial's (the order every writer follows), and reads both after the wait.
-    await this.transaction(`BEGIN; ${this.q.lockTrial(trialId)}`, async (c, first, attempt) => {
-      const row = first[0] as (TrialRowWithValues & { now: number }) | undefined;
+    // Locks the study row, then the trial's (the order every writer follows), and reads both after the
+    // wait, with the study's distributions of the parameters written, in one round trip; the write and
+    // COMMIT go in a second, so the study stays locked for one round trip of this client, not three.
+    const names = update.params?.map((p) => p.name) ?? [];
+    const lookup = names.length > 0 ? `; ${inline(this.q.studyParamsOfTrial, [trialId, names])}` : '';
+    await this.transaction(`BEGIN; ${this.q.lockTrial(trialId)}${lookup}`, async (c, _last, attempt, tx) => {
+      const row = tx.opened[1].rows[0] as (TrialRowWithValues & { now: number }) | undefined;
       if (!row) throw new TrialNotFoundError(trialId, this.location);
       const now = this.clock?.() ?? row.now;
       const t = loaded(row);
       // A retry after a connection lost during COMMIT may find its own finish already applied.
       if (attempt > 0 && update.finish && t.state === update.finish.state) return;
       const known = new Map<string, Distribution>();
-      if (update.params?.length) {
-        const names = update.params.map((p) => p.name);
-        for (const p of (await c.query<{ name: string; distribution: string }>(this.q.studyParams, [t.studyId, names])).rows) {
-          known.set(p.name, JSON.parse(p.distribution) as Distribution);
-        }
+      for (const p of (tx.opened[2]?.rows ?? []) as { name: string; distribution: string }[]) {
+        known.set(p.name, JSON.parse(p.distribution) as Distribution);
       }
       const effects = applyTrialUpdate(t, update, (name) => known.get(name), now);
-      await this.saveTrial(c, t, effects.visible, effects.newParams, effects.intermediate);
+      await this.saveTrial(c, t, effects.visible, effects.newParams, effects.intermediate, tx);
     });
   }
 
@@ -593,9 +594,10 @@ export class PostgresStorage implements Storage {
     bump: boolean,
     newParams: readonly ParamWrite[] = [],
     intermediate: readonly (readonly [number, number])[] = [],
+    /** Given: the statement goes with COMMIT in one round trip (its values written in), ending `tx`. */
+    tx?: Tx,
   ): Promise<number> {
-    const row = (
-      await c.query<{ version: number }>(this.q.saveTrial, [
+    const values = [
         t.state,
         t.value ?? null,
         JSON.stringify(t.params),
@@ -613,8 +615,15 @@ export class PostgresStorage implements Storage {
         newParams.map((p) => JSON.stringify(p.distribution)),
         intermediate.map(([step]) => step),
         intermediate.map(([, value]) => value),
-      ])
-    ).rows[0];
+    ];
+    let row: { version: number };
+    if (tx) {
+      const results = (await c.query(`${inline(this.q.saveTrial, values)}; COMMIT`)) as unknown as pg.QueryResult[];
+      tx.committed = true;
+      row = results[0].rows[0] as { version: number };
+    } else {
+      row = (await c.query<{ version: number }>(this.q.saveTrial, values)).rows[0];
+    }
     t.version = row.version;
     return row.version;
   }
@@ -648,11 +657,13 @@ export class PostgresStorage implements Storage {
    * are retried with jittered exponential backoff, for `reconnectForMs` in all.
    * `begin` (BEGIN, possibly followed by a statement without parameters, in
    * one round trip) opens the transaction, and `fn` gets the rows of its last
-   * statement; without `begin`, `fn` runs one statement on its own.
+   * statement (and `tx.opened`, every statement's result); without `begin`,
+   * `fn` runs one statement on its own. `fn` may send COMMIT itself, with its
+   * last statement, and say so in `tx.committed`.
    */
   private async transaction<T>(
     begin: string | undefined,
-    fn: (c: pg.PoolClient, first: pg.QueryResultRow[], attempt: number) => Promise<T>,
+    fn: (c: pg.PoolClient, first: pg.QueryResultRow[], attempt: number, tx: Tx) => Promise<T>,
   ): Promise<T> {
     if (this.closed) throw new StorageError(`${this.location} is closed`);
     const start = Date.now();
@@ -661,13 +672,13 @@ export class PostgresStorage implements Storage {
       let client: pg.PoolClient | undefined;
       try {
         client = await this.pool.connect();
-        let first: pg.QueryResultRow[] = [];
+        const tx: Tx = { opened: [], committed: false };
         if (begin) {
           const opened = (await client.query(begin)) as pg.QueryResult | pg.QueryResult[];
-          first = Array.isArray(opened) ? opened[opened.length - 1].rows : opened.rows;
+          tx.opened = Array.isArray(opened) ? opened : [opened];
         }
-        const result = await fn(client, first, attempt);
-        if (begin) await client.query('COMMIT');
+        const result = await fn(client, tx.opened.at(-1)?.rows ?? [], attempt, tx);
+        if (begin && !tx.committed) await client.query('COMMIT');
         client.release();
         return result;
       } catch (e) {
@@ -715,7 +726,8 @@ function statements(S: string) {
     lockTrial: (trialId: number) => `SELECT ${SERVER_NOW} AS now, ${columns('t')} FROM ${S}.studies s
       JOIN ${S}.trials t ON t.study_id = s.id WHERE t.id = ${sqlId(trialId)} FOR UPDATE`,
     studyByIdInline: (studyId: number) => `SELECT ${STUDY_COLUMNS} FROM ${S}.studies WHERE id = ${sqlId(studyId)}`,
-    studyParams: `SELECT name, distribution FROM ${S}.study_params WHERE study_id = $1 AND name = ANY($2::text[])`,
+    studyParamsOfTrial: `SELECT name, distribution FROM ${S}.study_params
+      WHERE study_id = (SELECT study_id FROM ${S}.trials WHERE id = $1) AND name = ANY($2::text[])`,
     // Numbered under the study lock taken by an earlier statement, so max(number) is current.
     insertTrial: `WITH bumped AS (UPDATE ${S}.studies SET version = version + 1 WHERE id = $1 RETURNING version)
       INSERT INTO ${S}.trials (study_id, number, state, params, distributions, user_attrs, system_attrs,
@@ -813,6 +825,32 @@ function statements(S: string) {
 /** The trial columns (or other `a, b` columns), qualified by `alias`. */
 function columns(alias: string, list = TRIAL_COLUMNS): string {
   return list.split(', ').map((c) => `${alias}.${c}`).join(', ');
+}
+
+/** A transaction in progress: the results of the statements that opened it, and whether `fn` committed it. */
+interface Tx {
+  opened: pg.QueryResult[];
+  committed: boolean;
+}
+
+/**
+ * `text` with its `$n` placeholders replaced by `values` written as SQL
+ * literals, for statements sent together in one simple query (which takes no
+ * parameters). Strings are quoted by pg's escapeLiteral; numbers keep every
+ * digit JavaScript prints (PostgreSQL reads them back exactly); NaN and the
+ * infinities become float8 literals.
+ */
+function inline(text: string, values: readonly unknown[]): string {
+  return text.replace(/\$(\d+)/g, (_, i: string) => sqlLiteral(values[Number(i) - 1]));
+}
+
+function sqlLiteral(v: unknown): string {
+  if (v === null || v === undefined) return 'NULL';
+  if (typeof v === 'boolean') return v ? 'TRUE' : 'FALSE';
+  if (typeof v === 'number') return Number.isFinite(v) ? String(v) : `'${String(v)}'::float8`;
+  if (typeof v === 'string') return pg.escapeLiteral(v);
+  if (Array.isArray(v)) return `ARRAY[${v.map(sqlLiteral).join(', ')}]`;
+  throw new TypeError(`cannot write ${typeof v} into SQL`);
 }
 
 /** A number written into SQL (finite only: the options that give these are checked numbers). */
