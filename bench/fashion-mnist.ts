@@ -33,6 +33,9 @@ const model = new Sequential(
   { seed },
 );
 if (!json) console.log(`backend ${model.backend.name}, ${train.count} training examples, ${epochs} epochs, Adam lr ${lr}, batch 128`);
+// CPU time of this process over each epoch's batches after the first, beside the wall time of the same
+// batches: how much of a core the epoch had (bench/parallel.ts reports it when processes share the machine).
+let cpuStart = process.cpuUsage(), wallStart = 0, cpuSeconds = 0, cpuWallSeconds = 0;
 const history = await model.fit(train.x, train.y, {
   epochs,
   batchSize: 128,
@@ -41,10 +44,23 @@ const history = await model.fit(train.x, train.y, {
   normalizeInputs: true,
   validation: { x: test.x, y: test.y },
   hooks: {
+    onBatchEnd: ({ batch, batches }) => {
+      if (batch === 0) {
+        cpuStart = process.cpuUsage();
+        wallStart = performance.now();
+      } else if (batch === batches - 1) {
+        const used = process.cpuUsage(cpuStart);
+        cpuSeconds = (used.user + used.system) / 1e6;
+        cpuWallSeconds = (performance.now() - wallStart) / 1000;
+      }
+    },
     onEpochEnd: ({ metrics: m }) => {
       const row = {
         epoch: m.epoch, trainLoss: m.loss, trainAccuracy: m.accuracy, testLoss: m.devLoss, testAccuracy: m.devAccuracy,
         samplesPerSec: Math.round(m.samplesPerSecond), seconds: m.seconds,
+        // Batches 1..last: their samples per second of this process's CPU time, and its share of a core.
+        samplesPerCpuSecond: cpuSeconds > 0 ? Math.round((train.count - 128) / cpuSeconds) : null,
+        cpuShare: cpuWallSeconds > 0 ? Number((cpuSeconds / cpuWallSeconds).toFixed(3)) : null,
       };
       if (json) console.log(JSON.stringify({ system: 'caviar', backend: model.backend.name, ...row }));
       else {

@@ -11,7 +11,8 @@
  *     SkylakeX kernels) and TensorFlow.js-wasm (bench/tfjs.ts, a fixed number
  *     of batches, extrapolated), each skipped with a notice when absent;
  *   - peak RSS of each training process (/usr/bin/time, else none);
- *   - then two trainings in parallel (bench/parallel.ts) unless --no-parallel.
+ *   - then the machine's own ceiling for two processes and two trainings in
+ *     parallel (bench/parallel.ts) unless --no-parallel.
  * Prints markdown tables, or with --json one JSON object per measurement:
  * {"system", "backend", "samplesPerSec", "gflops", "peakRssMb"} (plus "form"
  * for GEMM rows, "round", and notes).
@@ -46,6 +47,8 @@ const tmp = mkdtempSync(join(tmpdir(), 'caviar-bench-'));
 interface Row {
   system: string; backend: string; samplesPerSec: number | null; gflops: number | null; peakRssMb: number | null;
   round: number; form?: string; note?: string;
+  /** GFLOP/s over the process's CPU time rather than wall-clock time (see bench/gemm.ts). */
+  cpuGflops?: number;
 }
 const rows: Row[] = [];
 const notices: string[] = [];
@@ -95,12 +98,12 @@ try {
   for (let round = 1; round <= rounds; round++) {
     // Matrix products: caviar's backends, then numpy's OpenBLAS.
     for (const o of child(process.execPath, tsx('bench/gemm.ts', '--json')).objects) {
-      emit({ system: 'caviar', backend: String(o.backend), form: String(o.form), samplesPerSec: null, gflops: Number(o.gflops), peakRssMb: null, round });
+      emit({ system: 'caviar', backend: String(o.backend), form: String(o.form), samplesPerSec: null, gflops: Number(o.gflops), cpuGflops: Number(o.cpuGflops), peakRssMb: null, round });
     }
     if (hasNumpy) {
       for (const o of child(python, ['bench/gemm_numpy.py'], pythonEnv()).objects) {
         blasKernel = String(o.kernel);
-        emit({ system: 'numpy', backend: String(o.backend), form: String(o.form), samplesPerSec: null, gflops: Number(o.gflops), peakRssMb: null, round, note: blasKernel });
+        emit({ system: 'numpy', backend: String(o.backend), form: String(o.form), samplesPerSec: null, gflops: Number(o.gflops), cpuGflops: Number(o.cpuGflops), peakRssMb: null, round, note: blasKernel });
       }
     }
     if (!data) continue;
@@ -111,7 +114,8 @@ try {
       const o = r.objects[r.objects.length - 1];
       emit({
         system: 'caviar', backend: String(o.backend), samplesPerSec: Number(o.samplesPerSec), gflops: null, peakRssMb: r.peakRssMb, round,
-        note: `test accuracy ${(100 * Number(o.testAccuracy)).toFixed(2)}%${subset.length ? `, ${referenceTrain}-sample subset` : ''}`,
+        note: `test accuracy ${(100 * Number(o.testAccuracy)).toFixed(2)}%, ${Number(o.samplesPerCpuSecond).toLocaleString('en-US')} samples per CPU second ` +
+          `(CPU share ${Number(o.cpuShare).toFixed(2)})${subset.length ? `, ${referenceTrain}-sample subset` : ''}`,
       });
     }
     if (hasTorch) {
@@ -144,11 +148,14 @@ if (!json) {
   const gemm = rows.filter((r) => r.gflops !== null);
   const forms = [...new Set(gemm.map((r) => r.form!))];
   const systems = [...new Set(gemm.map((r) => `${r.system} ${r.backend}`))];
-  console.log(`GEMM GFLOP/s, 128x784x256 float32, one thread (numpy BLAS: ${blasKernel})\n`);
+  console.log(`GEMM GFLOP/s over wall-clock time (over the process's CPU time), 128x784x256 float32, one thread (numpy BLAS: ${blasKernel})\n`);
   console.log(`| round | form | ${systems.join(' | ')} |\n| ---: | --- |${systems.map(() => ' ---: |').join('')}`);
   for (let round = 1; round <= rounds; round++) {
     for (const form of forms) {
-      const cells = systems.map((s) => fmt(gemm.find((r) => r.round === round && r.form === form && `${r.system} ${r.backend}` === s)?.gflops ?? null, 1));
+      const cells = systems.map((s) => {
+        const r = gemm.find((r) => r.round === round && r.form === form && `${r.system} ${r.backend}` === s);
+        return r ? `${fmt(r.gflops, 1)}${r.cpuGflops ? ` (${fmt(r.cpuGflops, 1)})` : ''}` : '';
+      });
       console.log(`| ${round} | \`${form}\` | ${cells.join(' | ')} |`);
     }
   }
@@ -165,7 +172,7 @@ if (!json) {
   console.log(`\nload average at the end: ${loadavg().map((v) => v.toFixed(2)).join(', ')} (at the start: ${load})`);
 }
 if (!process.argv.includes('--no-parallel') && data) {
-  if (!json) console.log('\nTwo trainings in parallel, default backend, samples per second\n');
+  if (!json) console.log('\nThe machine\'s ceiling and two trainings in parallel, default backend (bench/parallel.ts)\n');
   const r = spawnSync(process.execPath, tsx('bench/parallel.ts', ...(json ? ['--json'] : []), '--rounds', String(rounds)), { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
   process.stdout.write(json ? r.stdout.split('\n').filter(Boolean).join('\n') + '\n' : r.stdout);
   if (r.status !== 0) process.exitCode = 1;
