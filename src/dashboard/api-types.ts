@@ -157,6 +157,8 @@ export interface TrialDetail {
   readonly hasModel: boolean;
   /** The parameters a `set` command may change on this trial. */
   readonly mutableParams: readonly string[];
+  /** The study's cursor when this was read: where the page's event stream starts. */
+  readonly studyCursor: number;
 }
 
 /** Every error answer: `{ error: "what is wrong" }` with a 4xx (or 500) status. */

@@ -139,6 +139,7 @@ export async function trialDetail(set: StoreSet, key: string): Promise<TrialDeta
     hasModel: modelFile(t) !== undefined,
     // What a person most often changes, always; the rest when the trial tunes them (and so has a value to start from).
     mutableParams: LIVE_PARAMS.filter((p) => p === 'learningRate' || p === 'epochs' || typeof t.params[p] === 'number'),
+    studyCursor: m.cursor,
   };
 }
 

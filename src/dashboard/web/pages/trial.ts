@@ -94,7 +94,8 @@ export function trialPage(root: HTMLElement, key: string, canControl: Promise<bo
           else requestAnimationFrame(whenDrawn);
         };
         requestAnimationFrame(whenDrawn);
-        unwatch = watchStudy(t.studyKey, 0, {
+        // From the cursor of what was just read: a trial of a 10,000-trial study need not receive them all first.
+        unwatch = watchStudy(t.studyKey, t.studyCursor, {
           onTrials(e) {
             if (e.trials.some((r) => r.key === key)) reloadTimer ??= window.setTimeout(() => { reloadTimer = undefined; void load(false); }, 150);
           },
