@@ -17,8 +17,8 @@ export interface StudySummary {
   /** Where it is stored (`sqlite:/path/study.db`, a PostgreSQL location without its password). */
   readonly storage: string;
   readonly direction: Direction;
-  /** `running` while some trial runs or waits, `idle` when none does, `empty` with no trial at all. */
-  readonly state: 'running' | 'idle' | 'empty';
+  /** `running` while some trial runs, `waiting` when trials wait and none runs, `idle` when neither, `empty` with no trial at all. */
+  readonly state: 'running' | 'waiting' | 'idle' | 'empty';
   readonly counts: Readonly<Record<TrialState, number>>;
   readonly best: number | null;
   readonly bestTrial: number | null;

@@ -129,13 +129,12 @@ export class StudyMirror {
       last = Math.max(last, t.completedAt ?? 0, t.startedAt ?? 0);
       for (const [name, d] of Object.entries(t.distributions)) distributions[name] = mergeDistribution(distributions[name], d);
     }
-    const active = counts.running + counts.waiting;
     const summary: StudySummary = {
       key: this.key,
       name: this.record.name,
       storage: location,
       direction: this.record.direction,
-      state: active > 0 ? 'running' : this.trials.length === 0 ? 'empty' : 'idle',
+      state: counts.running > 0 ? 'running' : counts.waiting > 0 ? 'waiting' : this.trials.length === 0 ? 'empty' : 'idle',
       counts,
       best: best?.value ?? null,
       bestTrial: best?.number ?? null,
