@@ -1,7 +1,7 @@
 /**
  * Population-based training against random search with the same total
  * epochs, on Fashion-MNIST (the dashboard issue's acceptance): a population
- * of 8 trained in 4 segments of 2 epochs (64 epochs in all) against 8
+ * of 8 trained in 8 segments of 1 epoch (64 epochs in all) against 8
  * independent trials of 8 epochs (64 epochs), over the same space, seed and
  * workers. Each side's best trial is chosen on the dev set and measured once
  * on the test set.
@@ -10,7 +10,7 @@
  * so PBT's generation 0 and random search's 8 trials start from the same
  * points.
  *
- *   node --import tsx bench/pbt.ts [--workers 2] [--seed 1] [--json]
+ *   node --import tsx bench/pbt.ts [--workers 2] [--seed 1] [--generations 8] [--interval 1] [--resample 0.25] [--only pbt|random] [--json]
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,7 +20,8 @@ import { main } from '../src/cli/main.js';
 import { loadStudy } from '../src/tune/study.js';
 
 const { values } = parseArgs({
-  options: { workers: { type: 'string', default: '2' }, seed: { type: 'string', default: '1' }, json: { type: 'boolean', default: false } },
+  options: { workers: { type: 'string', default: '2' }, seed: { type: 'string', default: '1' }, resample: { type: 'string', default: '0.25' },
+    generations: { type: 'string', default: '8' }, interval: { type: 'string', default: '1' }, only: { type: 'string' }, json: { type: 'boolean', default: false } },
 });
 const root = mkdtempSync(join(tmpdir(), 'caviar-bench-pbt-'));
 const base = {
@@ -34,12 +35,15 @@ const space = {
   beta: { type: 'float', low: 0.8, high: 0.999, scale: 'oneMinusBeta' },
 };
 const sides = {
-  pbt: { ...base, name: 'pbt', output: join(root, 'pbt'), tune: { sampler: 'random', space, workers: Number(values.workers), pbt: { population: 8, generations: 4, interval: 2 } } },
+  pbt: { ...base, name: 'pbt', output: join(root, 'pbt'), tune: { sampler: 'random', space, workers: Number(values.workers), pbt: { population: 8, generations: Number(values.generations), interval: Number(values.interval), resampleProbability: Number(values.resample) } } },
   random: { ...base, name: 'random', output: join(root, 'random'), tune: { trials: 8, sampler: 'random', pruner: 'none', space, workers: Number(values.workers) } },
 };
 
 const results: Record<string, unknown>[] = [];
+// Random search trains each of its 8 trials for all the epochs a member gets in all its segments.
+sides.random.train = { ...base.train, epochs: Number(values.generations) * Number(values.interval) };
 for (const [name, experiment] of Object.entries(sides)) {
+  if (values.only && values.only !== name) continue;
   const file = join(root, `${name}.json`);
   writeFileSync(file, JSON.stringify(experiment));
   const started = performance.now();

@@ -9,7 +9,7 @@ test('every experiment file in examples/ is valid, and the population-based one 
   assert.ok(files.length >= 4, files.join(', '));
   for (const f of files) readExperiment(join('examples', f));
   const pbt = readExperiment('examples/fashion-mnist-pbt.yaml');
-  assert.deepEqual(pbt.tune!.pbt, { population: 8, generations: 4, interval: 2, quantile: 0.25, resampleProbability: 0.25 });
-  assert.equal(pbt.tune!.trials, 32);
+  assert.deepEqual(pbt.tune!.pbt, { population: 8, generations: 8, interval: 1, quantile: 0.25, resampleProbability: 0.25 });
+  assert.equal(pbt.tune!.trials, 64);
   assert.equal(pbt.tune!.pruner.name, 'none');
 });
