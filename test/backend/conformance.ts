@@ -69,7 +69,7 @@ export function backendConformance(backend: Backend, options: ConformanceOptions
     }
   });
 
-  register('gemm with beta 0 ignores what out held (NaN included); k = 0 scales out by beta; shapes are checked', () => {
+  register('gemm with beta 0 ignores what out held (NaN included); k = 0 scales out by beta; empty products; shapes are checked', () => {
     forEachVariant(() => {
       const out = new Matrix(2, 3, new Float32Array(6).fill(NaN));
       backend.gemm(Matrix.fromRows([[1], [2]]), false, Matrix.fromRows([[1, 2, 3]]), false, out, 1, 0);
@@ -77,6 +77,13 @@ export function backendConformance(backend: Backend, options: ConformanceOptions
       const c = Matrix.fromRows([[1, 2], [3, 4]]);
       backend.gemm(Matrix.zeros(2, 0), false, Matrix.zeros(0, 2), false, c, 1, 3);
       assert.deepEqual(Array.from(c.data), [3, 6, 9, 12]);
+      // No rows or no columns: nothing to compute, in every transpose form.
+      for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]]) {
+        const empty = Matrix.zeros(0, 4);
+        backend.gemm(ta ? Matrix.zeros(3, 0) : Matrix.zeros(0, 3), ta, tb ? Matrix.zeros(4, 3) : Matrix.zeros(3, 4), tb, empty, 1, 0);
+        const none = Matrix.zeros(2, 0);
+        backend.gemm(ta ? Matrix.zeros(3, 2) : Matrix.zeros(2, 3), ta, tb ? Matrix.zeros(0, 3) : Matrix.zeros(3, 0), tb, none, 1, 1);
+      }
     });
     assert.throws(
       () => backend.gemm(Matrix.zeros(2, 3), false, Matrix.zeros(4, 5), false, Matrix.zeros(2, 5), 1, 0),

@@ -49,6 +49,7 @@ function blockSize(total: i32, most: i32, unit: i32): i32 {
 export function gemm(
   a: usize, transA: i32, b: usize, transB: i32, c: usize, m: i32, n: i32, k: i32, alpha: f32, scratch: usize,
 ): void {
+  if (m <= 0 || n <= 0 || k <= 0) return; // nothing to add (and no block sizes to divide by)
   const packedA = scratch;
   const packedB = packedA + <usize>(MC * KC) * 4;
   const tile = packedB + <usize>(KC * NC) * 4;
