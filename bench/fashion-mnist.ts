@@ -4,8 +4,14 @@
  * Adam, batch 128, one thread. Prints test accuracy per epoch and training
  * samples per second.
  *
- *   node --import tsx bench/fashion-mnist.ts [--epochs 10] [--lr 0.001] [--train N] [--seed S] [--json]
+ * With --sync (bench/parallel.ts), the first epoch's first batch ends with
+ * a line {"ready": true} and waits for a line on stdin before the rest, so
+ * that processes trained side by side start together, warmed up and with
+ * their data loaded.
+ *
+ *   node --import tsx bench/fashion-mnist.ts [--epochs 10] [--lr 0.001] [--train N] [--seed S] [--json] [--sync]
  */
+import { createInterface } from 'node:readline';
 import { loadFashionMnist } from '../src/data/fashion-mnist.js';
 import { subset } from '../src/data/split.js';
 import { batchNorm, dense, relu } from '../src/nn/config.js';
@@ -20,6 +26,16 @@ const epochs = option('epochs', 10);
 const lr = option('lr', 0.001);
 const seed = option('seed', 1);
 const json = process.argv.includes('--json');
+const sync = process.argv.includes('--sync');
+/** Resolves at the next line on stdin. */
+const nextLine = () =>
+  new Promise<void>((resolve) => {
+    const lines = createInterface({ input: process.stdin });
+    lines.once('line', () => {
+      lines.close();
+      resolve();
+    });
+  });
 let train = loadFashionMnist({ split: 'train' });
 const test = loadFashionMnist({ split: 'test' });
 const limit = option('train', train.count);
@@ -33,9 +49,9 @@ const model = new Sequential(
   { seed },
 );
 if (!json) console.log(`backend ${model.backend.name}, ${train.count} training examples, ${epochs} epochs, Adam lr ${lr}, batch 128`);
-// CPU time of this process over each epoch's batches after the first, beside the wall time of the same
-// batches: how much of a core the epoch had (bench/parallel.ts reports it when processes share the machine).
-let cpuStart = process.cpuUsage(), wallStart = 0, cpuSeconds = 0, cpuWallSeconds = 0;
+// Each epoch's batches after the first (its "window"): their wall time, and this process's CPU time over
+// them: how much of a core the epoch had (bench/parallel.ts reports it when processes share the machine).
+let cpuStart = process.cpuUsage(), wallStart = 0, cpuSeconds = 0, windowSeconds = 0;
 const history = await model.fit(train.x, train.y, {
   epochs,
   batchSize: 128,
@@ -44,23 +60,28 @@ const history = await model.fit(train.x, train.y, {
   normalizeInputs: true,
   validation: { x: test.x, y: test.y },
   hooks: {
-    onBatchEnd: ({ batch, batches }) => {
+    onBatchEnd: async ({ epoch, batch, batches }) => {
       if (batch === 0) {
+        if (sync && epoch === 1) {
+          console.log(JSON.stringify({ ready: true }));
+          await nextLine();
+        }
         cpuStart = process.cpuUsage();
         wallStart = performance.now();
       } else if (batch === batches - 1) {
         const used = process.cpuUsage(cpuStart);
         cpuSeconds = (used.user + used.system) / 1e6;
-        cpuWallSeconds = (performance.now() - wallStart) / 1000;
+        windowSeconds = (performance.now() - wallStart) / 1000;
       }
     },
     onEpochEnd: ({ metrics: m }) => {
       const row = {
         epoch: m.epoch, trainLoss: m.loss, trainAccuracy: m.accuracy, testLoss: m.devLoss, testAccuracy: m.devAccuracy,
         samplesPerSec: Math.round(m.samplesPerSecond), seconds: m.seconds,
-        // Batches 1..last: their samples per second of this process's CPU time, and its share of a core.
+        // The window, batches 1..last: its samples and seconds, samples per second of CPU time, share of a core.
+        windowSamples: train.count - 128, windowSeconds,
         samplesPerCpuSecond: cpuSeconds > 0 ? Math.round((train.count - 128) / cpuSeconds) : null,
-        cpuShare: cpuWallSeconds > 0 ? Number((cpuSeconds / cpuWallSeconds).toFixed(3)) : null,
+        cpuShare: windowSeconds > 0 ? Number((cpuSeconds / windowSeconds).toFixed(3)) : null,
       };
       if (json) console.log(JSON.stringify({ system: 'caviar', backend: model.backend.name, ...row }));
       else {
