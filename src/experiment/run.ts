@@ -9,7 +9,7 @@ import type { Optimizer } from '../optim/optimizer.js';
 import { restoreCheckpoint } from '../train/checkpoint.js';
 import type { FitHooks, History } from '../train/fit.js';
 import type { Evaluation } from '../train/evaluate.js';
-import type { Splits } from './data.js';
+import { normalizedTrain, type Splits } from './data.js';
 import { layersFor, optimizerFor, scheduleFor, type RunSettings } from './settings.js';
 
 export interface RunResult {
@@ -42,6 +42,8 @@ export async function trainRun(settings: RunSettings, data: Splits, seed: number
   const optimizer = createOptimizer(optimizerFor(settings));
   // Weights and moments from the checkpoint; the hyperparameters stay this run's own.
   if (start) restoreCheckpoint(start.checkpoint, model, optimizer, start.source);
+  // Fitted and copied once per data set, not once per trial.
+  const normalized = settings.normalizeInputs ? normalizedTrain(data.train) : undefined;
   const initialEpoch = start ? Math.min(Math.floor(start.step), settings.epochs) : 0;
   const history = await model.fit(data.train.x, data.train.y, {
     epochs: settings.epochs,
@@ -50,7 +52,7 @@ export async function trainRun(settings: RunSettings, data: Splits, seed: number
     seed: seed + initialEpoch,
     optimizer,
     ...(schedule ? { schedule } : {}),
-    normalizeInputs: settings.normalizeInputs,
+    ...(normalized ? { normalizeInputs: normalized.normalizer, normalizedInputs: normalized.x } : {}),
     ...(data.dev.count > 0 ? { validation: { x: data.dev.x, y: data.dev.y } } : {}),
     hooks,
   });

@@ -105,7 +105,14 @@ export interface FitOptions {
    * this training data and store it in the model, so every later input is
    * normalized the same way. Default false.
    */
-  normalizeInputs?: boolean;
+  normalizeInputs?: boolean | Normalizer;
+  /**
+   * `x` already normalized with the `Normalizer` given as `normalizeInputs`
+   * (what `normalizeRows(x, Float32Array.from(mean), Float32Array.from(std), dtype)`
+   * gives): `fit` trains on it instead of making that copy again. A tuner
+   * training many models on one data set computes it once.
+   */
+  normalizedInputs?: Float32Array | Float64Array;
   hooks?: FitHooks | readonly FitHooks[];
 }
 
@@ -138,7 +145,17 @@ export async function fit(model: Sequential, x: Inputs, y: Labels, options: FitO
   if (hasBatchNorm && ex.count < 2) {
     throw new RangeError('x: batch norm needs at least 2 training examples (a batch of one has no variance)');
   }
-  if (options.normalizeInputs) model.setInputNormalization(Normalizer.fit(ex));
+  if (options.normalizeInputs) {
+    model.setInputNormalization(options.normalizeInputs instanceof Normalizer ? options.normalizeInputs : Normalizer.fit(ex));
+  }
+  const given = options.normalizedInputs;
+  if (given) {
+    if (!(options.normalizeInputs instanceof Normalizer)) throw new TypeError('normalizedInputs needs the Normalizer it was made with as normalizeInputs');
+    const dtypeOk = model.dtype === 'float64' ? given instanceof Float64Array : given instanceof Float32Array;
+    if (!dtypeOk || given.length !== ex.x.length) {
+      throw new RangeError(`normalizedInputs: expected ${ex.x.length} ${model.dtype} values (x normalized), got ${given.length} in a ${given.constructor.name}`);
+    }
+  }
 
   const optimizer = !options.optimizer
     ? new Adam()
@@ -186,7 +203,7 @@ export async function fit(model: Sequential, x: Inputs, y: Labels, options: FitO
 
   const rng = new Rng(options.seed ?? model.seed);
   const order = Int32Array.from({ length: ex.count }, (_, i) => i);
-  const training = normalizeExamples(model, ex);
+  const training = given ? { x: given, count: ex.count, features: ex.features } : normalizeExamples(model, ex);
   const gatherer = new BatchGatherer(model, { normalized: true });
   // A trailing batch of one example would break batch norm: fold it into the batch before.
   const batchesOf = (size: number): number => {

@@ -131,9 +131,13 @@ export class BatchGatherer {
 export function normalizeExamples(model: Sequential, ex: Examples): Examples {
   const norm = model.inputNormalization;
   if (!norm) return ex;
-  const { mean, std } = norm;
+  return normalizeRows(ex, norm.mean, norm.std, model.dtype);
+}
+
+/** `(x - mean) / std` per feature, into a new array of `dtype`: the copy `fit` trains on. */
+export function normalizeRows(ex: Examples, mean: ArrayLike<number>, std: ArrayLike<number>, dtype: 'float32' | 'float64'): Examples {
   const f = ex.features;
-  const x = model.dtype === 'float64' ? new Float64Array(ex.x.length) : new Float32Array(ex.x.length);
+  const x = dtype === 'float64' ? new Float64Array(ex.x.length) : new Float32Array(ex.x.length);
   for (let i = 0; i < ex.count; i++) {
     const row = i * f;
     for (let j = 0; j < f; j++) x[row + j] = (ex.x[row + j] - mean[j]) / std[j];
