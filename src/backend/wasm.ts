@@ -229,8 +229,17 @@ export class WasmBackend implements Backend {
   /** Views on all of linear memory, for staging; remade when it grows. */
   private f32!: Float32Array;
   private i32!: Int32Array;
-  /** Returns the block of each view from `allocateFloat32` once the view is garbage. */
-  private readonly blocks = new FinalizationRegistry<number>((at) => this.heap.release(at));
+  /**
+   * Returns the block of each view from `allocateFloat32` once the view is
+   * garbage. A block of 64 KB or more is held with a ballast: an ArrayBuffer
+   * of its size that nothing touches (so it takes no memory), kept until the
+   * block is released. V8 schedules collections by the memory it knows of,
+   * and linear memory is invisible to it: without the ballast, a process
+   * building model after model (a tuner) never gave the collector a reason
+   * to run, and its linear memory grew by about 13 MB a model (874 MiB after
+   * 55 small trainings; 77 MiB with the ballast).
+   */
+  private readonly blocks = new FinalizationRegistry<{ at: number; ballast: ArrayBuffer | null }>((held) => this.heap.release(held.at));
   /** Byte offset of the matrix product's packing scratch. */
   private readonly gemmScratch: number;
   /** The staging area: arguments that live outside linear memory are copied here for one call. */
@@ -275,7 +284,7 @@ export class WasmBackend implements Backend {
     const view = new Float32Array(this.kernels.memory.buffer, at, length);
     this.buffers.add(view.buffer);
     view.fill(0);
-    this.blocks.register(view, at);
+    this.blocks.register(view, { at, ballast: length >= 16384 ? Buffer.allocUnsafeSlow(4 * length).buffer : null });
     return view;
   }
 
