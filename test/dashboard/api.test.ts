@@ -306,3 +306,13 @@ test('without --storage: every caviar-out/<name>/study.db, and one that appears 
     await folder.close();
   }
 });
+
+test('the page is revalidated on each load and answered 304 when unchanged', async () => {
+  const first = await fetch(`http://127.0.0.1:${d.port}/app.js`);
+  const etag = first.headers.get('etag')!;
+  assert.equal(first.status, 200);
+  assert.equal(first.headers.get('cache-control'), 'no-cache');
+  const again = await fetch(`http://127.0.0.1:${d.port}/app.js`, { headers: { 'if-none-match': etag } });
+  assert.equal(again.status, 304);
+  assert.equal((await again.arrayBuffer()).byteLength, 0);
+});

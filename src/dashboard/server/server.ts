@@ -130,7 +130,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, c: Context): Pr
     const file = c.files.get(path);
     if (!file) throw new HttpError(404, `no such page: ${path.slice(0, 100)}`);
     if (method !== 'GET' && method !== 'HEAD') throw new HttpError(405, `${method} is not allowed here`);
-    return sendStatic(res, file, method === 'HEAD');
+    return sendStatic(req, res, file);
   }
   const parts = path.slice('/api/'.length).split('/');
   const [kind, key, action, ...rest] = parts;

@@ -3,9 +3,10 @@
  * keyed by URL path, and only exact matches are served: a request path is
  * never joined to a folder, so no `..`, encoded or not, can reach another file.
  */
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { BUNDLE_FILES } from './bundle.js';
 import { SECURITY_HEADERS } from './http.js';
 
@@ -18,20 +19,29 @@ const TYPES: Record<string, string> = {
 export interface StaticFile {
   readonly body: Buffer;
   readonly type: string;
+  /** Revalidated on every load (a rebuilt bundle shows at once) and answered 304 when unchanged, which also lets the browser keep the script compiled. */
+  readonly etag: string;
 }
 
 /** `/` and `/index.html` → the shell; `/app.js`, `/app.css` → the bundle. */
 export function loadStaticFiles(dir: string): Map<string, StaticFile> {
   const files = new Map<string, StaticFile>();
   for (const name of BUNDLE_FILES) {
-    const file = { body: readFileSync(join(dir, name)), type: TYPES[name.slice(name.lastIndexOf('.') + 1)] };
+    const body = readFileSync(join(dir, name));
+    const file = { body, type: TYPES[name.slice(name.lastIndexOf('.') + 1)], etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"` };
     files.set(`/${name}`, file);
     if (name === 'index.html') files.set('/', file);
   }
   return files;
 }
 
-export function sendStatic(res: ServerResponse, file: StaticFile, head: boolean): void {
-  res.writeHead(200, { ...SECURITY_HEADERS, 'content-type': file.type, 'content-length': file.body.length, 'cache-control': 'no-cache' });
-  res.end(head ? undefined : file.body);
+export function sendStatic(req: IncomingMessage, res: ServerResponse, file: StaticFile): void {
+  const headers = { ...SECURITY_HEADERS, 'content-type': file.type, 'cache-control': 'no-cache', etag: file.etag };
+  if (req.headers['if-none-match'] === file.etag) {
+    res.writeHead(304, headers);
+    res.end();
+    return;
+  }
+  res.writeHead(200, { ...headers, 'content-length': file.body.length });
+  res.end(req.method === 'HEAD' ? undefined : file.body);
 }

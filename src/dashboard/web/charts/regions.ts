@@ -2,7 +2,7 @@
  * The coarse-to-fine region history: for each numeric parameter, the
  * interval each round sampled from, as a bar from its low to its high end on
  * the parameter's scale, so the narrowing shows round after round; the
- * trials of each round are dots over their round's bar.
+ * trials of each round are dots over their round's bar (up to a few thousand trials).
  */
 import type { RegionRow } from '../../api-types.js';
 import { el } from '../dom.js';
@@ -10,6 +10,8 @@ import { num, param } from '../format.js';
 import { axisOption, paramAxis } from '../scales.js';
 import type { StudyModel } from '../study-model.js';
 import { chart, disposeChartsWith, grid, PointSet, tip } from './echarts.js';
+
+const MAX_DOTS = 3000;
 
 interface RectApi {
   value(dim: number): number;
@@ -46,9 +48,12 @@ export function drawRegions(box: HTMLElement, m: StudyModel): void {
       if (typeof lo === 'number' && typeof hi === 'number') bars.push([round, Math.min(lo, hi), Math.max(lo, hi)]);
     });
     const dots = new PointSet();
-    for (const t of m.trials) {
-      const x = t && axis.toAxis(t.params[name]);
-      if (typeof x === 'number') dots.add(roundOf(regions, t.number), x, t.number);
+    // Past a few thousand trials the dots fill each bar solid: they would cost drawing time and show nothing more.
+    if (m.trials.length <= MAX_DOTS) {
+      for (const t of m.trials) {
+        const x = t && axis.toAxis(t.params[name]);
+        if (typeof x === 'number') dots.add(roundOf(regions, t.number), x, t.number);
+      }
     }
     const c = chart(`region:${name}`, cells[i]);
     c.draw({
