@@ -133,6 +133,26 @@ test('study page: history, curves, parallel coordinates, slices on their scales,
   await page.locator('.pager button', { hasText: 'next' }).click();
   assert.equal(await page.locator('#trials tbody tr').count(), 41 - 25, '41 trials with the fork');
   await screenshot(page, 'study');
+  // A dot of the history: its tooltip (built as text) names the trial, and a click opens it.
+  await page.locator('#chart-history').scrollIntoViewIfNeeded();
+  const dot = await page.evaluate(() => {
+    type Data = { count(): number; getItemLayout(i: number): [number, number]; getRawIndex(i: number): number };
+    const c = (globalThis as unknown as PageWindow).__caviar.chart('history') as unknown as {
+      getDom(): { getBoundingClientRect(): { left: number; top: number } };
+      getModel(): { getSeriesByIndex(i: number): { getData(): Data } };
+    };
+    const data = c.getModel().getSeriesByIndex(0).getData();
+    const [x, y] = data.getItemLayout(data.count() - 1);
+    const box = c.getDom().getBoundingClientRect();
+    return { x: box.left + x, y: box.top + y };
+  });
+  await page.mouse.move(dot.x - 3, dot.y - 3);
+  await page.mouse.move(dot.x, dot.y);
+  await page.locator('.tip').first().waitFor();
+  assert.match((await page.locator('.tip').first().textContent())!, /^trial \d+complete: 0\.\d+/);
+  await page.mouse.click(dot.x, dot.y);
+  await ready(page, 'trial');
+  assert.match(new URL(page.url()).hash, /^#\/trial\/\d+-\d+$/);
   assert.deepEqual(errors, []);
   await page.close();
 });

@@ -49,7 +49,8 @@ export function drawHistory(box: HTMLElement, m: StudyModel, open: (trialKey: st
     series: [
       { type: 'scatter', name: 'complete', ...complete.series(), symbolSize: small, itemStyle: { color: STATE_COLORS.complete, opacity: 0.7 } },
       { type: 'scatter', name: 'pruned (last value)', ...pruned.series(), symbolSize: small - 1, itemStyle: { color: STATE_COLORS.pruned, opacity: 0.5 } },
-      { type: 'line', name: 'best so far', data: best, step: 'end', showSymbol: false, lineStyle: { width: 2, color: '#222' }, itemStyle: { color: '#222' }, z: 5 },
+      // Silent: the step line passes through every new best, and would take the hover from the dots under it.
+      { type: 'line', name: 'best so far', data: best, step: 'end', showSymbol: false, silent: true, lineStyle: { width: 2, color: '#222' }, itemStyle: { color: '#222' }, z: 5 },
     ],
   }, [complete.size, pruned.size, best.length]);
 }
