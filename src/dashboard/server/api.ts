@@ -25,10 +25,6 @@ export async function listStudies(set: StoreSet): Promise<StudySummary[]> {
   return (await set.studies()).map((m) => m.summary(set.location(m)));
 }
 
-export async function studyDetail(set: StoreSet, key: string): Promise<StudyDetail> {
-  return detailOf(set, await set.study(key));
-}
-
 function detailOf(set: StoreSet, m: StudyMirror): StudyDetail {
   const location = set.location(m);
   return {
@@ -66,7 +62,7 @@ export function detailJsonOf(set: StoreSet, m: StudyMirror): string {
  * `IMPORTANCE_TRIALS` complete trials, is cached per study, and on a running
  * study is recomputed at most every `IMPORTANCE_STALE_MS`.
  */
-export const IMPORTANCE_TRIALS = 1000;
+const IMPORTANCE_TRIALS = 1000;
 const IMPORTANCE_STALE_MS = 5000;
 const importanceCache = new WeakMap<StudyMirror, { cursor: number; at: number; answer: ImportanceAnswer }>();
 
