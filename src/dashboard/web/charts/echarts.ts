@@ -118,6 +118,39 @@ export function chart(id: string, container: HTMLElement): { chart: Chart; draw(
   };
 }
 
+/**
+ * Draws a small throwaway chart of each kind the study page uses, off
+ * screen. The first chart of a page costs a few hundred milliseconds of
+ * compiling and setting up ECharts' code; done while a large study is still
+ * downloading (the main thread is idle then), that cost leaves the path to a
+ * usable page.
+ */
+export function warmUp(): void {
+  const box = el('div', { style: 'position:fixed;left:-10000px;top:0;width:400px;height:300px' });
+  document.body.append(box);
+  const c = echarts.init(box, undefined, { renderer: 'canvas' });
+  const xy = new Float64Array([0, 1, 1, 2, 2, 3]);
+  c.setOption({
+    animation: false,
+    grid: [{ left: 40, top: 20, width: 150, height: 100 }, { left: 220, top: 20, width: 150, height: 100 }],
+    xAxis: [{ type: 'value', gridIndex: 0 }, { type: 'log', gridIndex: 1 }],
+    yAxis: [{ type: 'value', gridIndex: 0 }, { type: 'value', gridIndex: 1 }],
+    parallel: { top: 150, height: 100 },
+    parallelAxis: [{ dim: 0, type: 'log' }, { dim: 1, type: 'category', data: ['a', 'b'] }, { dim: 2 }],
+    visualMap: { show: false, type: 'continuous', dimension: 2, min: 0, max: 1, seriesIndex: 3 },
+    tooltip: { trigger: 'item' },
+    legend: {},
+    series: [
+      { type: 'scatter', data: xy, dimensions: ['x', 'y'], encode: { x: 0, y: 1 } },
+      { type: 'line', data: [[0, 1], [1, 2]], step: 'end', showSymbol: false },
+      { type: 'lines', coordinateSystem: 'cartesian2d', polyline: true, large: true, data: new Float64Array([2, 0, 1, 1, 2]), xAxisIndex: 1, yAxisIndex: 1 },
+      { type: 'parallel', data: [[0.1, 'a', 0.5], [0.01, 'b', 0.7]], progressive: 0 },
+    ],
+  });
+  c.dispose();
+  box.remove();
+}
+
 /** Disposes every chart (the page is changing). */
 export function disposeCharts(): void {
   for (const { chart: c, observer } of registry.values()) {

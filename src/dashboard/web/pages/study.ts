@@ -7,7 +7,7 @@
 import type { ImportanceAnswer, StudyDetail } from '../../api-types.js';
 import { getJson, watchStudy } from '../api.js';
 import { drawCurves } from '../charts/curves.js';
-import { allDrawn } from '../charts/echarts.js';
+import { allDrawn, warmUp } from '../charts/echarts.js';
 import { drawHistory } from '../charts/history.js';
 import { drawImportance } from '../charts/importance.js';
 import { drawParallel } from '../charts/parallel.js';
@@ -36,7 +36,9 @@ export function studyPage(root: HTMLElement, key: string): Page {
   void (async () => {
     let detail: StudyDetail;
     try {
-      detail = await getJson<StudyDetail>(`/api/studies/${key}`);
+      const loading = getJson<StudyDetail>(`/api/studies/${key}`);
+      warmUp();
+      detail = await loading;
     } catch (e) {
       replace(root, el('p', { class: 'error' }, `Could not load study ${key}: ${(e as Error).message}`), link('/', '← all studies'));
       return;
