@@ -33,13 +33,15 @@ start any number of workers, on any number of machines: together they stop at
 exactly the budget.
 
 Options:
-  --storage URL          the shared storage (required)
+  --storage URL          the shared storage (required):
+                         postgres://user[:password]@host[:port]/db[?schema=NAME][&durability=fast]
   --study NAME           the study's name (required)
   --trials N             complete trials the study should reach (default: the experiment's tune.trials)
   --workers K            trials at once in this process, one worker thread each (default 1)
   --grace DURATION       a trial with no heartbeat for this long is failed, e.g. 30s (default 30s)
   --max-retries N        times a trial whose worker died is re-run (default 2)
-  --objective FILE[#NAME]  run this module's export NAME (default 'objective') as
+  --objective FILE[#NAME]
+                         run this module's export NAME (default 'objective') as
                          objective(trial, { raw, source }) instead of training the
                          recorded experiment: for custom objectives, tests, benchmarks
   --json                 one JSON object per event instead of text
