@@ -258,9 +258,13 @@ export class WasmBackend implements Backend {
   /** Float64 arrays go here: the wasm kernels are float32 only. */
   private readonly reference = new ReferenceBackend();
 
-  /** @example const backend = new WasmBackend(); backend.gemm(x, false, w, true, z, 1, 0); // z = x W^T */
-  constructor() {
-    const module = loadWasmModule();
+  /**
+   * `module`: the compiled caviar.wasm; by default the committed build, read
+   * from disk. A browser page fetches and compiles the file itself and
+   * passes it here (the dashboard's predictions worker).
+   * @example const backend = new WasmBackend(); backend.gemm(x, false, w, true, z, 1, 0); // z = x W^T
+   */
+  constructor(module: WasmModule | null = loadWasmModule()) {
     if (!module) {
       throw new Error(`the WebAssembly backend cannot load ${WASM_URL.pathname} (missing, or no WebAssembly SIMD or shared memory here)`);
     }
