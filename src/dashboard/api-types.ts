@@ -155,6 +155,8 @@ export interface TrialDetail {
   readonly checkpoints: readonly CheckpointRow[];
   /** Whether `GET /api/trials/:key/model` has a file to send. */
   readonly hasModel: boolean;
+  /** Whether its study recorded the experiment it ran (`caviar tune` does), so `GET /api/trials/:key/examples` can find the test set. */
+  readonly hasExperiment: boolean;
   /** The parameters a `set` command may change on this trial. */
   readonly mutableParams: readonly string[];
   /** The study's cursor when this was read: where the page's event stream starts. */
@@ -169,3 +171,65 @@ export interface ErrorAnswer {
 /** The header that carries the control token. */
 export const TOKEN_HEADER = 'x-caviar-token';
 
+
+/**
+ * `GET /api/trials/:key/examples[?offset=N&limit=N]`: test examples of the
+ * trial's study, as binary (`application/octet-stream`), all little-endian:
+ *
+ *   u32                 header length in bytes, h
+ *   h bytes             the header: `ExamplesHeader` as JSON, UTF-8
+ *   0-3 zero bytes      padding to a multiple of 4
+ *   i32 × count         the labels (class indices)
+ *   count × features    the inputs, row-major: u8 (`values: 'uint8'`, e.g. image pixels) or f32
+ *
+ * Without a query it is the whole test set.
+ */
+export interface ExamplesHeader {
+  /** Index in the test set of the first example sent. */
+  readonly offset: number;
+  /** Examples sent. */
+  readonly count: number;
+  /** Examples in the whole test set. */
+  readonly total: number;
+  readonly features: number;
+  readonly classes: number;
+  readonly classNames: readonly string[] | null;
+  readonly featureNames: readonly string[] | null;
+  /** Set when each example is an image (Fashion-MNIST, IDX images): drawn `width` × `height`, row by row. */
+  readonly image: { readonly width: number; readonly height: number } | null;
+  /** How the inputs are stored: raw 0..255 integers as bytes when every value is one, else float32. */
+  readonly values: 'uint8' | 'float32';
+  /** For people: "Fashion-MNIST", "CSV file data/iris.csv". */
+  readonly description: string;
+}
+
+/**
+ * Messages between the trial page and its predictions worker
+ * (`src/dashboard/worker/predictions.ts`, served as /predictions.js): the page
+ * sends the model's and caviar.wasm's bytes once, then inputs; the worker
+ * answers each message with the same `id`.
+ */
+export type PredictionsRequest =
+  | { readonly type: 'load'; readonly id: number; readonly model: ArrayBuffer; readonly wasm: ArrayBuffer; readonly source: string }
+  /** `x`: [count][inputSize] raw inputs, row-major (the model normalizes them itself). */
+  | { readonly type: 'predict'; readonly id: number; readonly x: Float32Array };
+
+export type PredictionsReply =
+  | { readonly type: 'loaded'; readonly id: number; readonly backend: string; readonly inputSize: number; readonly classes: number; readonly layers: readonly string[]; readonly metadata: Readonly<Record<string, string>> }
+  /** `probabilities`: [count][classes], row-major; `ms`: the time the worker spent in the model. */
+  | { readonly type: 'predicted'; readonly id: number; readonly probabilities: Float32Array; readonly ms: number }
+  | { readonly type: 'error'; readonly id: number; readonly message: string };
+
+/** What the trial page's predictions computed, as `window.__caviar.predictions` (for the browser tests). */
+export interface PredictionsReport {
+  backend: string;
+  /** The grid's examples: index in the test set, true label, predicted class, every class's probability. */
+  examples: { index: number; label: number; predicted: number; probabilities: number[] }[];
+  /** [true][predicted] counts over the whole test set, once computed. */
+  confusion?: number[][];
+  accuracy?: number;
+  total?: number;
+  /** Wall-clock ms to compute the whole test set's predictions in the page, and the worker's share of it spent in the model. */
+  ms?: number;
+  modelMs?: number;
+}

@@ -76,6 +76,19 @@ export function loadSplits(d: DataSettings, seed: number): Splits {
   }
 }
 
+/**
+ * The test set of `loadSplits(d, seed)`, without reading the training data
+ * where the test set does not depend on it (Fashion-MNIST's own test file):
+ * the dashboard shows a trial's test examples.
+ *
+ * @example const { test } = loadTestSplit(exp.data, exp.seed); // the 10,000 test images for fashion-mnist
+ */
+export function loadTestSplit(d: DataSettings, seed: number): { test: Dataset; description: string } {
+  if (d.source === 'fashion-mnist') return { test: loadFashionMnist({ split: 'test', ...(d.dir ? { dir: d.dir } : {}) }), description: 'Fashion-MNIST' };
+  const { test, description } = loadSplits(d, seed);
+  return { test, description };
+}
+
 /** A missing file is named with the field that points at it, before any reading starts. */
 function mustExist(d: DataSettings, fields: ('images' | 'labels' | 'testImages' | 'testLabels' | 'path' | 'testPath')[]): void {
   for (const field of fields) {

@@ -17,6 +17,7 @@ import {
   type TrialDetail,
   type TrialLinkRow,
 } from '../api-types.js';
+import { hasRecordedExperiment } from './examples.js';
 import { HttpError, SECURITY_HEADERS } from './http.js';
 import { originRow, type StudyMirror } from './mirror.js';
 import type { StoreSet } from './stores.js';
@@ -133,6 +134,7 @@ export async function trialDetail(set: StoreSet, key: string): Promise<TrialDeta
     commands: commands.map(commandRow),
     checkpoints: checkpoints.map(checkpointRow),
     hasModel: modelFile(t) !== undefined,
+    hasExperiment: hasRecordedExperiment(m),
     // What a person most often changes, always; the rest when the trial tunes them (and so has a value to start from).
     mutableParams: LIVE_PARAMS.filter((p) => p === 'learningRate' || p === 'epochs' || typeof t.params[p] === 'number'),
     studyCursor: m.cursor,

@@ -22,11 +22,12 @@ export const MAX_BODY_BYTES = 64 * 1024;
 /**
  * Headers on every answer. The page loads only its own bundle (no inline
  * script, nothing from the network); ECharts sets inline styles on its
- * tooltips, hence 'unsafe-inline' for styles only.
+ * tooltips, hence 'unsafe-inline' for styles only; the predictions worker
+ * compiles caviar.wasm, hence 'wasm-unsafe-eval' (WebAssembly only, not eval).
  */
 export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'content-security-policy':
-    "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+    "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
   'x-content-type-options': 'nosniff',
   'x-frame-options': 'DENY',
   'referrer-policy': 'no-referrer',

@@ -11,6 +11,7 @@
  *   GET  /api/studies/:key/importance   fANOVA parameter importance
  *   GET  /api/trials/:key               one trial: curves, lineage, commands, checkpoints
  *   GET  /api/trials/:key/model         the trial's saved model file
+ *   GET  /api/trials/:key/examples      its study's test examples, binary (?offset=N&limit=N: a page of them)
  *   POST /api/trials/:key/ACTION        pause, resume, stop, checkpoint, set, rollback, fork (token)
  *   GET  /api/session                   whether the request's token is right (the page asks once)
  */
@@ -20,6 +21,7 @@ import { TOKEN_HEADER } from '../api-types.js';
 import { checkRead, isLoopback, newToken, requireToken, sameToken, type AccessPolicy } from './auth.js';
 import { detailJsonOf, importance, listStudies, sendModel, studyDetailJson, trialDetail } from './api.js';
 import { ensureBundle } from './bundle.js';
+import { sendExamples } from './examples.js';
 import { CONTROL_ACTIONS, control, type ControlAction } from './controls.js';
 import { StudyFeed } from './events.js';
 import { HttpError, readJsonBody, sendError, sendJson } from './http.js';
@@ -154,6 +156,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, c: Context): Pr
   if (kind === 'studies' && action === 'events') return watch(c, key, query.get('since'), res);
   if (kind === 'trials' && key !== undefined && action === undefined) return sendJson(res, 200, await trialDetail(c.set, key));
   if (kind === 'trials' && action === 'model') return sendModel(c.set, key, res);
+  if (kind === 'trials' && action === 'examples') return sendExamples(c.set, key, query, req, res);
   throw new HttpError(404, `no such API route: ${path.slice(0, 100)}`);
 }
 

@@ -7,6 +7,8 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { fileURLToPath } from 'node:url';
+import { WASM_URL } from '../../backend/wasm.js';
 import { BUNDLE_FILES } from './bundle.js';
 import { SECURITY_HEADERS } from './http.js';
 
@@ -14,6 +16,7 @@ const TYPES: Record<string, string> = {
   html: 'text/html; charset=utf-8',
   js: 'text/javascript; charset=utf-8',
   css: 'text/css; charset=utf-8',
+  wasm: 'application/wasm',
 };
 
 export interface StaticFile {
@@ -23,11 +26,16 @@ export interface StaticFile {
   readonly etag: string;
 }
 
-/** `/` and `/index.html` → the shell; `/app.js`, `/app.css` → the bundle. */
+/**
+ * `/` and `/index.html` → the shell; `/app.js`, `/app.css` → the bundle;
+ * `/predictions.js` → the predictions worker; `/caviar.wasm` → the
+ * WebAssembly backend's kernels, the very file the library loads in Node.
+ */
 export function loadStaticFiles(dir: string): Map<string, StaticFile> {
   const files = new Map<string, StaticFile>();
-  for (const name of BUNDLE_FILES) {
-    const body = readFileSync(join(dir, name));
+  const paths: [string, string][] = [...BUNDLE_FILES.map((name): [string, string] => [name, join(dir, name)]), ['caviar.wasm', fileURLToPath(WASM_URL)]];
+  for (const [name, path] of paths) {
+    const body = readFileSync(path);
     const file = { body, type: TYPES[name.slice(name.lastIndexOf('.') + 1)], etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"` };
     files.set(`/${name}`, file);
     if (name === 'index.html') files.set('/', file);

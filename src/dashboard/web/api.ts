@@ -48,6 +48,13 @@ export async function postJson<T>(path: string, body: unknown = {}): Promise<T> 
   return answer<T>(await fetch(path, { method: 'POST', headers: headers(true), body: JSON.stringify(body) }));
 }
 
+/** A binary answer (a model file, test examples) with the token; an error answer throws its message. */
+export async function getBytes(path: string, signal?: AbortSignal): Promise<ArrayBuffer> {
+  const res = await fetch(path, { headers: headers(false), signal });
+  if (!res.ok) await answer(res);
+  return res.arrayBuffer();
+}
+
 /** Fetches a file (the model) with the token and hands it to the browser as a download. */
 export async function download(path: string, name: string): Promise<void> {
   const res = await fetch(path, { headers: headers(false) });

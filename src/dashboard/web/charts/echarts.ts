@@ -16,6 +16,7 @@ import { BarChart, CustomChart, LineChart, LinesChart, ParallelChart, ScatterCha
 import { DataZoomComponent, GridComponent, LegendComponent, MarkLineComponent, ParallelComponent, TooltipComponent, VisualMapComponent } from 'echarts/components';
 import { CanvasRenderer } from 'echarts/renderers';
 import { el } from '../dom.js';
+import type { PredictionsReport } from '../../api-types.js';
 
 echarts.use([
   BarChart, CustomChart, LineChart, LinesChart, ParallelChart, ScatterChart,
@@ -61,6 +62,8 @@ declare global {
       /** When each page became usable (performance.now(): ms since navigation started). */
       ready: Record<string, number>;
       timings?: Record<string, number>;
+      /** What the trial page's predictions computed (predictions.ts). */
+      predictions?: PredictionsReport;
     };
   }
 }

@@ -1,7 +1,8 @@
 /**
  * A trial: parameters, curves with interventions marked, state and timings,
- * retries and lineage, commands, checkpoints, the model download, and the
- * panda controls while it runs. It follows its study's event stream and
+ * retries and lineage, commands, checkpoints, the model download, the
+ * model's predictions on the test set (computed in the page: predictions.ts),
+ * and the panda controls while it runs. It follows its study's event stream and
  * reloads itself when the trial changes.
  */
 import type { Distribution, TrialDetail, TrialLinkRow } from '../../api-types.js';
@@ -11,11 +12,13 @@ import { describe, drawTrialCurves } from '../charts/trial-curves.js';
 import { controlsPanel, type ControlsPanel } from '../controls.js';
 import { badge, el, facts, link, replace, section } from '../dom.js';
 import { bytes, duration, json, num, param, time } from '../format.js';
+import { predictionsPanel } from '../predictions.js';
 import type { Page } from './page.js';
 
 export function trialPage(root: HTMLElement, key: string, canControl: Promise<boolean>): Page {
   let stopped = false;
   let unwatch = () => {};
+  let predictions: { dispose(): void } | undefined;
   let reloadTimer: number | undefined;
   replace(root, el('p', { class: 'muted' }, 'Loading the trial…'));
   const page: Page & { title: string } = {
@@ -23,6 +26,7 @@ export function trialPage(root: HTMLElement, key: string, canControl: Promise<bo
     dispose() {
       stopped = true;
       unwatch();
+      predictions?.dispose();
       clearTimeout(reloadTimer);
     },
   };
@@ -37,6 +41,7 @@ export function trialPage(root: HTMLElement, key: string, canControl: Promise<bo
     commands: el('div', { class: 'scroll' }),
     checkpoints: el('div', { class: 'scroll' }),
     attrs: el('div', { class: 'scroll' }),
+    predictions: el('div'),
     live: el('span', { class: 'live muted' }),
   };
   let controls: ControlsPanel | undefined;
@@ -72,6 +77,18 @@ export function trialPage(root: HTMLElement, key: string, canControl: Promise<bo
         el('td', {}, String(c.id)), el('td', { class: 'num' }, num(c.step)), el('td', {}, c.kind), el('td', {}, time(c.createdAt)), el('td', { class: 'num' }, bytes(c.size)), el('td', { class: 'muted' }, json(c.meta, 120)))))));
     const other = Object.entries(t.userAttrs).filter(([k]) => k !== 'curves' && k !== 'interventions');
     replace(boxes.attrs, other.length === 0 ? el('p', { class: 'muted' }, 'None.') : facts(other.map(([k, v]) => [k, json(v)])));
+    // Once the trial has a model (a running trial saves it at the end).
+    if (!predictions) {
+      if (t.hasModel && t.hasExperiment) {
+        const panel = predictionsPanel(t);
+        predictions = panel;
+        replace(boxes.predictions, panel.element);
+      } else {
+        replace(boxes.predictions, el('p', { class: 'muted' }, !t.hasModel
+          ? 'No model saved for this trial (yet): nothing to predict with.'
+          : 'Its study recorded no experiment (it was not made by caviar tune), so there is no test set to predict.'));
+      }
+    }
     controls?.update(t);
   };
 
@@ -85,6 +102,7 @@ export function trialPage(root: HTMLElement, key: string, canControl: Promise<bo
           el('div', { class: 'row' }, section('Trial', boxes.facts), section('Parameters', boxes.params), section('Lineage and retries', boxes.lineage)),
           section('Panda controls', controls.element),
           section('Curves', boxes.loss, boxes.accuracy, boxes.rate),
+          section('Predictions', boxes.predictions),
           el('div', { class: 'row' }, section('Commands', boxes.commands), section('Checkpoints', boxes.checkpoints)),
           section('Other attributes', boxes.attrs));
         render(t);
