@@ -184,6 +184,10 @@ test('CSV data: the trial page shows test rows with predictions equal to caviar 
   assert.equal(await page.locator('#prediction-examples table.features').count(), report.examples.length, 'each row shown');
   assert.match((await page.locator('#prediction-examples .example').first().textContent())!, /sepal_length/);
   await screenshot(page, 'trial-predictions-csv');
+  // The next page of the grid: rows 24-47, predicted on arrival.
+  await page.locator('#predictions button', { hasText: 'next' }).click();
+  await page.waitForFunction(() => (globalThis as unknown as { __caviar: { predictions: PredictionsReport } }).__caviar.predictions.examples[0]?.index === 24);
+  assert.equal(await page.locator('#prediction-examples .example').first().getAttribute('data-index'), '24');
   t.diagnostic(`CSV: largest difference from caviar predict ${maxDiff}; ${report.total} test rows in ${report.ms!.toFixed(0)} ms`);
   await page.close();
 });
