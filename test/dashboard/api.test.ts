@@ -206,6 +206,9 @@ test('answers carry a strict content security policy (no inline script, nothing 
   assert.doesNotMatch(csp, /'unsafe-eval'/);
   assert.match(csp, /default-src 'none'/);
   assert.equal(res.headers.get('x-content-type-options'), 'nosniff');
+  // Cross-origin isolated: what any browser requires before it gives the wasm backend its shared memory.
+  assert.equal(res.headers.get('cross-origin-opener-policy'), 'same-origin');
+  assert.equal(res.headers.get('cross-origin-embedder-policy'), 'require-corp');
 });
 
 test('another Host (DNS rebinding) is refused on loopback; off loopback every read needs the token', async () => {

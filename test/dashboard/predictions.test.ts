@@ -120,6 +120,8 @@ async function checkPage(trial: TrialDetail, test: Dataset, writeExamples: (indi
   await page.goto(`${d.url}#/trial/${trial.key}`);
   await ready(page, 'predictions', 120_000);
   const report = await page.evaluate(() => (globalThis as unknown as { __caviar: { predictions: PredictionsReport } }).__caviar.predictions);
+  // Cross-origin isolated, as Firefox and Safari require for the wasm backend's shared memory.
+  assert.equal(await page.evaluate(() => (globalThis as unknown as { crossOriginIsolated: boolean }).crossOriginIsolated), true);
   assert.equal(report.backend, 'wasm', "caviar's WebAssembly backend, in the page");
   assert.deepEqual(report.examples.map((e) => e.index), report.examples.map((_, i) => i), 'the first page of test examples');
   assert.deepEqual(report.examples.map((e) => e.label), report.examples.map((e) => test.y[e.index]), 'their true labels');

@@ -24,6 +24,9 @@ export const MAX_BODY_BYTES = 64 * 1024;
  * script, nothing from the network); ECharts sets inline styles on its
  * tooltips, hence 'unsafe-inline' for styles only; the predictions worker
  * compiles caviar.wasm, hence 'wasm-unsafe-eval' (WebAssembly only, not eval).
+ * The page is cross-origin isolated (COOP + COEP; it loads nothing from
+ * elsewhere anyway), which every browser, not only Chromium, requires before
+ * it hands out the SharedArrayBuffer the WebAssembly backend's memory is.
  */
 export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'content-security-policy':
@@ -32,6 +35,8 @@ export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'x-frame-options': 'DENY',
   'referrer-policy': 'no-referrer',
   'cross-origin-resource-policy': 'same-origin',
+  'cross-origin-opener-policy': 'same-origin',
+  'cross-origin-embedder-policy': 'require-corp',
 };
 
 /** Sends `body` as JSON; a string is taken as JSON text already made. */
