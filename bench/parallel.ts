@@ -3,11 +3,13 @@
  * for running two things at once.
  *
  * The ceiling: a pure compute loop (the default backend's matrix product on
- * 32x64x32 matrices, 20 KB, resident in each core's L1) and a memory stream
+ * 32x64x32 matrices, 20 KB, resident in each core's L1), a cache stream
+ * (copying 4 MB arrays: past L2, within the shared L3) and a memory stream
  * (copying 64 MB arrays, far past every cache), each in one child process
  * alone, then in two at once. Compute that scales by less than 2x means the
  * two vCPUs share execution units (SMT siblings on the host) or clock; a
- * stream that scales by less than 2x means they share memory bandwidth.
+ * stream that scales by less than 2x means they share that level's
+ * bandwidth.
  *
  * The training: one Fashion-MNIST epoch of bench/fashion-mnist.ts on the
  * default backend, one child alone, then two at once, alternated for
@@ -63,8 +65,9 @@ async function child(kind: string): Promise<void> {
       return (200 * 2 * 32 * 64 * 32) / 1e9;
     };
   } else {
-    // GB moved: read 64 MB and write 64 MB.
-    const from = new Float32Array(16 << 20).fill(1), to = new Float32Array(16 << 20);
+    // GB moved: read and write 64 MB (memory) or 4 MB (cache) per step.
+    const floats = kind === 'cache' ? 1 << 20 : 16 << 20;
+    const from = new Float32Array(floats).fill(1), to = new Float32Array(floats);
     step = () => {
       to.set(from);
       return (2 * from.byteLength) / 1e9;
@@ -154,6 +157,7 @@ const loadStart = loadavg().map((v) => v.toFixed(2)).join(', ');
 for (let round = 1; round <= rounds; round++) {
   if (!process.argv.includes('--no-ceiling')) {
     rows.push(await compare('compute (gemm 32x64x32 in L1)', 'GFLOP/s', round, ceiling('compute')));
+    rows.push(await compare('cache stream (4 MB copies, L3)', 'GB/s', round, ceiling('cache')));
     rows.push(await compare('memory stream (64 MB copies)', 'GB/s', round, ceiling('stream')));
   }
   if (!process.argv.includes('--no-training')) rows.push(await compare('Fashion-MNIST epoch', 'samples/s', round, training));
