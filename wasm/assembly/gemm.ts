@@ -5,15 +5,17 @@
  * panels 5 rows tall; a register-blocked 5x8 micro-kernel walks one b panel
  * (kc x 8, at most 8 KB, stays in L1) against every a panel of the block
  * (in L2). Panels are zero-padded at the edges, so the kernel always
- * computes a whole 5x8 tile and only its store is clipped.
+ * computes a whole 5x8 tile and only its addition to c is clipped.
  *
  * Why 5x8: WebAssembly has no FMA here, so each step is a mul and an add,
  * and V8 (TurboFan) gives a function 15 xmm registers. Ten f32x4
  * accumulators, two b vectors, one broadcast a value and one product fit
- * without a spill; 6x8 or 4x12 spill in every iteration, and unrolling the
- * p loop makes V8 hoist the next step's loads above this step's arithmetic,
- * which spills too. Measured in CPU time on L1-resident panels (AMD EPYC,
- * Node 20): 4x8 unrolled by two 30 GFLOP/s, 4x8 38, 3x12 43, 5x8 44.
+ * without a spill; 6x8 or 4x12 need 16 or more and spill in every
+ * iteration, and unrolling the p loop makes V8 hoist the next step's loads
+ * above this step's arithmetic, which spills too. So does inlining the
+ * kernel into the loop nest below: it is a function of its own, called from
+ * two sites. Measured in CPU time on L1-resident panels (AMD EPYC, Node 20):
+ * 4x8 unrolled by two 30 GFLOP/s, 4x8 38, 3x12 43, 5x8 44 (docs/BENCHMARKS.md).
  *
  * Blocks are balanced (784 = 4 x 196, not 3 x 256 + 16) so no block is a
  * sliver whose loads and stores of c outweigh its arithmetic.
