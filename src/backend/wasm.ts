@@ -117,6 +117,16 @@ const ALIGN = 64;
 
 const roundUp = (bytes: number) => Math.max(ALIGN, Math.ceil(bytes / ALIGN) * ALIGN);
 
+/**
+ * An ArrayBuffer of `bytes` that nothing will touch (see WasmBackend.blocks).
+ * Node's Buffer.allocUnsafeSlow does not zero it, so its pages are never
+ * written; elsewhere (a browser) a plain ArrayBuffer.
+ */
+function ballast(bytes: number): ArrayBufferLike {
+  const nodeBuffer = (globalThis as { Buffer?: { allocUnsafeSlow(size: number): { buffer: ArrayBufferLike } } }).Buffer;
+  return nodeBuffer ? nodeBuffer.allocUnsafeSlow(bytes).buffer : new ArrayBuffer(bytes);
+}
+
 function shapeError(what: string, detail: string): RangeError {
   return new RangeError(`${what}: shape mismatch: ${detail}`);
 }
@@ -239,7 +249,7 @@ export class WasmBackend implements Backend {
    * to run, and its linear memory grew by about 13 MB a model (874 MiB after
    * 55 small trainings; 77 MiB with the ballast).
    */
-  private readonly blocks = new FinalizationRegistry<{ at: number; ballast: ArrayBuffer | null }>((held) => this.heap.release(held.at));
+  private readonly blocks = new FinalizationRegistry<{ at: number; ballast: ArrayBufferLike | null }>((held) => this.heap.release(held.at));
   /** Byte offset of the matrix product's packing scratch. */
   private readonly gemmScratch: number;
   /** The staging area: arguments that live outside linear memory are copied here for one call. */
@@ -288,7 +298,7 @@ export class WasmBackend implements Backend {
     const view = new Float32Array(this.kernels.memory.buffer, at, length);
     this.buffers.add(view.buffer);
     view.fill(0);
-    this.blocks.register(view, { at, ballast: length >= 16384 ? Buffer.allocUnsafeSlow(4 * length).buffer : null });
+    this.blocks.register(view, { at, ballast: length >= 16384 ? ballast(4 * length) : null });
     return view;
   }
 
