@@ -40,7 +40,12 @@ test('caviar dashboard --storage postgres://...: studies, a study, live changes 
     assert.equal(summary.name, 'on-postgres');
     assert.equal(summary.storage, storage.location);
     assert.doesNotMatch(summary.storage, /:[^@/]*@/, 'no password in what the page shows');
-    const detail = (await d.get<StudyDetail>(`/api/studies/${summary.key}`)).body;
+    // The dashboard may have read the study while the fixture was still writing it; answers can be one
+    // refresh (200 ms) old, so wait for the whole study rather than take the first answer.
+    const detail = await until('all 12 trials', async () => {
+      const body = (await d.get<StudyDetail>(`/api/studies/${summary.key}`)).body;
+      return body.trials.length === 12 ? body : undefined;
+    }, 5000);
     assert.equal(detail.trials.length, 12);
     const running = detail.trials.find((x) => x.state === 'running')!;
     const id = Number(running.key.split('-')[1]);
