@@ -108,9 +108,18 @@ export async function runTrials(study: Study, objective: Objective | ObjectiveMo
 
   const pool = inThread ? undefined : await WorkerPool.start(objective, concurrency, options.resourceLimits);
   const slot = async (index: number): Promise<void> => {
-    while (!stopped() && started < (options.nTrials ?? Infinity)) {
-      started++;
-      const trial = await next();
+    // The next trial, when it was claimed together with telling the last one (one storage transaction).
+    let carried: StudyTrial | undefined;
+    // A trial already claimed counts as running: it runs even if the search was stopped meanwhile.
+    while (carried || (!stopped() && started < (options.nTrials ?? Infinity))) {
+      if (fatal !== undefined && carried) {
+        await study.tell(carried, { state: 'failed', reason: 'the search stopped on an error before this trial ran', retryable: true });
+        return;
+      }
+      // A carried trial's place in the budget was taken when it was claimed.
+      if (!carried) started++;
+      const trial = carried ?? (await next());
+      carried = undefined;
       if (!trial) {
         started--;
         return;
@@ -132,7 +141,22 @@ export async function runTrials(study: Study, objective: Objective | ObjectiveMo
           if (!caught(e, options.catch)) rethrow = { error: e };
         }
       }
-      const finished = await study.tell(trial, result);
+      // Going on? Then tell this trial and claim the next in one go.
+      const goOn = !rethrow && !stopped() && started < (options.nTrials ?? Infinity);
+      let finished: FrozenTrial;
+      if (goOn) {
+        // Take the next trial's place in the budget now: other slots check it while this one awaits.
+        started++;
+        const told = await study.tellAndClaim(trial, result, options.untilComplete);
+        finished = told.finished;
+        carried = told.next;
+        if (!carried) started--;
+        if (told.error !== undefined) {
+          const name = (told.error as Error)?.name;
+          if (name === 'GridExhaustedError' || name === 'ScheduleCompleteError') exhausted = true;
+          else fatal ??= { error: told.error };
+        }
+      } else finished = await study.tell(trial, result);
       if (rethrow) fatal ??= rethrow;
       try {
         await options.onTrialComplete?.(finished);

@@ -18,7 +18,7 @@ import { randomUUID } from 'node:crypto';
 import { RandomSampler } from './samplers/random.js';
 import { TrialFinishedError } from './storage/errors.js';
 import { openStorage, type StorageSpec } from './storage/open.js';
-import type { Storage, StudyRecord, TrialOutcome } from './storage/storage.js';
+import type { ClaimOptions, Storage, StudyRecord, TrialOutcome, TrialUpdate } from './storage/storage.js';
 import { describeError, describeValue } from './describe.js';
 import { studyToJson, trialsToCsv, type StudyJson } from './export.js';
 import { runTrials, type ObjectiveModule, type OptimizeOptions } from './executor.js';
@@ -335,14 +335,7 @@ export class Study implements StudyView {
   async claim(maxCompleteOrRunning?: number): Promise<StudyTrial | undefined> {
     this.checkOpen();
     await this.studyFlush;
-    const heartbeat = this.heartbeatMs > 0;
-    const take = () =>
-      this.storage.claimTrial(this.id, {
-        maxRetries: this.maxRetries,
-        heartbeat,
-        ...(heartbeat ? { staleGraceMs: this.graceMs } : {}),
-        ...(maxCompleteOrRunning !== undefined ? { maxCompleteOrRunning } : {}),
-      });
+    const take = () => this.storage.claimTrial(this.id, this.claimOptions(maxCompleteOrRunning));
     // With a scheduler, planning and claiming happen one claim at a time in this
     // process, so two slots never plan the same trial or take each other's.
     let frozen: FrozenTrial | undefined;
@@ -353,6 +346,22 @@ export class Study implements StudyView {
     } else frozen = await take();
     if (!frozen) return undefined;
     await this.refresh();
+    return this.adopt(frozen);
+  }
+
+  /** What every claim of this process asks the storage for. */
+  private claimOptions(maxCompleteOrRunning: number | undefined): ClaimOptions {
+    const heartbeat = this.heartbeatMs > 0;
+    return {
+      maxRetries: this.maxRetries,
+      heartbeat,
+      ...(heartbeat ? { staleGraceMs: this.graceMs } : {}),
+      ...(maxCompleteOrRunning !== undefined ? { maxCompleteOrRunning } : {}),
+    };
+  }
+
+  /** Makes a claimed trial this process's own: heartbeats, and the sampler's joint draw. */
+  private async adopt(frozen: FrozenTrial): Promise<StudyTrial> {
     const trial = new StudyTrial(this.host, frozen);
     this.active.set(trial.number, trial);
     this.view = undefined;
@@ -364,6 +373,34 @@ export class Study implements StudyView {
       throw e;
     }
     return trial;
+  }
+
+  /**
+   * Tells `trial` and claims the next trial within budget in the same storage
+   * transaction (on PostgreSQL one locked, flushed commit per trial instead of
+   * two). `claimed` is false when the two could not go together (a scheduler
+   * plans the claims, or the finish was refused and rewritten): call `claim`.
+   * `error` is what adopting the new trial threw (a grid with no point left).
+   * @internal The executor's loop uses it.
+   */
+  async tellAndClaim(
+    trial: StudyTrial,
+    result: TellResult,
+    maxCompleteOrRunning?: number,
+  ): Promise<{ finished: FrozenTrial; next: StudyTrial | undefined; claimed: boolean; error?: unknown }> {
+    if (this.scheduler || !this.active.has(trial.number)) return { finished: await this.tell(trial, result), next: undefined, claimed: false };
+    await this.studyFlush;
+    let claimed: { frozen: FrozenTrial | undefined } | undefined;
+    const finished = await this.finish(trial.number, result, async (id, update) => {
+      claimed = { frozen: await this.storage.claimTrial(this.id, { ...this.claimOptions(maxCompleteOrRunning), finishing: { trialId: id, update } }) };
+    });
+    if (!claimed) return { finished, next: undefined, claimed: false };
+    if (!claimed.frozen) return { finished, next: undefined, claimed: true };
+    try {
+      return { finished, next: await this.adopt(claimed.frozen), claimed: true };
+    } catch (error) {
+      return { finished, next: undefined, claimed: true, error };
+    }
   }
 
   /** Lets the scheduler enqueue what is due, waits while it says so, then claims. */
@@ -392,8 +429,13 @@ export class Study implements StudyView {
   async tell(trial: Trial | number, result: TellResult): Promise<FrozenTrial> {
     this.checkOpen();
     const number = typeof trial === 'number' ? trial : trial.number;
-    const own = this.active.get(number);
-    if (!own) return this.tellOther(number, result);
+    if (!this.active.has(number)) return this.tellOther(number, result);
+    return this.finish(number, result, (id, update) => this.storage.updateTrial(id, update));
+  }
+
+  /** Tells a trial of this process, with `write` making the final storage write. */
+  private async finish(number: number, result: TellResult, write: (trialId: number, update: TrialUpdate) => Promise<void>): Promise<FrozenTrial> {
+    const own = this.active.get(number)!;
     own.finished = true;
     await own.flushChain;
     let outcome = outcomeOf(result, own.lastIntermediate());
@@ -403,7 +445,7 @@ export class Study implements StudyView {
     const pending = own.takePending();
     try {
       try {
-        await this.storage.updateTrial(own.id, { ...pending, finish: outcome });
+        await write(own.id, { ...pending, finish: outcome });
       } catch (e) {
         if (e instanceof TrialFinishedError) throw e;
         // The buffered writes were refused (say, a distribution another process

@@ -45,6 +45,33 @@ export function storageSuite(kind: string, harness: StorageHarness): void {
   describe(`${kind} storage`, () => {
     after(() => harness.cleanup());
 
+    test('claimTrial with finishing: the previous trial is told and the next claimed in one call, in version order', async () => {
+      const s = await harness.open();
+      const st = await s.createStudy({ name: 'fin', direction: 'minimize' });
+      const lr = { type: 'float' as const, low: 1e-4, high: 1, scale: 'log' as const };
+      const a = (await s.claimTrial(st.id))!;
+      const { cursor } = await s.trialsSince(st.id, 0);
+      const b = (await s.claimTrial(st.id, {
+        finishing: { trialId: a.id, update: { params: [{ name: 'lr', value: 0.01, distribution: lr }], intermediate: [[1, 0.5]], finish: { state: 'complete', value: 0.25 } } },
+      }))!;
+      assert.equal(b.number, 1);
+      const done = await s.getTrial(a.id);
+      assert.equal(done.state, 'complete');
+      assert.equal(done.value, 0.25);
+      assert.deepEqual(done.params, { lr: 0.01 });
+      assert.deepEqual([...done.intermediate], [[1, 0.5]]);
+      // A reader that had seen only the first claim sees both changes, the finish before the new trial.
+      const page = await s.trialsSince(st.id, cursor);
+      assert.deepEqual(page.trials.map((t) => [t.number, t.state]), [[0, 'complete'], [1, 'running']]);
+      // With the budget reached the finish still lands and nothing is claimed.
+      assert.equal(await s.claimTrial(st.id, { finishing: { trialId: b.id, update: { finish: { state: 'complete', value: 1 } } }, maxCompleteOrRunning: 2 }), undefined);
+      assert.equal((await s.getTrial(b.id)).state, 'complete');
+      // A refused finish claims nothing.
+      await assert.rejects(s.claimTrial(st.id, { finishing: { trialId: a.id, update: { finish: { state: 'complete', value: 3 } } } }), TrialFinishedError);
+      assert.equal((await s.trialsSince(st.id, 0)).trials.length, 2);
+      await s.close();
+    });
+
     test('creates, finds, lists, updates and deletes studies', async () => {
       const s = await harness.open();
       const a = await s.createStudy({ name: 'a', direction: 'minimize', userAttrs: { owner: 'me' }, data: { yaml: 'x: 1' } });

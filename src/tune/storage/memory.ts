@@ -175,6 +175,7 @@ export class MemoryStorage implements Storage {
 
   async claimTrial(studyId: number, options: ClaimOptions = {}): Promise<FrozenTrial | undefined> {
     const study = this.study(studyId);
+    if (options.finishing) await this.updateTrial(options.finishing.trialId, options.finishing.update);
     if (options.staleGraceMs !== undefined) this.failStale(study, options.staleGraceMs);
     if (options.maxCompleteOrRunning !== undefined) {
       if (study.complete + study.running.size >= options.maxCompleteOrRunning) return undefined;

@@ -220,6 +220,7 @@ export class SqliteStorage implements Storage {
   async claimTrial(studyId: number, options: ClaimOptions = {}): Promise<FrozenTrial | undefined> {
     return this.write(() => {
       this.studyRow(studyId);
+      if (options.finishing) this.applyUpdate(options.finishing.trialId, options.finishing.update);
       const now = this.clock();
       if (options.staleGraceMs !== undefined) this.failStale(studyId, options.staleGraceMs, now);
       if (options.maxCompleteOrRunning !== undefined) {
@@ -270,16 +271,19 @@ export class SqliteStorage implements Storage {
       const done = await this.write(() => this.s.heartbeat.run(this.clock(), trialId).changes > 0);
       if (done) return;
     }
-    await this.write(() => {
-      const row = this.s.trialById.get(trialId) as TrialRow | undefined;
-      if (!row) throw new TrialNotFoundError(trialId, this.location);
-      const t = loaded(row);
-      const effects = applyTrialUpdate(t, update, (name) => this.studyDistribution(t.studyId, name), this.clock());
-      for (const p of effects.newParams) this.s.insertStudyParam.run(t.studyId, p.name, JSON.stringify(p.distribution));
-      for (const [step, value] of effects.intermediate) this.s.insertValue.run(trialId, step, value);
-      if (effects.visible) t.version = this.bump(t.studyId);
-      this.saveTrial(t);
-    });
+    await this.write(() => this.applyUpdate(trialId, update));
+  }
+
+  /** The body of `updateTrial`, inside the caller's write transaction. */
+  private applyUpdate(trialId: number, update: TrialUpdate): void {
+    const row = this.s.trialById.get(trialId) as TrialRow | undefined;
+    if (!row) throw new TrialNotFoundError(trialId, this.location);
+    const t = loaded(row);
+    const effects = applyTrialUpdate(t, update, (name) => this.studyDistribution(t.studyId, name), this.clock());
+    for (const p of effects.newParams) this.s.insertStudyParam.run(t.studyId, p.name, JSON.stringify(p.distribution));
+    for (const [step, value] of effects.intermediate) this.s.insertValue.run(trialId, step, value);
+    if (effects.visible) t.version = this.bump(t.studyId);
+    this.saveTrial(t);
   }
 
   async getTrial(trialId: number): Promise<FrozenTrial> {
