@@ -230,6 +230,32 @@ test('in-thread concurrency runs async objectives side by side; untilComplete st
   assert.ok(study.trials(['failed']).length >= 4);
 });
 
+test('tell-and-claim on a file storage keeps budgets exact: nTrials and untilComplete with three slots, a trial claimed with a finish runs', async () => {
+  const study = await createStudy({ name: 'budget', storage: join(dir, 'budget.db'), sampler: new TestSampler() });
+  const started: number[] = [];
+  await study.optimize(
+    async (trial) => {
+      started.push(trial.number);
+      await sleep(2);
+      return trial.suggestFloat('x', 0, 1);
+    },
+    { nTrials: 10, concurrency: 3 },
+  );
+  assert.equal(study.trials().length, 10, 'nTrials: no slot claims past the budget while another awaits');
+  assert.deepEqual([...started].sort((a, b) => a - b), Array.from({ length: 10 }, (_, i) => i), 'every claimed trial ran');
+  await study.optimize(
+    async (trial) => {
+      await sleep(2);
+      if (trial.number % 4 === 1) throw new Error('flaky');
+      return trial.suggestFloat('x', 0, 1);
+    },
+    { untilComplete: 25, concurrency: 3 },
+  );
+  assert.equal(study.trials(['complete']).length, 25);
+  assert.equal(study.trials(['running']).length, 0, 'nothing left claimed and not run');
+  await study.close();
+});
+
 test('timeoutMs and an abort signal stop starting trials', async () => {
   const study = await createStudy({ sampler: new TestSampler() });
   const t0 = Date.now();
