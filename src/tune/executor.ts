@@ -87,7 +87,7 @@ export async function runTrials(study: Study, objective: Objective | ObjectiveMo
       if (stopped()) return undefined;
       let trial: StudyTrial | undefined;
       try {
-        trial = await study.claim(options.untilComplete);
+        trial = await study.claim(options.untilComplete, options.signal);
       } catch (e) {
         // A grid with every point taken, or a schedule that has run all it plans, is the end of the search, not an error.
         if ((e as Error)?.name === 'GridExhaustedError' || (e as Error)?.name === 'ScheduleCompleteError') {

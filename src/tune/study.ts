@@ -332,7 +332,7 @@ export class Study implements StudyView {
    * `maxCompleteOrRunning` trials that are complete or running.
    * @internal The executor's loop uses it.
    */
-  async claim(maxCompleteOrRunning?: number): Promise<StudyTrial | undefined> {
+  async claim(maxCompleteOrRunning?: number, signal?: AbortSignal): Promise<StudyTrial | undefined> {
     this.checkOpen();
     await this.studyFlush;
     const take = () => this.storage.claimTrial(this.id, this.claimOptions(maxCompleteOrRunning));
@@ -340,7 +340,7 @@ export class Study implements StudyView {
     // process, so two slots never plan the same trial or take each other's.
     let frozen: FrozenTrial | undefined;
     if (this.scheduler) {
-      const turn = this.planChain.catch(() => {}).then(() => this.planAndTake(take));
+      const turn = this.planChain.catch(() => {}).then(() => this.planAndTake(take, signal));
       this.planChain = turn;
       frozen = await turn;
     } else frozen = await take();
@@ -404,9 +404,11 @@ export class Study implements StudyView {
   }
 
   /** Lets the scheduler enqueue what is due, waits while it says so, then claims. */
-  private async planAndTake(take: () => Promise<FrozenTrial | undefined>): Promise<FrozenTrial | undefined> {
+  private async planAndTake(take: () => Promise<FrozenTrial | undefined>, signal?: AbortSignal): Promise<FrozenTrial | undefined> {
     for (;;) {
       this.checkOpen();
+      // Stopped while waiting for the plan (Ctrl-C): claim nothing more.
+      if (signal?.aborted) return undefined;
       await this.refresh();
       const plan = this.scheduler!.plan(this);
       for (const trial of plan.enqueue) await this.storage.enqueueTrial(this.id, trial);

@@ -118,3 +118,20 @@ test('an experiment with tune.pbt runs population x generations trials whose lin
   assert.ok(reasons.filter((r) => r === 'exploit').length >= 1, reasons.join(', '));
   await serial.close();
 });
+
+test('a search stopped (Ctrl-C) while a slot waits for the population plan claims nothing more', async () => {
+  const study = await createStudy({ name: 'pbt-abort', storage: new MemoryStorage(), direction: 'maximize', scheduler: new PopulationBasedTraining({ population: 1, generations: 3, interval: 1 }) });
+  const ac = new AbortController();
+  await study.optimize(
+    async (trial) => {
+      // The other slot waits for this member's segment to end; the search is stopped meanwhile.
+      await new Promise((r) => setTimeout(r, 300));
+      ac.abort();
+      trial.setUserAttr('lastCheckpoint', { id: 1, step: 1 });
+      return 0.5;
+    },
+    { concurrency: 2, untilComplete: 3, signal: ac.signal },
+  );
+  assert.deepEqual(study.trials().map((t) => [t.number, t.state]), [[0, 'complete']]);
+  await study.close();
+});
