@@ -5,7 +5,6 @@
  * parameters from the experiment the study recorded.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { loadSplits } from '../experiment/data.js';
 import { applyParams } from '../experiment/params.js';
 import { trainRun } from '../experiment/run.js';
@@ -17,6 +16,7 @@ import { formatParams } from './format.js';
 import { writeFileAtomically } from '../util/atomic-write.js';
 import { UsageError, type Output } from './output.js';
 import { findStudy, shown } from './study-files.js';
+import { parseCommandArgs } from './args.js';
 
 export const bestHelp = `Usage: caviar best STUDY --export PATH [options]
 
@@ -43,7 +43,11 @@ class NothingToExport extends Error {
 }
 
 export async function bestCommand(args: string[], out: Output): Promise<number> {
-  const { values, positionals } = parse(args);
+  const { values, positionals } = parseCommandArgs(args, bestHelp, {
+    export: { type: 'string' },
+    retrain: { type: 'boolean' },
+    storage: { type: 'string' },
+  });
   if (values.help) {
     out.text(bestHelp);
     return 0;
@@ -109,17 +113,3 @@ async function retrain(study: Study, best: FrozenTrial, target: string, out: Out
     `Retrained model: test accuracy ${result.test.accuracy.toFixed(4)}, test loss ${result.test.loss.toFixed(4)}\n  saved to ${target}`);
 }
 
-function parse(args: string[]) {
-  try {
-    return parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        export: { type: 'string' }, retrain: { type: 'boolean' }, storage: { type: 'string' },
-        json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (err) {
-    throw new UsageError(`${(err as Error).message}\n\n${bestHelp}`);
-  }
-}

@@ -4,11 +4,11 @@
  * raw inputs, as `caviar predict` does, and returns class probabilities.
  */
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { loadModelWithMetadata } from '../io/model-file.js';
 import { saveOnnx } from '../io/onnx/export.js';
 import { INPUT_NAME, OPSET_VERSION, OUTPUT_NAME } from '../io/onnx/graph.js';
 import { UsageError, type Output } from './output.js';
+import { parseCommandArgs } from './args.js';
 
 export const exportHelp = `Usage: caviar export MODEL --format onnx OUT [options]
 
@@ -36,7 +36,7 @@ Example:
   caviar export caviar-out/model.safetensors --format onnx model.onnx --fold-bn`;
 
 export async function exportCommand(args: string[], out: Output): Promise<number> {
-  const { values, positionals } = parse(args);
+  const { values, positionals } = parseCommandArgs(args, exportHelp, { format: { type: 'string' }, 'fold-bn': { type: 'boolean' } });
   if (values.help) {
     out.text(exportHelp);
     return 0;
@@ -58,14 +58,3 @@ export async function exportCommand(args: string[], out: Output): Promise<number
   return 0;
 }
 
-function parse(args: string[]) {
-  try {
-    return parseArgs({
-      args,
-      allowPositionals: true,
-      options: { format: { type: 'string' }, 'fold-bn': { type: 'boolean' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
-    });
-  } catch (err) {
-    throw new UsageError(`${(err as Error).message}\n\n${exportHelp}`);
-  }
-}

@@ -3,7 +3,7 @@
  * caviar export wrote and saves the model as a caviar model file again.
  */
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseCommandArgs } from './args.js';
 import { saveModel } from '../io/model-file.js';
 import { loadOnnx } from '../io/onnx/import.js';
 import { UsageError, type Output } from './output.js';
@@ -25,7 +25,7 @@ Example:
   caviar import model.onnx model.safetensors`;
 
 export async function importCommand(args: string[], out: Output): Promise<number> {
-  const { values, positionals } = parse(args);
+  const { values, positionals } = parseCommandArgs(args, importHelp, {});
   if (values.help) {
     out.text(importHelp);
     return 0;
@@ -39,12 +39,4 @@ export async function importCommand(args: string[], out: Output): Promise<number
   out.event('imported', { path: onnxPath, model: outPath, layers: model.config.layers.length, parameters: model.parameterCount },
     `${onnxPath} imported to ${outPath}: ${model.inputSize} inputs, ${layers}, ${model.parameterCount} parameters`);
   return 0;
-}
-
-function parse(args: string[]) {
-  try {
-    return parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
-  } catch (err) {
-    throw new UsageError(`${(err as Error).message}\n\n${importHelp}`);
-  }
 }

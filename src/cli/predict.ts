@@ -6,13 +6,13 @@
  * as the training data did.
  */
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { gunzipSync } from 'node:zlib';
 import { DataError } from '../data/errors.js';
 import { isGzip, readIdx } from '../data/idx.js';
 import { loadModelWithMetadata } from '../io/model-file.js';
 import { writeFileAtomically } from '../util/atomic-write.js';
 import { UsageError, type Output } from './output.js';
+import { parseCommandArgs } from './args.js';
 
 export const predictHelp = `Usage: caviar predict MODEL DATA [options]
 
@@ -53,7 +53,12 @@ interface Rows {
 }
 
 export async function predictCommand(args: string[], out: Output): Promise<number> {
-  const { values, positionals } = parse(args);
+  const { values, positionals } = parseCommandArgs(args, predictHelp, {
+    format: { type: 'string' },
+    classes: { type: 'boolean' },
+    out: { type: 'string' },
+    label: { type: 'string' },
+  });
   if (values.help) {
     out.text(predictHelp);
     return 0;
@@ -276,17 +281,3 @@ function csvCell(s: string): string {
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
-function parse(args: string[]) {
-  try {
-    return parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        format: { type: 'string' }, classes: { type: 'boolean' }, out: { type: 'string' }, label: { type: 'string' },
-        json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (err) {
-    throw new UsageError(`${(err as Error).message}\n\n${predictHelp}`);
-  }
-}

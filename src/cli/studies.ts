@@ -3,7 +3,7 @@
  * no `--storage`, they look in every `caviar-out/<experiment>/study.db`, where
  * `caviar tune` keeps its studies.
  */
-import { parseArgs } from 'node:util';
+import { parseCommandArgs } from './args.js';
 import { parameterImportance } from '../tune/importance.js';
 import { coarseToFineRegions } from '../tune/samplers/coarse-to-fine.js';
 import { loadStudy, type Study } from '../tune/study.js';
@@ -25,15 +25,7 @@ importance (fANOVA) and, for coarse-to-fine searches, the regions it zoomed
 into. Without --storage the study is looked up in caviar-out/*/study.db.`;
 
 function options(args: string[], help: string) {
-  try {
-    return parseArgs({
-      args,
-      allowPositionals: true,
-      options: { storage: { type: 'string' }, top: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
-    });
-  } catch (err) {
-    throw new UsageError(`${(err as Error).message}\n\n${help}`);
-  }
+  return parseCommandArgs(args, help, { storage: { type: 'string' }, top: { type: 'string' } });
 }
 
 export async function studiesCommand(args: string[], out: Output): Promise<number> {

@@ -5,7 +5,6 @@
  * flags are turned into an experiment and checked the same way.
  */
 import { dirname, join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { loadSplits, prepareData } from '../experiment/data.js';
 import { trainRun } from '../experiment/run.js';
 import { layersFor } from '../experiment/settings.js';
@@ -14,6 +13,7 @@ import { saveModel } from '../io/model-file.js';
 import { OPTIMIZER_TYPES } from '../optim/index.js';
 import { checkWritableFolder, UsageError, type Output } from './output.js';
 import { epochProgress, quietOutput } from './progress.js';
+import { parseCommandArgs } from './args.js';
 
 export const trainHelp = `Usage: caviar train [EXPERIMENT] [options]
 
@@ -44,7 +44,7 @@ const BUILT_IN = ['spirals', 'blobs', 'circles', 'xor', 'fashion-mnist'];
 const FLAG_ONLY = ['data', 'hidden', 'no-batch-norm', 'epochs', 'batch-size', 'optimizer', 'lr', 'seed'] as const;
 
 export async function trainCommand(args: string[], shown: Output): Promise<number> {
-  const { values, positionals } = parseArgsOrUsage(args);
+  const { values, positionals } = parseTrainArgs(args);
   const out = values.quiet ? quietOutput(shown) : shown;
   if (values.help) {
     out.text(trainHelp);
@@ -115,7 +115,7 @@ function epochBar(progress: (text: string) => void, epochs: number, batchSize: n
 }
 
 /** The flags as an experiment, validated by the same rules as a file. */
-function experimentFromFlags(values: ReturnType<typeof parseArgsOrUsage>['values']): Experiment {
+function experimentFromFlags(values: ReturnType<typeof parseTrainArgs>['values']): Experiment {
   const source = values.data ?? 'spirals';
   if (!BUILT_IN.includes(source)) {
     throw new UsageError(`--data: unknown data set '${source}'; expected one of ${BUILT_IN.join(', ')} (IDX and CSV files go in an experiment file)`);
@@ -153,23 +153,22 @@ function experimentFromFlags(values: ReturnType<typeof parseArgsOrUsage>['values
   }
 }
 
-function parseArgsOrUsage(args: string[]) {
-  try {
-    return parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        data: { type: 'string' }, hidden: { type: 'string' }, 'no-batch-norm': { type: 'boolean' },
-        epochs: { type: 'string' }, 'batch-size': { type: 'string' }, optimizer: { type: 'string' },
-        lr: { type: 'string' }, seed: { type: 'string' }, out: { type: 'string' }, json: { type: 'boolean' }, quiet: { type: 'boolean', short: 'q' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (err) {
-    throw new UsageError(`${(err as Error).message}\n\n${trainHelp}`);
-  }
-}
 
 function pct(x: number): string {
   return `${(100 * x).toFixed(2)}%`;
+}
+
+function parseTrainArgs(args: string[]) {
+  return parseCommandArgs(args, trainHelp, {
+    data: { type: 'string' },
+    hidden: { type: 'string' },
+    'no-batch-norm': { type: 'boolean' },
+    epochs: { type: 'string' },
+    'batch-size': { type: 'string' },
+    optimizer: { type: 'string' },
+    lr: { type: 'string' },
+    seed: { type: 'string' },
+    out: { type: 'string' },
+    quiet: { type: 'boolean', short: 'q' },
+  });
 }

@@ -5,7 +5,6 @@
  */
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { loadSplits, prepareData } from '../experiment/data.js';
 import { pbtScheduler } from '../experiment/live.js';
 import { experimentObjective, type ExperimentArgs } from '../experiment/objective.js';
@@ -18,6 +17,7 @@ import { formatParams, regionLines } from './format.js';
 import type { FrozenTrial, StudyView } from '../tune/types.js';
 import { checkWritableFolder, UsageError, type Output } from './output.js';
 import { clock, quietOutput, trialProgress } from './progress.js';
+import { integerFlag, parseCommandArgs } from './args.js';
 
 export const tuneHelp = `Usage: caviar tune EXPERIMENT [options]
 
@@ -49,7 +49,14 @@ function objectiveModule(): string {
 }
 
 export async function tuneCommand(args: string[], shown: Output): Promise<number> {
-  const { values, positionals } = parse(args);
+  const { values, positionals } = parseCommandArgs(args, tuneHelp, {
+    trials: { type: 'string' },
+    workers: { type: 'string' },
+    storage: { type: 'string' },
+    study: { type: 'string' },
+    timeout: { type: 'string' },
+    quiet: { type: 'boolean', short: 'q' },
+  });
   const out = values.quiet ? quietOutput(shown) : shown;
   if (values.help) {
     out.text(tuneHelp);
@@ -57,8 +64,8 @@ export async function tuneCommand(args: string[], shown: Output): Promise<number
   }
   if (positionals.length !== 1) throw new UsageError(`caviar tune needs one EXPERIMENT file\n\n${tuneHelp}`);
   // Flags first: a typo in them should not wait for the file to be read.
-  const trialsFlag = positiveInt('--trials', values.trials);
-  const workersFlag = positiveInt('--workers', values.workers);
+  const trialsFlag = integerFlag('--trials', values.trials, 1);
+  const workersFlag = integerFlag('--workers', values.workers, 1);
   const timeoutFlag = values.timeout === undefined ? undefined : parseDuration(values.timeout);
   if (values.timeout !== undefined && timeoutFlag === undefined) throw new UsageError(`--timeout: expected a duration like 90s, 10m or 2h, got '${values.timeout}'`);
   let exp = readExperiment(positionals[0]);
@@ -189,24 +196,3 @@ function fmt(v: number): string {
   return Number.isFinite(v) ? v.toFixed(4) : String(v);
 }
 
-function positiveInt(flag: string, v: string | undefined): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag}: expected a positive integer, got '${v}'`);
-  return n;
-}
-
-function parse(args: string[]) {
-  try {
-    return parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        trials: { type: 'string' }, workers: { type: 'string' }, storage: { type: 'string' }, study: { type: 'string' },
-        timeout: { type: 'string' }, json: { type: 'boolean' }, quiet: { type: 'boolean', short: 'q' }, help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (err) {
-    throw new UsageError(`${(err as Error).message}\n\n${tuneHelp}`);
-  }
-}

@@ -10,7 +10,6 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { prepareData } from '../experiment/data.js';
 import type { ExperimentArgs } from '../experiment/objective.js';
 import { parseDuration, parseExperiment, type Experiment } from '../experiment/spec.js';
@@ -23,6 +22,7 @@ import type { FrozenTrial } from '../tune/types.js';
 import { formatParams } from './format.js';
 import { UsageError, type Output } from './output.js';
 import { clock } from './progress.js';
+import { integerFlag, parseCommandArgs } from './args.js';
 
 export const workerHelp = `Usage: caviar worker --storage URL --study NAME [options]
 
@@ -60,7 +60,15 @@ function objectiveModule(): string {
 }
 
 export async function workerCommand(args: string[], out: Output): Promise<number> {
-  const { values, positionals } = parse(args);
+  const { values, positionals } = parseCommandArgs(args, workerHelp, {
+    storage: { type: 'string' },
+    study: { type: 'string' },
+    trials: { type: 'string' },
+    workers: { type: 'string' },
+    grace: { type: 'string' },
+    'max-retries': { type: 'string' },
+    objective: { type: 'string' },
+  });
   if (values.help) {
     out.text(workerHelp);
     return 0;
@@ -68,9 +76,9 @@ export async function workerCommand(args: string[], out: Output): Promise<number
   if (positionals.length > 0) throw new UsageError(`caviar worker takes no positional argument (got '${positionals[0]}')\n\n${workerHelp}`);
   if (!values.storage) throw new UsageError(`caviar worker needs --storage URL\n\n${workerHelp}`);
   if (!values.study) throw new UsageError(`caviar worker needs --study NAME\n\n${workerHelp}`);
-  const trialsFlag = count('--trials', values.trials, 1);
-  const workers = count('--workers', values.workers, 1) ?? 1;
-  const maxRetries = count('--max-retries', values['max-retries'], 0) ?? 2;
+  const trialsFlag = integerFlag('--trials', values.trials, 1);
+  const workers = integerFlag('--workers', values.workers, 1) ?? 1;
+  const maxRetries = integerFlag('--max-retries', values['max-retries'], 0) ?? 2;
   let graceMs = DEFAULT_GRACE_MS;
   if (values.grace !== undefined) {
     const ms = parseDuration(values.grace);
@@ -210,24 +218,3 @@ function fmt(v: number): string {
   return Number.isFinite(v) ? v.toFixed(4) : String(v);
 }
 
-function count(flag: string, v: string | undefined, min: number): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min) throw new UsageError(`${flag}: expected ${min === 0 ? 'a whole number ≥ 0' : 'a positive integer'}, got '${v}'`);
-  return n;
-}
-
-function parse(args: string[]) {
-  try {
-    return parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        storage: { type: 'string' }, study: { type: 'string' }, trials: { type: 'string' }, workers: { type: 'string' },
-        grace: { type: 'string' }, 'max-retries': { type: 'string' }, objective: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (err) {
-    throw new UsageError(`${(err as Error).message}\n\n${workerHelp}`);
-  }
-}

@@ -15,7 +15,6 @@
  */
 import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import YAML from 'yaml';
 import { defaultSpace } from '../experiment/params.js';
 import { parseExperiment, type Experiment } from '../experiment/spec.js';
@@ -29,6 +28,7 @@ import { writeFileAtomically } from '../util/atomic-write.js';
 import { UsageError, type Output } from './output.js';
 import { findStudy } from './study-files.js';
 import { tuneCommand } from './tune.js';
+import { parseCommandArgs } from './args.js';
 
 export const zoomHelp = `Usage: caviar zoom STUDY [options]
 
@@ -55,7 +55,12 @@ const MARGIN = 0.1;
 const POINT_MARGIN = 0.05;
 
 export async function zoomCommand(args: string[], out: Output): Promise<number> {
-  const { values, positionals } = parse(args);
+  const { values, positionals } = parseCommandArgs(args, zoomHelp, {
+    storage: { type: 'string' },
+    top: { type: 'string' },
+    trials: { type: 'string' },
+    name: { type: 'string' },
+  });
   if (values.help) {
     out.text(zoomHelp);
     return 0;
@@ -291,17 +296,3 @@ function scaleOf(spec: ParamSpec): string {
   return s.type === 'categorical' ? 'choice' : `${s.type} ${s.scale ?? 'linear'}`;
 }
 
-function parse(args: string[]) {
-  try {
-    return parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        storage: { type: 'string' }, top: { type: 'string' }, trials: { type: 'string' }, name: { type: 'string' },
-        json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (err) {
-    throw new UsageError(`${(err as Error).message}\n\n${zoomHelp}`);
-  }
-}
