@@ -13,9 +13,9 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { parseExperiment } from '../../src/experiment/spec.js';
 import { createStudy, loadStudy } from '../../src/tune/study.js';
+import { PG_URL } from '../helpers/postgres.js';
 
 const CAVIAR = fileURLToPath(new URL('./fixtures/caviar.ts', import.meta.url));
-const PG_URL = process.env.CAVIAR_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const CLUSTER = (process.env.CAVIAR_TEST_PG_CLUSTER ?? '15 main').split(/\s+/);
 const enabled = process.env.CAVIAR_TEST_PG_RESTART === '1';
 const schema = `caviar_worker_restart_${process.pid}`;

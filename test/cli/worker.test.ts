@@ -11,29 +11,19 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
 import { main } from '../../src/cli/main.js';
 import { parseExperiment } from '../../src/experiment/spec.js';
 import { createStudy, loadStudy } from '../../src/tune/study.js';
 import { requireOrSkip } from '../helpers/requirements.js';
+import { PG_NOTICE, PG_URL, pgAvailable, sql } from '../helpers/postgres.js';
 
 const CAVIAR = fileURLToPath(new URL('./fixtures/caviar.ts', import.meta.url));
-const PG_URL = process.env.CAVIAR_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const schemas: string[] = [];
 const dirs: string[] = [];
 
-async function sql(text: string, values: unknown[] = []): Promise<pg.QueryResult> {
-  const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 2000 });
-  await client.connect();
-  try {
-    return await client.query(text, values);
-  } finally {
-    await client.end();
-  }
-}
 
-const available = await sql('SELECT 1').then(() => true, () => false);
-const NOTICE = `no PostgreSQL server answers at ${PG_URL} (start it, or run .ci/run)`;
+const available = pgAvailable;
+const NOTICE = PG_NOTICE;
 
 after(async () => {
   const names = schemas.splice(0);

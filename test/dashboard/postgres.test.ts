@@ -5,29 +5,20 @@
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import pg from 'pg';
 import { PostgresStorage } from '../../src/tune/storage/postgres.js';
 import type { StudyDetail, StudySummary } from '../../src/dashboard/api-types.js';
 import { startDashboard } from '../../src/dashboard/server/server.js';
 import { requireOrSkip } from '../helpers/requirements.js';
 import { makeStudy } from './fixtures.js';
 import { testDashboard, until } from './helpers.js';
+import { PG_URL, pgAvailable, sql } from '../helpers/postgres.js';
 
-const BASE = process.env.CAVIAR_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const BASE = PG_URL;
 const schema = `caviar_dashboard_test_${process.pid}`;
 const url = `${BASE}?schema=${schema}`;
 
-async function sql(text: string): Promise<void> {
-  const client = new pg.Client({ connectionString: BASE, connectionTimeoutMillis: 2000 });
-  await client.connect();
-  try {
-    await client.query(text);
-  } finally {
-    await client.end();
-  }
-}
 
-const available = await sql('SELECT 1').then(() => true, () => false);
+const available = pgAvailable;
 after(() => (available ? sql(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`) : undefined));
 
 test('caviar dashboard --storage postgres://...: studies, a study, live changes and a control', async (t) => {

@@ -11,8 +11,8 @@ import { PostgresStorage } from '../../src/tune/storage/postgres.js';
 import { MIGRATIONS, SCHEMA_VERSION } from '../../src/tune/storage/postgres-schema.js';
 import { requireOrSkip } from '../helpers/requirements.js';
 import { storageSuite } from './storage-suite.js';
+import { PG_NOTICE, PG_URL, pgAvailable, sql } from '../helpers/postgres.js';
 
-const PG_URL = process.env.CAVIAR_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const schemas: string[] = [];
 /** A schema name no other test file or run uses. */
 function freshSchema(): string {
@@ -21,26 +21,14 @@ function freshSchema(): string {
   return name;
 }
 
-async function sql(text: string, values: unknown[] = []): Promise<pg.QueryResult> {
-  const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 2000 });
-  await client.connect();
-  try {
-    return await client.query(text, values);
-  } finally {
-    await client.end();
-  }
-}
 
 async function dropSchemas(): Promise<void> {
   const names = schemas.splice(0);
   if (names.length > 0) await sql(names.map((s) => `DROP SCHEMA IF EXISTS "${s}" CASCADE;`).join('\n'));
 }
 
-const available = await sql('SELECT 1').then(
-  () => true,
-  () => false,
-);
-const NOTICE = `no PostgreSQL server answers at ${PG_URL} (start it, or run .ci/run)`;
+const available = pgAvailable;
+const NOTICE = PG_NOTICE;
 
 if (!available) {
   test('postgres storage', (t) => {

@@ -2,29 +2,17 @@
 // storage URL a user writes. Skips with a one-line notice when no server answers.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import pg from 'pg';
 import { createStudy, loadStudy } from '../../src/tune/study.js';
 import { requireOrSkip } from '../helpers/requirements.js';
 import { TestSampler } from './study-sampler.js';
+import { PG_URL, pgAvailable, sql } from '../helpers/postgres.js';
 
-const BASE = process.env.CAVIAR_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const BASE = PG_URL;
 const schema = `caviar_study_test_${process.pid}`;
 const url = `${BASE}?schema=${schema}`;
 
-async function sql(text: string): Promise<void> {
-  const client = new pg.Client({ connectionString: BASE, connectionTimeoutMillis: 2000 });
-  await client.connect();
-  try {
-    await client.query(text);
-  } finally {
-    await client.end();
-  }
-}
 
-const available = await sql('SELECT 1').then(
-  () => true,
-  () => false,
-);
+const available = pgAvailable;
 after(() => (available ? sql(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`) : undefined));
 
 test('createStudy and optimize on a postgres:// storage; a second process view sees the same study', async (t) => {
