@@ -59,7 +59,6 @@ export class Steering {
   readonly interventions: Intervention[] = [];
   private paused = false;
   private lastPoll = 0;
-  private lastStep = 0;
   private readonly pollMs: number;
 
   constructor(
@@ -88,7 +87,6 @@ export class Steering {
 
   /** Takes and applies pending commands; while paused, keeps taking them until resumed or stopped. */
   private async poll(step: number, model: Sequential, control: FitControl): Promise<void> {
-    this.lastStep = step;
     for (;;) {
       for (const command of await this.trial.live.takeCommands()) await this.apply(command, step, model, control);
       if (!this.paused) return;
@@ -155,11 +153,6 @@ export class Steering {
     // Where a fork or the next population segment can go on from.
     this.trial.setUserAttr('lastCheckpoint', { id: saved.id, step });
     return saved.id;
-  }
-
-  /** The step the run last looked for commands at. */
-  get step(): number {
-    return this.lastStep;
   }
 }
 

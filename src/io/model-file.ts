@@ -108,12 +108,15 @@ export function loadModel(path: string, options: { backend?: Backend } = {}): Se
 
 /** Reads a model and the metadata it was saved with. */
 export function loadModelWithMetadata(path: string, options: { backend?: Backend } = {}): { model: Sequential; metadata: Record<string, string> } {
-  let bytes: Uint8Array;
+  return decodeModel(readModelBytes(path), path, options);
+}
+
+/** A model file's bytes; a missing or unreadable file is a `ModelFileError` naming it. */
+export function readModelBytes(path: string): Uint8Array {
   try {
-    bytes = readFileSync(path);
+    return readFileSync(path);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     throw new ModelFileError(path, code === 'ENOENT' ? 'no such file' : `cannot read: ${code ?? (err as Error).message}`);
   }
-  return decodeModel(bytes, path, options);
 }

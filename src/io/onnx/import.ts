@@ -12,11 +12,10 @@
  *   const { model, metadata } = loadOnnx('model.onnx');
  *   saveModel(model, 'model.safetensors', metadata);
  */
-import { readFileSync } from 'node:fs';
 import type { Backend } from '../../backend/backend.js';
 import type { ModelConfig } from '../../nn/config.js';
 import { Sequential } from '../../nn/model.js';
-import { ModelFileError } from '../model-file.js';
+import { ModelFileError, readModelBytes } from '../model-file.js';
 import { decodeSafetensors } from '../safetensors.js';
 import { ONNX_FORMAT } from './export.js';
 import { buildGraph, OPSET_VERSION, unsupportedPart, type NamedTensor } from './graph.js';
@@ -128,14 +127,7 @@ export function importOnnx(bytes: Uint8Array, source: string, options: { backend
  *   model.predict(rawRows);
  */
 export function loadOnnx(path: string, options: { backend?: Backend } = {}): { model: Sequential; metadata: Record<string, string> } {
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(path);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new ModelFileError(path, code === 'ENOENT' ? 'no such file' : `cannot read: ${code ?? (err as Error).message}`);
-  }
-  return importOnnx(bytes, path, options);
+  return importOnnx(readModelBytes(path), path, options);
 }
 
 /** The first difference between a file's graph and the expected one, in words; null when they are the same. */
