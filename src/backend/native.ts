@@ -13,6 +13,7 @@ import { createRequire } from 'node:module';
 import type { ActivationKind, Backend } from './backend.js';
 import { ReferenceBackend } from './reference.js';
 import type { FloatArray, Matrix } from './tensor.js';
+import { checkGemm, shapeError } from './shapes.js';
 
 /** What the addon exports (native/addon.c). Sizes are plain numbers; arrays are passed as they are. */
 export interface NativeAddon {
@@ -89,9 +90,6 @@ export function loadNativeAddon(): NativeAddon | null {
 /** Activation codes of native/caviar.h. */
 const ACTIVATION: Record<ActivationKind, number> = { linear: 0, relu: 1, leakyRelu: 2, tanh: 3, sigmoid: 4 };
 
-function shapeError(what: string, detail: string): RangeError {
-  return new RangeError(`${what}: shape mismatch: ${detail}`);
-}
 
 export class NativeBackend implements Backend {
   readonly name = 'native';
@@ -113,7 +111,7 @@ export class NativeBackend implements Backend {
 
   gemm(a: Matrix, transA: boolean, b: Matrix, transB: boolean, out: Matrix, alpha: number, beta: number): void {
     if (!(a.data instanceof Float32Array)) return this.reference.gemm(a, transA, b, transB, out, alpha, beta);
-    this.checkGemm(a, transA, b, transB, out);
+    checkGemm(a, transA, b, transB, out);
     this.native.gemm(
       a.data, a.rows, a.cols, transA, b.data as Float32Array, b.rows, b.cols, transB, out.data as Float32Array,
       alpha, beta, null,
@@ -131,22 +129,12 @@ export class NativeBackend implements Backend {
       this.reference.addRowVector(out, bias);
       return;
     }
-    this.checkGemm(a, transA, b, transB, out);
+    checkGemm(a, transA, b, transB, out);
     if (bias.length !== out.cols) throw shapeError('gemmBias', `out has ${out.cols} columns, bias ${bias.length}`);
     this.native.gemm(
       a.data, a.rows, a.cols, transA, b.data as Float32Array, b.rows, b.cols, transB, out.data as Float32Array,
       1, 0, bias as Float32Array,
     );
-  }
-
-  private checkGemm(a: Matrix, transA: boolean, b: Matrix, transB: boolean, out: Matrix): void {
-    const m = transA ? a.cols : a.rows;
-    const k = transA ? a.rows : a.cols;
-    const kb = transB ? b.cols : b.rows;
-    const n = transB ? b.rows : b.cols;
-    if (k !== kb || out.rows !== m || out.cols !== n) {
-      throw shapeError('gemm', `op(a) is [${m}][${k}], op(b) is [${kb}][${n}], out is [${out.rows}][${out.cols}]`);
-    }
   }
 
   addRowVector(m: Matrix, v: FloatArray): void {

@@ -6,10 +6,8 @@
  */
 import type { ActivationKind, Backend } from './backend.js';
 import type { FloatArray, Matrix } from './tensor.js';
+import { checkGemm, shapeError } from './shapes.js';
 
-function shapeError(what: string, detail: string): RangeError {
-  return new RangeError(`${what}: shape mismatch: ${detail}`);
-}
 
 export class ReferenceBackend implements Backend {
   readonly name = 'reference';
@@ -42,16 +40,10 @@ export class ReferenceBackend implements Backend {
   }
 
   gemm(a: Matrix, transA: boolean, b: Matrix, transB: boolean, out: Matrix, alpha: number, beta: number): void {
+    checkGemm(a, transA, b, transB, out);
     const m = transA ? a.cols : a.rows;
     const k = transA ? a.rows : a.cols;
-    const kb = transB ? b.cols : b.rows;
     const n = transB ? b.rows : b.cols;
-    if (k !== kb || out.rows !== m || out.cols !== n) {
-      throw shapeError(
-        'gemm',
-        `op(a) is [${m}][${k}], op(b) is [${kb}][${n}], out is [${out.rows}][${out.cols}]`,
-      );
-    }
     const c = out.data;
     if (beta === 0) c.fill(0, 0, m * n);
     else if (beta !== 1) for (let i = 0; i < m * n; i++) c[i] *= beta;

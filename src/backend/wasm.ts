@@ -25,6 +25,7 @@ import { readFileSync } from 'node:fs';
 import type { ActivationKind, Backend } from './backend.js';
 import { ReferenceBackend } from './reference.js';
 import type { FloatArray, Matrix } from './tensor.js';
+import { checkGemm, shapeError } from './shapes.js';
 
 /**
  * The parts of the WebAssembly JavaScript API used here. The project compiles
@@ -127,9 +128,6 @@ function ballast(bytes: number): ArrayBufferLike {
   return nodeBuffer ? nodeBuffer.allocUnsafeSlow(bytes).buffer : new ArrayBuffer(bytes);
 }
 
-function shapeError(what: string, detail: string): RangeError {
-  return new RangeError(`${what}: shape mismatch: ${detail}`);
-}
 
 /**
  * First-fit allocation of linear memory above `start`, in blocks of whole
@@ -304,13 +302,10 @@ export class WasmBackend implements Backend {
 
   gemm(a: Matrix, transA: boolean, b: Matrix, transB: boolean, out: Matrix, alpha: number, beta: number): void {
     if (!(a.data instanceof Float32Array)) return this.reference.gemm(a, transA, b, transB, out, alpha, beta);
+    checkGemm(a, transA, b, transB, out);
     const m = transA ? a.cols : a.rows;
     const k = transA ? a.rows : a.cols;
-    const kb = transB ? b.cols : b.rows;
     const n = transB ? b.rows : b.cols;
-    if (k !== kb || out.rows !== m || out.cols !== n) {
-      throw shapeError('gemm', `op(a) is [${m}][${k}], op(b) is [${kb}][${n}], out is [${out.rows}][${out.cols}]`);
-    }
     const { kernels } = this;
     this.begin();
     // With beta 0 out is only written: nothing to copy in (and NaN there does not survive, as in the reference).
