@@ -4,7 +4,12 @@
 import { parseArgs } from 'node:util';
 import { startDashboard, type Dashboard } from '../dashboard/server/server.js';
 import { isLoopback } from '../dashboard/server/auth.js';
+import { StorageError } from '../tune/storage/errors.js';
+import { redactSecrets, redactUrl } from '../util/redact.js';
 import { UsageError, type Output } from './output.js';
+
+/** A storage that cannot be opened, as its errors say it (PostgreSQL's and SQLite's, see tune/storage/). */
+const STORAGE_PROBLEM = /no study file|does not know|names no file|names no host|schema|durability|not a valid URL|not a PostgreSQL URL|connect|ECONNREFUSED|cannot open|not a database|malformed/;
 
 export const dashboardHelp = `Usage: caviar dashboard [--storage PATH|URL] [--port P] [--host H]
 
@@ -50,12 +55,13 @@ export async function dashboardCommand(args: string[], out: Output, signal?: Abo
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE') throw new UsageError(`port ${port} is in use (another dashboard?); pick another with --port`);
     if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') throw new UsageError(`--host ${host}: not an address of this machine`);
-    if (values.storage !== undefined && /no study file|does not know|names no file|schema|connect|ECONNREFUSED/.test((e as Error).message)) {
-      throw new UsageError(`--storage: ${(e as Error).message}`);
+    // What is wrong with the storage given is bad input (exit 2), as in 'caviar studies' and 'show'.
+    if (values.storage !== undefined && (e instanceof StorageError || STORAGE_PROBLEM.test((e as Error).message))) {
+      throw new UsageError(`--storage: ${redactSecrets((e as Error).message)}`);
     }
     throw e;
   }
-  const where = values.storage ?? 'caviar-out/*/study.db';
+  const where = values.storage === undefined ? 'caviar-out/*/study.db' : redactUrl(values.storage);
   out.event('dashboard', { url: dashboard.urlWithToken, token: dashboard.token, storage: where },
     [`caviar dashboard: studies in ${where}`, `  open ${dashboard.urlWithToken}`, isLoopback(host) ? '' : `  listening on ${host}: every request needs the token`, '  Ctrl-C to stop']
       .filter(Boolean).join('\n'));

@@ -3,6 +3,7 @@
  * can rely on: 0 success, 1 the work failed, 2 bad usage or input.
  */
 import { readFileSync } from 'node:fs';
+import { redactSecrets } from '../util/redact.js';
 import { consoleOutput, UsageError } from './output.js';
 import { parityCommand, parityHelp } from './parity.js';
 import { bestCommand } from './best.js';
@@ -96,9 +97,11 @@ export async function main(argv: string[], write?: (line: string) => void, write
         throw new UsageError(`unknown command '${command}'\n\n${usage()}`);
     }
   } catch (err) {
-    if (json) fail(JSON.stringify({ type: 'error', message: (err as Error).message }));
-    else if (command !== undefined && command in coming && err instanceof UsageError) fail((err as Error).message);
-    else fail(`caviar ${command ?? ''}: ${(err as Error).message}`.replace(/^caviar : /, 'caviar: '));
+    // The last guard: a URL in any message (an argument echoed back, a driver's error) loses its password.
+    const message = redactSecrets((err as Error).message);
+    if (json) fail(JSON.stringify({ type: 'error', message }));
+    else if (command !== undefined && command in coming && err instanceof UsageError) fail(message);
+    else fail(`caviar ${command ?? ''}: ${message}`.replace(/^caviar : /, 'caviar: '));
     return err instanceof UsageError ? 2 : errorExitCode(err);
   }
 }

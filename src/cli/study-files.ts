@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { openStorage } from '../tune/storage/open.js';
 import { loadStudy, type Study } from '../tune/study.js';
 import type { Storage } from '../tune/storage/storage.js';
+import { redactUrl } from '../util/redact.js';
 import { UsageError } from './output.js';
 
 const DATABASE_URL = /^postgres(ql)?:/i;
@@ -22,7 +23,7 @@ const DATABASE_URL = /^postgres(ql)?:/i;
 export function studyFiles(storage: string | undefined): string[] {
   if (storage) {
     if (DATABASE_URL.test(storage)) return [storage];
-    if (!existsSync(storage.replace(/^sqlite:/, ''))) throw new UsageError(`--storage: no study file at ${storage}`);
+    if (!existsSync(storage.replace(/^sqlite:/, ''))) throw new UsageError(`--storage: no study file at ${shown(storage)}`);
     return [storage];
   }
   const root = 'caviar-out';
@@ -67,10 +68,10 @@ export async function openExisting(file: string): Promise<Storage> {
 }
 
 /**
- * A storage as printed: a URL's password left out.
+ * A storage as printed: a URL's password hidden (src/util/redact.ts says where one can hide).
  *
  * @example shown('postgres://me:secret@db/test'); // 'postgres://me:***@db/test'
  */
 export function shown(file: string): string {
-  return file.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
+  return redactUrl(file);
 }

@@ -9,6 +9,7 @@ import { loadSplits, prepareData } from '../experiment/data.js';
 import { pbtScheduler } from '../experiment/live.js';
 import { experimentObjective, type ExperimentArgs } from '../experiment/objective.js';
 import { parseDuration, parseExperiment, readExperiment, type Experiment } from '../experiment/spec.js';
+import { redactUrl, withoutPasswordsIn } from '../util/redact.js';
 import { createPruner } from '../tune/pruners/index.js';
 import { createSampler } from '../tune/samplers/index.js';
 import { createStudy } from '../tune/study.js';
@@ -96,7 +97,8 @@ export async function tuneCommand(args: string[], shown: Output): Promise<number
     ...(tune.pbt ? { scheduler: pbtScheduler(tune.pbt, exp), maxRetries: 0 } : {}),
     ...(tune.pruner.name !== 'none' ? { pruner: createPruner(tune.pruner.name, tune.pruner.options) } : {}),
     // An absolute path: `best --retrain` and `zoom` rebuild the experiment from any folder.
-    data: { experiment: exp.raw, source: resolve(exp.source) },
+    // No password is recorded: a tune.storage URL in the file keeps it there, not in the study.
+    data: { experiment: withoutPasswordsIn(exp.raw), source: resolve(exp.source) },
   });
   const abort = new AbortController();
   const onSigint = () => {
@@ -109,9 +111,9 @@ export async function tuneCommand(args: string[], shown: Output): Promise<number
   try {
     const already = study.trials(['complete']).length;
     const metric = tune.metric === 'devLoss' ? 'dev loss' : 'dev acc';
-    out.event('start', { study: name, storage, trials, already, workers, sampler: tune.sampler.name, pruner: tune.pruner.name },
+    out.event('start', { study: name, storage: redactUrl(storage), trials, already, workers, sampler: tune.sampler.name, pruner: tune.pruner.name },
       `Tuning ${exp.name}: ${trials} trials (${already} already complete), ${workers} worker${workers === 1 ? '' : 's'}, ` +
-        `${tune.sampler.name} sampler, ${tune.pruner.name} pruner\n  study '${name}' in ${storage}`);
+        `${tune.sampler.name} sampler, ${tune.pruner.name} pruner\n  study '${name}' in ${redactUrl(storage)}`);
     const started = Date.now();
     const progress = out.progress;
     const drawBar = progress && (() => {
@@ -155,7 +157,7 @@ export async function tuneCommand(args: string[], shown: Output): Promise<number
       },
     });
     clearInterval(ticker);
-    return summary(exp, study, name, storage, out);
+    return summary(exp, study, name, redactUrl(storage), out);
   } finally {
     clearInterval(ticker);
     process.removeListener('SIGINT', onSigint);

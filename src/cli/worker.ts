@@ -19,6 +19,7 @@ import { openStorage } from '../tune/storage/open.js';
 import type { Storage } from '../tune/storage/storage.js';
 import { loadStudy, type Study } from '../tune/study.js';
 import type { FrozenTrial } from '../tune/types.js';
+import { redactUrl } from '../util/redact.js';
 import { formatParams } from './format.js';
 import { UsageError, type Output } from './output.js';
 import { clock } from './progress.js';
@@ -133,7 +134,7 @@ export async function workerCommand(args: string[], out: Output): Promise<number
     try {
       const already = st.trials(['complete']).length;
       const metric = tune.metric === 'devLoss' ? 'dev loss' : 'dev acc';
-      out.event('start', { study: name, storage: redact(storage), trials, already, workers, pid: process.pid },
+      out.event('start', { study: name, storage: redactUrl(storage), trials, already, workers, pid: process.pid },
         `Worker ${process.pid} on study '${name}' (${exp.name}): ${trials} trials (${already} already complete), ` +
           `${workers} at once, ${tune.sampler.name} sampler, ${tune.pruner.name} pruner`);
       const started = Date.now();
@@ -203,11 +204,6 @@ function recordedExperiment(data: unknown, name: string): Experiment {
   }
   if (!exp.tune) exp = parseExperiment({ ...(exp.raw as object), tune: {} }, exp.source);
   return exp;
-}
-
-/** A URL as printed: no password. */
-function redact(url: string): string {
-  return url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
 }
 
 function oneLine(s: string): string {

@@ -26,7 +26,8 @@ import type { Distribution, FrozenTrial, ParamValue } from '../tune/types.js';
 import { formatParam, table } from './format.js';
 import { writeFileAtomically } from '../util/atomic-write.js';
 import { UsageError, type Output } from './output.js';
-import { findStudy } from './study-files.js';
+import { findStudy, shown } from './study-files.js';
+import { redactUrl, withoutPassword } from '../util/redact.js';
 import { tuneCommand } from './tune.js';
 import { parseCommandArgs } from './args.js';
 
@@ -42,12 +43,16 @@ Options:
   --top FRACTION    the share of complete trials to zoom around (default 0.2, at least 2 trials)
   --name CHILD      the child's name (default <parent>-zoom1, then -zoom2, ...)
   --trials N        also run the child's tuning now, up to N complete trials
-  --storage PATH    the SQLite study file (default: every caviar-out/*/study.db)
+  --storage PATH|URL  the SQLite study file or postgres://user@host/db; the child study goes
+                    there too (default: every caviar-out/*/study.db). The child file records
+                    a URL without its password: give it by PGPASSWORD or ~/.pgpass
   --json            one JSON object per event instead of text
   -h, --help        this help
 
 Example:
   caviar zoom quickstart --top 0.25 --trials 12`;
+
+const DATABASE_URL = /^postgres(ql)?:/i;
 
 /** Padding on each side of the top trials' hull, as a fraction of its width. */
 const MARGIN = 0.1;
@@ -82,7 +87,8 @@ export async function zoomCommand(args: string[], out: Output): Promise<number> 
     await study.close();
   }
   if (trialsFlag === undefined) return 0;
-  return tuneCommand([child.file, '--trials', String(trialsFlag)], out);
+  // The child file's URL has no password; this run still has it.
+  return tuneCommand([child.file, '--trials', String(trialsFlag), ...(DATABASE_URL.test(child.storage) ? ['--storage', child.storage] : [])], out);
 }
 
 async function zoom(study: Study, file: string, fraction: number, name: string | undefined, out: Output) {
@@ -97,18 +103,20 @@ async function zoom(study: Study, file: string, fraction: number, name: string |
   const parentSpace = spaceOf(exp, complete);
   const narrowed = narrowSpace(parentSpace, top);
 
-  const storage = resolve(file.replace(/^sqlite:/, ''));
+  // A database stays a URL (its password only in memory); a study file becomes absolute, as the child file lives elsewhere.
+  const storage = DATABASE_URL.test(file) ? file : resolve(file.replace(/^sqlite:/, ''));
+  const recorded = withoutPassword(storage);
   const childName = name ?? (await freeZoomName(study.name, file));
   if (name !== undefined && (await studyNames(file)).includes(name)) {
-    throw new UsageError(`--name: a study named '${name}' already exists in ${file}; choose another name`);
+    throw new UsageError(`--name: a study named '${name}' already exists in ${shown(file)}; choose another name`);
   }
   const childFile = join(exp.output, `${childName}.yaml`);
-  const raw = childExperiment(exp, childName, narrowed, storage);
+  const raw = childExperiment(exp, childName, narrowed, recorded);
   parseExperiment(raw, childFile); // the child must be a valid experiment before anything is written
 
-  const parentLink = { study: study.name, storage, trials: top.map((t) => t.number), topFraction: fraction, fromTrials: complete.length };
+  const parentLink = { study: study.name, storage: recorded, trials: top.map((t) => t.number), topFraction: fraction, fromTrials: complete.length };
   const header = [
-    `# caviar zoom: a coarse-to-fine step from study '${study.name}' in ${storage}`,
+    `# caviar zoom: a coarse-to-fine step from study '${study.name}' in ${redactUrl(storage)}`,
     `# The space is narrowed around its top ${top.length} of ${complete.length} complete trials: ${top.map((t) => t.number).join(', ')}`,
     `# (their hull on each parameter's scale, padded by ${MARGIN * 100}% and clipped to the parent's range).`,
     `# Continue with: caviar tune ${childFile}`,
@@ -128,14 +136,14 @@ async function zoom(study: Study, file: string, fraction: number, name: string |
   const ranges: Record<string, { parent: string; child: string }> = {};
   for (const key of Object.keys(parentSpace)) ranges[key] = { parent: rangeText(parentSpace[key]), child: rangeText(narrowed[key]) };
   out.event('zoom', {
-    parent: study.name, child: childName, file: childFile, storage, trials: parentLink.trials, fromTrials: complete.length,
+    parent: study.name, child: childName, file: childFile, storage: redactUrl(storage), trials: parentLink.trials, fromTrials: complete.length,
     space: narrowed, ranges,
   }, [
     `Zoomed '${study.name}' around its top ${top.length} of ${complete.length} complete trials (${top.map((t) => t.number).join(', ')})`,
     '',
     table(['parameter', 'scale', 'parent', 'child'], Object.keys(parentSpace).map((k) => [k, scaleOf(parentSpace[k]), ranges[k].parent, ranges[k].child])),
     '',
-    `Child study '${childName}' created in ${storage}`,
+    `Child study '${childName}' created in ${redactUrl(storage)}`,
     `Child experiment written to ${childFile}`,
     `Continue with: caviar tune ${childFile}`,
   ].join('\n'));
@@ -146,7 +154,7 @@ async function zoom(study: Study, file: string, fraction: number, name: string |
 function recordedExperiment(study: Study, file: string): Experiment {
   const data = study.data as { experiment?: unknown; source?: unknown } | undefined;
   if (!data || data.experiment === undefined || typeof data.source !== 'string') {
-    throw new Error(`study '${study.name}' in ${file} recorded no experiment (it was not made by 'caviar tune'), so there is no space to zoom`);
+    throw new Error(`study '${study.name}' in ${shown(file)} recorded no experiment (it was not made by 'caviar tune'), so there is no space to zoom`);
   }
   let exp = parseExperiment(data.experiment, data.source);
   if (!exp.tune) exp = parseExperiment({ ...(data.experiment as object), tune: {} }, data.source);

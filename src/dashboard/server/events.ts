@@ -13,6 +13,7 @@
 import type { ServerResponse } from 'node:http';
 import type { TrialsEvent } from '../api-types.js';
 import type { FrozenTrial } from '../../tune/types.js';
+import { redactSecrets } from '../../util/redact.js';
 import { SECURITY_HEADERS } from './http.js';
 import type { MirrorChange, StudyMirror } from './mirror.js';
 
@@ -85,7 +86,7 @@ export class StudyFeed {
       await this.mirror.refresh(0);
     } catch (e) {
       // A storage hiccup (a file being replaced, a database restarting): say so and try again next tick.
-      const text = `event: problem\ndata: ${JSON.stringify({ error: (e as Error).message })}\n\n`;
+      const text = `event: problem\ndata: ${JSON.stringify({ error: redactSecrets((e as Error).message) })}\n\n`;
       for (const res of this.watchers) res.write(text);
     } finally {
       this.polling = false;

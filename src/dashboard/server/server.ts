@@ -28,6 +28,7 @@ import { HttpError, readJsonBody, sendError, sendJson } from './http.js';
 import type { StudyMirror } from './mirror.js';
 import { loadStaticFiles, sendStatic, type StaticFile } from './static.js';
 import { StoreSet, type StoreSource } from './stores.js';
+import { redactSecrets } from '../../util/redact.js';
 
 export interface DashboardOptions {
   /** Storages already open, a storage URL or path, or undefined: every caviar-out/<name>/study.db. */
@@ -76,10 +77,11 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
   const server = createServer((req, res) => {
     handle(req, res, context).catch((e: unknown) => {
       const status = statusOf(e);
-      if (status >= 500) log(`caviar dashboard: ${req.method} ${req.url}: ${(e as Error)?.stack ?? String(e)}`);
+      // A driver's message may quote a connection string: what is logged or answered never holds its password.
+      if (status >= 500) log(redactSecrets(`caviar dashboard: ${req.method} ${req.url}: ${(e as Error)?.stack ?? String(e)}`));
       // A refused body may still be arriving: close the connection rather than read it.
       if (status === 413) res.setHeader('connection', 'close');
-      sendError(res, status, status >= 500 ? `internal error: ${(e as Error)?.message ?? String(e)}` : (e as Error).message);
+      sendError(res, status, redactSecrets(status >= 500 ? `internal error: ${(e as Error)?.message ?? String(e)}` : (e as Error).message));
     });
   });
   await new Promise<void>((resolve, reject) => {
@@ -89,7 +91,7 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
   // Read every study once now (and make its answer), so the first page opened does not wait for a large study to load.
   set.studies().then(
     (mirrors) => mirrors.forEach((m) => detailJsonOf(set, m)),
-    (e: unknown) => log(`caviar dashboard: reading the studies: ${(e as Error).message}`),
+    (e: unknown) => log(redactSecrets(`caviar dashboard: reading the studies: ${(e as Error).message}`)),
   );
   const port = (server.address() as AddressInfo).port;
   const url = `http://${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${port}/`;

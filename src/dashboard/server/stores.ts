@@ -12,11 +12,13 @@ import { join } from 'node:path';
 import { openStorage } from '../../tune/storage/open.js';
 import type { Storage } from '../../tune/storage/storage.js';
 import type { FrozenTrial } from '../../tune/types.js';
+import { redactUrl } from '../../util/redact.js';
 import { HttpError } from './http.js';
 import { StudyMirror } from './mirror.js';
 
 export interface Store {
   readonly index: number;
+  /** Where it is, as shown on the page and in errors: a URL's password hidden. */
   readonly location: string;
   readonly storage: Storage;
   /** Whether the dashboard opened it (and so closes it). */
@@ -48,12 +50,12 @@ export class StoreSet {
       const set = new StoreSet(undefined);
       // The dashboard only reads and steers: a mistyped path or schema is an error, never a new empty storage.
       const { storage, owned } = await openStorage(source, { mustExist: true });
-      set.stores.push({ index: 0, location: storage.location, storage, owned });
+      set.stores.push({ index: 0, location: redactUrl(storage.location), storage, owned });
       return set;
     }
     if (source !== undefined) {
       const set = new StoreSet(undefined);
-      source.forEach((storage, index) => set.stores.push({ index, location: storage.location, storage, owned: false }));
+      source.forEach((storage, index) => set.stores.push({ index, location: redactUrl(storage.location), storage, owned: false }));
       return set;
     }
     const set = new StoreSet(folder);

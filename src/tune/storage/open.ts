@@ -5,6 +5,7 @@
  * load the native module or the pg client.
  */
 import { existsSync } from 'node:fs';
+import { redactUrl } from '../../util/redact.js';
 import { MemoryStorage } from './memory.js';
 import type { Storage } from './storage.js';
 
@@ -40,7 +41,7 @@ export async function openStorage(
   }
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(spec);
   if (scheme && scheme[1].toLowerCase() !== 'sqlite') {
-    throw new Error(`storage "${spec}": caviar does not know ${scheme[1]}:// storages; write a file path, sqlite:PATH or postgres://user@host/db`);
+    throw new Error(`storage "${redactUrl(spec)}": caviar does not know ${scheme[1]}:// storages; write a file path, sqlite:PATH or postgres://user@host/db`);
   }
   const path = spec.startsWith('sqlite:') ? spec.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '') : spec;
   if (path.length === 0) throw new Error(`storage "${spec}" names no file; write sqlite:path/to/study.db`);

@@ -41,6 +41,8 @@ import {
   TrialNotFoundError,
 } from './errors.js';
 import { migrate, quoteIdent } from './postgres-schema.js';
+// One idea of where a password sits in a URL (also '@', ':' or '/' inside it), shared with every command.
+import { redactUrl as redact } from '../../util/redact.js';
 import {
   checkpoint,
   checkpointInfo,
@@ -946,10 +948,6 @@ function parseTarget(url: string, schemaOption: string | undefined, durabilityOp
     database,
     durability,
   };
-}
-
-function redact(url: string): string {
-  return url.replace(/(\/\/[^:/@]*:)[^@/]*@/, '$1***@');
 }
 
 /** A one-line error for a connection that could not be made. */
