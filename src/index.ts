@@ -39,5 +39,7 @@ export * from './tune/index.js';
 export { parseExperiment, readExperiment, type Experiment, type DataSettings, type TuneSettings } from './experiment/spec.js';
 export { applyParams, defaultSpace, defaultSpaceTiers, tiersForBudget, TUNABLE_NAMES } from './experiment/params.js';
 export { experimentObjective, experimentSpace, type ExperimentArgs } from './experiment/objective.js';
+export { checkModelOrigin, ModelOriginError, modelOrigin, studyIdentity, studyUid, trialModelPath, type StudyIdentity } from './experiment/trial-model.js';
+export { checkOutputFile, OutputFileError, type OutputKind, type OutputRule } from './io/output-file.js';
 export { Steering, LIVE_PARAMS, pbtScheduler, type Intervention, type SteeringOptions } from './experiment/live.js';
 export { ConfigError } from './experiment/problems.js';

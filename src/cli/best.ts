@@ -4,12 +4,14 @@
  * the file the trial saved, or with `--retrain` a fresh run of the best
  * parameters from the experiment the study recorded.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { loadSplits } from '../experiment/data.js';
 import { applyParams } from '../experiment/params.js';
 import { trainRun } from '../experiment/run.js';
-import { parseExperiment } from '../experiment/spec.js';
-import { loadModelWithMetadata, saveModel } from '../io/model-file.js';
+import { parseExperiment, type Experiment } from '../experiment/spec.js';
+import { checkModelOrigin, studyIdentity, trialModelMetadata, type StudyIdentity } from '../experiment/trial-model.js';
+import { decodeModel, encodeModel, readModelBytes } from '../io/model-file.js';
+import { checkOutputFile, type OutputRule } from '../io/output-file.js';
 import type { Study } from '../tune/study.js';
 import type { FrozenTrial } from '../tune/types.js';
 import { formatParams } from './format.js';
@@ -17,6 +19,7 @@ import { writeFileAtomically } from '../util/atomic-write.js';
 import { UsageError, type Output } from './output.js';
 import { findStudy, shown } from './study-files.js';
 import { parseCommandArgs } from './args.js';
+import { experimentInputs } from './train.js';
 
 export const bestHelp = `Usage: caviar best STUDY --export PATH [options]
 
@@ -24,15 +27,23 @@ Exports the best trial's model of a study: a copy of the model file the
 trial saved, or with --retrain a new training run of the best parameters on
 the experiment the study recorded (same data, seed and settings).
 
+The trial's file must record this study and this trial (every model caviar
+tune saves does); a file of another study or trial is refused, never
+exported as this one's.
+
 Options:
-  --export PATH     where to write the model (.safetensors); written atomically
+  --export PATH     where to write the model (.safetensors); written atomically.
+                    An existing caviar model there is replaced; a study file,
+                    the trial's own file or a folder never is
+  --force           replace PATH even when it is not a caviar model
   --retrain         train the best parameters again instead of copying
   --storage PATH    the SQLite study file or postgres:// URL (default: every caviar-out/*/study.db)
   --json            one JSON object per event instead of text
   -h, --help        this help
 
 Exit codes: 0 exported; 1 nothing to export (no complete trial, the trial's
-model file is gone, training failed); 2 bad usage or no such study.
+model file is gone or is not this trial's, training failed); 2 bad usage,
+no such study, or PATH refused.
 
 Example:
   caviar best quickstart --export quickstart.safetensors`;
@@ -47,6 +58,7 @@ export async function bestCommand(args: string[], out: Output): Promise<number> 
     export: { type: 'string' },
     retrain: { type: 'boolean' },
     storage: { type: 'string' },
+    force: { type: 'boolean' },
   });
   if (values.help) {
     out.text(bestHelp);
@@ -59,12 +71,21 @@ export async function bestCommand(args: string[], out: Output): Promise<number> 
   const file = shown(where);
   try {
     const best = bestTrial(study, file);
+    const identity = await studyIdentity(study, { record: false });
+    // What --export may replace: never the study read, nor the trial's own file (nor, retraining, the experiment's files).
+    const exp = values.retrain ? recordedExperiment(study) : undefined;
+    const trialFile = typeof best.userAttrs.model === 'string' ? best.userAttrs.model : undefined;
+    const rule: OutputRule = {
+      flag: '--export', kind: 'model', force: Boolean(values.force), studies: [where],
+      inputs: [...(trialFile ? [{ path: trialFile, what: `trial ${best.number}'s model file` }] : []), ...(exp ? experimentInputs(exp) : [])],
+    };
+    checkOutputFile(target, rule);
     const test = best.userAttrs.testAccuracy;
     out.event('best', { study: study.name, storage: file, number: best.number, value: best.value, params: best.params, testAccuracy: test ?? null },
       `Best trial of '${study.name}' (${file}): trial ${best.number}, value ${best.value!.toFixed(4)}` +
         `${test === undefined ? '' : `, test accuracy ${Number(test).toFixed(4)}`}\n  ${formatParams(best.params)}`);
-    if (values.retrain) await retrain(study, best, target, out);
-    else copyModel(best, target, out);
+    if (exp) await retrain(exp, identity, best, target, rule, out);
+    else copyModel(identity, best, target, rule, out);
     return 0;
   } finally {
     await study.close();
@@ -81,8 +102,11 @@ function bestTrial(study: Study, file: string): FrozenTrial {
   return study.bestTrial;
 }
 
-/** Copies the trial's model file, checked to be a readable model first, through a temporary file. */
-function copyModel(best: FrozenTrial, target: string, out: Output): void {
+/**
+ * Copies the trial's model file, byte for byte, through a temporary file;
+ * first checked to be a readable model that records this study and trial.
+ */
+function copyModel(study: StudyIdentity, best: FrozenTrial, target: string, rule: OutputRule, out: Output): void {
   const source = best.userAttrs.model;
   if (typeof source !== 'string') {
     throw new NothingToExport(`trial ${best.number} recorded no model file (it was not run by 'caviar tune'); use --retrain to train its parameters again`);
@@ -90,25 +114,39 @@ function copyModel(best: FrozenTrial, target: string, out: Output): void {
   if (!existsSync(source)) {
     throw new NothingToExport(`trial ${best.number}'s model file ${source} is missing (moved or deleted?); use --retrain to train its parameters again`);
   }
-  loadModelWithMetadata(source); // a damaged file fails here, naming itself, before anything is written
-  writeFileAtomically(target, readFileSync(source));
+  // One read: the bytes checked are the bytes written. A damaged file, or another study's or trial's, fails here.
+  const bytes = readModelBytes(source);
+  const { metadata } = decodeModel(bytes, source);
+  try {
+    checkModelOrigin(source, metadata, { study, number: best.number, params: best.params });
+  } catch (err) {
+    throw new NothingToExport(`${(err as Error).message}; nothing exported (use --retrain to train trial ${best.number}'s parameters again)`);
+  }
+  checkOutputFile(target, rule);
+  writeFileAtomically(target, bytes);
   out.event('exported', { path: target, from: source, retrained: false }, `Model copied from ${source}\n  to ${target}`);
 }
 
-/** Trains the best parameters on the recorded experiment, as its trial did, and saves the model. */
-async function retrain(study: Study, best: FrozenTrial, target: string, out: Output): Promise<void> {
+/** The experiment `caviar tune` recorded with the study, for --retrain. */
+function recordedExperiment(study: Study): Experiment {
   const data = study.data as { experiment?: unknown; source?: unknown } | undefined;
   if (!data || data.experiment === undefined || typeof data.source !== 'string') {
     throw new NothingToExport(`study '${study.name}' recorded no experiment (it was not made by 'caviar tune'), so it cannot be retrained; export the trial's model without --retrain`);
   }
-  const exp = parseExperiment(data.experiment, data.source);
+  return parseExperiment(data.experiment, data.source);
+}
+
+/** Trains the best parameters on the recorded experiment, as its trial did, and saves the model. */
+async function retrain(exp: Experiment, study: StudyIdentity, best: FrozenTrial, target: string, rule: OutputRule, out: Output): Promise<void> {
   const settings = applyParams(exp.settings, best.params);
   const splits = loadSplits(exp.data, exp.seed);
   out.event('retrain', { experiment: exp.name, source: exp.source, epochs: settings.epochs },
     `Retraining trial ${best.number}'s parameters on ${splits.description} (${settings.epochs} epochs, seed ${exp.seed})`);
   const result = await trainRun(settings, splits, exp.seed);
   if (result.history.stopReason) throw new Error(`retraining stopped: ${result.history.stopReason}`);
-  saveModel(result.model, target, { experiment: exp.name, study: study.name, trial: String(best.number), params: JSON.stringify(best.params) });
+  const bytes = encodeModel(result.model, { experiment: exp.name, ...trialModelMetadata(study, best.number, best.params), retrained: 'true' });
+  checkOutputFile(target, rule); // again: training took a while, and the path may have changed meanwhile
+  writeFileAtomically(target, bytes);
   out.event('exported', { path: target, retrained: true, testAccuracy: result.test.accuracy, testLoss: result.test.loss },
     `Retrained model: test accuracy ${result.test.accuracy.toFixed(4)}, test loss ${result.test.loss.toFixed(4)}\n  saved to ${target}`);
 }

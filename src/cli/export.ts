@@ -3,8 +3,8 @@
  * ONNX Runtime and the other runtimes that read the format. The graph takes
  * raw inputs, as `caviar predict` does, and returns class probabilities.
  */
-import { resolve } from 'node:path';
 import { loadModelWithMetadata } from '../io/model-file.js';
+import { checkOutputFile } from '../io/output-file.js';
 import { saveOnnx } from '../io/onnx/export.js';
 import { INPUT_NAME, OPSET_VERSION, OUTPUT_NAME } from '../io/onnx/graph.js';
 import { UsageError, type Output } from './output.js';
@@ -23,12 +23,15 @@ norm uses its running statistics; dropout is left out):
 
 The file's metadata holds the architecture, the class names and the
 experiment, study and trial the model came from; caviar import reads it back.
-OUT is written atomically, and not at all when MODEL cannot be exported.
+OUT is written atomically, and not at all when MODEL cannot be exported. An
+existing ONNX file that caviar exported is replaced; MODEL, a study file or
+a folder never is, and any other file only with --force.
 
 Options:
   --format onnx  the format to write (onnx, the only one; the default)
   --fold-bn      fold each batch norm into the dense layer before it: fewer
                  nodes, the same probabilities to within about 1e-6
+  --force        replace OUT even when it is not an ONNX file caviar exported
   --json         events as JSON objects
   -h, --help     this help
 
@@ -36,7 +39,7 @@ Example:
   caviar export caviar-out/model.safetensors --format onnx model.onnx --fold-bn`;
 
 export async function exportCommand(args: string[], out: Output): Promise<number> {
-  const { values, positionals } = parseCommandArgs(args, exportHelp, { format: { type: 'string' }, 'fold-bn': { type: 'boolean' } });
+  const { values, positionals } = parseCommandArgs(args, exportHelp, { format: { type: 'string' }, 'fold-bn': { type: 'boolean' }, force: { type: 'boolean' } });
   if (values.help) {
     out.text(exportHelp);
     return 0;
@@ -45,7 +48,8 @@ export async function exportCommand(args: string[], out: Output): Promise<number
   const format = values.format ?? 'onnx';
   if (format !== 'onnx') throw new UsageError(`--format: caviar exports onnx only, got '${format}'`);
   const [modelPath, outPath] = positionals;
-  if (resolve(modelPath) === resolve(outPath)) throw new UsageError(`OUT is MODEL (${modelPath}); exporting would overwrite the model`);
+  const rule = { flag: 'OUT', kind: 'onnx', force: Boolean(values.force), inputs: [{ path: modelPath, what: 'MODEL' }] } as const;
+  checkOutputFile(outPath, rule);
   const { model, metadata } = loadModelWithMetadata(modelPath);
   const summary = saveOnnx(model, outPath, { foldBatchNorm: Boolean(values['fold-bn']), metadata });
   const folding = values['fold-bn']

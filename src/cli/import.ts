@@ -2,9 +2,9 @@
  * `caviar import MODEL.onnx OUT.safetensors`: reads an ONNX file that
  * caviar export wrote and saves the model as a caviar model file again.
  */
-import { resolve } from 'node:path';
 import { parseCommandArgs } from './args.js';
 import { saveModel } from '../io/model-file.js';
+import { checkOutputFile } from '../io/output-file.js';
 import { loadOnnx } from '../io/onnx/import.js';
 import { UsageError, type Output } from './output.js';
 
@@ -15,9 +15,12 @@ caviar model file (.safetensors), which caviar predict, export and the
 library load. The architecture comes from the file's metadata and is checked
 against its graph; ONNX files from other tools are refused. A model exported
 with --fold-bn comes back without its batch norms (they are in the dense
-layers' weights), with the same predictions.
+layers' weights), with the same predictions. An existing caviar model in OUT
+is replaced; the ONNX file, a study file or a folder never is, and any other
+file only with --force.
 
 Options:
+  --force     replace OUT even when it is not a caviar model
   --json      events as JSON objects
   -h, --help  this help
 
@@ -25,14 +28,14 @@ Example:
   caviar import model.onnx model.safetensors`;
 
 export async function importCommand(args: string[], out: Output): Promise<number> {
-  const { values, positionals } = parseCommandArgs(args, importHelp, {});
+  const { values, positionals } = parseCommandArgs(args, importHelp, { force: { type: 'boolean' } });
   if (values.help) {
     out.text(importHelp);
     return 0;
   }
   if (positionals.length !== 2) throw new UsageError(`caviar import needs an ONNX file and an OUT file\n\n${importHelp}`);
   const [onnxPath, outPath] = positionals;
-  if (resolve(onnxPath) === resolve(outPath)) throw new UsageError(`OUT is the ONNX file (${onnxPath}); importing would overwrite it`);
+  checkOutputFile(outPath, { flag: 'OUT', kind: 'model', force: Boolean(values.force), inputs: [{ path: onnxPath, what: 'the ONNX file' }] });
   const { model, metadata } = loadOnnx(onnxPath);
   saveModel(model, outPath, metadata);
   const layers = model.config.layers.map((l) => (l.type === 'dense' ? `dense(${l.units})` : l.type)).join(' ');

@@ -9,7 +9,9 @@ import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { DataError } from '../data/errors.js';
 import { isGzip, readIdx } from '../data/idx.js';
+import { modelOrigin } from '../experiment/trial-model.js';
 import { loadModelWithMetadata } from '../io/model-file.js';
+import { checkOutputFile, type OutputRule } from '../io/output-file.js';
 import { writeFileAtomically } from '../util/atomic-write.js';
 import { UsageError, type Output } from './output.js';
 import { parseCommandArgs } from './args.js';
@@ -35,10 +37,17 @@ Options:
   --label COLUMN     CSV: the label column, left out of the features and
                      compared with the predictions (accuracy at the end);
                      IDX: a labels file for the images
-  --out PATH         write the predictions to PATH (atomically) instead of stdout
+  --out PATH         write the predictions to PATH (atomically) instead of stdout.
+                     A predictions file there is replaced; MODEL, DATA, a study
+                     file or a folder never is
+  --force            replace the --out file even when it is not a predictions file
   --json             events as JSON objects (each prediction a 'prediction' event
                      when no --out is given)
   -h, --help         this help
+
+Where the model came from (the study and trial of a tuned model) is printed
+first: on stdout with --out or --json, else on stderr, so that stdout holds
+only the predictions.
 
 Example:
   caviar predict caviar-out/model.safetensors new-rows.csv --label species --classes`;
@@ -58,6 +67,7 @@ export async function predictCommand(args: string[], out: Output): Promise<numbe
     classes: { type: 'boolean' },
     out: { type: 'string' },
     label: { type: 'string' },
+    force: { type: 'boolean' },
   });
   if (values.help) {
     out.text(predictHelp);
@@ -67,10 +77,17 @@ export async function predictCommand(args: string[], out: Output): Promise<numbe
   const format = values.format ?? 'csv';
   if (format !== 'csv' && format !== 'json') throw new UsageError(`--format: expected csv or json, got '${format}'`);
   const [modelPath, dataPath] = positionals;
+  const idx = isIdxFile(dataPath);
+  const rule: OutputRule = {
+    flag: '--out', kind: 'predictions', force: Boolean(values.force),
+    inputs: [{ path: modelPath, what: 'MODEL' }, { path: dataPath, what: 'DATA' }, ...(idx && values.label !== undefined ? [{ path: values.label, what: 'the --label file' }] : [])],
+  };
+  if (values.out !== undefined) checkOutputFile(values.out, rule);
   const { model, metadata } = loadModelWithMetadata(modelPath);
+  showOrigin(modelPath, metadata, out, values.out === undefined && !values.json);
   const classes = model.classes;
   const names = classNames(metadata, classes);
-  const rows = isIdxFile(dataPath)
+  const rows = idx
     ? readIdxRows(dataPath, values.label, model.inputSize, modelPath, classes)
     : readCsvRows(dataPath, values.label, model.inputSize, modelPath, names ?? [], classes);
 
@@ -88,6 +105,7 @@ export async function predictCommand(args: string[], out: Output): Promise<numbe
       else lines.push(values.classes ? JSON.stringify({ row: i, class: className(predicted[i]) }) : `{"row":${i},"probabilities":[${p.join(',')}]}`);
     }
     if (values.out !== undefined) {
+      checkOutputFile(values.out, rule);
       writeFileAtomically(values.out, lines.join('\n') + '\n');
       out.event('written', { path: values.out, rows: rows.count, format, classes: Boolean(values.classes) },
         `${rows.count} ${values.classes ? 'predicted classes' : 'rows of probabilities'} written to ${values.out}`);
@@ -109,6 +127,23 @@ export async function predictCommand(args: string[], out: Output): Promise<numbe
     out.event('accuracy', { accuracy, correct, rows: rows.count }, `accuracy ${accuracy.toFixed(4)} on ${rows.count} rows`);
   }
   return 0;
+}
+
+/**
+ * Where the model came from: the study and trial of a tuned model, else the
+ * experiment it was trained on. An event; when stdout carries the
+ * predictions as text, a line on stderr instead, so that it stays CSV.
+ */
+function showOrigin(path: string, metadata: Record<string, string>, out: Output, toStderr: boolean): void {
+  const origin = modelOrigin(metadata);
+  const text = origin.study !== null && origin.trial !== null
+    ? `Model ${path}: trial ${origin.trial} of study '${origin.study}'${origin.studyUid ? ` (uid ${origin.studyUid})` : ''}` +
+      `${origin.experiment ? `, experiment '${origin.experiment}'` : ''}${metadata.retrained === 'true' ? ', retrained' : ''}`
+    : origin.trial !== null
+      ? `Model ${path}: trial ${origin.trial} of an unrecorded study${origin.experiment ? ` of experiment '${origin.experiment}'` : ''} (saved by an earlier caviar tune)`
+      : `Model ${path}: not from a study${origin.experiment ? ` (experiment '${origin.experiment}')` : ''}`;
+  if (toStderr) process.stderr.write(`${text}\n`);
+  else out.event('model', { path, ...origin }, text);
 }
 
 /** Class names saved with the model (metadata `classNames`, a JSON list), when they fit its classes. */

@@ -9,7 +9,9 @@ import { loadSplits, prepareData } from '../experiment/data.js';
 import { trainRun } from '../experiment/run.js';
 import { layersFor } from '../experiment/settings.js';
 import { parseExperiment, readExperiment, type Experiment } from '../experiment/spec.js';
-import { saveModel } from '../io/model-file.js';
+import { encodeModel } from '../io/model-file.js';
+import { checkOutputFile, type OutputRule } from '../io/output-file.js';
+import { writeFileAtomically } from '../util/atomic-write.js';
 import { OPTIMIZER_TYPES } from '../optim/index.js';
 import { checkWritableFolder, UsageError, type Output } from './output.js';
 import { epochProgress, quietOutput } from './progress.js';
@@ -32,7 +34,10 @@ Options without an experiment file:
   --seed N           seed for data, initialization and shuffling (default 1)
 Always:
   --out PATH         where to save the model (default: caviar-out/model.safetensors,
-                     or <output>/model.safetensors for an experiment)
+                     or <output>/model.safetensors for an experiment). An existing
+                     caviar model there is replaced; a study file, the experiment
+                     or its data, or a folder never is
+  --force            replace the --out file even when it is not a caviar model
   --json             one JSON object per event instead of text
   --quiet            print only the final result
   -h, --help         this help
@@ -63,6 +68,11 @@ export async function trainCommand(args: string[], shown: Output): Promise<numbe
     modelPath = values.out ?? 'caviar-out/model.safetensors';
   }
   // Before any work: a model that cannot be saved is an hour lost.
+  const rule: OutputRule = {
+    flag: values.out !== undefined ? '--out' : 'the model path', kind: 'model', force: Boolean(values.force),
+    inputs: positionals.length ? experimentInputs(exp) : [],
+  };
+  checkOutputFile(modelPath, rule);
   checkWritableFolder(dirname(modelPath), values.out ? 'the --out folder' : positionals.length ? 'the output folder (output: in the experiment file)' : 'the output folder');
   await prepareData(exp.data, (name, url) => out.event('download', { name, url }, `Downloading ${name} from ${url} (once, into the cache)`));
   const data = loadSplits(exp.data, exp.seed);
@@ -85,13 +95,30 @@ export async function trainCommand(args: string[], shown: Output): Promise<numbe
   }]);
   const { history, test } = result;
   if (history.stopReason) out.event('stopped', { reason: history.stopReason }, `stopped: ${history.stopReason}`);
-  saveModel(result.model, modelPath, {
+  const bytes = encodeModel(result.model, {
     experiment: exp.name, data: exp.data.source, seed: String(exp.seed),
     ...(data.train.classNames ? { classNames: JSON.stringify(data.train.classNames) } : {}),
   });
+  checkOutputFile(modelPath, rule); // again: training took a while, and the path may have changed meanwhile
+  writeFileAtomically(modelPath, bytes);
   out.event('done', { testLoss: test.loss, testAccuracy: test.accuracy, model: modelPath },
     `test loss ${test.loss.toFixed(4)}  test accuracy ${pct(test.accuracy)}\nmodel saved to ${modelPath}`);
   return history.stopReason?.startsWith('training diverged') ? 1 : 0;
+}
+
+/**
+ * The files an experiment reads (the file itself and its data), which no
+ * command may write over.
+ *
+ * @example experimentInputs(readExperiment('exp.yaml')); // [{ path: 'exp.yaml', what: 'the experiment file' }, { path: '/data/iris.csv', what: 'data.path' }]
+ */
+export function experimentInputs(exp: Experiment): { path: string; what: string }[] {
+  const files: { path: string; what: string }[] = exp.source === 'options' ? [] : [{ path: exp.source, what: 'the experiment file' }];
+  for (const key of ['images', 'labels', 'testImages', 'testLabels', 'path', 'testPath'] as const) {
+    const path = exp.data[key];
+    if (path !== undefined) files.push({ path, what: `the experiment's data.${key}` });
+  }
+  return files;
 }
 
 /** Hooks that redraw the epoch bar: batch k of N, the mean loss so far, samples per second. */
@@ -169,6 +196,7 @@ function parseTrainArgs(args: string[]) {
     lr: { type: 'string' },
     seed: { type: 'string' },
     out: { type: 'string' },
+    force: { type: 'boolean' },
     quiet: { type: 'boolean', short: 'q' },
   });
 }

@@ -8,8 +8,9 @@ import { fileURLToPath } from 'node:url';
 import { loadSplits, prepareData } from '../experiment/data.js';
 import { pbtScheduler } from '../experiment/live.js';
 import { experimentObjective, type ExperimentArgs } from '../experiment/objective.js';
-import { parseDuration, parseExperiment, readExperiment, type Experiment } from '../experiment/spec.js';
+import { studyIdentity } from '../experiment/trial-model.js';
 import { redactUrl, withoutPasswordsIn } from '../util/redact.js';
+import { parseDuration, parseExperiment, readExperiment, type Experiment } from '../experiment/spec.js';
 import { createPruner } from '../tune/pruners/index.js';
 import { createSampler } from '../tune/samplers/index.js';
 import { createStudy } from '../tune/study.js';
@@ -131,7 +132,8 @@ export async function tuneCommand(args: string[], shown: Output): Promise<number
     ticker = drawBar ? setInterval(drawBar, 1000) : undefined;
     ticker?.unref();
     drawBar?.();
-    const experimentArgs: ExperimentArgs = { raw: exp.raw, source: resolve(exp.source) };
+    // The study's name and uid: its trial models go to its own folder and record it.
+    const experimentArgs: ExperimentArgs = { raw: exp.raw, source: resolve(exp.source), study: await studyIdentity(study) };
     const objective = workers > 1
       ? { module: objectiveModule(), exportName: 'objective', args: experimentArgs }
       : (trial: Parameters<typeof experimentObjective>[0]) => experimentObjective(trial, experimentArgs);

@@ -12,6 +12,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { prepareData } from '../experiment/data.js';
 import type { ExperimentArgs } from '../experiment/objective.js';
+import { studyIdentity } from '../experiment/trial-model.js';
 import { parseDuration, parseExperiment, type Experiment } from '../experiment/spec.js';
 import { createPruner } from '../tune/pruners/index.js';
 import { createSampler } from '../tune/samplers/index.js';
@@ -139,7 +140,8 @@ export async function workerCommand(args: string[], out: Output): Promise<number
           `${workers} at once, ${tune.sampler.name} sampler, ${tune.pruner.name} pruner`);
       const started = Date.now();
       let mine = 0;
-      const experimentArgs: ExperimentArgs = { raw: exp.raw, source: exp.source };
+      // The study's name and uid: its trial models go to its own folder and record it.
+      const experimentArgs: ExperimentArgs = { raw: exp.raw, source: exp.source, study: await studyIdentity(st) };
       // Always in worker threads: training blocks its thread, and heartbeats must keep going meanwhile.
       const objective = custom ?? { module: objectiveModule(), exportName: 'objective' };
       await st.optimize({ ...objective, args: experimentArgs }, {

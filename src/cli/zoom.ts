@@ -25,6 +25,7 @@ import { createStudy, type Study } from '../tune/study.js';
 import type { Distribution, FrozenTrial, ParamValue } from '../tune/types.js';
 import { formatParam, table } from './format.js';
 import { writeFileAtomically } from '../util/atomic-write.js';
+import { checkOutputFile } from '../io/output-file.js';
 import { UsageError, type Output } from './output.js';
 import { findStudy, shown } from './study-files.js';
 import { redactUrl, withoutPassword } from '../util/redact.js';
@@ -43,6 +44,7 @@ Options:
   --top FRACTION    the share of complete trials to zoom around (default 0.2, at least 2 trials)
   --name CHILD      the child's name (default <parent>-zoom1, then -zoom2, ...)
   --trials N        also run the child's tuning now, up to N complete trials
+  --force           replace <output>/<child>.yaml even when caviar zoom did not write it
   --storage PATH|URL  the SQLite study file or postgres://user@host/db; the child study goes
                     there too (default: every caviar-out/*/study.db). The child file records
                     a URL without its password: give it by PGPASSWORD or ~/.pgpass
@@ -65,6 +67,7 @@ export async function zoomCommand(args: string[], out: Output): Promise<number> 
     top: { type: 'string' },
     trials: { type: 'string' },
     name: { type: 'string' },
+    force: { type: 'boolean' },
   });
   if (values.help) {
     out.text(zoomHelp);
@@ -82,7 +85,7 @@ export async function zoomCommand(args: string[], out: Output): Promise<number> 
   const { study, file } = await findStudy(positionals[0], values.storage);
   let child: { name: string; file: string; storage: string };
   try {
-    child = await zoom(study, file, fraction, values.name, out);
+    child = await zoom(study, file, fraction, values.name, Boolean(values.force), out);
   } finally {
     await study.close();
   }
@@ -91,7 +94,7 @@ export async function zoomCommand(args: string[], out: Output): Promise<number> 
   return tuneCommand([child.file, '--trials', String(trialsFlag), ...(DATABASE_URL.test(child.storage) ? ['--storage', child.storage] : [])], out);
 }
 
-async function zoom(study: Study, file: string, fraction: number, name: string | undefined, out: Output) {
+async function zoom(study: Study, file: string, fraction: number, name: string | undefined, force: boolean, out: Output) {
   const exp = recordedExperiment(study, file);
   const complete = study.trials(['complete']).filter((t) => t.value !== undefined && Number.isFinite(t.value));
   if (complete.length < 2) {
@@ -113,6 +116,7 @@ async function zoom(study: Study, file: string, fraction: number, name: string |
   const childFile = join(exp.output, `${childName}.yaml`);
   const raw = childExperiment(exp, childName, narrowed, recorded);
   parseExperiment(raw, childFile); // the child must be a valid experiment before anything is written
+  checkOutputFile(childFile, { flag: 'the child experiment (--name CHILD)', kind: 'zoom experiment', force, studies: [file], inputs: [{ path: exp.source, what: "the parent's experiment file" }] });
 
   const parentLink = { study: study.name, storage: recorded, trials: top.map((t) => t.number), topFraction: fraction, fromTrials: complete.length };
   const header = [

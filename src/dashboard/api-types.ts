@@ -153,8 +153,10 @@ export interface TrialDetail {
   readonly children: readonly TrialLinkRow[];
   readonly commands: readonly CommandRow[];
   readonly checkpoints: readonly CheckpointRow[];
-  /** Whether `GET /api/trials/:key/model` has a file to send. */
+  /** Whether `GET /api/trials/:key/model` has a file to send (one that records this study and trial). */
   readonly hasModel: boolean;
+  /** Why the trial's model file is refused (it records another study or trial), or null. */
+  readonly modelProblem: string | null;
   /** Whether its study recorded the experiment it ran (`caviar tune` does), so `GET /api/trials/:key/examples` can find the test set. */
   readonly hasExperiment: boolean;
   /** The parameters a `set` command may change on this trial. */

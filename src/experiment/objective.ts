@@ -2,14 +2,15 @@
  * The tuner's objective for an experiment: draw the trial's hyperparameters
  * from the experiment's space (or the built-in one, sized to the budget),
  * train, report the dev metric after every epoch so pruners can stop bad
- * trials early, save the trial's model, and return the dev metric.
+ * trials early, save the trial's model in its study's folder, and return the
+ * dev metric.
  *
  * It runs in the main thread or in a worker thread (`experimentObjective` is
  * the module export the executor calls there, with the experiment as its
  * second argument); each thread loads the data once and keeps it.
  */
-import { join } from 'node:path';
 import { saveModel } from '../io/model-file.js';
+import { checkOutputFile } from '../io/output-file.js';
 import { parseSpace, sampleSpace, type Space } from '../tune/space/declarative.js';
 import { pbtSegment } from '../tune/pbt.js';
 import { TrialPruned, type Trial } from '../tune/trial.js';
@@ -18,11 +19,17 @@ import { applyParams, defaultSpace } from './params.js';
 import { Steering } from './live.js';
 import { trainRun, type RunStart } from './run.js';
 import { parseExperiment, type Experiment } from './spec.js';
+import { trialModelMetadata, trialModelPath, type StudyIdentity } from './trial-model.js';
 
-/** What crosses to a worker thread: the file's parsed contents and its name. */
+/**
+ * What crosses to a worker thread: the file's parsed contents and its name,
+ * and the study the trials belong to (`studyIdentity(study)`), whose folder
+ * receives their models.
+ */
 export interface ExperimentArgs {
   raw: unknown;
   source: string;
+  study: StudyIdentity;
 }
 
 /** The search space a tuning run of `exp` explores. */
@@ -35,7 +42,7 @@ export function experimentSpace(exp: Experiment): Space {
 const cache = new Map<string, { exp: Experiment; data: Splits; space: Space }>();
 
 function prepared(args: ExperimentArgs) {
-  const key = JSON.stringify(args);
+  const key = JSON.stringify([args.raw, args.source]);
   let entry = cache.get(key);
   if (!entry) {
     const exp = parseExperiment(args.raw, args.source);
@@ -46,12 +53,20 @@ function prepared(args: ExperimentArgs) {
 }
 
 /**
- * Trains one trial of an experiment and returns its dev metric.
+ * Trains one trial of an experiment and returns its dev metric; its model is
+ * saved in the study's folder (`trialModelPath`) and records the study and trial.
  *
  * @example
- *   await study.optimize((trial) => experimentObjective(trial, { raw, source: 'exp.yaml' }), { nTrials: 20 });
+ *   const study = await createStudy({ name: 'exp', storage: 'out/study.db', direction: 'maximize' });
+ *   const args = { raw, source: 'exp.yaml', study: await studyIdentity(study) };
+ *   await study.optimize((trial) => experimentObjective(trial, args), { nTrials: 20 });
  */
 export async function experimentObjective(trial: Trial, args: ExperimentArgs): Promise<number> {
+  const study = args.study as StudyIdentity | undefined;
+  if (typeof study?.name !== 'string' || typeof study.uid !== 'string') {
+    // Without it, models of two studies would share one folder and overwrite each other.
+    throw new TypeError(`experimentObjective(trial, args): args.study must be the study's { name, uid } (from studyIdentity(study)), got ${JSON.stringify(args.study)}`);
+  }
   const { exp, data, space } = prepared(args);
   const tune = exp.tune!;
   const params = sampleSpace(trial, space);
@@ -87,9 +102,11 @@ export async function experimentObjective(trial: Trial, args: ExperimentArgs): P
   if (pruned) throw new TrialPruned(history.stopReason);
   if (steering.stoppedAt !== undefined) trial.setUserAttr('stoppedAt', steering.stoppedAt);
   else if (history.stopReason) throw new Error(history.stopReason);
-  const modelPath = join(exp.output, 'trials', `trial-${trial.number}.safetensors`);
+  // The study's own folder, and a file that records the study and trial: another study never overwrites it.
+  const modelPath = trialModelPath(exp.output, study, trial.number);
+  checkOutputFile(modelPath, { flag: `trial ${trial.number}'s model`, kind: 'model' });
   saveModel(result.model, modelPath, {
-    experiment: exp.name, trial: String(trial.number), params: JSON.stringify(params),
+    experiment: exp.name, ...trialModelMetadata(study, trial.number, params),
     ...(data.train.classNames ? { classNames: JSON.stringify(data.train.classNames) } : {}),
   });
   trial.setUserAttr('model', modelPath);

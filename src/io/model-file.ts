@@ -10,7 +10,7 @@
  *   const again = loadModel('out/model.safetensors');
  *   again.predict(x); // the same probabilities, bit for bit
  */
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { writeFileAtomically } from '../util/atomic-write.js';
 import type { Backend } from '../backend/backend.js';
 import type { ModelConfig } from '../nn/config.js';
@@ -119,4 +119,48 @@ export function readModelBytes(path: string): Uint8Array {
     const code = (err as NodeJS.ErrnoException).code;
     throw new ModelFileError(path, code === 'ENOENT' ? 'no such file' : `cannot read: ${code ?? (err as Error).message}`);
   }
+}
+
+/**
+ * The metadata in a safetensors file's header, `caviar.*` keys included,
+ * reading the header alone (not the weights); undefined when the file is not
+ * a safetensors file or cannot be read. For a quick look at where a model
+ * came from; `loadModelWithMetadata` checks the whole file.
+ *
+ * @example
+ *   readModelHeader('caviar-out/quickstart/model.safetensors')?.['caviar.format']; // 'caviar-model/1'
+ */
+export function readModelHeader(path: string): Record<string, string> | undefined {
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, 'r');
+    const head = readAt(fd, 8, 0);
+    if (head.length < 8) return undefined;
+    const length = new DataView(head.buffer, head.byteOffset, 8).getBigUint64(0, true);
+    // A caviar header is a few kilobytes; 100 MB is far beyond any real one and keeps a stray file from costing memory.
+    if (length < 2n || length > 100_000_000n) return undefined;
+    const bytes = readAt(fd, Number(length), 8);
+    if (bytes.length !== Number(length)) return undefined;
+    const header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes)) as { __metadata__?: unknown };
+    if (typeof header !== 'object' || header === null || Array.isArray(header)) return undefined;
+    const meta = header.__metadata__;
+    if (typeof meta !== 'object' || meta === null || Array.isArray(meta)) return {};
+    return Object.fromEntries(Object.entries(meta).filter(([, v]) => typeof v === 'string')) as Record<string, string>;
+  } catch {
+    return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/** Up to `n` bytes of an open file from `position` (fewer at its end). */
+function readAt(fd: number, n: number, position: number): Uint8Array {
+  const buffer = new Uint8Array(n);
+  let got = 0;
+  while (got < n) {
+    const k = readSync(fd, buffer, got, n - got, position + got);
+    if (k === 0) break;
+    got += k;
+  }
+  return buffer.subarray(0, got);
 }

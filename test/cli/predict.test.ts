@@ -76,7 +76,7 @@ test('caviar predict: probabilities equal the model\'s, classes, accuracy, JSON 
     const outFile = join(dir, 'preds', 'p.csv');
     const written = await run(['predict', modelPath, plain, '--classes', '--out', outFile]);
     assert.equal(written.code, 0, written.err);
-    assert.deepEqual(written.out, [`${rows.count} predicted classes written to ${outFile}`]);
+    assert.deepEqual(written.out, [`Model ${modelPath}: not from a study (experiment 'tiny')`, `${rows.count} predicted classes written to ${outFile}`]);
     assert.deepEqual(readFileSync(outFile, 'utf8').trim().split('\n'), ['class', ...Array.from(predicted, String)]);
     assert.deepEqual(readdirSync(join(dir, 'preds')), ['p.csv'], 'no temporary file left behind');
 

@@ -101,7 +101,10 @@ test('caviar zoom narrows every range around the top trials, writes a child expe
     for (const t of childTrials) {
       const lr = t.params.learningRate as number;
       assert.ok(lr >= child.tune.space.learningRate.low && lr <= child.tune.space.learningRate.high);
-      assert.ok(existsSync(join(dir, 'out', 'tiny-zoom1', 'trials', `trial-${t.number}.safetensors`)));
+      // In the child's output folder, in the child study's own folder (its name and uid).
+      const model = String(t.userAttrs.model);
+      assert.match(model, new RegExp(`^${join(dir, 'out', 'tiny-zoom1', 'trials', 'tiny-zoom1-')}[0-9a-f]{8}/trial-${t.number}\\.safetensors$`));
+      assert.ok(existsSync(model));
     }
     assert.equal((await trials('tiny', storage)).complete.length, 6, 'the parent study is untouched');
 

@@ -14,11 +14,14 @@ import { SqliteStorage } from '../../src/tune/storage/sqlite.js';
 import type { ImportanceAnswer, StudyDetail, StudySummary, TrialDetail, TrialsEvent } from '../../src/dashboard/api-types.js';
 import { checkRead } from '../../src/dashboard/server/auth.js';
 import { makeStudy } from './fixtures.js';
+import { saveModel } from '../../src/io/model-file.js';
+import { Sequential } from '../../src/nn/model.js';
+import { dense } from '../../src/nn/config.js';
+import { studyUid, trialModelMetadata } from '../../src/experiment/trial-model.js';
 import { testDashboard, until, type TestDashboard } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'caviar-dash-api-'));
 const modelPath = join(dir, 'trial-0.safetensors');
-writeFileSync(modelPath, Buffer.from('not really a model, but bytes to send back'));
 let storage: SqliteStorage;
 let d: TestDashboard;
 let demo: string;
@@ -29,6 +32,10 @@ before(async () => {
   storage = await SqliteStorage.open(join(dir, 'study.db'));
   await makeStudy(storage, { name: 'demo', trials: 40, regions: true, modelPath });
   await makeStudy(storage, { name: XSS, trials: 8, running: true });
+  // Trial 0's model, recording its study and trial as caviar tune's do.
+  const record = (await storage.getStudy('demo'))!;
+  const trial0 = (await storage.trialsSince(record.id, 0)).trials.find((t) => t.number === 0)!;
+  saveModel(new Sequential({ inputSize: 2, layers: [dense(3)] }, { seed: 1 }), modelPath, trialModelMetadata({ name: 'demo', uid: studyUid(record) }, 0, trial0.params));
   d = await testDashboard({ storage: [storage] });
   const studies = (await d.get<StudySummary[]>('/api/studies')).body;
   demo = studies.find((s) => s.name === 'demo')!.key;
@@ -235,6 +242,46 @@ test("a trial's model downloads by trial key, and only the file its model attrib
   const r = await d.raw(`/api/trials/${demo.split('-')[0]}-${other.id}/model`);
   assert.equal(r.status, 404);
   assert.doesNotMatch(r.text, /root:/);
+});
+
+test("a model file that records another study or trial is refused for download, predictions and examples, and the page says why", async () => {
+  const key = await trialKey(demo, 0);
+  const good = readFileSync(modelPath);
+  const record = (await storage.getStudy('demo'))!;
+  const params = (await d.get<TrialDetail>(`/api/trials/${key}`)).body.params;
+  const model = new Sequential({ inputSize: 2, layers: [dense(3)] }, { seed: 2 });
+  const expectRefused = async (problem: RegExp) => {
+    const r = await d.raw(`/api/trials/${key}/model`);
+    assert.equal(r.status, 409);
+    const message = JSON.parse(r.text).error as string;
+    assert.match(message, new RegExp(`^refused: ${modelPath.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} is not the model of trial 0 of study 'demo': `));
+    assert.match(message, problem);
+    const detail = (await d.get<TrialDetail>(`/api/trials/${key}`)).body;
+    assert.equal(detail.hasModel, false, 'no download button, no predictions');
+    assert.equal(`refused: ${detail.modelProblem}`, message);
+    assert.equal((await d.raw(`/api/trials/${key}/examples`)).status, 409, 'no examples to predict with a wrong model');
+  };
+  try {
+    // Another study of the same name in another storage (another uid), same trial number: the issue's swap.
+    saveModel(model, modelPath, trialModelMetadata({ name: 'demo', uid: 'ffff0000' }, 0, params));
+    await expectRefused(new RegExp(`it records study 'demo' \\(uid ffff0000\\), trial 0; this study's uid is ${studyUid(record)}$`));
+    // This study's file of another trial.
+    saveModel(model, modelPath, trialModelMetadata({ name: 'demo', uid: studyUid(record) }, 7, params));
+    await expectRefused(/it records trial 7 of this study$/);
+    // A file of an earlier caviar (trial and params only): served when both match, refused when the params differ.
+    saveModel(model, modelPath, { experiment: 'demo', trial: '0', params: JSON.stringify(params) });
+    const legacy = await d.raw(`/api/trials/${key}/model`);
+    assert.equal(legacy.status, 200);
+    assert.equal((await d.get<TrialDetail>(`/api/trials/${key}`)).body.modelProblem, null);
+    saveModel(model, modelPath, { experiment: 'demo', trial: '0', params: JSON.stringify({ ...params, learningRate: 0.5 }) });
+    await expectRefused(new RegExp(`it records other parameters \\(learningRate 0\\.5; the trial has ${params.learningRate}\\)`));
+    // Not a model at all.
+    writeFileSync(modelPath, 'not really a model, but bytes to send back');
+    await expectRefused(/: it is not a readable caviar model file$/);
+  } finally {
+    writeFileSync(modelPath, good);
+  }
+  assert.equal((await d.raw(`/api/trials/${key}/model`)).status, 200);
 });
 
 test('live: a watcher gets the trials that change, within a poll', async () => {

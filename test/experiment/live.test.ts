@@ -20,6 +20,7 @@ import type { FrozenTrial } from '../../src/tune/types.js';
 const output = mkdtempSync(join(tmpdir(), 'caviar-live-'));
 const args = (epochs: number, checkpointEvery = 0): ExperimentArgs => ({
   source: 'live.yaml',
+  study: { name: 'live', uid: 'live0001' },
   raw: {
     name: 'live',
     seed: 3,

@@ -125,7 +125,7 @@ test('caviar export: a file that is not a caviar model, a damaged one, or a mode
   const good = join(dir, 'good.safetensors');
   saveModel(model, good);
   await refused(dir, ['export', good, '--format', 'tflite', out], /^caviar export: --format: caviar exports onnx only, got 'tflite'$/, out);
-  await refused(dir, ['export', good, good], /OUT is MODEL/, join(dir, 'never'));
+  await refused(dir, ['export', good, good], /^caviar export: OUT .*good\.safetensors: is this command's input \(MODEL\); a command never writes over what it reads; choose another path$/, join(dir, 'never'));
 }));
 
 test('caviar import: a non-ONNX file, a damaged one, or an ONNX model caviar did not export gives one clear line and writes nothing', withDir(async (dir) => {

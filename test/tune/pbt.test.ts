@@ -84,7 +84,7 @@ test('an experiment with tune.pbt runs population x generations trials whose lin
   const storage = new MemoryStorage();
   const study = await createStudy({ name: 'pbt', storage, direction: 'maximize', seed: 1, scheduler: pbtScheduler(exp.tune!.pbt!, exp) });
   const module = fileURLToPath(new URL('../../src/experiment/objective.ts', import.meta.url));
-  await study.optimize({ module, exportName: 'objective', args: { raw, source: 'pbt.yaml' } }, { concurrency: 2, untilComplete: 12 });
+  await study.optimize({ module, exportName: 'objective', args: { raw, source: 'pbt.yaml', study: { name: 'pbt', uid: 'pbt00001' } } }, { concurrency: 2, untilComplete: 12 });
   const trials = study.trials();
   assert.equal(trials.length, 12);
   assert.ok(trials.every((t) => t.state === 'complete'), trials.map((t) => `${t.number}: ${t.state} ${t.systemAttrs.failReason ?? ''}`).join('; '));
@@ -112,7 +112,7 @@ test('an experiment with tune.pbt runs population x generations trials whose lin
     scheduler: pbtScheduler({ ...exp.tune!.pbt!, quantile: 0.5 }, exp),
   });
   const { experimentObjective } = await import('../../src/experiment/objective.js');
-  await serial.optimize((trial) => experimentObjective(trial, { raw, source: 'pbt.yaml' }), { untilComplete: 12 });
+  await serial.optimize((trial) => experimentObjective(trial, { raw, source: 'pbt.yaml', study: { name: 'pbt-serial', uid: 'pbt00002' } }), { untilComplete: 12 });
   const reasons = serial.trials().map((t) => (t.systemAttrs.origin as { reason?: string } | undefined)?.reason ?? 'fresh');
   assert.equal(reasons.filter((r) => r === 'fresh').length, 4);
   assert.ok(reasons.filter((r) => r === 'exploit').length >= 1, reasons.join(', '));

@@ -1,12 +1,13 @@
 /**
  * The read-only API: studies, one study with its trials, parameter
- * importance, one trial with its history, and a trial's model file.
+ * importance, one trial with its history, and a trial's model file — only
+ * when the file records this study and trial (`checkModelOrigin`).
  */
-import { createReadStream, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
+import { decodeSafetensors } from '../../io/safetensors.js';
 import { parameterImportance } from '../../tune/importance.js';
 import type { CheckpointInfo, CommandRecord } from '../../tune/storage/storage.js';
-import type { FrozenTrial } from '../../tune/types.js';
 import { LIVE_PARAMS } from '../../experiment/live.js';
 import {
   type CheckpointRow,
@@ -18,6 +19,7 @@ import {
   type TrialLinkRow,
 } from '../api-types.js';
 import { hasRecordedExperiment } from './examples.js';
+import { modelFile, modelState, originProblem } from './trial-model.js';
 import { HttpError, SECURITY_HEADERS } from './http.js';
 import { originRow, type StudyMirror } from './mirror.js';
 import type { StoreSet } from './stores.js';
@@ -133,7 +135,7 @@ export async function trialDetail(set: StoreSet, key: string): Promise<TrialDeta
     children,
     commands: commands.map(commandRow),
     checkpoints: checkpoints.map(checkpointRow),
-    hasModel: modelFile(t) !== undefined,
+    ...modelState(m, t),
     hasExperiment: hasRecordedExperiment(m),
     // What a person most often changes, always; the rest when the trial tunes them (and so has a value to start from).
     mutableParams: LIVE_PARAMS.filter((p) => p === 'learningRate' || p === 'epochs' || typeof t.params[p] === 'number'),
@@ -141,41 +143,32 @@ export async function trialDetail(set: StoreSet, key: string): Promise<TrialDeta
   };
 }
 
-/**
- * The model file a trial recorded (user attribute `model`), when it is a
- * .safetensors file that exists. Nothing else is ever served: the path comes
- * from the storage, never from the request.
- */
-function modelFile(t: FrozenTrial): { path: string; size: number } | undefined {
-  const path = t.userAttrs.model;
-  if (typeof path !== 'string' || !path.endsWith('.safetensors')) return undefined;
-  try {
-    const stat = statSync(path);
-    return stat.isFile() ? { path, size: stat.size } : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 export async function sendModel(set: StoreSet, key: string, res: ServerResponse): Promise<void> {
-  const { trial } = await set.trial(key);
-  const file = modelFile(trial);
-  if (!file) throw new HttpError(404, `trial ${trial.number} has no model file to download (none recorded, or it was moved or deleted)`);
+  const { mirror, trial } = await set.trial(key);
+  const path = modelFile(trial);
+  if (!path) throw new HttpError(404, `trial ${trial.number} has no model file to download (none recorded, or it was moved or deleted)`);
+  // One read: the bytes checked are the bytes sent, even if the file is replaced meanwhile.
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(path);
+  } catch (e) {
+    throw new HttpError(404, `trial ${trial.number}'s model file cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  let metadata: Record<string, string> | undefined;
+  try {
+    metadata = decodeSafetensors(bytes, path).metadata;
+  } catch {
+    metadata = undefined;
+  }
+  const problem = originProblem(mirror, trial, path, metadata);
+  if (problem) throw new HttpError(409, `refused: ${problem}`);
   res.writeHead(200, {
     ...SECURITY_HEADERS,
     'content-type': 'application/octet-stream',
-    'content-length': file.size,
+    'content-length': bytes.length,
     // Only the trial's number goes in the name: no user string reaches a header.
     'content-disposition': `attachment; filename="trial-${trial.number}.safetensors"`,
     'cache-control': 'no-store',
   });
-  await new Promise<void>((resolve, reject) => {
-    const stream = createReadStream(file.path);
-    stream.on('error', reject);
-    res.on('close', () => {
-      stream.destroy();
-      resolve();
-    });
-    stream.pipe(res);
-  });
+  res.end(bytes);
 }

@@ -6,6 +6,10 @@
  * trial's key and a range: the files read are the ones the recorded
  * experiment names, as `caviar worker` would read them.
  *
+ * The examples are served only while the trial's model file is its own (it
+ * records this study and trial): the page predicts them with that model, and
+ * another study's model would give predictions that are not this trial's.
+ *
  * The answer is binary (see `ExamplesHeader`): Fashion-MNIST's 10,000 test
  * images are 7.8 MB as bytes, four times that as JSON-free float32.
  */
@@ -17,6 +21,7 @@ import type { ExamplesHeader } from '../api-types.js';
 import { HttpError, SECURITY_HEADERS } from './http.js';
 import type { StudyMirror } from './mirror.js';
 import type { StoreSet } from './stores.js';
+import { modelState } from './trial-model.js';
 
 /** A study's test set, ready to send: the header's fixed part, the labels and the inputs in their compact form. */
 interface TestExamples {
@@ -29,7 +34,9 @@ interface TestExamples {
 const cache = new WeakMap<StudyMirror, { data: unknown; examples: TestExamples }>();
 
 export async function sendExamples(set: StoreSet, key: string, query: URLSearchParams, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const { mirror } = await set.trial(key);
+  const { mirror, trial } = await set.trial(key);
+  const { modelProblem } = modelState(mirror, trial);
+  if (modelProblem) throw new HttpError(409, `refused: ${modelProblem}`);
   const examples = testExamples(mirror);
   const { total, features } = examples.header;
   const offset = rangeParam(query, 'offset', 0, total);

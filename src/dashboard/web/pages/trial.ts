@@ -59,7 +59,8 @@ export function trialPage(root: HTMLElement, key: string, canControl: Promise<bo
       ['training time', typeof t.userAttrs.trainSeconds === 'number' ? duration(t.userAttrs.trainSeconds * 1000) : '–'],
       ['test accuracy', typeof t.userAttrs.testAccuracy === 'number' ? num(t.userAttrs.testAccuracy) : '–'],
       ['failure', typeof t.systemAttrs.failReason === 'string' ? t.systemAttrs.failReason : null],
-      ['model', t.hasModel ? el('button', { class: 'control', id: 'download-model', onclick: () => void download(`/api/trials/${t.key}/model`, `trial-${t.number}.safetensors`) }, `download trial-${t.number}.safetensors`) : 'none saved'],
+      ['model', t.hasModel ? el('button', { class: 'control', id: 'download-model', onclick: () => void download(`/api/trials/${t.key}/model`, `trial-${t.number}.safetensors`) }, `download trial-${t.number}.safetensors`)
+        : t.modelProblem ? el('span', { class: 'error', id: 'model-refused' }, t.modelProblem) : 'none saved'],
     ].filter(([, v]) => v !== null) as [string, Node | string][]));
     replace(boxes.params, el('table', { class: 'grid' },
       el('thead', {}, el('tr', {}, el('th', {}, 'parameter'), el('th', {}, 'value'), el('th', {}, 'distribution'))),
@@ -84,7 +85,8 @@ export function trialPage(root: HTMLElement, key: string, canControl: Promise<bo
         predictions = panel;
         replace(boxes.predictions, panel.element);
       } else {
-        replace(boxes.predictions, el('p', { class: 'muted' }, !t.hasModel
+        // A file that records another study or trial is refused: say so, never predict with it.
+        replace(boxes.predictions, t.modelProblem ? el('p', { class: 'error', id: 'predictions-refused' }, `No predictions: the model file is refused. ${t.modelProblem}`) : el('p', { class: 'muted' }, !t.hasModel
           ? 'No model saved for this trial (yet): nothing to predict with.'
           : 'Its study recorded no experiment (it was not made by caviar tune), so there is no test set to predict.'));
       }
