@@ -23,6 +23,9 @@ class RemoteTrial extends TrialBase {
 
   readonly live: TrialLink;
 
+  /** Why this trial can no longer be trusted (a reply never came), once it is so. */
+  lost: string | undefined;
+
   constructor(
     readonly number: number,
     params: Record<string, ParamValue>,
@@ -30,6 +33,7 @@ class RemoteTrial extends TrialBase {
     systemAttrs: Record<string, unknown>,
     private readonly port: MessagePort,
     private readonly signal: Int32Array,
+    private readonly replyTimeoutMs: number,
   ) {
     super();
     this.values = { ...params };
@@ -46,16 +50,17 @@ class RemoteTrial extends TrialBase {
   }
 
   suggest(name: string, distribution: Distribution): ParamValue {
-    const value = this.call({ type: 'suggest', name, distribution }) as ParamValue;
+    const value = this.call({ type: 'suggest', id: nextCall(), name, distribution }, `suggest '${name}'`) as ParamValue;
     this.values[name] = value;
     return value;
   }
 
   shouldPrune(): boolean {
-    return this.call({ type: 'shouldPrune' }) as boolean;
+    return this.call({ type: 'shouldPrune', id: nextCall() }, 'shouldPrune') as boolean;
   }
 
   report(value: number, step: number): void {
+    this.checkTrusted();
     // The checks the main thread would make, here, so a mistake throws where it was made.
     if (typeof value !== 'number') throw new TypeError(`trial ${this.number}: report(value, step) needs a number, got ${typeof value}`);
     if (!Number.isInteger(step) || step < 0) throw new RangeError(`trial ${this.number}: report step must be an integer >= 0, got ${step}`);
@@ -63,25 +68,66 @@ class RemoteTrial extends TrialBase {
   }
 
   setUserAttr(key: string, value: unknown): void {
+    this.checkTrusted();
     checkJson(`trial ${this.number}, user attribute "${key}"`, value);
     this.attrs[key] = value;
     this.port.postMessage({ type: 'setUserAttr', key, value } satisfies WorkerMessage);
   }
 
-  /** A synchronous request: post it, sleep until the main thread flips the signal, read the reply. */
-  private call(message: WorkerMessage): unknown {
-    Atomics.store(this.signal, 0, 0);
+  /**
+   * A synchronous request: post it, sleep until the main thread has stored
+   * this request's number in the signal, then read replies off the port until
+   * the one with that number.
+   *
+   * Why the number, and not just "wake up and read": the main thread posts a
+   * reply, stores into the signal, then notifies. Preempted between the store
+   * and the notify, its notify for request n lands while this thread already
+   * waits for request n + 1, and wakes it before reply n + 1 exists: a bare
+   * wake-up then read nothing, and the next request read the late reply, so
+   * every later suggest of the thread got the previous question's answer
+   * (seen under load: values recorded against other parameters). Waking is
+   * therefore only a hint; the signal's value says which reply is on the port,
+   * and the reply's own number is checked again as it is read.
+   */
+  private call(message: Extract<WorkerMessage, { id: number }>, what: string): unknown {
+    this.checkTrusted();
+    const { id } = message;
     this.port.postMessage(message);
-    Atomics.wait(this.signal, 0, 0);
-    const reply = receiveMessageOnPort(this.port)?.message as WorkerReply | undefined;
-    if (!reply) throw new Error(`trial ${this.number}: no answer from the main thread to ${message.type}`);
-    if (!reply.ok) {
-      const e = new Error(reply.error.message);
-      e.name = reply.error.name;
-      throw e;
+    const deadline = performance.now() + this.replyTimeoutMs;
+    for (let seen = Atomics.load(this.signal, 0); seen !== id; seen = Atomics.load(this.signal, 0)) {
+      const left = deadline - performance.now();
+      if (left <= 0) {
+        this.lost = `trial ${this.number}: the main thread did not answer ${what} within ${this.replyTimeoutMs} ms; the trial cannot be trusted and its worker thread is replaced`;
+        throw new Error(this.lost);
+      }
+      Atomics.wait(this.signal, 0, seen, left);
     }
-    return reply.value;
+    for (;;) {
+      const reply = receiveMessageOnPort(this.port)?.message as WorkerReply | undefined;
+      // The main thread posts before it stores the number, so the reply is there; a miss is a broken invariant.
+      if (!reply) throw new Error(`trial ${this.number}: internal: reply ${id} to ${what} was announced but is not on the port`);
+      // An older reply, answered after its request was given up on: never the answer to this one.
+      if (reply.id !== id) continue;
+      if (!reply.ok) {
+        const e = new Error(reply.error.message);
+        e.name = reply.error.name;
+        throw e;
+      }
+      return reply.value;
+    }
   }
+
+  /** After a lost reply every call fails, so an objective that caught the first error cannot go on with a value it never got. */
+  private checkTrusted(): void {
+    if (this.lost !== undefined) throw new Error(this.lost);
+  }
+}
+
+// Request numbers, per thread: never 0 (the signal's first value), wrapping within int32.
+let lastCall = 0;
+function nextCall(): number {
+  lastCall = lastCall === 0x7fffffff ? 1 : lastCall + 1;
+  return lastCall;
 }
 
 const init = workerData as WorkerInit;
@@ -152,11 +198,16 @@ interface RunMessage {
 
 parentPort!.on('message', async (m: RunMessage) => {
   if (m.type !== 'run') return;
-  const trial = new RemoteTrial(m.number, m.params, m.userAttrs, m.systemAttrs, init.port, init.signal);
+  const trial = new RemoteTrial(m.number, m.params, m.userAttrs, m.systemAttrs, init.port, init.signal, init.replyTimeoutMs);
   try {
     const value = await objective(trial, init.args);
-    post({ type: 'done', value: typeof value === 'number' ? value : undefined, described: describeValue(value) });
+    if (trial.lost !== undefined) post({ type: 'lost', reason: trial.lost });
+    else post({ type: 'done', value: typeof value === 'number' ? value : undefined, described: describeValue(value) });
   } catch (e) {
+    if (trial.lost !== undefined) {
+      post({ type: 'lost', reason: trial.lost });
+      return;
+    }
     const err = e as { name?: unknown; message?: unknown; stack?: unknown };
     post({
       type: 'threw',

@@ -12,8 +12,11 @@
  * Sampling stays in this thread, so the sampler sees every trial: a worker's
  * `suggest` and `shouldPrune` are synchronous round trips (the worker blocks
  * on `Atomics.wait` until this thread answers on the trial's port), and its
- * reports and result follow on the same port, in order. A worker that
- * crashes fails its trial (retryable, with the reason) and is replaced.
+ * reports and result follow on the same port, in order. Each request carries
+ * a number, and the worker accepts only the reply with that number (see
+ * `RemoteTrial.call` in executor-worker.ts for why a bare wake-up is not
+ * enough). A worker that crashes, or that waited `replyTimeoutMs` for a reply
+ * in vain, fails its trial (retryable, with the reason) and is replaced.
  */
 import { availableParallelism } from 'node:os';
 import { isAbsolute } from 'node:path';
@@ -61,7 +64,18 @@ export interface OptimizeOptions {
   readonly signal?: AbortSignal;
   /** Memory limits of each worker thread (module objectives only). */
   readonly resourceLimits?: ResourceLimits;
+  /**
+   * How long a worker thread's `suggest` or `shouldPrune` waits for this
+   * thread's answer before its trial fails (retryable) and the worker is
+   * replaced (module objectives only; ms, default 300000). This thread answers
+   * between its other work, so only a thread stuck far longer than any sampler
+   * runs reaches it.
+   */
+  readonly replyTimeoutMs?: number;
 }
+
+/** Default of `OptimizeOptions.replyTimeoutMs`: five minutes, far beyond any sampler's draw. */
+export const DEFAULT_REPLY_TIMEOUT_MS = 300_000;
 
 /**
  * Runs trials for `study` until the budget in `options` is spent.
@@ -106,7 +120,9 @@ export async function runTrials(study: Study, objective: Objective | ObjectiveMo
     }
   };
 
-  const pool = inThread ? undefined : await WorkerPool.start(objective, concurrency, options.resourceLimits);
+  const pool = inThread
+    ? undefined
+    : await WorkerPool.start(objective, concurrency, { resourceLimits: options.resourceLimits, replyTimeoutMs: options.replyTimeoutMs ?? DEFAULT_REPLY_TIMEOUT_MS });
   const slot = async (index: number): Promise<void> => {
     // The next trial, when it was claimed together with telling the last one (one storage transaction).
     let carried: StudyTrial | undefined;
@@ -181,18 +197,21 @@ export async function runTrials(study: Study, objective: Objective | ObjectiveMo
 }
 
 function checkOptions(options: OptimizeOptions, inThread: boolean): void {
-  const { nTrials, timeoutMs, untilComplete, concurrency } = options;
-  for (const [name, v] of Object.entries({ nTrials, timeoutMs, untilComplete, concurrency })) {
-    if (v !== undefined && !(Number.isFinite(v) && v >= 0 && (name === 'timeoutMs' || Number.isInteger(v)))) {
-      throw new RangeError(`optimize: ${name} must be a ${name === 'timeoutMs' ? 'number' : 'whole number'} >= 0, got ${v}`);
+  const { nTrials, timeoutMs, untilComplete, concurrency, replyTimeoutMs } = options;
+  for (const [name, v] of Object.entries({ nTrials, timeoutMs, untilComplete, concurrency, replyTimeoutMs })) {
+    const durationMs = name.endsWith('Ms');
+    if (v !== undefined && !(Number.isFinite(v) && v >= 0 && (durationMs || Number.isInteger(v)))) {
+      throw new RangeError(`optimize: ${name} must be a ${durationMs ? 'number' : 'whole number'} >= 0, got ${v}`);
     }
   }
+  if (replyTimeoutMs === 0) throw new RangeError('optimize: replyTimeoutMs must be more than 0');
   if (concurrency === 0) throw new RangeError('optimize: concurrency must be at least 1');
   if (nTrials === undefined && timeoutMs === undefined && untilComplete === undefined) {
     throw new RangeError('optimize: give a budget: nTrials, timeoutMs or untilComplete');
   }
-  if (inThread && options.resourceLimits !== undefined) {
-    throw new RangeError('optimize: resourceLimits applies to worker threads; pass the objective as { module }');
+  if (inThread && (options.resourceLimits !== undefined || replyTimeoutMs !== undefined)) {
+    const name = options.resourceLimits !== undefined ? 'resourceLimits' : 'replyTimeoutMs';
+    throw new RangeError(`optimize: ${name} applies to worker threads; pass the objective as { module }`);
   }
 }
 
@@ -221,16 +240,21 @@ class WorkerCrash extends Error {
   override name = 'WorkerCrash';
 }
 
-/** Messages a worker sends on its port (see executor-worker.ts). */
+/**
+ * Messages a worker sends on its port (see executor-worker.ts). `suggest` and
+ * `shouldPrune` carry the request's number, which their reply repeats; `lost`
+ * ends a trial whose round trip got no reply in time (the worker is retired).
+ */
 export type WorkerMessage =
   | { type: 'ready' }
   | { type: 'loadError'; error: string }
-  | { type: 'suggest'; name: string; distribution: Distribution }
-  | { type: 'shouldPrune' }
+  | { type: 'suggest'; id: number; name: string; distribution: Distribution }
+  | { type: 'shouldPrune'; id: number }
   | { type: 'report'; value: number; step: number }
   | { type: 'setUserAttr'; key: string; value: unknown }
   | { type: 'done'; value: number | undefined; described: string }
-  | { type: 'threw'; error: { name: string; message: string; stack?: string } };
+  | { type: 'threw'; error: { name: string; message: string; stack?: string } }
+  | { type: 'lost'; reason: string };
 
 /** An asynchronous request of a worker's trial on its link port (see `TrialLink`), answered by `LinkReply`. */
 export type LinkRequest =
@@ -241,8 +265,8 @@ export type LinkRequest =
 
 export type LinkReply = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: { name: string; message: string } };
 
-/** What this thread answers to a synchronous request. */
-export type WorkerReply = { ok: true; value: unknown } | { ok: false; error: { name: string; message: string } };
+/** What this thread answers to a synchronous request: `id` is the request's number. */
+export type WorkerReply = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: { name: string; message: string } };
 
 /** What a worker receives when it starts (its `workerData`). */
 export interface WorkerInit {
@@ -256,8 +280,13 @@ export interface WorkerInit {
    * for on \`port\`.
    */
   readonly linkPort: MessagePort;
-  /** Int32Array over a SharedArrayBuffer: set to 1 when a reply is on the port. */
+  /**
+   * Int32Array over a SharedArrayBuffer: this thread stores there the number
+   * of the request it has just answered on `port` (after posting the reply).
+   */
   readonly signal: Int32Array;
+  /** How long a synchronous request waits for its reply (ms). */
+  readonly replyTimeoutMs: number;
   readonly entry: string;
   readonly tsxApi: string | undefined;
 }
@@ -277,7 +306,7 @@ class WorkerSlot {
   ) {}
 
   /** Starts a worker and waits until it has loaded the objective module. */
-  static start(objective: ObjectiveModule, resourceLimits: ResourceLimits | undefined): Promise<WorkerSlot> {
+  static start(objective: ObjectiveModule, { resourceLimits, replyTimeoutMs }: WorkerSettings): Promise<WorkerSlot> {
     const { port1, port2 } = new MessageChannel();
     const link = new MessageChannel();
     const signal = new Int32Array(new SharedArrayBuffer(4));
@@ -289,6 +318,7 @@ class WorkerSlot {
       port: port2,
       linkPort: link.port2,
       signal,
+      replyTimeoutMs,
       entry,
       tsxApi,
     };
@@ -360,9 +390,9 @@ class WorkerSlot {
     if (!run) return;
     switch (m.type) {
       case 'suggest':
-        return this.reply(() => run.trial.suggest(m.name, m.distribution));
+        return this.reply(m.id, () => run.trial.suggest(m.name, m.distribution));
       case 'shouldPrune':
-        return this.reply(() => run.trial.shouldPrune());
+        return this.reply(m.id, () => run.trial.shouldPrune());
       case 'report':
       case 'setUserAttr':
         // Fire-and-forget from the worker (it checked the arguments); a failure here fails the trial at the end.
@@ -384,6 +414,11 @@ class WorkerSlot {
         if (m.error.stack) e.stack = m.error.stack;
         return run.reject(e);
       }
+      case 'lost':
+        // The worker gave up waiting for a reply: its trial cannot be trusted and the thread is retired.
+        this.current = undefined;
+        void this.close();
+        return run.reject(new WorkerCrash(m.reason));
     }
   }
 
@@ -409,15 +444,16 @@ class WorkerSlot {
     if (!this.dead) this.linkPort.postMessage(reply);
   }
 
-  private reply(answer: () => unknown): void {
+  /** Answers request `id`: the reply goes on the port first, then its number into the signal (the worker reads it in that order). */
+  private reply(id: number, answer: () => unknown): void {
     let reply: WorkerReply;
     try {
-      reply = { ok: true, value: answer() };
+      reply = { id, ok: true, value: answer() };
     } catch (e) {
-      reply = { ok: false, error: { name: (e as Error)?.name ?? 'Error', message: (e as Error)?.message ?? String(e) } };
+      reply = { id, ok: false, error: { name: (e as Error)?.name ?? 'Error', message: (e as Error)?.message ?? String(e) } };
     }
     this.port.postMessage(reply);
-    Atomics.store(this.signal, 0, 1);
+    Atomics.store(this.signal, 0, id);
     Atomics.notify(this.signal, 0);
   }
 
@@ -437,30 +473,36 @@ class Unreturnable {
   constructor(readonly described: string) {}
 }
 
+/** How each worker thread of a pool is set up. */
+interface WorkerSettings {
+  readonly resourceLimits: ResourceLimits | undefined;
+  readonly replyTimeoutMs: number;
+}
+
 /** Worker slots, one per concurrent trial; a crashed worker is replaced before its slot's next trial. */
 class WorkerPool {
   private constructor(
     private readonly objective: ObjectiveModule,
     private readonly slots: WorkerSlot[],
-    private readonly resourceLimits: ResourceLimits | undefined,
+    private readonly settings: WorkerSettings,
   ) {}
 
-  static async start(objective: ObjectiveModule, n: number, resourceLimits: ResourceLimits | undefined): Promise<WorkerPool> {
+  static async start(objective: ObjectiveModule, n: number, settings: WorkerSettings): Promise<WorkerPool> {
     if (typeof objective?.module !== 'string' || !isAbsolute(objective.module)) {
       throw new TypeError(`optimize: an objective module needs an absolute path, got ${JSON.stringify(objective?.module)}`);
     }
-    const started = await Promise.allSettled(Array.from({ length: n }, () => WorkerSlot.start(objective, resourceLimits)));
+    const started = await Promise.allSettled(Array.from({ length: n }, () => WorkerSlot.start(objective, settings)));
     const failed = started.find((s) => s.status === 'rejected');
     if (failed) {
       await Promise.all(started.map((s) => (s.status === 'fulfilled' ? s.value.close() : undefined)));
       throw (failed as PromiseRejectedResult).reason;
     }
-    return new WorkerPool(objective, started.map((s) => (s as PromiseFulfilledResult<WorkerSlot>).value), resourceLimits);
+    return new WorkerPool(objective, started.map((s) => (s as PromiseFulfilledResult<WorkerSlot>).value), settings);
   }
 
   /** Runs a trial in slot `index`'s worker, first replacing the worker if it died. */
   async run(index: number, trial: StudyTrial): Promise<unknown> {
-    if (!this.slots[index].alive) this.slots[index] = await WorkerSlot.start(this.objective, this.resourceLimits);
+    if (!this.slots[index].alive) this.slots[index] = await WorkerSlot.start(this.objective, this.settings);
     return this.slots[index].run(trial);
   }
 
