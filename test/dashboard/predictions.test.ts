@@ -256,3 +256,31 @@ test('a study with no recorded experiment, or whose data is gone, answers a clea
     await storage.close();
   }
 });
+
+test("a trial whose model file records another study: the page shows the refusal, never that model's predictions", async (t) => {
+  if (!requireOrSkip(t, chromium, CHROMIUM_NOTICE)) return;
+  const trial = await trialOf('flowers');
+  const path = String(trial.userAttrs.model);
+  const good = readFileSync(path);
+  const { loadModelWithMetadata, saveModel } = await import('../../src/io/model-file.js');
+  const { model, metadata } = loadModelWithMetadata(path);
+  // The same study name and trial number, another uid: what another storage's study of this name would have written here.
+  saveModel(model, path, { ...metadata, studyUid: 'ffff0000' });
+  try {
+    const { page, errors } = await openPage(browser);
+    await page.goto(`${d.urlWithToken}`);
+    await page.goto(`${d.url}#/trial/${trial.key}`);
+    await ready(page, 'trial');
+    const refusal = `is not the model of trial ${trial.number} of study 'flowers': it records study 'flowers' (uid ffff0000), trial ${trial.number}; this study's uid is `;
+    await page.locator('#predictions-refused').waitFor({ timeout: 30_000 });
+    assert.ok((await page.locator('#predictions-refused').textContent())!.includes(refusal));
+    assert.ok((await page.locator('#model-refused').textContent())!.includes(`${path} ${refusal}`));
+    assert.equal(await page.locator('#download-model').count(), 0, 'no download of the wrong model');
+    assert.equal(await page.locator('#prediction-examples').count(), 0, 'no predictions computed with it');
+    await screenshot(page, 'trial-model-refused');
+    assert.deepEqual(errors, []);
+    await page.close();
+  } finally {
+    writeFileSync(path, good);
+  }
+});
