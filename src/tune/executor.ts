@@ -72,6 +72,36 @@ export interface OptimizeOptions {
    * runs reaches it.
    */
   readonly replyTimeoutMs?: number;
+  /**
+   * Stop the search (running trials finish, then `TooManyFailuresError` is
+   * thrown) when this many trials in a row, in order of finishing, have
+   * failed. A budget of complete trials (`untilComplete`) never ends by
+   * itself when every trial fails, say when each one diverges: this bound
+   * ends it. Default 20; `Infinity` turns it off.
+   */
+  readonly maxConsecutiveFailures?: number;
+}
+
+/** Default of `OptimizeOptions.maxConsecutiveFailures`. */
+export const DEFAULT_MAX_CONSECUTIVE_FAILURES = 20;
+
+/**
+ * The search stopped because `maxConsecutiveFailures` trials in a row failed.
+ * `reasons` are their failure reasons, oldest first (the last 50 at most).
+ *
+ * @example
+ *   try { await study.optimize(objective, { untilComplete: 100 }); }
+ *   catch (e) { if (e instanceof TooManyFailuresError) console.log(e.count, e.reasons.at(-1)); }
+ */
+export class TooManyFailuresError extends Error {
+  override name = 'TooManyFailuresError';
+  constructor(
+    readonly count: number,
+    readonly lastTrial: number,
+    readonly reasons: readonly string[],
+  ) {
+    super(`${count} trials in a row failed, so the search stopped (maxConsecutiveFailures); the last, trial ${lastTrial}: ${reasons.at(-1)}`);
+  }
 }
 
 /** Default of `OptimizeOptions.replyTimeoutMs`: five minutes, far beyond any sampler's draw. */
@@ -92,6 +122,21 @@ export async function runTrials(study: Study, objective: Objective | ObjectiveMo
   const pollMs = study.heartbeatMs > 0 ? Math.min(1000, study.graceMs / 4) : 100;
   let started = 0;
   let fatal: { error: unknown } | undefined;
+  // Failed trials since the last one that completed or was pruned, in order of finishing.
+  const maxFailures = options.maxConsecutiveFailures ?? DEFAULT_MAX_CONSECUTIVE_FAILURES;
+  let failedInARow = 0;
+  const failReasons: string[] = [];
+  const count = (t: FrozenTrial): void => {
+    if (t.state === 'complete' || t.state === 'pruned') {
+      failedInARow = 0;
+      failReasons.length = 0;
+    } else if (t.state === 'failed') {
+      failedInARow++;
+      failReasons.push(String(t.systemAttrs.failReason ?? 'no reason recorded'));
+      if (failReasons.length > 50) failReasons.shift();
+      if (failedInARow >= maxFailures) fatal ??= { error: new TooManyFailuresError(failedInARow, t.number, [...failReasons]) };
+    }
+  };
   let exhausted = false;
   const stopped = (): boolean => exhausted || fatal !== undefined || options.signal?.aborted === true || Date.now() >= deadline;
 
@@ -157,8 +202,10 @@ export async function runTrials(study: Study, objective: Objective | ObjectiveMo
           if (!caught(e, options.catch)) rethrow = { error: e };
         }
       }
-      // Going on? Then tell this trial and claim the next in one go.
-      const goOn = !rethrow && !stopped() && started < (options.nTrials ?? Infinity);
+      // Going on? Then tell this trial and claim the next in one go. Not when this failure is the one that ends the search.
+      const failing = typeof result === 'number' ? !Number.isFinite(result) : result.state === 'failed';
+      const lastStraw = failing && failedInARow + 1 >= maxFailures;
+      const goOn = !rethrow && !lastStraw && !stopped() && started < (options.nTrials ?? Infinity);
       let finished: FrozenTrial;
       if (goOn) {
         // Take the next trial's place in the budget now: other slots check it while this one awaits.
@@ -174,6 +221,7 @@ export async function runTrials(study: Study, objective: Objective | ObjectiveMo
         }
       } else finished = await study.tell(trial, result);
       if (rethrow) fatal ??= rethrow;
+      count(finished);
       try {
         await options.onTrialComplete?.(finished);
       } catch (e) {
@@ -197,7 +245,10 @@ export async function runTrials(study: Study, objective: Objective | ObjectiveMo
 }
 
 function checkOptions(options: OptimizeOptions, inThread: boolean): void {
-  const { nTrials, timeoutMs, untilComplete, concurrency, replyTimeoutMs } = options;
+  const { nTrials, timeoutMs, untilComplete, concurrency, replyTimeoutMs, maxConsecutiveFailures } = options;
+  if (maxConsecutiveFailures !== undefined && !(maxConsecutiveFailures === Infinity || (Number.isInteger(maxConsecutiveFailures) && maxConsecutiveFailures >= 1))) {
+    throw new RangeError(`optimize: maxConsecutiveFailures must be a whole number >= 1 (or Infinity), got ${maxConsecutiveFailures}`);
+  }
   for (const [name, v] of Object.entries({ nTrials, timeoutMs, untilComplete, concurrency, replyTimeoutMs })) {
     const durationMs = name.endsWith('Ms');
     if (v !== undefined && !(Number.isFinite(v) && v >= 0 && (durationMs || Number.isInteger(v)))) {

@@ -4,7 +4,7 @@ export { createStudy, loadStudy, Study, type CreateStudyOptions, type LoadStudyO
 export { TrialPruned, isTrialPruned, type SuggestFloatOptions, type SuggestIntOptions, type Trial, type TrialLink } from './trial.js';
 export { TrialController, forkTrial, trialOrigin, type TrialOrigin } from './control.js';
 export { PopulationBasedTraining, ScheduleCompleteError, pbtSegment, type PbtOptions, type PbtSegment, type Scheduler, type SchedulePlan } from './pbt.js';
-export type { ObjectiveModule, OptimizeOptions } from './executor.js';
+export { TooManyFailuresError, type ObjectiveModule, type OptimizeOptions } from './executor.js';
 export { studyToJson, trialsToCsv, type StudyJson, type TrialJson } from './export.js';
 export * from './space/index.js';
 export * from './samplers/index.js';

@@ -53,3 +53,9 @@ function startNoise(signal: Int32Array): Worker {
   w.unref();
   return w;
 }
+
+/** Every trial diverges, as a space whose learning rate reaches 1e6 makes every training run do. */
+export function diverges(trial: Trial): number {
+  trial.suggestFloat('learningRate', 1, 1e6, { log: true });
+  throw new Error('training diverged: the loss became NaN at epoch 1, batch 2; try a smaller learning rate');
+}
