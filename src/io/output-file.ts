@@ -86,8 +86,8 @@ export function checkOutputFile(path: string, rule: OutputRule): boolean {
     stat = statSync(path);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return false;
-    if (code === 'ENOTDIR') return refuse('a part of the path is a file, not a folder', 'choose another path');
+    // Nothing there: a folder on the way that is a file (ENOTDIR) is for the write to report, as it does.
+    if (code === 'ENOENT' || code === 'ENOTDIR') return false;
     return refuse(`cannot be checked (${code ?? (err as Error).message})`, 'choose another path');
   }
   if (stat.isDirectory()) return refuse('is a folder', `name a file inside it, e.g. ${joinName(path, rule.kind)}`);

@@ -32,10 +32,6 @@ before(async () => {
   storage = await SqliteStorage.open(join(dir, 'study.db'));
   await makeStudy(storage, { name: 'demo', trials: 40, regions: true, modelPath });
   await makeStudy(storage, { name: XSS, trials: 8, running: true });
-  // Trial 0's model, recording its study and trial as caviar tune's do.
-  const record = (await storage.getStudy('demo'))!;
-  const trial0 = (await storage.trialsSince(record.id, 0)).trials.find((t) => t.number === 0)!;
-  saveModel(new Sequential({ inputSize: 2, layers: [dense(3)] }, { seed: 1 }), modelPath, trialModelMetadata({ name: 'demo', uid: studyUid(record) }, 0, trial0.params));
   d = await testDashboard({ storage: [storage] });
   const studies = (await d.get<StudySummary[]>('/api/studies')).body;
   demo = studies.find((s) => s.name === 'demo')!.key;

@@ -6,6 +6,10 @@
 import type { Storage } from '../../src/tune/storage/storage.js';
 import type { Distribution } from '../../src/tune/types.js';
 import { COARSE_TO_FINE_ATTR } from '../../src/tune/samplers/coarse-to-fine.js';
+import { studyUid, trialModelMetadata } from '../../src/experiment/trial-model.js';
+import { saveModel } from '../../src/io/model-file.js';
+import { dense } from '../../src/nn/config.js';
+import { Sequential } from '../../src/nn/model.js';
 
 export const SPACE: Record<string, Distribution> = {
   learningRate: { type: 'float', low: 1e-4, high: 1, scale: 'log' },
@@ -35,7 +39,7 @@ export interface FixtureOptions {
   readonly running?: boolean;
   /** Record coarse-to-fine regions on the study. */
   readonly regions?: boolean;
-  /** Write the model attribute of trial 0 as this path. */
+  /** Save a small model for trial 0 at this path (recording the study and trial, as caviar tune does) and name it in its model attribute. */
   readonly modelPath?: string;
   /** Trial 0's `interventions` attribute (what a person changed, by step). */
   readonly interventions?: readonly unknown[];
@@ -75,6 +79,9 @@ export async function makeStudy(storage: Storage, options: FixtureOptions = {}):
       curves.push({ epoch: e, loss: 1.5 * Math.exp(-e / 4) + 0.1, accuracy: dev + 0.02, devLoss: 1.6 * Math.exp(-e / 4) + 0.15, devAccuracy: dev, learningRate: lr });
     }
     const params = { learningRate: lr, beta, hiddenUnits, batchSize, dropout };
+    if (i === 0 && options.modelPath) {
+      saveModel(new Sequential({ inputSize: 2, layers: [dense(3)] }, { seed: 1 }), options.modelPath, trialModelMetadata({ name: study.name, uid: studyUid(study) }, trial.number, params));
+    }
     await storage.updateTrial(trial.id, {
       params: Object.entries(params).map(([name, value]) => ({ name, value, distribution: SPACE[name] })),
       intermediate,
