@@ -4,7 +4,7 @@
 // each study's own model and refuses a swapped one. Nothing is overwritten by
 // mistake: no command writes over a study file (not even with --force), and
 // a file of another kind only with --force.
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,6 +15,8 @@ import { decodeModelProto } from '../../src/io/onnx/onnx-proto.js';
 import { blobs } from '../../src/data/synthetic.js';
 import { loadStudy } from '../../src/tune/study.js';
 import type { FrozenTrial } from '../../src/tune/types.js';
+import { PG_NOTICE, PG_URL, pgAvailable, sql } from '../helpers/postgres.js';
+import { requireOrSkip } from '../helpers/requirements.js';
 
 async function run(args: string[]) {
   const out: string[] = [];
@@ -194,6 +196,33 @@ test('no command writes over a study file, an input or a folder; another kind of
     const again = await run(['predict', model, rows, '--out', predictions, '--classes']);
     assert.equal(again.code, 0, again.err);
     assert.equal(readFileSync(predictions, 'utf8').split('\n')[0], 'class');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+const schema = `caviar_own_files_test_${process.pid}`;
+after(async () => {
+  if (pgAvailable) await sql(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+});
+
+test('a study on PostgreSQL: trials run by caviar tune and by caviar worker go to one folder, the uid the study records', async (t) => {
+  if (!requireOrSkip(t, pgAvailable, PG_NOTICE)) return;
+  const dir = mkdtempSync(join(tmpdir(), 'caviar-own-files-'));
+  try {
+    const storage = `${PG_URL}${PG_URL.includes('?') ? '&' : '?'}schema=${schema}`;
+    const exp = experiment(dir, 'exp.yaml', 1);
+    assert.equal((await run(['tune', exp, '--storage', storage, '--trials', '2'])).code, 0);
+    const worked = await run(['worker', '--storage', storage, '--study', 'tiny', '--trials', '4']);
+    assert.equal(worked.code, 0, worked.err);
+    const s = await studyOf('tiny', storage);
+    assert.match(s.uid, /^[0-9a-f]{8}$/);
+    assert.equal(s.trials.length, 4);
+    assert.deepEqual(readdirSync(join(dir, 'out', 'trials')), [`tiny-${s.uid}`]);
+    assert.deepEqual(readdirSync(join(dir, 'out', 'trials', `tiny-${s.uid}`)).sort(), s.trials.map((x) => `trial-${x.number}.safetensors`).sort());
+    const target = join(dir, 'best.safetensors');
+    assert.equal((await run(['best', 'tiny', '--storage', storage, '--export', target])).code, 0);
+    assert.equal(loadModelWithMetadata(target).metadata.studyUid, s.uid);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
