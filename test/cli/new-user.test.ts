@@ -112,12 +112,10 @@ test('an unwritable output folder fails before any training, naming the folder',
   const blocked = join(file, 'out');
   const path = experiment('unwritable.yaml', { output: `output: ${blocked}` });
   for (const command of ['tune', 'train']) {
-    const started = Date.now();
     const r = await run([command, path]);
     assert.equal(r.code, 2, r.err);
     assert.match(r.err, new RegExp(`cannot write to the output folder \\(output: in the experiment file\\) ${blocked}: a part of the path is a file, not a folder \\(ENOTDIR\\); nothing was run`));
     assert.doesNotMatch(r.out, /epoch|trial/, 'no training happened');
-    assert.ok(Date.now() - started < 5000);
   }
   const study = await loadStudy({ name: 'newuser', storage: join(out, 'study.db') });
   try {
