@@ -117,6 +117,8 @@ export async function workerCommand(args: string[], out: Output): Promise<number
     }
     const st = await loadStudy({
       name, storage: store, heartbeatMs, graceMs, maxRetries,
+      // A trial lost in a database crash, a result that came too late: one line each, and the worker goes on.
+      onWarning: (message) => out.event('warning', { message }, `warning: ${message}`),
       // The same sampler and pruner as `caviar tune` builds (same seed: random draws depend on the trial number).
       sampler: createSampler(tune.sampler.name, tune.sampler.options, exp.seed),
       ...(tune.pruner.name !== 'none' ? { pruner: createPruner(tune.pruner.name, tune.pruner.options) } : {}),
@@ -149,6 +151,8 @@ export async function workerCommand(args: string[], out: Output): Promise<number
         concurrency: workers,
         signal: abort.signal,
         onTrialComplete: (t: FrozenTrial) => {
+          // A lost trial was reported by its warning; it is not among the study's trials.
+          if (t.systemAttrs.lost === true) return;
           mine++;
           const done = st.trials(['complete']).length;
           const best = done > 0 ? st.bestTrial : undefined;

@@ -13,10 +13,22 @@
  * any trial (of any process) whose heartbeat is older than the grace period,
  * then may hand out a retry of it (`maxRetries`), so a study survives a
  * worker killed in the middle of a trial, in `optimize` and ask/tell alike.
+ *
+ * It also survives a database crash that rolls back its last commits
+ * (PostgreSQL with durability=fast): each claim carries a key, and every
+ * write of the trial proves with it that the trial is still this process's
+ * claim. A trial the crash rolled back (its id gone, or given to another
+ * trial) is lost: its result is dropped with one warning, never an error, and
+ * the study goes on. A trial whose result the crash rolled back is running
+ * again with nobody to heartbeat it, so the heartbeat rule fails and retries
+ * it. The final write of a trial carries all of it (every parameter and
+ * value), so a crash can never leave a value stored without the parameters
+ * it came from; and when the storage says versions went back (`reset`), the
+ * cache is read again from scratch.
  */
 import { randomUUID } from 'node:crypto';
 import { RandomSampler } from './samplers/random.js';
-import { TrialFinishedError } from './storage/errors.js';
+import { TrialFinishedError, TrialNotFoundError } from './storage/errors.js';
 import { openStorage, type StorageSpec } from './storage/open.js';
 import type { ClaimOptions, Storage, StudyRecord, TrialOutcome, TrialUpdate } from './storage/storage.js';
 import { describeError, describeValue } from './describe.js';
@@ -61,6 +73,11 @@ export interface StudyOptions {
    * the names a scheduled trial does not fix.
    */
   readonly scheduler?: Scheduler;
+  /**
+   * Where a one-line warning goes (a trial lost in a database crash, a result
+   * that came after its trial was declared dead). Default: `process.emitWarning`.
+   */
+  readonly onWarning?: (message: string) => void;
 }
 
 /** Options of `createStudy`. */
@@ -194,6 +211,7 @@ export class Study implements StudyView {
   /** Decides which trials exist (population-based training), or undefined. */
   readonly scheduler: Scheduler | undefined;
   private planChain: Promise<unknown> = Promise.resolve();
+  private readonly warn: (message: string) => void;
 
   /** @internal Use `createStudy` or `loadStudy`. */
   constructor(
@@ -214,6 +232,7 @@ export class Study implements StudyView {
     this.sampler = options.sampler ?? new RandomSampler(options.seed !== undefined ? { seed: options.seed } : {});
     this.pruner = options.pruner;
     this.scheduler = options.scheduler;
+    this.warn = options.onWarning ?? ((message) => process.emitWarning(message));
     const persistent = storage.location !== 'memory';
     this.heartbeatMs = nonNegative('heartbeatMs', options.heartbeatMs ?? (persistent ? 10_000 : 0));
     this.graceMs = nonNegative('graceMs', options.graceMs ?? Math.max(60_000, 3 * this.heartbeatMs));
@@ -335,7 +354,8 @@ export class Study implements StudyView {
   async claim(maxCompleteOrRunning?: number, signal?: AbortSignal): Promise<StudyTrial | undefined> {
     this.checkOpen();
     await this.studyFlush;
-    const take = () => this.storage.claimTrial(this.id, this.claimOptions(maxCompleteOrRunning));
+    const options = this.claimOptions(maxCompleteOrRunning);
+    const take = () => this.storage.claimTrial(this.id, options);
     // With a scheduler, planning and claiming happen one claim at a time in this
     // process, so two slots never plan the same trial or take each other's.
     let frozen: FrozenTrial | undefined;
@@ -346,13 +366,14 @@ export class Study implements StudyView {
     } else frozen = await take();
     if (!frozen) return undefined;
     await this.refresh();
-    return this.adopt(frozen);
+    return this.adopt(frozen, options.key);
   }
 
-  /** What every claim of this process asks the storage for. */
-  private claimOptions(maxCompleteOrRunning: number | undefined): ClaimOptions {
+  /** What every claim of this process asks the storage for, with a key of its own (see `ClaimOptions.key`). */
+  private claimOptions(maxCompleteOrRunning: number | undefined): ClaimOptions & { key: string } {
     const heartbeat = this.heartbeatMs > 0;
     return {
+      key: randomUUID(),
       maxRetries: this.maxRetries,
       heartbeat,
       ...(heartbeat ? { staleGraceMs: this.graceMs } : {}),
@@ -361,8 +382,8 @@ export class Study implements StudyView {
   }
 
   /** Makes a claimed trial this process's own: heartbeats, and the sampler's joint draw. */
-  private async adopt(frozen: FrozenTrial): Promise<StudyTrial> {
-    const trial = new StudyTrial(this.host, frozen);
+  private async adopt(frozen: FrozenTrial, claimKey: string): Promise<StudyTrial> {
+    const trial = new StudyTrial(this.host, frozen, claimKey);
     this.active.set(trial.number, trial);
     this.view = undefined;
     this.startHeartbeats();
@@ -391,13 +412,14 @@ export class Study implements StudyView {
     if (this.scheduler || !this.active.has(trial.number)) return { finished: await this.tell(trial, result), next: undefined, claimed: false };
     await this.studyFlush;
     let claimed: { frozen: FrozenTrial | undefined } | undefined;
+    const options = this.claimOptions(maxCompleteOrRunning);
     const finished = await this.finish(trial.number, result, async (id, update) => {
-      claimed = { frozen: await this.storage.claimTrial(this.id, { ...this.claimOptions(maxCompleteOrRunning), finishing: { trialId: id, update } }) };
+      claimed = { frozen: await this.storage.claimTrial(this.id, { ...options, finishing: { trialId: id, update } }) };
     });
     if (!claimed) return { finished, next: undefined, claimed: false };
     if (!claimed.frozen) return { finished, next: undefined, claimed: true };
     try {
-      return { finished, next: await this.adopt(claimed.frozen), claimed: true };
+      return { finished, next: await this.adopt(claimed.frozen, options.key), claimed: true };
     } catch (error) {
       return { finished, next: undefined, claimed: true, error };
     }
@@ -435,43 +457,77 @@ export class Study implements StudyView {
     return this.finish(number, result, (id, update) => this.storage.updateTrial(id, update));
   }
 
-  /** Tells a trial of this process, with `write` making the final storage write. */
+  /**
+   * Tells a trial of this process, with `write` making the final storage
+   * write: the whole trial (see `StudyTrial.everything`) and its outcome.
+   * A trial the storage lost returns as failed (system attribute `lost`),
+   * kept out of the study's trials, after one warning.
+   */
   private async finish(number: number, result: TellResult, write: (trialId: number, update: TrialUpdate) => Promise<void>): Promise<FrozenTrial> {
     const own = this.active.get(number)!;
     own.finished = true;
     await own.flushChain;
+    if (own.flushError instanceof TrialNotFoundError) own.lost ??= own.flushError;
     let outcome = outcomeOf(result, own.lastIntermediate());
-    if (own.flushError !== undefined) {
+    if (own.flushError !== undefined && own.lost === undefined) {
       outcome = { state: 'failed', reason: `a write to storage failed: ${describeError(own.flushError)}` };
     }
-    const pending = own.takePending();
+    own.takePending();
+    const claim = own.claimKey !== undefined ? { claimKey: own.claimKey } : {};
     try {
-      try {
-        await write(own.id, { ...pending, finish: outcome });
-      } catch (e) {
-        if (e instanceof TrialFinishedError) throw e;
-        // The buffered writes were refused (say, a distribution another process
-        // recorded first): the trial cannot be kept as it is, so it fails, saying why.
-        await this.storage.updateTrial(own.id, {
-          finish: { state: 'failed', reason: `a write to storage failed: ${describeError(e)}` },
-        });
+      if (own.lost === undefined) {
+        try {
+          await write(own.id, { ...own.everything(), finish: outcome });
+        } catch (e) {
+          if (e instanceof TrialFinishedError || e instanceof TrialNotFoundError) throw e;
+          // The writes were refused (say, a distribution another process recorded first): the
+          // trial cannot be kept as it is, so it fails, saying why.
+          await this.storage.updateTrial(own.id, {
+            finish: { state: 'failed', reason: `a write to storage failed: ${describeError(e)}` },
+            ...claim,
+          });
+        }
       }
     } catch (e) {
-      if (!(e instanceof TrialFinishedError)) throw e;
-      // Another process declared this trial dead (its heartbeat stalled longer
-      // than the grace period) and failed it; that verdict stands.
-      process.emitWarning(
-        `study "${this.name}": trial ${number} was already ${e.state} when told (its heartbeat stalled longer than graceMs ${this.graceMs}); its result is lost`,
-      );
+      if (e instanceof TrialNotFoundError) own.lost = e;
+      else if (e instanceof TrialFinishedError) {
+        // Another process declared this trial dead (its heartbeat stalled longer than the grace
+        // period) and failed it; that verdict stands.
+        this.warn(
+          `study "${this.name}": trial ${number} was already ${e.state} when told (its heartbeat stalled longer than graceMs ${this.graceMs}); its result is lost`,
+        );
+      } else throw e;
     } finally {
       this.active.delete(number);
       this.view = undefined;
       if (this.active.size === 0) this.stopHeartbeats();
     }
+    if (own.lost !== undefined) return this.dropLost(own, outcome);
     await this.refresh();
     const finished = this.cache[number]!;
     this.sampler.afterTrial?.(this, finished);
     return finished;
+  }
+
+  /**
+   * The answer for a trial the storage no longer holds as this process's
+   * claim: one warning, and the trial as this process knew it, failed and
+   * marked `lost` (it is not among the study's trials; the number may be
+   * another trial's now).
+   */
+  private async dropLost(own: StudyTrial, outcome: TrialOutcome): Promise<FrozenTrial> {
+    const why = (own.lost as Error)?.message ?? String(own.lost);
+    const result = outcome.state === 'complete' ? `its value ${describeValue(outcome.value)}` : `its result (${outcome.state})`;
+    this.warn(`study "${this.name}": trial ${own.number} was lost (${why}); ${result} is dropped and the study goes on`);
+    // What the storage holds now (the crash may also have rolled back trials this process saw).
+    await this.refresh().catch(() => {});
+    const snapshot = own.snapshot();
+    return {
+      ...snapshot,
+      state: 'failed',
+      systemAttrs: { ...snapshot.systemAttrs, lost: true, failReason: `lost: ${why}` },
+      completedAt: Date.now(),
+    };
   }
 
   /**
@@ -601,7 +657,14 @@ export class Study implements StudyView {
   }
 
   private async pull(): Promise<void> {
-    const page = await this.storage.trialsSince(this.id, this.cursor);
+    let page = await this.storage.trialsSince(this.id, this.cursor);
+    // Versions went back (a storage that does not flag it): nothing read since can be trusted.
+    if (!page.reset && page.cursor < this.cursor) page = { ...(await this.storage.trialsSince(this.id, 0)), reset: true };
+    if (page.reset) {
+      // The storage lost commits this cache had seen: start again from what it holds now.
+      this.cache.length = 0;
+      this.view = undefined;
+    }
     this.cursor = page.cursor;
     if (page.study) {
       // Attributes this process set but has not written yet stay on top.
@@ -619,7 +682,7 @@ export class Study implements StudyView {
 
   /** How trials reach the study; kept off the public surface. */
   private readonly host: TrialHost = {
-    link: (frozen) => storageLink(this.storage, frozen.id, { ...frozen.systemAttrs }),
+    link: (frozen, claimKey) => storageLink(this.storage, frozen.id, { ...frozen.systemAttrs }, claimKey),
     sampleIndependent: (trial, name, distribution) => this.sampler.sampleIndependent(this, trial, name, distribution),
     prune: (trial) => (this.pruner ? this.pruner.prune(this, trial) : false),
     knownDistribution: (name) => this.known.get(name),
@@ -640,9 +703,10 @@ export class Study implements StudyView {
       const update = trial.takePending();
       if (!update || trial.flushError !== undefined) return;
       try {
-        await this.storage.updateTrial(trial.id, update);
+        await this.storage.updateTrial(trial.id, { ...update, ...(trial.claimKey !== undefined ? { claimKey: trial.claimKey } : {}) });
       } catch (e) {
         trial.flushError = e;
+        if (e instanceof TrialNotFoundError) trial.lost ??= e;
         return;
       }
       // Pruners compare with other trials' intermediate values: keep them fresh.
@@ -692,11 +756,14 @@ export class Study implements StudyView {
     this.heartbeatTimer = setInterval(() => {
       if (beating) return;
       beating = true;
-      const ids = [...this.active.values()].map((t) => t.id);
-      // A heartbeat refused (the trial was failed meanwhile) is the verdict `tell` will report.
-      void Promise.all(ids.map((id) => this.storage.updateTrial(id, { heartbeat: true }).catch(() => {}))).finally(
-        () => (beating = false),
-      );
+      const trials = [...this.active.values()];
+      // A heartbeat refused because the trial was failed meanwhile is the verdict `tell` will report;
+      // one refused because the storage lost the trial stops the trial at its next call.
+      const beat = (t: StudyTrial) =>
+        this.storage.updateTrial(t.id, { heartbeat: true, ...(t.claimKey !== undefined ? { claimKey: t.claimKey } : {}) }).catch((e: unknown) => {
+          if (e instanceof TrialNotFoundError) t.lost ??= e;
+        });
+      void Promise.all(trials.map(beat)).finally(() => (beating = false));
     }, this.heartbeatMs);
     // Heartbeats alone must not keep the process alive.
     this.heartbeatTimer.unref();

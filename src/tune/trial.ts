@@ -100,16 +100,31 @@ export interface TrialLink {
   loadCheckpoint(checkpointId: number): Promise<Checkpoint>;
 }
 
-/** The link of a trial whose storage is at hand (this thread). */
-export function storageLink(storage: Storage, trialId: number, systemAttrs: Readonly<Record<string, unknown>>): TrialLink {
+/**
+ * The link of a trial whose storage is at hand (this thread). With the key it
+ * was claimed with, every request proves the trial is still that claim, so a
+ * trial a database crash rolled back never takes or settles another trial's
+ * commands, nor saves checkpoints onto it (`TrialLostError` instead).
+ *
+ * @example
+ *   const link = storageLink(storage, trial.id, trial.systemAttrs, claimKey);
+ *   for (const command of await link.takeCommands()) console.log(command.kind);
+ */
+export function storageLink(
+  storage: Storage,
+  trialId: number,
+  systemAttrs: Readonly<Record<string, unknown>>,
+  claimKey?: string,
+): TrialLink {
   return {
     origin: trialOrigin({ systemAttrs }),
     systemAttrs,
-    takeCommands: () => storage.takeCommands(trialId),
+    takeCommands: () => storage.takeCommands(trialId, claimKey),
     settleCommand: async (id, outcome) => {
-      await storage.settleCommand(id, outcome);
+      await storage.settleCommand(id, outcome, claimKey);
     },
-    saveCheckpoint: (checkpoint, options) => storage.saveCheckpoint(trialId, checkpoint, options),
+    saveCheckpoint: (checkpoint, options) =>
+      storage.saveCheckpoint(trialId, checkpoint, claimKey === undefined ? options : { ...options, claimKey }),
     loadCheckpoint: (id) => storage.loadCheckpoint(id),
   };
 }
@@ -198,8 +213,8 @@ export interface TrialHost {
   knownDistribution(name: string): Distribution | undefined;
   /** The trial has buffered writes (or new local state): flush soon. */
   trialChanged(trial: StudyTrial): void;
-  /** The trial's line to commands and checkpoints (see `TrialLink`). */
-  link(frozen: FrozenTrial): TrialLink;
+  /** The trial's line to commands and checkpoints (see `TrialLink`), for the claim made with `claimKey`. */
+  link(frozen: FrozenTrial, claimKey: string | undefined): TrialLink;
 }
 
 /**
@@ -231,11 +246,20 @@ export class StudyTrial extends TrialBase {
   finished = false;
   /** Serializes this trial's flushes. */
   flushChain: Promise<void> = Promise.resolve();
+  /**
+   * Why the storage no longer holds this trial as this process's claim (a
+   * `TrialNotFoundError`: a database crash rolled it back), once a write or
+   * heartbeat found out; the trial then stops at its next call, and its
+   * result is dropped when it is told.
+   */
+  lost: unknown;
   readonly live: TrialLink;
 
   constructor(
     private readonly host: TrialHost,
     frozen: FrozenTrial,
+    /** The key the trial was claimed with: every write of this trial carries it (see `TrialUpdate.claimKey`). */
+    readonly claimKey?: string,
   ) {
     super();
     this.id = frozen.id;
@@ -249,7 +273,7 @@ export class StudyTrial extends TrialBase {
     this.systemAttrs = { ...frozen.systemAttrs };
     const fixed = frozen.systemAttrs.fixedParams;
     this.fixed = fixed && typeof fixed === 'object' ? (fixed as Record<string, ParamValue>) : {};
-    this.live = host.link(frozen);
+    this.live = host.link(frozen, claimKey);
   }
 
   get params(): Readonly<Record<string, ParamValue>> {
@@ -356,6 +380,24 @@ export class StudyTrial extends TrialBase {
     return best;
   }
 
+  /**
+   * Everything the trial holds, as one batch of writes: every parameter,
+   * intermediate value and user attribute so far, and its claim key. The
+   * final write sends it, so that earlier writes a database crash rolled back
+   * (PostgreSQL with durability=fast) are written again with the result, and
+   * a value is never stored without the parameters it was computed from.
+   * Writes the storage already has are no-ops.
+   */
+  everything(): TrialUpdate {
+    const params = Object.keys(this.paramValues).map((name) => ({ name, value: this.paramValues[name], distribution: this.distributions[name] }));
+    return {
+      ...(params.length ? { params } : {}),
+      ...(this.intermediate.size ? { intermediate: [...this.intermediate] } : {}),
+      ...(Object.keys(this.attrs).length ? { userAttrs: { ...this.attrs } } : {}),
+      ...(this.claimKey !== undefined ? { claimKey: this.claimKey } : {}),
+    };
+  }
+
   /** Hands the buffered writes to the caller (the study), emptying the buffer. */
   takePending(): TrialUpdate | undefined {
     if (this.pendingParams.length === 0 && this.pendingValues.length === 0 && !this.pendingAttrs) return undefined;
@@ -372,6 +414,10 @@ export class StudyTrial extends TrialBase {
 
   private checkUsable(what: string): void {
     if (this.finished) throw new TrialFinishedError(this.number, 'finished');
+    if (this.lost !== undefined) {
+      const e = this.lost as Error;
+      throw new Error(`trial ${this.number}, ${what}: the trial was lost, its result will be dropped: ${e.message ?? e}`, { cause: e });
+    }
     if (this.flushError !== undefined) {
       const e = this.flushError as Error;
       throw new Error(`trial ${this.number}, ${what}: an earlier write failed: ${e.message ?? e}`, { cause: e });

@@ -54,6 +54,27 @@ export class TrialNotFoundError extends StorageError {
   }
 }
 
+/**
+ * A trial this process claimed that the storage no longer holds as its claim:
+ * the id now names another trial (or none). A database that loses its last
+ * commits in a crash (PostgreSQL with `durability=fast`) can roll a claim back
+ * and hand the same id or number to the next claimer; the claim's key
+ * (`ClaimOptions.key`) tells the two apart. A `TrialNotFoundError`, so that
+ * whoever treats a vanished trial as lost treats this one the same way.
+ *
+ * @example
+ *   await storage.updateTrial(id, { claimKey: key, finish: { state: 'complete', value: 1 } }); // TrialLostError
+ */
+export class TrialLostError extends TrialNotFoundError {
+  override name = 'TrialLostError';
+  constructor(trialId: number, location: string) {
+    super(trialId, location);
+    this.message =
+      `trial id ${trialId} in ${location} is no longer the trial this process claimed: the database lost that claim ` +
+      '(a crash that rolled back its last commits?) and the id now names another trial';
+  }
+}
+
 /** @example new RecordNotFoundError('checkpoint', 4, 'memory').message // 'no checkpoint with id 4 in memory' */
 export class RecordNotFoundError extends StorageError {
   override name = 'RecordNotFoundError';
@@ -109,4 +130,28 @@ export class SchemaVersionError extends StorageError {
 /** Bad input to a storage method: a non-JSON attribute, a negative step, an infinite objective value. */
 export class InvalidWriteError extends StorageError {
   override name = 'InvalidWriteError';
+}
+
+/**
+ * A file given as a study file that caviar cannot read as one: damaged
+ * (truncated, overwritten), not an SQLite database at all, or another
+ * program's database. The message names the file and says what to do; the
+ * command line answers it with exit code 2 (bad input), whatever the command.
+ * Nothing writes to such a file.
+ *
+ * @example
+ *   await SqliteStorage.open('caviar-out/x/study.db');
+ *   // StudyFileError: caviar-out/x/study.db is not a readable study file (SQLite: file is not a database); it may be
+ *   // damaged: restore it from a backup, or point --storage elsewhere
+ */
+export class StudyFileError extends StorageError {
+  override name = 'StudyFileError';
+  constructor(
+    readonly path: string,
+    /** What is wrong, in a few words: `SQLite: file is not a database`, `truncated: ...`. */
+    readonly reason: string,
+    hint = 'it may be damaged: restore it from a backup, or point --storage elsewhere',
+  ) {
+    super(`${path} is not a readable study file (${reason}); ${hint}`);
+  }
 }

@@ -8,6 +8,10 @@ import { DuplicateStudyError, InvalidWriteError, RecordNotFoundError, StudyNotFo
 import {
   applyTrialUpdate,
   checkAttrs,
+  checkClaim,
+  checkKey,
+  checkSameCheckpoint,
+  checkSameCommand,
   checkCommandOutcome,
   checkJson,
   checkNewCheckpoint,
@@ -63,6 +67,9 @@ interface MemoryStudy {
   /** Trials in the order of their changes (with repeats), and the version of each change: sorted. */
   changed: MemoryTrial[];
   changedAt: number[];
+  /** Trials by the key of the claim that runs them, and enqueued trials by their request's key. */
+  claims: Map<string, MemoryTrial>;
+  enqueued: Map<string, MemoryTrial>;
 }
 
 interface MemoryTrial extends TrialRecord {
@@ -71,6 +78,8 @@ interface MemoryTrial extends TrialRecord {
   startedAt: number | undefined;
   version: number;
   intermediate: Map<number, number>;
+  /** The key of the claim that runs (or ran) it, null when it was never claimed with one. */
+  claimKey: string | null;
 }
 
 /** Options of the in-memory storage. */
@@ -97,6 +106,9 @@ export class MemoryStorage implements Storage {
   private readonly checkpoints = new Map<number, Checkpoint>();
   private nextCommandId = 1;
   private nextCheckpointId = 1;
+  /** Commands and checkpoints by the key they were written with. */
+  private readonly commandKeys = new Map<string, number>();
+  private readonly checkpointKeys = new Map<string, number>();
   private readonly clock: () => number;
 
   constructor(options: MemoryStorageOptions = {}) {
@@ -124,6 +136,8 @@ export class MemoryStorage implements Storage {
       complete: 0,
       changed: [],
       changedAt: [],
+      claims: new Map(),
+      enqueued: new Map(),
     };
     this.studies.set(record.id, record);
     return studyRecord(record);
@@ -155,6 +169,8 @@ export class MemoryStorage implements Storage {
       for (const t of s.trials) this.trials.delete(t.id);
       for (const [id, c] of this.commands) if (!this.trials.has(c.trialId)) this.commands.delete(id);
       for (const [id, c] of this.checkpoints) if (!this.trials.has(c.trialId)) this.checkpoints.delete(id);
+      for (const [key, id] of this.commandKeys) if (!this.commands.has(id)) this.commandKeys.delete(key);
+      for (const [key, id] of this.checkpointKeys) if (!this.checkpoints.has(id)) this.checkpointKeys.delete(key);
       this.studies.delete(s.id);
       return;
     }
@@ -166,7 +182,11 @@ export class MemoryStorage implements Storage {
     checkAttrs('enqueued trial parameter', trial.params);
     checkAttrs('enqueued trial user attribute', trial.userAttrs);
     checkAttrs('enqueued trial system attribute', trial.systemAttrs);
+    checkKey('enqueued trial', trial.key);
+    const again = trial.key === undefined ? undefined : study.enqueued.get(trial.key);
+    if (again) return frozen(again);
     const t = this.newTrial(study, 'waiting');
+    if (trial.key !== undefined) study.enqueued.set(trial.key, t);
     t.systemAttrs.fixedParams = clone({ ...trial.params });
     Object.assign(t.systemAttrs, clone({ ...trial.systemAttrs }));
     Object.assign(t.userAttrs, clone({ ...trial.userAttrs }));
@@ -175,7 +195,21 @@ export class MemoryStorage implements Storage {
 
   async claimTrial(studyId: number, options: ClaimOptions = {}): Promise<FrozenTrial | undefined> {
     const study = this.study(studyId);
+    checkKey('claim', options.key);
+    // The same claim again (its caller did not hear the answer): the trial it claimed; its finishing went with it.
+    const again = options.key === undefined ? undefined : study.claims.get(options.key);
+    if (again) return frozen(again);
     if (options.finishing) await this.updateTrial(options.finishing.trialId, options.finishing.update);
+    const claimed = this.claimNext(study, options);
+    if (claimed && options.key !== undefined) {
+      claimed.claimKey = options.key;
+      study.claims.set(options.key, claimed);
+    }
+    return claimed && frozen(claimed);
+  }
+
+  /** The trial a claim takes (see `claimTrial`), marked running; undefined when the budget is reached. */
+  private claimNext(study: MemoryStudy, options: ClaimOptions): MemoryTrial | undefined {
     if (options.staleGraceMs !== undefined) this.failStale(study, options.staleGraceMs);
     if (options.maxCompleteOrRunning !== undefined) {
       if (study.complete + study.running.size >= options.maxCompleteOrRunning) return undefined;
@@ -190,7 +224,7 @@ export class MemoryStorage implements Storage {
       waiting.heartbeatAt = heartbeatAt;
       study.running.add(waiting);
       this.stamp(study, waiting, ++study.version);
-      return frozen(waiting);
+      return waiting;
     }
     // 2. A retry of a trial that failed for reasons unrelated to its parameters.
     const maxRetries = options.maxRetries ?? 0;
@@ -207,15 +241,16 @@ export class MemoryStorage implements Storage {
       if (old.systemAttrs.origin !== undefined) t.systemAttrs.origin = clone(old.systemAttrs.origin);
       old.systemAttrs.retriedBy = t.number;
       this.stamp(study, old, t.version);
-      return frozen(t);
+      return t;
     }
     // 3. A fresh trial.
-    return frozen(this.newTrial(study, 'running', heartbeatAt));
+    return this.newTrial(study, 'running', heartbeatAt);
   }
 
   async updateTrial(trialId: number, update: TrialUpdate): Promise<void> {
     const t = this.trial(trialId);
     const study = this.study(t.studyId);
+    checkClaim(trialId, this.location, t.claimKey, update.claimKey);
     // Work on a copy so that a refused batch leaves the trial as it was.
     const draft: TrialRecord = {
       ...t,
@@ -248,6 +283,8 @@ export class MemoryStorage implements Storage {
 
   async trialsSince(studyId: number, cursor: number): Promise<TrialsPage> {
     const study = this.study(studyId);
+    // A cursor from the future (another storage's, or a misuse) cannot be trusted: everything, from scratch.
+    if (cursor > study.version) return { ...(await this.trialsSince(studyId, 0)), reset: true };
     // The first change after the cursor, by binary search; every later change is after it too.
     let lo = 0;
     let hi = study.changedAt.length;
@@ -268,6 +305,11 @@ export class MemoryStorage implements Storage {
   async sendCommand(trialId: number, command: NewCommand): Promise<CommandRecord> {
     const t = this.trial(trialId);
     checkNewCommand(trialId, command);
+    const again = command.key === undefined ? undefined : this.commands.get(this.commandKeys.get(command.key) ?? -1);
+    if (again) {
+      checkSameCommand({ ...again, args: JSON.stringify(again.args) }, trialId, command);
+      return { ...again, args: clone(again.args) };
+    }
     if (t.state !== 'running' && t.state !== 'waiting') throw new TrialFinishedError(t.number, t.state);
     const record: CommandRecord = {
       id: this.nextCommandId++,
@@ -278,13 +320,14 @@ export class MemoryStorage implements Storage {
       createdAt: this.clock(),
     };
     this.commands.set(record.id, record);
+    if (command.key !== undefined) this.commandKeys.set(command.key, record.id);
     const study = this.study(t.studyId);
     this.stamp(study, t, ++study.version);
     return { ...record, args: clone(record.args) };
   }
 
-  async takeCommands(trialId: number): Promise<CommandRecord[]> {
-    this.trial(trialId);
+  async takeCommands(trialId: number, claimKey?: string): Promise<CommandRecord[]> {
+    checkClaim(trialId, this.location, this.trial(trialId).claimKey, claimKey);
     const taken: CommandRecord[] = [];
     for (const [id, c] of this.commands) {
       if (c.trialId !== trialId || c.state !== 'pending') continue;
@@ -295,9 +338,10 @@ export class MemoryStorage implements Storage {
     return taken;
   }
 
-  async settleCommand(commandId: number, outcome: CommandOutcome): Promise<CommandRecord> {
+  async settleCommand(commandId: number, outcome: CommandOutcome, claimKey?: string): Promise<CommandRecord> {
     const c = this.commands.get(commandId);
     if (!c) throw new RecordNotFoundError('command', commandId, this.location);
+    checkClaim(c.trialId, this.location, this.trial(c.trialId).claimKey, claimKey);
     checkCommandOutcome(commandId, outcome);
     if (c.state === 'applied' || c.state === 'refused') {
       throw new InvalidWriteError(`command ${commandId} was already ${c.state}; a settled command cannot change`);
@@ -323,7 +367,13 @@ export class MemoryStorage implements Storage {
 
   async saveCheckpoint(trialId: number, checkpoint: NewCheckpoint, options: SaveCheckpointOptions = {}): Promise<CheckpointInfo> {
     const t = this.trial(trialId);
+    checkClaim(trialId, this.location, t.claimKey, options.claimKey);
     checkNewCheckpoint(trialId, checkpoint, options);
+    const again = checkpoint.key === undefined ? undefined : this.checkpoints.get(this.checkpointKeys.get(checkpoint.key) ?? -1);
+    if (again) {
+      checkSameCheckpoint(again, trialId, checkpoint.key!);
+      return info(again);
+    }
     const record: Checkpoint = {
       id: this.nextCheckpointId++,
       trialId,
@@ -338,6 +388,7 @@ export class MemoryStorage implements Storage {
       data: new Uint8Array(checkpoint.data),
     };
     this.checkpoints.set(record.id, record);
+    if (checkpoint.key !== undefined) this.checkpointKeys.set(checkpoint.key, record.id);
     if (checkpoint.kind === 'auto' && options.keepAuto !== undefined) {
       const autos = [...this.checkpoints.values()].filter((c) => c.trialId === trialId && c.kind === 'auto');
       for (const old of autos.slice(0, Math.max(0, autos.length - options.keepAuto))) this.checkpoints.delete(old.id);
@@ -415,6 +466,7 @@ export class MemoryStorage implements Storage {
       heartbeatAt: state === 'running' ? heartbeatAt : null,
       version: 0,
       intermediate: new Map(),
+      claimKey: null,
     };
     study.trials.push(t);
     this.trials.set(t.id, t);

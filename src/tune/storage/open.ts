@@ -48,5 +48,5 @@ export async function openStorage(
   // Loading from a mistyped path should say so, not create an empty study file there.
   if (options.mustExist && !existsSync(path)) throw new Error(`no study file at ${path}`);
   const { SqliteStorage } = await import('./sqlite.js');
-  return { storage: await SqliteStorage.open(path), owned: true };
+  return { storage: await SqliteStorage.open(path, { mustExist: options.mustExist === true }), owned: true };
 }

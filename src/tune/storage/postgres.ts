@@ -28,7 +28,26 @@
  *   the trial, then the command, like every other writer. **Checkpoints** are
  *   `bytea` stored out of line uncompressed; saving one locks its trial's row
  *   so that `keepAuto` pruning sees every auto checkpoint of the trial.
+ * - **A lost answer is not a second write.** A connection lost while COMMIT
+ *   runs leaves the write done or not, and the retry cannot tell which; so
+ *   every write that would otherwise repeat carries a key made here (or given
+ *   by the caller), unique in the schema (schema version 3), and the retry
+ *   finds the first write by it: a claim returns the trial it claimed, an
+ *   enqueue or a command or a checkpoint its row, a take the commands it
+ *   took, a new study itself; a finish, a settle or a delete that finds its
+ *   work done returns as if it had done it.
+ * - **Crashes that lose commits** (`durability=fast`, or a server whose disk
+ *   lied) can roll the study's version counter back below a version readers
+ *   have seen, and hand trial ids and numbers out again. Each study row
+ *   records the server run (its start time and statistics-reset time, which
+ *   change on every restart and every crash recovery) that handed out its
+ *   last version; the first version a new run hands out jumps by
+ *   `VERSION_GAP`, so nothing a reader saw before the crash can hide what
+ *   comes after, and `trialsSince` answers a cursor inside the gap (or past
+ *   the counter) with every trial and `reset: true`. A runner's claim key
+ *   (see storage.ts) keeps a reused trial id from taking its writes.
  */
+import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import type { Distribution, FrozenTrial } from '../types.js';
 import {
@@ -63,7 +82,11 @@ import {
 import {
   applyTrialUpdate,
   checkAttrs,
+  checkClaim,
   checkCommandOutcome,
+  checkKey,
+  checkSameCheckpoint,
+  checkSameCommand,
   checkJson,
   checkNewCheckpoint,
   checkNewCommand,
@@ -125,6 +148,13 @@ export interface PostgresStorageOptions {
   readonly connectTimeoutMs?: number;
   /** Tests only: a clock for heartbeats and timestamps (ms) instead of the server's. */
   readonly clock?: () => number;
+  /**
+   * Tests only: called after each transaction has committed, with the name of
+   * the storage method that ran it; returning true drops the connection
+   * before the answer is read, as a network cut during COMMIT would, so the
+   * method retries a write that in fact succeeded.
+   */
+  readonly loseAnswerAfterCommit?: (method: string) => boolean;
 }
 
 
@@ -133,6 +163,8 @@ interface FreshClaim {
   readonly now: string;
   readonly heartbeat: string;
   readonly where: string;
+  /** The claim's key, as an SQL literal. */
+  readonly key: string;
 }
 
 /** The study's columns on `trialsSince`'s rows (attributes on the first row only, and only when they changed). */
@@ -145,6 +177,8 @@ interface SinceColumns {
   s_system_attrs: string | null;
   s_data: string | null;
   s_created_at: number | null;
+  s_run: string | null;
+  s_run_from: number;
 }
 
 interface TrialRowWithValues extends TrialRow {
@@ -152,6 +186,33 @@ interface TrialRowWithValues extends TrialRow {
   steps?: number[] | null;
   step_values?: number[] | null;
 }
+
+/** A trial row read under its lock, with what only a writer needs. */
+type LockedTrial = TrialRowWithValues & { now: number; claim_key: string | null };
+
+/**
+ * How far the version counter jumps when a new server run hands out its first
+ * version: more versions than a crash can lose (a fraction of a second of
+ * commits), so versions a reader may have seen are never handed out again.
+ * Versions stay below 2^53 through billions of restarts.
+ */
+export const VERSION_GAP = 1_000_000;
+
+/**
+ * The server's run, as a string that changes when it restarts and when it
+ * recovers from a crash without a restart (a backend crash reinitializes the
+ * server and resets its statistics): microseconds, so that no client's time
+ * zone enters it.
+ */
+const SERVER_RUN = `((extract(epoch from pg_postmaster_start_time()) * 1000000)::bigint::text || '/' ||
+  coalesce((extract(epoch from pg_stat_get_bgwriter_stat_reset_time()) * 1000000)::bigint::text, ''))`;
+
+/** The study's next version: one more within a server run, a jump past `VERSION_GAP` in a new one. */
+const NEXT_VERSION = `CASE WHEN run IS NOT DISTINCT FROM ${SERVER_RUN} THEN version + 1 ELSE version + ${VERSION_GAP} END`;
+
+/** The SET clause that hands out the study's next version (use with RETURNING version). */
+const BUMP = `version = ${NEXT_VERSION}, run_from = CASE WHEN run IS NOT DISTINCT FROM ${SERVER_RUN} THEN run_from ELSE version END,
+  run = ${SERVER_RUN}`;
 
 
 const STUDY_COLUMNS = 'id, name, direction, user_attrs, system_attrs, data, created_at, version, attrs_version';
@@ -197,6 +258,7 @@ export class PostgresStorage implements Storage {
   readonly durability: Durability;
   private readonly clock: (() => number) | undefined;
   private readonly reconnectForMs: number;
+  private readonly loseAnswer: ((method: string) => boolean) | undefined;
   private readonly q: ReturnType<typeof statements>;
   private closed = false;
 
@@ -212,6 +274,7 @@ export class PostgresStorage implements Storage {
     this.durability = target.durability;
     this.clock = options.clock;
     this.reconnectForMs = options.reconnectForMs ?? 120_000;
+    this.loseAnswer = options.loseAnswerAfterCommit;
     this.q = statements(quoteIdent(target.schema));
   }
 
@@ -263,7 +326,8 @@ export class PostgresStorage implements Storage {
 
   async createStudy(study: NewStudy): Promise<StudyRecord> {
     checkStudyInput(study);
-    return this.transaction(undefined, async (c) => {
+    const key = randomUUID();
+    return this.transaction('createStudy', undefined, async (c, _first, attempt) => {
       try {
         const row = await c.query<StudyRow>(this.q.insertStudy, [
           study.name,
@@ -272,29 +336,33 @@ export class PostgresStorage implements Storage {
           JSON.stringify(study.systemAttrs ?? {}),
           JSON.stringify(study.data ?? null),
           this.clock?.() ?? null,
+          key,
         ]);
         return studyRecord(row.rows[0]);
       } catch (e) {
-        if (errorCode(e) === '23505') throw new DuplicateStudyError(study.name, this.location);
-        throw e;
+        if (errorCode(e) !== '23505') throw e;
+        // Taken by this very call, whose first answer was lost? Then it is the study it made.
+        const mine = attempt > 0 ? (await c.query<StudyRow>(this.q.studyByCreateKey, [study.name, key])).rows[0] : undefined;
+        if (mine) return studyRecord(mine);
+        throw new DuplicateStudyError(study.name, this.location);
       }
     });
   }
 
   async getStudy(name: string): Promise<StudyRecord | undefined> {
-    const row = await this.one<StudyRow>(this.q.studyByName, [name]);
+    const row = await this.one<StudyRow>('getStudy', this.q.studyByName, [name]);
     return row && studyRecord(row);
   }
 
   async listStudies(): Promise<StudyRecord[]> {
-    return (await this.all<StudyRow>(this.q.allStudies, [])).map(studyRecord);
+    return (await this.all<StudyRow>('listStudies', this.q.allStudies, [])).map(studyRecord);
   }
 
   async updateStudy(studyId: number, update: StudyUpdate): Promise<void> {
     checkAttrs('study user attribute', update.userAttrs);
     checkAttrs('study system attribute', update.systemAttrs);
     if (update.data !== undefined) checkJson('study data', update.data);
-    await this.inStudy(studyId, async (c) => {
+    await this.inStudy('updateStudy', studyId, async (c) => {
       const row = (await c.query<StudyRow>(this.q.studyById, [studyId])).rows[0];
       await c.query(this.q.updateStudyAttrs, [
         JSON.stringify({ ...JSON.parse(row.user_attrs), ...update.userAttrs }),
@@ -306,34 +374,52 @@ export class PostgresStorage implements Storage {
   }
 
   async deleteStudy(name: string): Promise<void> {
-    const deleted = await this.all<{ id: number }>(this.q.deleteStudy, [name]);
-    if (deleted.length === 0) throw new StudyNotFoundError(name, this.location);
+    await this.transaction('deleteStudy', undefined, async (c, _first, attempt) => {
+      const deleted = (await c.query<{ id: number }>(this.q.deleteStudy, [name])).rows;
+      // Nothing left to delete on a retry: the first attempt deleted it (its answer was lost).
+      if (deleted.length === 0 && attempt === 0) throw new StudyNotFoundError(name, this.location);
+    });
   }
 
   async enqueueTrial(studyId: number, trial: EnqueuedTrial): Promise<FrozenTrial> {
     checkAttrs('enqueued trial parameter', trial.params);
     checkAttrs('enqueued trial user attribute', trial.userAttrs);
     checkAttrs('enqueued trial system attribute', trial.systemAttrs);
-    return this.inStudy(studyId, async (c) => {
+    checkKey('enqueued trial', trial.key);
+    const key = trial.key ?? randomUUID();
+    return this.inStudy('enqueueTrial', studyId, async (c, _now, attempt) => {
+      if (trial.key !== undefined || attempt > 0) {
+        const again = (await c.query<TrialRowWithValues>(this.q.trialByEnqueueKey, [studyId, key])).rows[0];
+        if (again) return frozen(loaded(again), valuesOf(again));
+      }
       const t = newTrial(studyId, 'waiting', null, undefined);
       t.systemAttrs.fixedParams = { ...trial.params };
       Object.assign(t.systemAttrs, trial.systemAttrs);
       Object.assign(t.userAttrs, trial.userAttrs);
-      return frozen(await this.insertTrial(c, t), new Map());
+      return frozen(await this.insertTrial(c, t, { enqueueKey: key }), new Map());
     });
   }
 
   async claimTrial(studyId: number, options: ClaimOptions = {}): Promise<FrozenTrial | undefined> {
+    checkKey('claim', options.key);
+    const key = options.key ?? randomUUID();
     // The common case, a fresh trial, in one round trip; anything else (an enqueued trial, a stale
     // trial, a due retry, the budget reached, no such study) takes the general path below.
+    let retried = options.key !== undefined;
     const fresh = options.finishing
-      ? await this.finishThenClaimFresh(studyId, options.finishing, options)
-      : await this.transaction(undefined, async (c) => {
-          const results = (await c.query(this.q.claimFresh(studyId, this.claimConditions(studyId, options)))) as unknown as pg.QueryResult[];
+      ? await this.finishThenClaimFresh(studyId, options.finishing, options, key, () => (retried = true))
+      : await this.transaction('claimTrial', undefined, async (c, _first, attempt) => {
+          if (attempt > 0) retried = true;
+          const results = (await c.query(this.q.claimFresh(studyId, this.claimConditions(studyId, options, key)))) as unknown as pg.QueryResult[];
           return results[1].rows as TrialRow[];
         });
     if (fresh.length > 0) return frozen(loaded(fresh[0]), new Map());
-    return this.inStudy(studyId, async (c, now) => {
+    return this.inStudy('claimTrial', studyId, async (c, now, attempt) => {
+      // A claim sent again (a caller's key, or an attempt whose answer was lost) finds the trial it claimed.
+      if (retried || attempt > 0) {
+        const again = (await c.query<TrialRowWithValues>(this.q.trialByClaimKey, [studyId, key])).rows[0];
+        if (again) return frozen(loaded(again), valuesOf(again));
+      }
       // The oldest enqueued trial, the budget and whether any trial is stale, in one statement.
       const cutoff = options.staleGraceMs !== undefined ? now - options.staleGraceMs : null;
       type Next = TrialRowWithValues & { busy: number; stale: number };
@@ -352,7 +438,7 @@ export class PostgresStorage implements Storage {
         t.state = 'running';
         t.startedAt = now;
         t.heartbeatAt = heartbeatAt;
-        await this.saveTrial(c, t, true);
+        await this.saveTrial(c, t, true, [], [], undefined, key);
         return frozen(t, new Map());
       }
       // 2. A retry of a trial that failed for reasons unrelated to its parameters.
@@ -369,7 +455,7 @@ export class PostgresStorage implements Storage {
           t.systemAttrs.retryCount = retryCount(old) + 1;
           if (old.systemAttrs.fixedParams !== undefined) t.systemAttrs.fixedParams = old.systemAttrs.fixedParams;
           if (old.systemAttrs.origin !== undefined) t.systemAttrs.origin = old.systemAttrs.origin;
-          await this.insertTrial(c, t);
+          await this.insertTrial(c, t, { claimKey: key });
           old.systemAttrs.retriedBy = t.number;
           old.version = t.version;
           await this.saveTrial(c, old, false);
@@ -377,14 +463,14 @@ export class PostgresStorage implements Storage {
         }
       }
       // 3. A fresh trial.
-      return frozen(await this.insertTrial(c, newTrial(studyId, 'running', heartbeatAt, now)), new Map());
+      return frozen(await this.insertTrial(c, newTrial(studyId, 'running', heartbeatAt, now), { claimKey: key }), new Map());
     });
   }
 
   async updateTrial(trialId: number, update: TrialUpdate): Promise<void> {
     if (isHeartbeatOnly(update)) {
       // The common case while a trial runs: one UPDATE of one row, no study lock, no version bump.
-      const beat = await this.all<{ id: number }>(this.q.heartbeat, [this.clock?.() ?? null, trialId]);
+      const beat = await this.all<{ id: number }>('updateTrial', this.q.heartbeat, [this.clock?.() ?? null, trialId, update.claimKey ?? null]);
       if (beat.length > 0) return;
     }
     // Locks the study row, then the trial's (the order every writer follows), and reads both after the
@@ -392,9 +478,10 @@ export class PostgresStorage implements Storage {
     // COMMIT go in a second, so the study stays locked for one round trip of this client, not three.
     const names = update.params?.map((p) => p.name) ?? [];
     const lookup = names.length > 0 ? `; ${inline(this.q.studyParamsOfTrial, [trialId, names])}` : '';
-    await this.transaction(`BEGIN; ${this.q.lockTrial(trialId)}${lookup}`, async (c, _last, attempt, tx) => {
-      const row = tx.opened[1].rows[0] as (TrialRowWithValues & { now: number }) | undefined;
+    await this.transaction('updateTrial', `BEGIN; ${this.q.lockTrial(trialId)}${lookup}`, async (c, _last, attempt, tx) => {
+      const row = tx.opened[1].rows[0] as LockedTrial | undefined;
       if (!row) throw new TrialNotFoundError(trialId, this.location);
+      checkClaim(trialId, this.location, row.claim_key, update.claimKey);
       const now = this.clock?.() ?? row.now;
       const t = loaded(row);
       // A retry after a connection lost during COMMIT may find its own finish already applied.
@@ -418,17 +505,21 @@ export class PostgresStorage implements Storage {
     studyId: number,
     finishing: NonNullable<ClaimOptions['finishing']>,
     options: ClaimOptions,
+    key: string,
+    onRetry: () => void,
   ): Promise<TrialRow[]> {
     const { trialId, update } = finishing;
     const names = update.params?.map((p) => p.name) ?? [];
     const lookup = names.length > 0 ? `; ${inline(this.q.studyParamsOfTrial, [trialId, names])}` : '';
-    return this.transaction(`BEGIN; ${this.q.lockTrial(trialId)}${lookup}`, async (c, _last, attempt, tx) => {
-      const row = tx.opened[1].rows[0] as (TrialRowWithValues & { now: number }) | undefined;
+    return this.transaction('claimTrial', `BEGIN; ${this.q.lockTrial(trialId)}${lookup}`, async (c, _last, attempt, tx) => {
+      if (attempt > 0) onRetry();
+      const row = tx.opened[1].rows[0] as LockedTrial | undefined;
       if (!row) throw new TrialNotFoundError(trialId, this.location);
+      checkClaim(trialId, this.location, row.claim_key, update.claimKey);
       const now = this.clock?.() ?? row.now;
       const t = loaded(row);
-      // A retry after a connection lost during COMMIT may find its own finish applied; whether its claim
-      // was too cannot be told, so claim again on the general path (as a retried claim always could).
+      // A retry after a connection lost during COMMIT may find its own finish applied, and then its claim
+      // too: the general path finds that trial by the claim's key.
       if (attempt > 0 && update.finish && t.state === update.finish.state) return [];
       if (t.studyId !== studyId) throw new InvalidWriteError(`trial id ${trialId} is not in study ${studyId}`);
       const known = new Map<string, Distribution>();
@@ -437,23 +528,27 @@ export class PostgresStorage implements Storage {
       }
       const effects = applyTrialUpdate(t, update, (name) => known.get(name), now);
       await this.saveTrial(c, t, effects.visible, effects.newParams, effects.intermediate);
-      const results = (await c.query(`${this.q.claimFresh(studyId, this.claimConditions(studyId, options))}; COMMIT`)) as unknown as pg.QueryResult[];
+      const results = (await c.query(`${this.q.claimFresh(studyId, this.claimConditions(studyId, options, key))}; COMMIT`)) as unknown as pg.QueryResult[];
       tx.committed = true;
       return results[1].rows as TrialRow[];
     });
   }
 
   async getTrial(trialId: number): Promise<FrozenTrial> {
-    const row = await this.one<TrialRowWithValues>(this.q.trialWithValues, [trialId]);
+    const row = await this.one<TrialRowWithValues>('getTrial', this.q.trialWithValues, [trialId]);
     if (!row) throw new TrialNotFoundError(trialId, this.location);
     return frozen(loaded(row), valuesOf(row));
   }
 
   async trialsSince(studyId: number, cursor: number): Promise<TrialsPage> {
     // One statement, so one snapshot: the trials, their values and the new cursor agree.
-    const rows = await this.all<TrialRowWithValues & SinceColumns>(this.q.trialsSince, [studyId, cursor]);
+    const rows = await this.all<TrialRowWithValues & SinceColumns>('trialsSince', this.q.trialsSince, [studyId, cursor]);
     if (rows.length === 0) throw new StudyNotFoundError(studyId, this.location);
     const head = rows[0];
+    // A cursor past the counter, or inside the gap a new server run jumped over, counted versions
+    // a crash rolled back: the reader may hold trials that are gone, and would miss their successors.
+    const lost = cursor > head.s_version || (head.s_run !== null && cursor > head.s_run_from && cursor < head.s_run_from + VERSION_GAP);
+    if (cursor > 0 && lost) return { ...(await this.trialsSince(studyId, 0)), reset: true };
     const trials = head.id === null ? [] : rows.map((row) => frozen(loaded(row), valuesOf(row)));
     const page: TrialsPage = { trials, cursor: head.s_version };
     if (head.s_attrs_version <= cursor) return page;
@@ -472,34 +567,51 @@ export class PostgresStorage implements Storage {
   }
 
   async failStaleTrials(studyId: number, graceMs: number): Promise<number[]> {
-    return this.inStudy(studyId, (c, now) => this.failStale(c, studyId, graceMs, now));
+    return this.inStudy('failStaleTrials', studyId, (c, now) => this.failStale(c, studyId, graceMs, now));
   }
 
   async sendCommand(trialId: number, command: NewCommand): Promise<CommandRecord> {
     // Locks the study row, then the trial's, as every writer does; the trial is stamped with the next version.
-    return this.transaction(`BEGIN; ${this.q.lockTrial(trialId)}`, async (c, first) => {
-      const row = first[0] as (TrialRow & { now: number }) | undefined;
+    // Made before the first attempt, so that every retry carries the same key (checked with the command).
+    const key = (command as NewCommand | undefined)?.key ?? randomUUID();
+    return this.transaction('sendCommand', `BEGIN; ${this.q.lockTrial(trialId)}`, async (c, first, attempt) => {
+      const row = first[0] as LockedTrial | undefined;
       if (!row) throw new TrialNotFoundError(trialId, this.location);
       checkNewCommand(trialId, command);
+      if (command.key !== undefined || attempt > 0) {
+        const again = (await c.query<CommandRow>(this.q.commandBySendKey, [key])).rows[0];
+        if (again) {
+          checkSameCommand({ ...again, trialId: again.trial_id }, trialId, command);
+          return commandRecord(again);
+        }
+      }
       if (row.state !== 'running' && row.state !== 'waiting') throw new TrialFinishedError(row.number, row.state);
       const args = JSON.stringify(command.args ?? {});
-      const inserted = await c.query<CommandRow>(this.q.insertCommand, [row.study_id, trialId, command.kind, args, this.clock?.() ?? row.now]);
+      const inserted = await c.query<CommandRow>(this.q.insertCommand, [row.study_id, trialId, command.kind, args, this.clock?.() ?? row.now, key]);
       return commandRecord(inserted.rows[0]);
     });
   }
 
-  async takeCommands(trialId: number): Promise<CommandRecord[]> {
+  async takeCommands(trialId: number, claimKey?: string): Promise<CommandRecord[]> {
     // One statement: concurrent takers queue on the command rows' locks and re-check
-    // `state = 'pending'` after the wait, so each command is taken exactly once.
-    const rows = await this.all<CommandRow & { trial: number }>(this.q.takeCommands, [trialId]);
+    // `state = 'pending'` after the wait, so each command is taken exactly once. The take's key
+    // marks what it took, so a retry whose first answer was lost takes the same commands again.
+    const key = randomUUID();
+    const rows = await this.all<CommandRow & { trial: number; trial_claim_key: string | null }>('takeCommands', this.q.takeCommands, [
+      trialId,
+      key,
+      claimKey ?? null,
+    ]);
     if (rows.length === 0) throw new TrialNotFoundError(trialId, this.location);
+    checkClaim(trialId, this.location, rows[0].trial_claim_key, claimKey);
     return rows.filter((r) => r.id !== null).map(commandRecord);
   }
 
-  async settleCommand(commandId: number, outcome: CommandOutcome): Promise<CommandRecord> {
-    return this.transaction(`BEGIN; ${this.q.lockCommand(commandId)}`, async (c, first, attempt) => {
-      const row = first[0] as (CommandRow & { study_id: number; now: number }) | undefined;
+  async settleCommand(commandId: number, outcome: CommandOutcome, claimKey?: string): Promise<CommandRecord> {
+    return this.transaction('settleCommand', `BEGIN; ${this.q.lockCommand(commandId)}`, async (c, first, attempt) => {
+      const row = first[0] as (CommandRow & { study_id: number; now: number; claim_key: string | null }) | undefined;
       if (!row) throw new RecordNotFoundError('command', commandId, this.location);
+      checkClaim(row.trial_id, this.location, row.claim_key, claimKey);
       checkCommandOutcome(commandId, outcome);
       if (row.state === 'applied' || row.state === 'refused') {
         // A retry after a connection lost during COMMIT finds its own outcome already there.
@@ -520,33 +632,42 @@ export class PostgresStorage implements Storage {
   }
 
   async listCommands(trialId: number): Promise<CommandRecord[]> {
-    const rows = await this.all<CommandRow & { trial: number }>(this.q.commandsOfTrial, [trialId]);
+    const rows = await this.all<CommandRow & { trial: number }>('listCommands', this.q.commandsOfTrial, [trialId]);
     if (rows.length === 0) throw new TrialNotFoundError(trialId, this.location);
     return rows.filter((r) => r.id !== null).map(commandRecord);
   }
 
   async saveCheckpoint(trialId: number, cp: NewCheckpoint, options: SaveCheckpointOptions = {}): Promise<CheckpointInfo> {
     // The trial's row lock serializes two savers of one trial, so pruning sees every auto checkpoint.
-    return this.transaction(`BEGIN; ${this.q.lockTrialOnly(trialId)}`, async (c, first) => {
-      const trial = first[0] as { now: number } | undefined;
+    const key = (cp as NewCheckpoint | undefined)?.key ?? randomUUID();
+    return this.transaction('saveCheckpoint', `BEGIN; ${this.q.lockTrialOnly(trialId)}`, async (c, first, attempt) => {
+      const trial = first[0] as { now: number; claim_key: string | null } | undefined;
       if (!trial) throw new TrialNotFoundError(trialId, this.location);
+      checkClaim(trialId, this.location, trial.claim_key, options.claimKey);
       checkNewCheckpoint(trialId, cp, options);
+      if (cp.key !== undefined || attempt > 0) {
+        const again = (await c.query<CheckpointRow>(this.q.checkpointBySaveKey, [key])).rows[0];
+        if (again) {
+          checkSameCheckpoint({ id: again.id, trialId: again.trial_id }, trialId, key);
+          return checkpointInfo(again);
+        }
+      }
       const data = Buffer.from(cp.data.buffer, cp.data.byteOffset, cp.data.byteLength);
       const meta = JSON.stringify(cp.meta ?? {});
-      const row = (await c.query<CheckpointRow>(this.q.insertCheckpoint, [trialId, cp.step, cp.kind, meta, this.clock?.() ?? trial.now, data])).rows[0];
+      const row = (await c.query<CheckpointRow>(this.q.insertCheckpoint, [trialId, cp.step, cp.kind, meta, this.clock?.() ?? trial.now, data, key])).rows[0];
       if (cp.kind === 'auto' && options.keepAuto !== undefined) await c.query(this.q.pruneAuto, [trialId, options.keepAuto]);
       return checkpointInfo(row);
     });
   }
 
   async listCheckpoints(trialId: number): Promise<CheckpointInfo[]> {
-    const rows = await this.all<CheckpointRow>(this.q.checkpointsOfTrial, [trialId]);
+    const rows = await this.all<CheckpointRow>('listCheckpoints', this.q.checkpointsOfTrial, [trialId]);
     if (rows.length === 0) throw new TrialNotFoundError(trialId, this.location);
     return rows.filter((r) => r.id !== null).map(checkpointInfo);
   }
 
   async loadCheckpoint(checkpointId: number): Promise<Checkpoint> {
-    const row = await this.one<CheckpointRow & { data: Uint8Array }>(this.q.checkpointWithData, [checkpointId]);
+    const row = await this.one<CheckpointRow & { data: Uint8Array }>('loadCheckpoint', this.q.checkpointWithData, [checkpointId]);
     if (!row) throw new RecordNotFoundError('checkpoint', checkpointId, this.location);
     return checkpoint(row);
   }
@@ -565,11 +686,12 @@ export class PostgresStorage implements Storage {
    * on), and room in the budget. Numbers are written in: the fast claim is
    * one simple query, which takes no parameters.
    */
-  private claimConditions(studyId: number, options: ClaimOptions): FreshClaim {
+  private claimConditions(studyId: number, options: ClaimOptions, key: string): FreshClaim {
     const S = quoteIdent(this.schema);
     const id = sqlId(studyId);
     const trials = `SELECT 1 FROM ${S}.trials WHERE study_id = ${id}`;
-    const conditions = [`NOT EXISTS (${trials} AND state = 'waiting')`];
+    // Not when this claim's key already claimed a trial (a retry): the general path returns that one.
+    const conditions = [`NOT EXISTS (${trials} AND state = 'waiting')`, `NOT EXISTS (${trials} AND claim_key = ${pg.escapeLiteral(key)})`];
     if (options.staleGraceMs !== undefined) {
       conditions.push(`NOT EXISTS (${trials} AND state = 'running' AND heartbeat_at IS NOT NULL AND heartbeat_at < (SELECT ms FROM now) - ${sqlNumber(options.staleGraceMs)})`);
     }
@@ -580,7 +702,7 @@ export class PostgresStorage implements Storage {
       conditions.push(`(SELECT count(*) FROM ${S}.trials WHERE study_id = ${id} AND state IN ('complete', 'running')) < ${sqlNumber(options.maxCompleteOrRunning)}`);
     }
     const now = this.clock ? sqlNumber(this.clock()) : SERVER_NOW;
-    return { now, heartbeat: options.heartbeat === false ? 'NULL' : 'now.ms', where: conditions.join(' AND ') };
+    return { now, heartbeat: options.heartbeat === false ? 'NULL' : 'now.ms', where: conditions.join(' AND '), key: pg.escapeLiteral(key) };
   }
 
 
@@ -602,8 +724,8 @@ export class PostgresStorage implements Storage {
     return failed;
   }
 
-  /** Inserts `t` (numbered next in its study, stamped with the next version); the study must be locked. */
-  private async insertTrial(c: pg.PoolClient, t: Loaded): Promise<Loaded> {
+  /** Inserts `t` (numbered next in its study, stamped with the next version) with its keys; the study must be locked. */
+  private async insertTrial(c: pg.PoolClient, t: Loaded, keys: { claimKey?: string; enqueueKey?: string }): Promise<Loaded> {
     const row = (
       await c.query<{ id: number; number: number; version: number }>(this.q.insertTrial, [
         t.studyId,
@@ -614,6 +736,8 @@ export class PostgresStorage implements Storage {
         JSON.stringify(t.systemAttrs),
         t.startedAt ?? null,
         t.heartbeatAt,
+        keys.claimKey ?? null,
+        keys.enqueueKey ?? null,
       ])
     ).rows[0];
     t.id = row.id;
@@ -635,6 +759,8 @@ export class PostgresStorage implements Storage {
     intermediate: readonly (readonly [number, number])[] = [],
     /** Given: the statement goes with COMMIT in one round trip (its values written in), ending `tx`. */
     tx?: Tx,
+    /** Given: the trial's claim key is set to it (a waiting trial being claimed). */
+    claimKey?: string,
   ): Promise<number> {
     const values = [
         t.state,
@@ -654,6 +780,7 @@ export class PostgresStorage implements Storage {
         newParams.map((p) => JSON.stringify(p.distribution)),
         intermediate.map(([step]) => step),
         intermediate.map(([, value]) => value),
+        claimKey ?? null,
     ];
     let row: { version: number };
     if (tx) {
@@ -674,20 +801,20 @@ export class PostgresStorage implements Storage {
    * statement sent with BEGIN, saving a round trip); `fn` gets the time now
    * (ms). `StudyNotFoundError` when there is no such study.
    */
-  private inStudy<T>(studyId: number, fn: (c: pg.PoolClient, now: number, attempt: number) => Promise<T>): Promise<T> {
-    return this.transaction(`BEGIN; ${this.q.lockStudy(studyId)}`, (c, first, attempt) => {
+  private inStudy<T>(method: string, studyId: number, fn: (c: pg.PoolClient, now: number, attempt: number) => Promise<T>): Promise<T> {
+    return this.transaction(method, `BEGIN; ${this.q.lockStudy(studyId)}`, (c, first, attempt) => {
       if (first.length === 0) throw new StudyNotFoundError(studyId, this.location);
       return fn(c, this.clock?.() ?? (first[0] as { now: number }).now, attempt);
     });
   }
 
-  private async one<R extends pg.QueryResultRow>(text: string, values: unknown[]): Promise<R | undefined> {
-    return (await this.all<R>(text, values))[0];
+  private async one<R extends pg.QueryResultRow>(method: string, text: string, values: unknown[]): Promise<R | undefined> {
+    return (await this.all<R>(method, text, values))[0];
   }
 
   /** One statement on its own (its own snapshot and transaction), retried like a transaction. */
-  private all<R extends pg.QueryResultRow>(text: string, values: unknown[]): Promise<R[]> {
-    return this.transaction(undefined, async (c) => (await c.query<R>(text, values)).rows);
+  private all<R extends pg.QueryResultRow>(method: string, text: string, values: unknown[]): Promise<R[]> {
+    return this.transaction(method, undefined, async (c) => (await c.query<R>(text, values)).rows);
   }
 
   /**
@@ -698,9 +825,11 @@ export class PostgresStorage implements Storage {
    * one round trip) opens the transaction, and `fn` gets the rows of its last
    * statement (and `tx.opened`, every statement's result); without `begin`,
    * `fn` runs one statement on its own. `fn` may send COMMIT itself, with its
-   * last statement, and say so in `tx.committed`.
+   * last statement, and say so in `tx.committed`. `method` names the caller,
+   * for the tests' fault hook (`loseAnswerAfterCommit`).
    */
   private async transaction<T>(
+    method: string,
     begin: string | undefined,
     fn: (c: pg.PoolClient, first: pg.QueryResultRow[], attempt: number, tx: Tx) => Promise<T>,
   ): Promise<T> {
@@ -718,6 +847,10 @@ export class PostgresStorage implements Storage {
         }
         const result = await fn(client, tx.opened.at(-1)?.rows ?? [], attempt, tx);
         if (begin && !tx.committed) await client.query('COMMIT');
+        if (this.loseAnswer?.(method)) {
+          // Tests: the commit happened, but the caller is told the connection dropped before its answer.
+          throw Object.assign(new Error('Connection terminated unexpectedly (test fault after COMMIT)'), { code: 'ECONNRESET' });
+        }
         client.release();
         return result;
       } catch (e) {
@@ -754,33 +887,39 @@ function statements(S: string) {
     studyById: `SELECT ${STUDY_COLUMNS} FROM ${S}.studies WHERE id = $1`,
     studyByName: `SELECT ${STUDY_COLUMNS} FROM ${S}.studies WHERE name = $1`,
     allStudies: `SELECT ${STUDY_COLUMNS} FROM ${S}.studies ORDER BY id`,
-    insertStudy: `INSERT INTO ${S}.studies (name, direction, user_attrs, system_attrs, data, created_at)
-      VALUES ($1, $2, $3, $4, $5, coalesce($6::bigint, ${SERVER_NOW})) RETURNING ${STUDY_COLUMNS}`,
+    insertStudy: `INSERT INTO ${S}.studies (name, direction, user_attrs, system_attrs, data, created_at, create_key)
+      VALUES ($1, $2, $3, $4, $5, coalesce($6::bigint, ${SERVER_NOW}), $7) RETURNING ${STUDY_COLUMNS}`,
+    studyByCreateKey: `SELECT ${STUDY_COLUMNS} FROM ${S}.studies WHERE name = $1 AND create_key = $2`,
     updateStudyAttrs: `UPDATE ${S}.studies SET user_attrs = $1, system_attrs = $2, data = $3,
-      version = version + 1, attrs_version = version + 1 WHERE id = $4`,
+      attrs_version = ${NEXT_VERSION}, ${BUMP} WHERE id = $4`,
     deleteStudy: `DELETE FROM ${S}.studies WHERE name = $1 RETURNING id`,
     // Statements sent with BEGIN in one simple query take no parameters: the ids are written in.
     lockStudy: (studyId: number) => `SELECT ${SERVER_NOW} AS now FROM ${S}.studies WHERE id = ${sqlId(studyId)} FOR UPDATE`,
     // FOR UPDATE locks both rows and re-reads both after waiting, so the trial read is current.
-    lockTrial: (trialId: number) => `SELECT ${SERVER_NOW} AS now, ${columns('t')} FROM ${S}.studies s
+    lockTrial: (trialId: number) => `SELECT ${SERVER_NOW} AS now, ${columns('t')}, t.claim_key FROM ${S}.studies s
       JOIN ${S}.trials t ON t.study_id = s.id WHERE t.id = ${sqlId(trialId)} FOR UPDATE`,
+    trialByClaimKey: `SELECT ${TRIAL_COLUMNS}, v.steps, v.step_values FROM ${S}.trials t
+      LEFT JOIN LATERAL (${valuesOfTrial(S)}) v ON true WHERE t.study_id = $1 AND t.claim_key = $2`,
+    trialByEnqueueKey: `SELECT ${TRIAL_COLUMNS}, v.steps, v.step_values FROM ${S}.trials t
+      LEFT JOIN LATERAL (${valuesOfTrial(S)}) v ON true WHERE t.study_id = $1 AND t.enqueue_key = $2`,
     studyByIdInline: (studyId: number) => `SELECT ${STUDY_COLUMNS} FROM ${S}.studies WHERE id = ${sqlId(studyId)}`,
     studyParamsOfTrial: `SELECT name, distribution FROM ${S}.study_params
       WHERE study_id = (SELECT study_id FROM ${S}.trials WHERE id = $1) AND name = ANY($2::text[])`,
     // Numbered under the study lock taken by an earlier statement, so max(number) is current.
-    insertTrial: `WITH bumped AS (UPDATE ${S}.studies SET version = version + 1 WHERE id = $1 RETURNING version)
+    insertTrial: `WITH bumped AS (UPDATE ${S}.studies SET ${BUMP} WHERE id = $1 RETURNING version)
       INSERT INTO ${S}.trials (study_id, number, state, params, distributions, user_attrs, system_attrs,
-        started_at, heartbeat_at, version)
+        started_at, heartbeat_at, version, claim_key, enqueue_key)
       SELECT $1, (SELECT coalesce(max(number) + 1, 0) FROM ${S}.trials WHERE study_id = $1), $2, $3, $4, $5, $6,
-        $7, $8, bumped.version FROM bumped
+        $7, $8, bumped.version, $9, $10 FROM bumped
       RETURNING id, number, version`,
-    saveTrial: `WITH bumped AS (UPDATE ${S}.studies SET version = version + 1 WHERE id = $12 AND $13::boolean RETURNING version),
+    saveTrial: `WITH bumped AS (UPDATE ${S}.studies SET ${BUMP} WHERE id = $12 AND $13::boolean RETURNING version),
       new_params AS (INSERT INTO ${S}.study_params (study_id, name, distribution)
         SELECT $12, unnest($14::text[]), unnest($15::text[]) ON CONFLICT DO NOTHING),
       new_values AS (INSERT INTO ${S}.trial_values (trial_id, step, value)
         SELECT $11, unnest($16::bigint[]), unnest($17::double precision[]) ON CONFLICT DO NOTHING)
       UPDATE ${S}.trials SET state = $1, value = $2, params = $3, distributions = $4, user_attrs = $5, system_attrs = $6,
-        started_at = $7, completed_at = $8, heartbeat_at = $9, version = coalesce((SELECT version FROM bumped), $10)
+        started_at = $7, completed_at = $8, heartbeat_at = $9, version = coalesce((SELECT version FROM bumped), $10),
+        claim_key = coalesce($18, claim_key)
       WHERE id = $11 RETURNING version`,
     trialWithValues: `SELECT ${TRIAL_COLUMNS}, v.steps, v.step_values FROM ${S}.trials t
       LEFT JOIN LATERAL (${valuesOfTrial(S)}) v ON true WHERE t.id = $1`,
@@ -799,31 +938,38 @@ function statements(S: string) {
     staleTrials: `SELECT ${TRIAL_COLUMNS} FROM ${S}.trials WHERE study_id = $1 AND state = 'running'
         AND heartbeat_at IS NOT NULL AND heartbeat_at < $2 ORDER BY number FOR UPDATE`,
     heartbeat: `UPDATE ${S}.trials SET heartbeat_at = coalesce($1::bigint, ${SERVER_NOW})
-      WHERE id = $2 AND state = 'running' AND heartbeat_at IS NOT NULL RETURNING id`,
+      WHERE id = $2 AND state = 'running' AND heartbeat_at IS NOT NULL AND ($3::text IS NULL OR claim_key = $3) RETURNING id`,
     // Stamps the trial (the study and trial rows are locked by lockTrial) and queues the command.
-    insertCommand: `WITH bumped AS (UPDATE ${S}.studies SET version = version + 1 WHERE id = $1 RETURNING version),
+    insertCommand: `WITH bumped AS (UPDATE ${S}.studies SET ${BUMP} WHERE id = $1 RETURNING version),
       stamped AS (UPDATE ${S}.trials SET version = (SELECT version FROM bumped) WHERE id = $2)
-      INSERT INTO ${S}.trial_commands (trial_id, kind, args, state, created_at) VALUES ($2, $3, $4, 'pending', $5)
+      INSERT INTO ${S}.trial_commands (trial_id, kind, args, state, created_at, send_key) VALUES ($2, $3, $4, 'pending', $5, $6)
       RETURNING ${COMMAND_COLUMNS}`,
-    // One row per taken command, in id order, or one row of nulls (but `trial`) when none is pending;
-    // no row when the trial does not exist.
-    takeCommands: `WITH taken AS (UPDATE ${S}.trial_commands SET state = 'taken'
-        WHERE trial_id = $1 AND state = 'pending' RETURNING ${COMMAND_COLUMNS})
-      SELECT t.id AS trial, taken.* FROM ${S}.trials t LEFT JOIN taken ON true WHERE t.id = $1 ORDER BY taken.id`,
+    commandBySendKey: `SELECT ${COMMAND_COLUMNS} FROM ${S}.trial_commands WHERE send_key = $1`,
+    // One row per taken command, in id order, or one row of nulls (but the trial's columns) when none
+    // is pending; no row when the trial does not exist. $2 is the take's key (a retry takes again what
+    // it took), $3 the runner's claim key (nothing is taken from a trial that is not its claim).
+    takeCommands: `WITH taken AS (UPDATE ${S}.trial_commands SET state = 'taken', take_key = $2
+        WHERE trial_id = $1 AND (state = 'pending' OR (state = 'taken' AND take_key = $2))
+          AND ($3::text IS NULL OR EXISTS (SELECT 1 FROM ${S}.trials WHERE id = $1 AND claim_key = $3))
+        RETURNING ${COMMAND_COLUMNS})
+      SELECT t.id AS trial, t.claim_key AS trial_claim_key, taken.* FROM ${S}.trials t LEFT JOIN taken ON true
+      WHERE t.id = $1 ORDER BY taken.id`,
     // Study, trial, then command: the order every writer locks in.
-    lockCommand: (commandId: number) => `SELECT ${SERVER_NOW} AS now, s.id AS study_id, ${columns('c', COMMAND_COLUMNS)}
+    lockCommand: (commandId: number) => `SELECT ${SERVER_NOW} AS now, s.id AS study_id, t.claim_key, ${columns('c', COMMAND_COLUMNS)}
       FROM ${S}.studies s JOIN ${S}.trials t ON t.study_id = s.id JOIN ${S}.trial_commands c ON c.trial_id = t.id
       WHERE c.id = ${sqlId(commandId)} FOR UPDATE`,
-    settleCommand: `WITH bumped AS (UPDATE ${S}.studies SET version = version + 1 WHERE id = $1 RETURNING version),
+    settleCommand: `WITH bumped AS (UPDATE ${S}.studies SET ${BUMP} WHERE id = $1 RETURNING version),
       stamped AS (UPDATE ${S}.trials SET version = (SELECT version FROM bumped) WHERE id = $2)
       UPDATE ${S}.trial_commands SET state = $3, settled_at = $4, step = $5, message = $6 WHERE id = $7
       RETURNING ${COMMAND_COLUMNS}`,
     commandsOfTrial: `SELECT t.id AS trial, ${columns('c', COMMAND_COLUMNS)} FROM ${S}.trials t
       LEFT JOIN ${S}.trial_commands c ON c.trial_id = t.id WHERE t.id = $1 ORDER BY c.id`,
-    lockTrialOnly: (trialId: number) => `SELECT ${SERVER_NOW} AS now FROM ${S}.trials WHERE id = ${sqlId(trialId)} FOR UPDATE`,
-    insertCheckpoint: `WITH c AS (INSERT INTO ${S}.trial_checkpoints (trial_id, step, kind, meta, created_at, data)
-        VALUES ($1, $2, $3, $4, $5, $6) RETURNING *)
+    lockTrialOnly: (trialId: number) => `SELECT ${SERVER_NOW} AS now, claim_key FROM ${S}.trials WHERE id = ${sqlId(trialId)} FOR UPDATE`,
+    insertCheckpoint: `WITH c AS (INSERT INTO ${S}.trial_checkpoints (trial_id, step, kind, meta, created_at, data, save_key)
+        VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *)
       SELECT ${CHECKPOINT_INFO_COLUMNS} FROM c JOIN ${S}.trials t ON t.id = c.trial_id`,
+    checkpointBySaveKey: `SELECT ${CHECKPOINT_INFO_COLUMNS} FROM ${S}.trial_checkpoints c
+      JOIN ${S}.trials t ON t.id = c.trial_id WHERE c.save_key = $1`,
     // Keeps the newest $2 auto checkpoints of the trial; manual ones are never touched.
     pruneAuto: `DELETE FROM ${S}.trial_checkpoints WHERE trial_id = $1 AND kind = 'auto' AND id NOT IN
       (SELECT id FROM ${S}.trial_checkpoints WHERE trial_id = $1 AND kind = 'auto' ORDER BY id DESC LIMIT $2)`,
@@ -835,7 +981,7 @@ function statements(S: string) {
     // One row per trial changed after $2 (or one row of nulls but the study's version when none),
     // with its values; the study's attributes ride on the first row when they changed after $2.
     // No row at all: no such study.
-    trialsSince: `SELECT s.version AS s_version, s.attrs_version AS s_attrs_version,
+    trialsSince: `SELECT s.version AS s_version, s.attrs_version AS s_attrs_version, s.run AS s_run, s.run_from AS s_run_from,
         ${['name', 'direction', 'user_attrs', 'system_attrs', 'data', 'created_at'].map((c) =>
           `CASE WHEN s.attrs_version > $2 AND row_number() OVER (ORDER BY t.number) = 1 THEN s.${c} END AS s_${c}`).join(', ')},
         t.*, v.steps, v.step_values
@@ -847,15 +993,15 @@ function statements(S: string) {
     // A fresh trial in one simple query, its statements one implicit transaction: the first locks the
     // study row; the second, with a snapshot taken after the lock, numbers and inserts the trial when
     // the conditions hold (see claimConditions), and returns nothing otherwise.
-    claimFresh: (studyId: number, { now, heartbeat, where }: FreshClaim) => {
+    claimFresh: (studyId: number, { now, heartbeat, where, key }: FreshClaim) => {
       const id = sqlId(studyId);
       return `SELECT 1 FROM ${S}.studies WHERE id = ${id} FOR UPDATE;
       WITH now AS (SELECT ${now}::bigint AS ms),
-        bumped AS (UPDATE ${S}.studies SET version = version + 1 WHERE id = ${id} AND ${where} RETURNING version)
+        bumped AS (UPDATE ${S}.studies SET ${BUMP} WHERE id = ${id} AND ${where} RETURNING version)
       INSERT INTO ${S}.trials (study_id, number, state, params, distributions, user_attrs, system_attrs,
-        started_at, heartbeat_at, version)
+        started_at, heartbeat_at, version, claim_key)
       SELECT ${id}, (SELECT coalesce(max(number) + 1, 0) FROM ${S}.trials WHERE study_id = ${id}), 'running',
-        '{}', '{}', '{}', '{}', now.ms, ${heartbeat}, bumped.version FROM bumped, now
+        '{}', '{}', '{}', '{}', now.ms, ${heartbeat}, bumped.version, ${key} FROM bumped, now
       RETURNING ${TRIAL_COLUMNS}`;
     },
   };

@@ -6,7 +6,7 @@
  */
 import { distributionProblems } from '../space/distributions.js';
 import type { Distribution, ParamValue, TrialState } from '../types.js';
-import { DistributionConflictError, InvalidWriteError, TrialFinishedError } from './errors.js';
+import { DistributionConflictError, InvalidWriteError, TrialFinishedError, TrialLostError } from './errors.js';
 import type { CommandOutcome, NewCheckpoint, NewCommand, NewStudy, ParamWrite, SaveCheckpointOptions, TrialOutcome, TrialUpdate } from './storage.js';
 
 /** The mutable state of one trial that `applyTrialUpdate` works on. */
@@ -177,21 +177,126 @@ export function checkParamValue(where: string, value: ParamValue, d: Distributio
   }
 }
 
-/** Throws unless every value is JSON (what every storage can keep). */
+/** Throws unless `attrs` is a plain object whose every value is JSON at every depth (what every storage can keep). */
 export function checkAttrs(where: string, attrs: Readonly<Record<string, unknown>> | undefined): void {
   if (attrs === undefined) return;
+  const proto: unknown = attrs === null || typeof attrs !== 'object' ? undefined : Object.getPrototypeOf(attrs);
+  if (proto !== Object.prototype && proto !== null) {
+    throw new InvalidWriteError(`${where}s must be a plain object of names to JSON values, got ${attrs === null ? 'null' : Array.isArray(attrs) ? 'an array' : typeof attrs}`);
+  }
   for (const [key, value] of Object.entries(attrs)) checkJson(`${where} "${key}"`, value);
 }
 
-/** Throws unless `value` survives JSON (no functions, undefined, BigInt or cycles). */
+/**
+ * Throws `InvalidWriteError` unless `value` is JSON all the way down, naming
+ * the first offending place: NaN and the infinities, undefined, functions,
+ * symbols, bigints, empty array slots, objects other than plain objects and
+ * arrays (Map, Set, Date, class instances, typed arrays) and cycles, at any
+ * depth. `JSON.stringify` would drop or rewrite each of them silently (NaN
+ * becomes null, a Map `{}`, an undefined key vanishes), so a stored value
+ * would differ from the one written without anyone knowing.
+ *
+ * @example
+ *   checkJson('user attribute "curves"', [{ loss: 1 }, { loss: NaN }]);
+ *   // InvalidWriteError: user attribute "curves"[1].loss: NaN is not JSON
+ */
 export function checkJson(where: string, value: unknown): void {
-  let text: string | undefined;
+  let problem: string | undefined;
   try {
-    text = JSON.stringify(value);
+    problem = jsonProblem(value, '', []);
   } catch (e) {
-    throw new InvalidWriteError(`${where} is not JSON: ${(e as Error).message}`);
+    if (!(e instanceof RangeError)) throw e;
+    problem = ': nested too deeply to be JSON';
   }
-  if (text === undefined) throw new InvalidWriteError(`${where} is not JSON (got ${typeof value})`);
+  if (problem !== undefined) throw new InvalidWriteError(`${where}${problem}`);
+}
+
+/** `path: what is not JSON` for the first non-JSON part of `value`, or undefined. `open` holds the objects being walked (cycles). */
+function jsonProblem(value: unknown, path: string, open: object[]): string | undefined {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return undefined;
+    case 'number':
+      return Number.isFinite(value) ? undefined : `${path}: ${value} is not JSON`;
+    case 'undefined':
+      return `${path}: undefined is not JSON`;
+    case 'function':
+      return `${path}: a function is not JSON`;
+    case 'symbol':
+      return `${path}: a symbol is not JSON`;
+    case 'bigint':
+      return `${path}: a bigint (${value}n) is not JSON`;
+  }
+  if (value === null) return undefined;
+  const object = value as object;
+  if (open.includes(object)) return `${path}: a cycle (a reference back to ${describeOpen(open, object, path)}) is not JSON`;
+  let problem: string | undefined;
+  open.push(object);
+  if (Array.isArray(object)) {
+    for (let i = 0; i < object.length && problem === undefined; i++) {
+      problem = i in object ? jsonProblem(object[i], `${path}[${i}]`, open) : `${path}[${i}]: an empty array slot is not JSON`;
+    }
+  } else {
+    const proto: unknown = Object.getPrototypeOf(object);
+    if (proto !== Object.prototype && proto !== null) {
+      const name = (object as { constructor?: { name?: unknown } }).constructor?.name;
+      problem = `${path}: ${typeof name === 'string' && name !== '' ? `a ${name}` : 'an object with a prototype'} is not JSON (only plain objects and arrays are)`;
+    } else if (Object.getOwnPropertySymbols(object).some((k) => Object.prototype.propertyIsEnumerable.call(object, k))) {
+      problem = `${path}: a symbol key is not JSON`;
+    } else {
+      for (const [key, v] of Object.entries(object)) {
+        problem = jsonProblem(v, `${path}${/^[A-Za-z_$][\w$]*$/.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`}`, open);
+        if (problem !== undefined) break;
+      }
+    }
+  }
+  open.pop();
+  return problem;
+}
+
+/** Where a cycle points back to, for its message: the top (`the value itself`) or how deep. */
+function describeOpen(open: object[], target: object, path: string): string {
+  const depth = open.indexOf(target);
+  return depth === 0 ? 'the value itself' : `the object ${open.length - depth} level${open.length - depth === 1 ? '' : 's'} up from ${path || 'here'}`;
+}
+
+/**
+ * Throws `TrialLostError` when the writer's claim key (`claimKey`, when it
+ * gives one) is not the one the trial holds (`held`).
+ *
+ * @example
+ *   checkClaim(12, 'memory', 'a1b2', 'ffee'); // TrialLostError: trial id 12 in memory is no longer the trial ...
+ */
+export function checkClaim(trialId: number, location: string, held: string | null | undefined, claimKey: string | undefined): void {
+  if (claimKey !== undefined && held !== claimKey) throw new TrialLostError(trialId, location);
+}
+
+/** Throws unless a writer's request key is a non-empty string of at most 200 characters. */
+export function checkKey(where: string, key: unknown): void {
+  if (key === undefined) return;
+  if (typeof key !== 'string' || key.length === 0 || key.length > 200) {
+    throw new InvalidWriteError(`${where}: key must be a string of 1 to 200 characters, got ${typeof key === 'string' ? `${key.length} characters` : typeof key}`);
+  }
+}
+
+/**
+ * Whether a command already stored under a key is the one being sent again
+ * (same trial, kind and args); a key reused for another command is an error.
+ */
+export function checkSameCommand(stored: { trialId: number; kind: string; args: string; id: number }, trialId: number, command: NewCommand): void {
+  if (stored.trialId !== trialId || stored.kind !== command.kind || stored.args !== JSON.stringify(command.args ?? {})) {
+    throw new InvalidWriteError(
+      `command key "${command.key}" was already used for command ${stored.id} (${stored.kind} for trial id ${stored.trialId}); a key names one command`,
+    );
+  }
+}
+
+/** Refuses a checkpoint key already used for another trial's checkpoint (the same trial's is the same save, retried). */
+export function checkSameCheckpoint(stored: { trialId: number; id: number }, trialId: number, key: string): void {
+  if (stored.trialId !== trialId) {
+    throw new InvalidWriteError(`checkpoint key "${key}" was already used for checkpoint ${stored.id} of trial id ${stored.trialId}; a key names one checkpoint`);
+  }
 }
 
 /** Whether a failed trial should be re-created now (see `ClaimOptions.maxRetries`). */
@@ -260,9 +365,8 @@ export function checkNewCommand(trialId: number, command: NewCommand): void {
   if (command.args !== undefined && (typeof command.args !== 'object' || command.args === null || Array.isArray(command.args))) {
     throw new InvalidWriteError(`${where}: args must be a JSON object`);
   }
-  checkJson(`${where}, args`, command.args ?? {});
-  // Key by key as attributes are, so that a value JSON would silently drop (a function, undefined) is refused.
   checkAttrs(`${where}, args`, command.args);
+  checkKey(where, command.key);
 }
 
 /** Refuses an outcome that is not applied/refused with a finite step. */
@@ -288,8 +392,8 @@ export function checkNewCheckpoint(trialId: number, cp: NewCheckpoint, options: 
   if (cp.meta !== undefined && (typeof cp.meta !== 'object' || cp.meta === null || Array.isArray(cp.meta))) {
     throw new InvalidWriteError(`${where}: meta must be a JSON object`);
   }
-  checkJson(`${where}, meta`, cp.meta ?? {});
   checkAttrs(`${where}, meta`, cp.meta);
+  checkKey(where, cp.key);
   const keep = options.keepAuto;
   if (keep !== undefined && !(Number.isInteger(keep) && keep >= 1)) {
     throw new InvalidWriteError(`${where}: keepAuto must be an integer >= 1, got ${keep}`);

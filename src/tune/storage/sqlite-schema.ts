@@ -7,7 +7,7 @@
  * To change the schema, append a migration; never edit a released one.
  */
 import type BetterSqlite3 from 'better-sqlite3';
-import { SchemaVersionError, StorageError } from './errors.js';
+import { SchemaVersionError, StudyFileError } from './errors.js';
 
 export interface Migration {
   readonly version: number;
@@ -96,20 +96,39 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX trial_checkpoints_by_trial ON trial_checkpoints (trial_id, kind, id);
     `,
   },
+  {
+    version: 3,
+    // Keys chosen by the writer: a write sent again (its answer was lost) finds
+    // the first one instead of writing twice, and a trial's runner proves with
+    // its claim key that the trial is still the one it claimed.
+    sql: `
+      ALTER TABLE trials ADD COLUMN claim_key TEXT;    -- the key of the claim that runs (or ran) the trial
+      ALTER TABLE trials ADD COLUMN enqueue_key TEXT;  -- the key of the request that enqueued it
+      CREATE UNIQUE INDEX trials_by_claim_key ON trials (study_id, claim_key);
+      CREATE UNIQUE INDEX trials_by_enqueue_key ON trials (study_id, enqueue_key);
+      ALTER TABLE trial_commands ADD COLUMN send_key TEXT;  -- the key it was sent with
+      ALTER TABLE trial_commands ADD COLUMN take_key TEXT;  -- the key of the take that took it
+      CREATE UNIQUE INDEX trial_commands_by_send_key ON trial_commands (send_key);
+      ALTER TABLE trial_checkpoints ADD COLUMN save_key TEXT;
+      CREATE UNIQUE INDEX trial_checkpoints_by_save_key ON trial_checkpoints (save_key);
+    `,
+  },
 ];
 
 /** The newest schema version this code reads and writes. */
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
 
 /**
- * Brings the database at `db` to `SCHEMA_VERSION`; call inside an IMMEDIATE
- * transaction so two processes opening a new file at once do not both create it.
+ * Brings the database at `db` (the file at `path`) to `SCHEMA_VERSION`; call
+ * inside an IMMEDIATE transaction so two processes opening a new file at once
+ * do not both create it.
  *
  * @example
  *   db.transaction(() => migrate(db, 'study.db')).immediate();
  */
-export function migrate(db: BetterSqlite3.Database, where: string): void {
-  const current = currentVersion(db, where);
+export function migrate(db: BetterSqlite3.Database, path: string): void {
+  const where = `sqlite:${path}`;
+  const current = currentVersion(db, path);
   if (current > SCHEMA_VERSION) {
     throw new SchemaVersionError(
       `${where} has schema version ${current}, but this caviar knows versions up to ${SCHEMA_VERSION}: upgrade caviar to open it`,
@@ -121,11 +140,13 @@ export function migrate(db: BetterSqlite3.Database, where: string): void {
   db.prepare('INSERT INTO schema_version (version) VALUES (?)').run(SCHEMA_VERSION);
 }
 
-function currentVersion(db: BetterSqlite3.Database, where: string): number {
+function currentVersion(db: BetterSqlite3.Database, path: string): number {
   const hasTable = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'").get();
   if (!hasTable) {
     const tables = db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table'").get() as { n: number };
-    if (tables.n > 0) throw new StorageError(`${where} is an SQLite database but not a caviar study file (no schema_version table)`);
+    if (tables.n > 0) {
+      throw new StudyFileError(path, 'an SQLite database, but not a caviar study file: it has no schema_version table', 'point --storage at a study file caviar wrote');
+    }
     return 0;
   }
   const row = db.prepare('SELECT max(version) AS v FROM schema_version').get() as { v: number | null };

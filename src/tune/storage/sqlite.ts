@@ -15,7 +15,17 @@
  *   (schema version 2). `takeCommands` first asks, in a read, whether
  *   anything is pending, so a training that polls every step does not take
  *   the write lock for nothing; the taking itself is one write transaction.
+ * - Writers' keys (schema version 3): claims, enqueued trials, commands and
+ *   checkpoints remember the key they were written with, so the same write
+ *   sent again returns the first one, and a trial's claim key guards its
+ *   runner's writes (see storage.ts).
+ * - **A damaged file is refused untouched.** Before anything writes, the file
+ *   is checked for truncation (its size against its header's page count),
+ *   opened read-only and read through (`quick_check`); a file SQLite cannot
+ *   read, at open or later, is a `StudyFileError` naming the file.
  */
+import { randomUUID } from 'node:crypto';
+import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Distribution, FrozenTrial } from '../types.js';
@@ -24,6 +34,7 @@ import {
   InvalidWriteError,
   RecordNotFoundError,
   StorageError,
+  StudyFileError,
   StudyNotFoundError,
   TrialFinishedError,
   TrialNotFoundError,
@@ -31,6 +42,10 @@ import {
 import {
   applyTrialUpdate,
   checkAttrs,
+  checkClaim,
+  checkKey,
+  checkSameCheckpoint,
+  checkSameCommand,
   checkCommandOutcome,
   checkJson,
   checkNewCheckpoint,
@@ -87,6 +102,11 @@ export interface SqliteStorageOptions {
   readonly lockedForMs?: number;
   /** The clock for heartbeats and timestamps (ms); tests pass a fake one. */
   readonly clock?: () => number;
+  /**
+   * Refuse an empty (0-byte) file as not a study file, instead of making it
+   * a new one (what commands that read or join a study want).
+   */
+  readonly mustExist?: boolean;
 }
 
 
@@ -131,17 +151,21 @@ export class SqliteStorage implements Storage {
    */
   static async open(path: string, options: SqliteStorageOptions = {}): Promise<SqliteStorage> {
     const where = `sqlite:${path}`;
+    const lockedForMs = options.lockedForMs ?? 120_000;
+    // Read everything before anything writes: a damaged file is refused as it is, never "repaired".
+    checkHeader(path, options.mustExist === true);
+    if (statOrUndefined(path)) await retryWhileLocked(path, lockedForMs, () => readThrough(path));
     let db: BetterSqlite3.Database;
     try {
       db = new Database(path, { timeout: options.busyTimeoutMs ?? 200 });
     } catch (e) {
-      throw new StorageError(`cannot open ${where}: ${(e as Error).message}`);
+      throw studyFileError(path, e) ?? new StorageError(`cannot open ${where}: ${(e as Error).message}`);
     }
     try {
-      await retryWhileLocked(where, options.lockedForMs ?? 120_000, () => {
+      await retryWhileLocked(path, lockedForMs, () => {
         // Switching to WAL needs a moment of exclusive access; it is a no-op once the file is in WAL.
         db.pragma('journal_mode = WAL');
-        db.transaction(() => migrate(db, where)).immediate();
+        db.transaction(() => migrate(db, path)).immediate();
       });
       db.pragma(`synchronous = ${options.durability === 'full' ? 'FULL' : 'NORMAL'}`);
       db.pragma('foreign_keys = ON');
@@ -206,9 +230,13 @@ export class SqliteStorage implements Storage {
     checkAttrs('enqueued trial parameter', trial.params);
     checkAttrs('enqueued trial user attribute', trial.userAttrs);
     checkAttrs('enqueued trial system attribute', trial.systemAttrs);
+    checkKey('enqueued trial', trial.key);
     return this.write(() => {
       this.studyRow(studyId);
+      const again = trial.key === undefined ? undefined : (this.s.trialByEnqueueKey.get(studyId, trial.key) as TrialRow | undefined);
+      if (again) return frozen(loaded(again), this.values(again.id));
       const t = this.insertTrial(studyId, 'waiting', null);
+      if (trial.key !== undefined) this.s.setEnqueueKey.run(trial.key, t.id);
       t.systemAttrs.fixedParams = { ...trial.params };
       Object.assign(t.systemAttrs, trial.systemAttrs);
       Object.assign(t.userAttrs, trial.userAttrs);
@@ -218,57 +246,69 @@ export class SqliteStorage implements Storage {
   }
 
   async claimTrial(studyId: number, options: ClaimOptions = {}): Promise<FrozenTrial | undefined> {
+    checkKey('claim', options.key);
     return this.write(() => {
       this.studyRow(studyId);
+      // The same claim again (its caller did not hear the answer): the trial it claimed; its finishing went with it.
+      const again = options.key === undefined ? undefined : (this.s.trialByClaimKey.get(studyId, options.key) as TrialRow | undefined);
+      if (again) return frozen(loaded(again), this.values(again.id));
       if (options.finishing) this.applyUpdate(options.finishing.trialId, options.finishing.update);
-      const now = this.clock();
-      if (options.staleGraceMs !== undefined) this.failStale(studyId, options.staleGraceMs, now);
-      if (options.maxCompleteOrRunning !== undefined) {
-        const { n } = this.s.countBusy.get(studyId) as { n: number };
-        if (n >= options.maxCompleteOrRunning) return undefined;
-      }
-      const heartbeatAt = options.heartbeat === false ? null : now;
-      // 1. An enqueued trial.
-      const waitingRow = this.s.firstWaiting.get(studyId) as TrialRow | undefined;
-      if (waitingRow) {
-        const t = loaded(waitingRow);
-        t.state = 'running';
-        t.startedAt = now;
-        t.heartbeatAt = heartbeatAt;
-        t.version = this.bump(studyId);
+      const claimed = this.claimNext(studyId, options);
+      if (claimed && options.key !== undefined) this.s.setClaimKey.run(options.key, claimed.id);
+      return claimed;
+    });
+  }
+
+  /** The body of `claimTrial` once the finishing write is done, inside its transaction. */
+  private claimNext(studyId: number, options: ClaimOptions): FrozenTrial | undefined {
+    const now = this.clock();
+    if (options.staleGraceMs !== undefined) this.failStale(studyId, options.staleGraceMs, now);
+    if (options.maxCompleteOrRunning !== undefined) {
+      const { n } = this.s.countBusy.get(studyId) as { n: number };
+      if (n >= options.maxCompleteOrRunning) return undefined;
+    }
+    const heartbeatAt = options.heartbeat === false ? null : now;
+    // 1. An enqueued trial.
+    const waitingRow = this.s.firstWaiting.get(studyId) as TrialRow | undefined;
+    if (waitingRow) {
+      const t = loaded(waitingRow);
+      t.state = 'running';
+      t.startedAt = now;
+      t.heartbeatAt = heartbeatAt;
+      t.version = this.bump(studyId);
+      this.saveTrial(t);
+      return frozen(t, new Map());
+    }
+    // 2. A retry of a trial that failed for reasons unrelated to its parameters.
+    const maxRetries = options.maxRetries ?? 0;
+    if (maxRetries > 0) {
+      for (const row of this.s.retryCandidates.all(studyId) as TrialRow[]) {
+        const old = loaded(row);
+        if (!isDueRetry(old, maxRetries)) continue;
+        const t = this.insertTrial(studyId, 'running', heartbeatAt);
+        Object.assign(t.params, old.params);
+        Object.assign(t.distributions, old.distributions);
+        Object.assign(t.userAttrs, old.userAttrs);
+        t.systemAttrs.retryOf = old.number;
+        t.systemAttrs.retryCount = retryCount(old) + 1;
+        if (old.systemAttrs.fixedParams !== undefined) t.systemAttrs.fixedParams = old.systemAttrs.fixedParams;
+        if (old.systemAttrs.origin !== undefined) t.systemAttrs.origin = old.systemAttrs.origin;
         this.saveTrial(t);
+        old.systemAttrs.retriedBy = t.number;
+        old.version = t.version;
+        this.saveTrial(old);
         return frozen(t, new Map());
       }
-      // 2. A retry of a trial that failed for reasons unrelated to its parameters.
-      const maxRetries = options.maxRetries ?? 0;
-      if (maxRetries > 0) {
-        for (const row of this.s.retryCandidates.all(studyId) as TrialRow[]) {
-          const old = loaded(row);
-          if (!isDueRetry(old, maxRetries)) continue;
-          const t = this.insertTrial(studyId, 'running', heartbeatAt);
-          Object.assign(t.params, old.params);
-          Object.assign(t.distributions, old.distributions);
-          Object.assign(t.userAttrs, old.userAttrs);
-          t.systemAttrs.retryOf = old.number;
-          t.systemAttrs.retryCount = retryCount(old) + 1;
-          if (old.systemAttrs.fixedParams !== undefined) t.systemAttrs.fixedParams = old.systemAttrs.fixedParams;
-          if (old.systemAttrs.origin !== undefined) t.systemAttrs.origin = old.systemAttrs.origin;
-          this.saveTrial(t);
-          old.systemAttrs.retriedBy = t.number;
-          old.version = t.version;
-          this.saveTrial(old);
-          return frozen(t, new Map());
-        }
-      }
-      // 3. A fresh trial.
-      return frozen(this.insertTrial(studyId, 'running', heartbeatAt), new Map());
-    });
+    }
+    // 3. A fresh trial.
+    return frozen(this.insertTrial(studyId, 'running', heartbeatAt), new Map());
   }
 
   async updateTrial(trialId: number, update: TrialUpdate): Promise<void> {
     if (isHeartbeatOnly(update)) {
       // The common case while a trial runs: one indexed UPDATE, no version bump (no reader cares).
-      const done = await this.write(() => this.s.heartbeat.run(this.clock(), trialId).changes > 0);
+      const key = update.claimKey ?? null;
+      const done = await this.write(() => this.s.heartbeat.run(this.clock(), trialId, key, key).changes > 0);
       if (done) return;
     }
     await this.write(() => this.applyUpdate(trialId, update));
@@ -276,8 +316,9 @@ export class SqliteStorage implements Storage {
 
   /** The body of `updateTrial`, inside the caller's write transaction. */
   private applyUpdate(trialId: number, update: TrialUpdate): void {
-    const row = this.s.trialById.get(trialId) as TrialRow | undefined;
+    const row = this.s.trialById.get(trialId) as (TrialRow & { claim_key: string | null }) | undefined;
     if (!row) throw new TrialNotFoundError(trialId, this.location);
+    checkClaim(trialId, this.location, row.claim_key, update.claimKey);
     const t = loaded(row);
     const effects = applyTrialUpdate(t, update, (name) => this.studyDistribution(t.studyId, name), this.clock());
     for (const p of effects.newParams) this.s.insertStudyParam.run(t.studyId, p.name, JSON.stringify(p.distribution));
@@ -290,9 +331,7 @@ export class SqliteStorage implements Storage {
     return this.read(() => {
       const row = this.s.trialById.get(trialId) as TrialRow | undefined;
       if (!row) throw new TrialNotFoundError(trialId, this.location);
-      const values = new Map<number, number>();
-      for (const v of this.s.valuesOfTrial.iterate(trialId) as IterableIterator<ValueRow>) values.set(v.step, v.value ?? NaN);
-      return frozen(loaded(row), values);
+      return frozen(loaded(row), this.values(trialId));
     });
   }
 
@@ -300,19 +339,27 @@ export class SqliteStorage implements Storage {
     // One read transaction: the trials, their values and the new cursor come from one snapshot.
     return this.read(() => {
       const study = this.studyRow(studyId);
-      if (study.version <= cursor) return { trials: [], cursor: study.version };
-      const values = new Map<number, Map<number, number>>();
-      for (const v of this.s.valuesSince.iterate(studyId, cursor) as IterableIterator<ValueRow & { trial_id: number }>) {
-        let m = values.get(v.trial_id);
-        if (!m) values.set(v.trial_id, (m = new Map()));
-        m.set(v.step, v.value ?? NaN);
-      }
-      const trials = (this.s.trialsSince.all(studyId, cursor) as TrialRow[]).map((row) =>
-        frozen(loaded(row), values.get(row.id) ?? new Map()),
-      );
-      const page: TrialsPage = { trials, cursor: study.version };
-      return study.attrs_version > cursor ? { ...page, study: studyRecord(study) } : page;
+      // A cursor from the future (another file's, or a misuse) cannot be trusted: everything, from scratch.
+      if (cursor > study.version) return { ...this.since(study, 0), reset: true };
+      return this.since(study, cursor);
     });
+  }
+
+  /** `trialsSince` inside its read transaction. */
+  private since(study: StudyRow, cursor: number): TrialsPage {
+    const studyId = study.id;
+    if (study.version <= cursor) return { trials: [], cursor: study.version };
+    const values = new Map<number, Map<number, number>>();
+    for (const v of this.s.valuesSince.iterate(studyId, cursor) as IterableIterator<ValueRow & { trial_id: number }>) {
+      let m = values.get(v.trial_id);
+      if (!m) values.set(v.trial_id, (m = new Map()));
+      m.set(v.step, v.value ?? NaN);
+    }
+    const trials = (this.s.trialsSince.all(studyId, cursor) as TrialRow[]).map((row) =>
+      frozen(loaded(row), values.get(row.id) ?? new Map()),
+    );
+    const page: TrialsPage = { trials, cursor: study.version };
+    return study.attrs_version > cursor ? { ...page, study: studyRecord(study) } : page;
   }
 
   async failStaleTrials(studyId: number, graceMs: number): Promise<number[]> {
@@ -326,27 +373,39 @@ export class SqliteStorage implements Storage {
     return this.write(() => {
       const t = this.trialRow(trialId);
       checkNewCommand(trialId, command);
+      const again = command.key === undefined ? undefined : (this.s.commandBySendKey.get(command.key) as CommandRow | undefined);
+      if (again) {
+        checkSameCommand({ ...again, trialId: again.trial_id }, trialId, command);
+        return commandRecord(again);
+      }
       if (t.state !== 'running' && t.state !== 'waiting') throw new TrialFinishedError(t.number, t.state);
-      const row = this.s.insertCommand.get(trialId, command.kind, JSON.stringify(command.args ?? {}), this.clock()) as CommandRow;
+      const row = this.s.insertCommand.get(trialId, command.kind, JSON.stringify(command.args ?? {}), this.clock(), command.key ?? null) as CommandRow;
       this.s.stampTrial.run(this.bump(t.study_id), trialId);
       return commandRecord(row);
     });
   }
 
-  async takeCommands(trialId: number): Promise<CommandRecord[]> {
+  async takeCommands(trialId: number, claimKey?: string): Promise<CommandRecord[]> {
     // Called at every step of a training: a read answers the usual "nothing pending" without the write lock.
-    const probe = await this.read(() => this.s.pendingProbe.get(trialId, trialId) as { trial: number | null; pending: number | null });
+    const probe = await this.read(
+      () => this.s.pendingProbe.get(trialId, trialId, trialId) as { trial: number | null; claim_key: string | null; pending: number | null },
+    );
     if (probe.trial === null) throw new TrialNotFoundError(trialId, this.location);
+    checkClaim(trialId, this.location, probe.claim_key, claimKey);
     if (probe.pending === null) return [];
-    // One writer at a time: a command is taken by exactly one caller.
-    const rows = await this.write(() => this.s.takeCommands.all(trialId) as CommandRow[]);
+    // One writer at a time: a command is taken by exactly one caller (the claim, checked again inside).
+    const rows = await this.write(() => {
+      checkClaim(trialId, this.location, this.trialRow(trialId).claim_key, claimKey);
+      return this.s.takeCommands.all(randomUUID(), trialId) as CommandRow[];
+    });
     return rows.sort((a, b) => a.id - b.id).map(commandRecord);
   }
 
-  async settleCommand(commandId: number, outcome: CommandOutcome): Promise<CommandRecord> {
+  async settleCommand(commandId: number, outcome: CommandOutcome, claimKey?: string): Promise<CommandRecord> {
     return this.write(() => {
-      const c = this.s.commandById.get(commandId) as (CommandRow & { study_id: number }) | undefined;
+      const c = this.s.commandById.get(commandId) as (CommandRow & { study_id: number; claim_key: string | null }) | undefined;
       if (!c) throw new RecordNotFoundError('command', commandId, this.location);
+      checkClaim(c.trial_id, this.location, c.claim_key, claimKey);
       checkCommandOutcome(commandId, outcome);
       if (c.state === 'applied' || c.state === 'refused') {
         throw new InvalidWriteError(`command ${commandId} was already ${c.state}; a settled command cannot change`);
@@ -366,10 +425,16 @@ export class SqliteStorage implements Storage {
 
   async saveCheckpoint(trialId: number, cp: NewCheckpoint, options: SaveCheckpointOptions = {}): Promise<CheckpointInfo> {
     return this.write(() => {
-      this.trialRow(trialId);
+      checkClaim(trialId, this.location, this.trialRow(trialId).claim_key, options.claimKey);
       checkNewCheckpoint(trialId, cp, options);
+      const again = cp.key === undefined ? undefined : (this.s.checkpointBySaveKey.get(cp.key) as CheckpointRow | undefined);
+      if (again) {
+        checkSameCheckpoint({ id: again.id, trialId: again.trial_id }, trialId, cp.key!);
+        return checkpointInfo(again);
+      }
       const data = Buffer.from(cp.data.buffer, cp.data.byteOffset, cp.data.byteLength);
-      const id = Number(this.s.insertCheckpoint.run(trialId, cp.step, cp.kind, JSON.stringify(cp.meta ?? {}), this.clock(), data).lastInsertRowid);
+      const meta = JSON.stringify(cp.meta ?? {});
+      const id = Number(this.s.insertCheckpoint.run(trialId, cp.step, cp.kind, meta, this.clock(), data, cp.key ?? null).lastInsertRowid);
       if (cp.kind === 'auto' && options.keepAuto !== undefined) this.s.pruneAuto.run(trialId, trialId, options.keepAuto);
       return checkpointInfo(this.s.checkpointInfo.get(id) as CheckpointRow);
     });
@@ -446,6 +511,13 @@ export class SqliteStorage implements Storage {
     );
   }
 
+  /** A trial's intermediate values, by step. */
+  private values(trialId: number): Map<number, number> {
+    const values = new Map<number, number>();
+    for (const v of this.s.valuesOfTrial.iterate(trialId) as IterableIterator<ValueRow>) values.set(v.step, v.value ?? NaN);
+    return values;
+  }
+
   private studyDistribution(studyId: number, name: string): Distribution | undefined {
     const row = this.s.studyParam.get(studyId, name) as { distribution: string } | undefined;
     return row && (JSON.parse(row.distribution) as Distribution);
@@ -456,8 +528,8 @@ export class SqliteStorage implements Storage {
     return (this.s.bump.get(studyId) as { version: number }).version;
   }
 
-  private trialRow(trialId: number): TrialRow {
-    const row = this.s.trialById.get(trialId) as TrialRow | undefined;
+  private trialRow(trialId: number): TrialRow & { claim_key: string | null } {
+    const row = this.s.trialById.get(trialId) as (TrialRow & { claim_key: string | null }) | undefined;
     if (!row) throw new TrialNotFoundError(trialId, this.location);
     return row;
   }
@@ -471,11 +543,11 @@ export class SqliteStorage implements Storage {
   // -- transactions with retries --------------------------------------------
 
   private write<T>(fn: () => T): Promise<T> {
-    return retryWhileLocked(this.location, this.lockedForMs, () => this.tx.immediate(fn) as T);
+    return retryWhileLocked(this.path, this.lockedForMs, () => this.tx.immediate(fn) as T);
   }
 
   private read<T>(fn: () => T): Promise<T> {
-    return retryWhileLocked(this.location, this.lockedForMs, () => this.tx.deferred(fn) as T);
+    return retryWhileLocked(this.path, this.lockedForMs, () => this.tx.deferred(fn) as T);
   }
 }
 
@@ -507,7 +579,11 @@ function prepare(db: BetterSqlite3.Database) {
       `UPDATE trials SET state = ?, value = ?, params = ?, distributions = ?, user_attrs = ?, system_attrs = ?,
          started_at = ?, completed_at = ?, heartbeat_at = ?, version = ? WHERE id = ?`,
     ),
-    trialById: db.prepare(`SELECT ${TRIAL_COLUMNS} FROM trials WHERE id = ?`),
+    trialById: db.prepare(`SELECT ${TRIAL_COLUMNS}, claim_key FROM trials WHERE id = ?`),
+    trialByClaimKey: db.prepare(`SELECT ${TRIAL_COLUMNS} FROM trials WHERE study_id = ? AND claim_key = ?`),
+    trialByEnqueueKey: db.prepare(`SELECT ${TRIAL_COLUMNS} FROM trials WHERE study_id = ? AND enqueue_key = ?`),
+    setClaimKey: db.prepare('UPDATE trials SET claim_key = ? WHERE id = ?'),
+    setEnqueueKey: db.prepare('UPDATE trials SET enqueue_key = ? WHERE id = ?'),
     firstWaiting: db.prepare(
       `SELECT ${TRIAL_COLUMNS} FROM trials WHERE study_id = ? AND state = 'waiting' ORDER BY number LIMIT 1`,
     ),
@@ -522,31 +598,35 @@ function prepare(db: BetterSqlite3.Database) {
          AND heartbeat_at IS NOT NULL AND heartbeat_at < ? ORDER BY number`,
     ),
     heartbeat: db.prepare(
-      "UPDATE trials SET heartbeat_at = ? WHERE id = ? AND state = 'running' AND heartbeat_at IS NOT NULL",
+      "UPDATE trials SET heartbeat_at = ? WHERE id = ? AND state = 'running' AND heartbeat_at IS NOT NULL AND (? IS NULL OR claim_key = ?)",
     ),
     insertValue: db.prepare('INSERT OR IGNORE INTO trial_values (trial_id, step, value) VALUES (?, ?, ?)'),
     valuesOfTrial: db.prepare('SELECT step, value FROM trial_values WHERE trial_id = ? ORDER BY step'),
     trialsSince: db.prepare(`SELECT ${TRIAL_COLUMNS} FROM trials WHERE study_id = ? AND version > ? ORDER BY number`),
     stampTrial: db.prepare('UPDATE trials SET version = ? WHERE id = ?'),
     insertCommand: db.prepare(
-      `INSERT INTO trial_commands (trial_id, kind, args, state, created_at) VALUES (?, ?, ?, 'pending', ?) RETURNING ${COMMAND_COLUMNS}`,
+      `INSERT INTO trial_commands (trial_id, kind, args, state, created_at, send_key) VALUES (?, ?, ?, 'pending', ?, ?) RETURNING ${COMMAND_COLUMNS}`,
+    ),
+    commandBySendKey: db.prepare(`SELECT ${COMMAND_COLUMNS} FROM trial_commands WHERE send_key = ?`),
+    checkpointBySaveKey: db.prepare(
+      `SELECT ${CHECKPOINT_INFO_COLUMNS} FROM trial_checkpoints c JOIN trials t ON t.id = c.trial_id WHERE c.save_key = ?`,
     ),
     pendingProbe: db.prepare(
-      `SELECT (SELECT 1 FROM trials WHERE id = ?) AS trial,
+      `SELECT (SELECT 1 FROM trials WHERE id = ?) AS trial, (SELECT claim_key FROM trials WHERE id = ?) AS claim_key,
          (SELECT 1 FROM trial_commands WHERE trial_id = ? AND state = 'pending' LIMIT 1) AS pending`,
     ),
     takeCommands: db.prepare(
-      `UPDATE trial_commands SET state = 'taken' WHERE trial_id = ? AND state = 'pending' RETURNING ${COMMAND_COLUMNS}`,
+      `UPDATE trial_commands SET state = 'taken', take_key = ? WHERE trial_id = ? AND state = 'pending' RETURNING ${COMMAND_COLUMNS}`,
     ),
     commandById: db.prepare(
-      `SELECT ${columnsOf('c', COMMAND_COLUMNS)}, t.study_id FROM trial_commands c JOIN trials t ON t.id = c.trial_id WHERE c.id = ?`,
+      `SELECT ${columnsOf('c', COMMAND_COLUMNS)}, t.study_id, t.claim_key FROM trial_commands c JOIN trials t ON t.id = c.trial_id WHERE c.id = ?`,
     ),
     settleCommand: db.prepare(
       `UPDATE trial_commands SET state = ?, settled_at = ?, step = ?, message = ? WHERE id = ? RETURNING ${COMMAND_COLUMNS}`,
     ),
     commandsOfTrial: db.prepare(`SELECT ${COMMAND_COLUMNS} FROM trial_commands WHERE trial_id = ? ORDER BY id`),
     insertCheckpoint: db.prepare(
-      'INSERT INTO trial_checkpoints (trial_id, step, kind, meta, created_at, data) VALUES (?, ?, ?, ?, ?, ?)',
+      'INSERT INTO trial_checkpoints (trial_id, step, kind, meta, created_at, data, save_key) VALUES (?, ?, ?, ?, ?, ?, ?)',
     ),
     // Keeps the newest `keep` auto checkpoints of the trial; manual ones are never touched.
     pruneAuto: db.prepare(
@@ -574,14 +654,15 @@ function prepare(db: BetterSqlite3.Database) {
  * errors are retried with jittered exponential backoff, awaiting between
  * attempts so the process's other trials and heartbeats go on.
  */
-async function retryWhileLocked<T>(where: string, limitMs: number, fn: () => T): Promise<T> {
+async function retryWhileLocked<T>(path: string, limitMs: number, fn: () => T): Promise<T> {
+  const where = `sqlite:${path}`;
   const start = Date.now();
   let delay = 2;
   for (;;) {
     try {
       return fn();
     } catch (e) {
-      if (!isLockError(e)) throw e;
+      if (!isLockError(e)) throw studyFileError(path, e) ?? e;
       if (Date.now() - start > limitMs) {
         throw new StorageError(
           `${where} stayed locked by another process for ${Math.round((Date.now() - start) / 1000)} s; is a process stuck holding a transaction?`,
@@ -603,6 +684,77 @@ function isLockError(e: unknown): boolean {
   return typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'));
 }
 
+/** What SQLite says of a file it cannot read as a database, as the error that names the file; undefined for other errors. */
+function studyFileError(path: string, e: unknown): StudyFileError | undefined {
+  if (e instanceof StudyFileError) return e;
+  const code = (e as { code?: unknown })?.code;
+  if (typeof code !== 'string') return undefined;
+  if (code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_IOERR_SHORT_READ') {
+    return new StudyFileError(path, `SQLite: ${(e as Error).message}`);
+  }
+  return undefined;
+}
 
+function statOrUndefined(path: string): { size: number } | undefined {
+  try {
+    return statSync(path);
+  } catch {
+    return undefined;
+  }
+}
 
+/**
+ * Refuses, without opening it in SQLite, a file that is truncated (shorter
+ * than the pages its header counts, with no write-ahead log that could hold
+ * the rest) and, with `mustExist`, an empty one.
+ */
+function checkHeader(path: string, mustExist: boolean): void {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return; // No file (a new study file), or one SQLite will say it cannot open.
+  }
+  try {
+    const size = fstatSync(fd).size;
+    if (size === 0) {
+      if (mustExist) throw new StudyFileError(path, 'the file is empty (0 bytes)', 'point --storage at a study file caviar wrote');
+      return;
+    }
+    const header = Buffer.alloc(100);
+    if (readSync(fd, header, 0, 100, 0) < 100 || header.toString('latin1', 0, 16) !== 'SQLite format 3\0') return; // SQLite's own words follow.
+    const pageSize = header.readUInt16BE(16) === 1 ? 65536 : header.readUInt16BE(16);
+    const pages = header.readUInt32BE(28);
+    // The page count is valid when the change counter matches "version valid for" (every SQLite since 3.7.0 keeps it so).
+    const valid = header.readUInt32BE(24) === header.readUInt32BE(92);
+    const wal = statOrUndefined(`${path}-wal`);
+    if (valid && pages > 0 && size < pageSize * pages && !(wal && wal.size > 0)) {
+      throw new StudyFileError(path, `truncated: ${size} bytes, where its header counts ${pages} pages of ${pageSize} bytes`);
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
 
+/**
+ * Reads the whole file through a read-only connection (`quick_check`: every
+ * page, every index entry), so that damage is found before a writer opens it;
+ * a read-only connection never checkpoints a write-ahead log into the file.
+ */
+function readThrough(path: string): void {
+  let db: BetterSqlite3.Database;
+  try {
+    db = new Database(path, { readonly: true, fileMustExist: true });
+  } catch (e) {
+    throw studyFileError(path, e) ?? e;
+  }
+  try {
+    const rows = db.pragma('quick_check(1)') as { quick_check: string }[];
+    const verdict = rows[0]?.quick_check ?? 'no answer';
+    if (verdict !== 'ok') throw new StudyFileError(path, `SQLite: ${verdict}`);
+  } catch (e) {
+    throw studyFileError(path, e) ?? e;
+  } finally {
+    db.close();
+  }
+}

@@ -28,6 +28,22 @@
  * - **No lock errors.** Lock timeouts, "database is locked", serialization
  *   failures and deadlocks are retried inside the storage and never reach
  *   the caller.
+ * - **Retries never duplicate.** A write retried after its connection was
+ *   lost during COMMIT (which may have succeeded) must return the first
+ *   write's record, never write a second one: claims, enqueued trials,
+ *   commands and checkpoints carry a key chosen by the writer (`key`; the
+ *   storage makes one when the caller gives none), unique in the storage,
+ *   and finishing, settling or taking again is recognised as the same write.
+ * - **Claims are checked.** A running trial keeps the key it was claimed
+ *   with; writes of its runner carry it (`claimKey`) and are refused with
+ *   `TrialLostError` when the trial with that id is not that claim (a
+ *   database that lost its last commits in a crash may hand the id out
+ *   again), so a lost trial's result can never land on another trial.
+ * - **Rolled-back versions are told.** When a crash loses commits a reader
+ *   may already have seen (PostgreSQL with `durability=fast`), the study's
+ *   versions could go back below that reader's cursor; the storage then
+ *   answers `trialsSince` with every trial and `reset: true`, and never hands
+ *   out again a version a reader may have seen.
  */
 import type { Direction, Distribution, FrozenTrial, ParamValue } from '../types.js';
 
@@ -106,6 +122,12 @@ export interface TrialUpdate {
   readonly systemAttrs?: Readonly<Record<string, unknown>>;
   readonly heartbeat?: boolean;
   readonly finish?: TrialOutcome;
+  /**
+   * The key the writer claimed the trial with (`ClaimOptions.key`): the write
+   * is refused with `TrialLostError`, changing nothing, when the trial with
+   * this id was not claimed with that key.
+   */
+  readonly claimKey?: string;
 }
 
 /** What a worker asks for when it wants its next trial. */
@@ -143,6 +165,15 @@ export interface ClaimOptions {
    * If the write is refused, nothing is claimed and the error is thrown.
    */
   readonly finishing?: { readonly trialId: number; readonly update: TrialUpdate };
+  /**
+   * A key unique to this claim (a random UUID), chosen by the claimer; the
+   * storage makes one when absent. A claim retried with a key that already
+   * claimed a trial in the study returns that trial instead of claiming a
+   * second one (a claim whose COMMIT succeeded but whose answer was lost
+   * would otherwise leave a trial running that nobody runs). The trial keeps
+   * the key while it runs; see `TrialUpdate.claimKey`.
+   */
+  readonly key?: string;
 }
 
 /** New trials for `enqueueTrial`: parameter values fixed in advance. */
@@ -156,6 +187,12 @@ export interface EnqueuedTrial {
    * trial copies them too.
    */
   readonly systemAttrs?: Readonly<Record<string, unknown>>;
+  /**
+   * A key unique to this request (the storage makes one when absent):
+   * enqueueing again with a key the study already has returns that trial
+   * instead of adding a second one.
+   */
+  readonly key?: string;
 }
 
 /**
@@ -180,6 +217,13 @@ export type CommandState = 'pending' | 'taken' | 'applied' | 'refused';
 export interface NewCommand {
   readonly kind: CommandKind;
   readonly args?: Readonly<Record<string, unknown>>;
+  /**
+   * A key unique to this command (the storage makes one when absent):
+   * sending again with the same key returns the first command instead of
+   * queueing a second; the same key for another trial, kind or args is
+   * refused with `InvalidWriteError`.
+   */
+  readonly key?: string;
 }
 
 /** A command as stored. */
@@ -219,12 +263,20 @@ export interface NewCheckpoint {
    * of a trial are kept; `manual` ones (a person asked) are never dropped.
    */
   readonly kind: 'auto' | 'manual';
+  /**
+   * A key unique to this checkpoint (the storage makes one when absent):
+   * saving again with the same key returns the first save's record instead
+   * of storing the bytes twice; the same key for another trial is refused.
+   */
+  readonly key?: string;
 }
 
 /** Options of `saveCheckpoint`. */
 export interface SaveCheckpointOptions {
   /** With kind `auto`: delete this trial's older `auto` checkpoints beyond the newest `keepAuto`, in the same transaction. */
   readonly keepAuto?: number;
+  /** The key the trial's runner claimed it with: `TrialLostError` when the trial is not that claim (see `TrialUpdate.claimKey`). */
+  readonly claimKey?: string;
 }
 
 /** A checkpoint without its bytes. */
@@ -257,6 +309,13 @@ export interface TrialsPage {
   readonly cursor: number;
   /** The study itself, present when its attributes changed after the cursor. */
   readonly study?: StudyRecord;
+  /**
+   * True when the cursor cannot be trusted: it is past anything the storage
+   * now holds, or it counted commits a database crash rolled back. The page
+   * then holds every trial of the study and the study record, and the
+   * reader must drop what it had (trials it saw may no longer exist).
+   */
+  readonly reset?: boolean;
 }
 
 /**
@@ -322,15 +381,18 @@ export interface Storage {
   /**
    * Atomically moves the trial's pending commands to `taken` and returns them
    * in the order they were sent: each command is taken exactly once, even
-   * when two processes ask at once.
+   * when two processes ask at once (and a retry after a lost COMMIT returns
+   * what the first attempt took). With `claimKey`, `TrialLostError` when the
+   * trial is not that claim, and nothing is taken.
    */
-  takeCommands(trialId: number): Promise<CommandRecord[]>;
+  takeCommands(trialId: number, claimKey?: string): Promise<CommandRecord[]>;
   /**
    * Settles a taken (or still pending) command as applied or refused, with the
    * step, and stamps its trial's version. Settling a settled command is
-   * `InvalidWriteError`; an unknown id is `RecordNotFoundError`.
+   * `InvalidWriteError`; an unknown id is `RecordNotFoundError`. With
+   * `claimKey`, `TrialLostError` when the command's trial is not that claim.
    */
-  settleCommand(commandId: number, outcome: CommandOutcome): Promise<CommandRecord>;
+  settleCommand(commandId: number, outcome: CommandOutcome, claimKey?: string): Promise<CommandRecord>;
   /** Every command of the trial, oldest first: its history of interventions. */
   listCommands(trialId: number): Promise<CommandRecord[]>;
   /**
