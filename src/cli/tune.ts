@@ -7,7 +7,9 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadSplits, prepareData } from '../experiment/data.js';
 import { pbtScheduler } from '../experiment/live.js';
+import { failureLine, likelyCause } from '../experiment/failures.js';
 import { experimentObjective, type ExperimentArgs } from '../experiment/objective.js';
+import { TooManyFailuresError } from '../tune/executor.js';
 import { studyIdentity } from '../experiment/trial-model.js';
 import { redactUrl, withoutPasswordsIn } from '../util/redact.js';
 import { parseDuration, parseExperiment, readExperiment, type Experiment } from '../experiment/spec.js';
@@ -137,9 +139,10 @@ export async function tuneCommand(args: string[], shown: Output): Promise<number
     const objective = workers > 1
       ? { module: objectiveModule(), exportName: 'objective', args: experimentArgs }
       : (trial: Parameters<typeof experimentObjective>[0]) => experimentObjective(trial, experimentArgs);
-    await study.optimize(objective, {
+    const search = study.optimize(objective, {
       untilComplete: trials,
       concurrency: workers,
+      maxConsecutiveFailures: tune.maxConsecutiveFailures,
       ...(timeoutMs !== undefined ? { timeoutMs } : {}),
       signal: abort.signal,
       onTrialComplete: (t: FrozenTrial) => {
@@ -158,8 +161,16 @@ export async function tuneCommand(args: string[], shown: Output): Promise<number
         drawBar?.();
       },
     });
+    // Failures in a row end the search: the summary of what there is, then the likely cause, exit 1.
+    const stoppedBy = await search.then(() => undefined, (e: unknown) => {
+      if (e instanceof TooManyFailuresError) return e;
+      throw e;
+    });
     clearInterval(ticker);
-    return summary(exp, study, name, redactUrl(storage), out);
+    const code = summary(exp, study, name, redactUrl(storage), out);
+    if (!stoppedBy) return code;
+    out.event('stopped', { reason: 'failures', count: stoppedBy.count, lastTrial: stoppedBy.lastTrial, cause: likelyCause(stoppedBy.reasons) }, failureLine(stoppedBy));
+    return 1;
   } finally {
     clearInterval(ticker);
     process.removeListener('SIGINT', onSigint);

@@ -84,9 +84,10 @@ export async function experimentObjective(trial: Trial, args: ExperimentArgs): P
   const result = await trainRun(settings, data, exp.seed, [{
     onEpochEnd: ({ metrics, control }) => {
       // Every epoch, so the dashboard draws the curves while the trial trains.
+      // JSON has no NaN or Infinity: a diverged epoch's loss is recorded as null (the trial then fails, saying it diverged).
       curves.push({
-        epoch: metrics.epoch, loss: metrics.loss, accuracy: metrics.accuracy,
-        devLoss: metrics.devLoss ?? null, devAccuracy: metrics.devAccuracy ?? null, learningRate: metrics.learningRate,
+        epoch: metrics.epoch, loss: finite(metrics.loss), accuracy: finite(metrics.accuracy),
+        devLoss: finite(metrics.devLoss), devAccuracy: finite(metrics.devAccuracy), learningRate: metrics.learningRate,
       });
       trial.setUserAttr('curves', curves);
       const value = metricOf(metrics);
@@ -119,11 +120,16 @@ export async function experimentObjective(trial: Trial, args: ExperimentArgs): P
 /** One epoch of a trial's learning curves, as the `curves` attribute holds it. */
 interface Curve {
   epoch: number;
-  loss: number;
-  accuracy: number;
+  loss: number | null;
+  accuracy: number | null;
   devLoss: number | null;
   devAccuracy: number | null;
   learningRate: number;
+}
+
+/** A metric as the curves record it: null when missing or not finite. */
+function finite(v: number | undefined): number | null {
+  return v !== undefined && Number.isFinite(v) ? v : null;
 }
 
 /** The checkpoint a forked trial (or a population member) starts from, or undefined. */

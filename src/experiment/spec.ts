@@ -16,6 +16,7 @@ import { dirname, resolve } from 'node:path';
 import YAML from 'yaml';
 import { createLayer } from '../nn/build.js';
 import type { LayerConfig } from '../nn/config.js';
+import { DEFAULT_MAX_CONSECUTIVE_FAILURES } from '../tune/executor.js';
 import { createPruner, PRUNER_NAMES } from '../tune/pruners/index.js';
 import { createSampler, SAMPLER_NAMES } from '../tune/samplers/index.js';
 import { parseSpace, SpaceError, type SpaceSpec } from '../tune/space/declarative.js';
@@ -70,6 +71,8 @@ export interface TuneSettings {
   checkpointEvery: number;
   /** How many scheduled checkpoints a trial keeps (a person's are always kept). */
   keepCheckpoints: number;
+  /** Stop the study after this many failed trials in a row (a space where every trial diverges would never reach its budget). */
+  maxConsecutiveFailures: number;
   /** Population-based training instead of independent trials: `trials` is then population x generations. */
   pbt?: PbtSettings;
 }
@@ -109,7 +112,7 @@ const DATA_FIELDS: Record<DataSource, string[]> = {
 };
 const MODEL = ['hidden', 'batchNorm', 'activation', 'dropout', 'layers'];
 const TRAIN = ['epochs', 'batchSize', 'optimizer', 'learningRate', 'beta', 'beta1', 'beta2', 'eps', 'l2', 'lrDecay', 'normalizeInputs'];
-const TUNE = ['trials', 'metric', 'space', 'sampler', 'pruner', 'workers', 'storage', 'study', 'timeout', 'checkpointEvery', 'keepCheckpoints', 'pbt'];
+const TUNE = ['trials', 'metric', 'space', 'sampler', 'pruner', 'workers', 'storage', 'study', 'timeout', 'checkpointEvery', 'keepCheckpoints', 'maxConsecutiveFailures', 'pbt'];
 const PBT = ['population', 'generations', 'interval', 'quantile', 'resampleProbability'];
 
 /** Reads and checks an experiment file (.yaml, .yml or .json). Throws ConfigError listing every problem. */
@@ -274,6 +277,7 @@ function parseTune(problems: Problems, value: unknown, settings: RunSettings): T
     workers: f.number('workers', { integer: true, min: 1 }) ?? 1,
     checkpointEvery: f.number('checkpointEvery', { integer: true, min: 0 }) ?? 0,
     keepCheckpoints: f.number('keepCheckpoints', { integer: true, min: 1 }) ?? 2,
+    maxConsecutiveFailures: f.number('maxConsecutiveFailures', { integer: true, min: 1 }) ?? DEFAULT_MAX_CONSECUTIVE_FAILURES,
   };
   const pbt = parsePbt(problems, f.obj.pbt);
   if (pbt) {
