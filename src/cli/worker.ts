@@ -11,7 +11,9 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { prepareData } from '../experiment/data.js';
+import { failureLine, likelyCause } from '../experiment/failures.js';
 import type { ExperimentArgs } from '../experiment/objective.js';
+import { TooManyFailuresError } from '../tune/executor.js';
 import { studyIdentity } from '../experiment/trial-model.js';
 import { parseDuration, parseExperiment, type Experiment } from '../experiment/spec.js';
 import { createPruner } from '../tune/pruners/index.js';
@@ -146,9 +148,10 @@ export async function workerCommand(args: string[], out: Output): Promise<number
       const experimentArgs: ExperimentArgs = { raw: exp.raw, source: exp.source, study: await studyIdentity(st) };
       // Always in worker threads: training blocks its thread, and heartbeats must keep going meanwhile.
       const objective = custom ?? { module: objectiveModule(), exportName: 'objective' };
-      await st.optimize({ ...objective, args: experimentArgs }, {
+      const search = st.optimize({ ...objective, args: experimentArgs }, {
         untilComplete: trials,
         concurrency: workers,
+        maxConsecutiveFailures: tune.maxConsecutiveFailures,
         signal: abort.signal,
         onTrialComplete: (t: FrozenTrial) => {
           // A lost trial was reported by its warning; it is not among the study's trials.
@@ -166,6 +169,11 @@ export async function workerCommand(args: string[], out: Output): Promise<number
             (t.state === 'failed' ? `\n      failed: ${String(t.systemAttrs.failReason ?? t.systemAttrs.reason ?? 'unknown reason')}` : ''));
         },
       });
+      // Failures in a row end this worker's search (the others count their own): the summary, the likely cause, exit 1.
+      const stoppedBy = await search.then(() => undefined, (e: unknown) => {
+        if (e instanceof TooManyFailuresError) return e;
+        throw e;
+      });
       await st.refresh();
       const all = st.trials();
       const n = (s: string) => all.filter((t) => t.state === s).length;
@@ -175,7 +183,9 @@ export async function workerCommand(args: string[], out: Output): Promise<number
       `Worker ${process.pid} done: ran ${mine} trial${mine === 1 ? '' : 's'}; study '${name}' has ${n('complete')}/${trials} complete, ` +
         `${n('pruned')} pruned, ${n('failed')} failed` +
         (best ? `\nBest trial: ${best.number}  ${tune.metric} ${fmt(best.value!)}  ${formatParams(best.params)}` : ''));
-      return 0;
+      if (!stoppedBy) return 0;
+      out.event('stopped', { reason: 'failures', count: stoppedBy.count, lastTrial: stoppedBy.lastTrial, cause: likelyCause(stoppedBy.reasons) }, failureLine(stoppedBy));
+      return 1;
     } finally {
       process.removeListener('SIGINT', onSigint);
     }
