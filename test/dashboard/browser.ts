@@ -7,6 +7,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { HANG_MS } from '../helpers/hang.js';
 
 export function chromiumPath(): string | undefined {
   return [process.env.CAVIAR_CHROMIUM, '/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p): p is string => !!p && existsSync(p));
@@ -32,6 +33,9 @@ export async function screenshot(page: Page, name: string): Promise<void> {
 /** A page that fails the test on any script error, and records any dialog (none should ever open). */
 export async function openPage(browser: Browser): Promise<{ page: Page; errors: string[]; dialogs: string[] }> {
   const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  // Every wait (a locator, a navigation, waitForFunction) fails only on a hang, never because the machine is busy.
+  page.setDefaultTimeout(HANG_MS);
+  page.setDefaultNavigationTimeout(HANG_MS);
   const errors: string[] = [];
   const dialogs: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
@@ -59,7 +63,7 @@ export interface PageWindow {
 }
 
 /** Waits for a page to say it is ready (`window.__caviar.ready[name]`) and returns when, in ms since navigation began. */
-export async function ready(page: Page, name: string, timeout = 30_000): Promise<number> {
+export async function ready(page: Page, name: string, timeout = HANG_MS): Promise<number> {
   const handle = await page.waitForFunction((k) => (globalThis as unknown as PageWindow).__caviar?.ready[k], name, { timeout });
   return (await handle.jsonValue()) as number;
 }

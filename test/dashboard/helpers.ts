@@ -2,6 +2,7 @@
 import { request } from 'node:http';
 import { startDashboard, type Dashboard, type DashboardOptions } from '../../src/dashboard/server/server.js';
 import { TOKEN_HEADER } from '../../src/dashboard/api-types.js';
+import { HANG_MS } from '../helpers/hang.js';
 
 export interface TestDashboard extends Dashboard {
   get<T = unknown>(path: string, headers?: Record<string, string>): Promise<{ status: number; body: T }>;
@@ -37,8 +38,8 @@ export async function testDashboard(options: DashboardOptions): Promise<TestDash
   });
 }
 
-/** Waits until `probe` returns something other than undefined. */
-export async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 20_000, everyMs = 50): Promise<T> {
+/** Waits until `probe` returns something other than undefined; only a hang (HANG_MS, minutes) fails. */
+export async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = HANG_MS, everyMs = 50): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await probe();

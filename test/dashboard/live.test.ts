@@ -18,6 +18,7 @@ import { SqliteStorage } from '../../src/tune/storage/sqlite.js';
 import type { CommandRecord } from '../../src/tune/storage/storage.js';
 import type { StudyDetail } from '../../src/dashboard/api-types.js';
 import type { FrozenTrial } from '../../src/tune/types.js';
+import { HANG_MS } from '../helpers/hang.js';
 import { requireOrSkip } from '../helpers/requirements.js';
 import { testDashboard, until, type TestDashboard } from './helpers.js';
 import { ARTIFACTS, CHROMIUM_NOTICE, charts, chromiumPath, launch, openPage, ready, screenshot, type PageWindow } from './browser.js';
@@ -74,14 +75,13 @@ async function control(page: Page, action: string, trialId: number, before: () =
       return !!s && /cmd-(applied|refused)/.test(s.className) && s.textContent.includes(a === 'set' ? 'set ' : a);
     },
     action,
-    { timeout: 20_000 },
   );
   const commands = await storage!.listCommands(trialId);
   assert.equal(commands.length, sent + 1, `${action}: one command sent`);
   return commands[commands.length - 1];
 }
 
-test('live: a running trial\'s curve grows on the page; pause, change the learning rate, resume, checkpoint, roll back, fork and stop it from the trial page', { timeout: 180_000 }, async (t) => {
+test('live: a running trial\'s curve grows on the page; pause, change the learning rate, resume, checkpoint, roll back, fork and stop it from the trial page', { timeout: 10 * 60_000 }, async (t) => {
   if (!requireOrSkip(t, chromiumPath() !== undefined, CHROMIUM_NOTICE)) return;
   writeFileSync(join(dir, 'live.yaml'), EXPERIMENT);
   const started = Date.now();
@@ -92,13 +92,13 @@ test('live: a running trial\'s curve grows on the page; pause, change the learni
   const exited = new Promise<number | null>((resolve) => child!.on('exit', (code) => resolve(code)));
 
   // The study file appears, and its trial starts reporting epochs.
-  await until('the study file', () => (existsSync(db) ? true : undefined), 60_000, 100);
+  await until('the study file', () => (existsSync(db) ? true : undefined), undefined, 100);
   storage = await SqliteStorage.open(db);
-  const studyId = await until('the study', async () => (await storage!.listStudies())[0]?.id, 60_000, 100);
+  const studyId = await until('the study', async () => (await storage!.listStudies())[0]?.id, undefined, 100);
   const trial = await until('a trial with 2 epochs', async () => {
     const running = (await storage!.trialsSince(studyId, 0)).trials.find((x) => x.state === 'running');
     return running && running.intermediate.size >= 2 ? running : undefined;
-  }, 60_000, 100);
+  }, undefined, 100);
   t.diagnostic(`caviar tune's trial reported its 2nd epoch ${((Date.now() - started) / 1000).toFixed(1)} s after the start`);
   d = await testDashboard({ storage: db, pollMs: 300 });
   browser = await launch();
@@ -109,19 +109,17 @@ test('live: a running trial\'s curve grows on the page; pause, change the learni
   await ready(page, 'study');
   await page.evaluate(() => ((globalThis as unknown as { notReloaded: boolean }).notReloaded = true));
 
-  // The curve grows without a reload, a second or less behind the storage.
-  const lags: number[] = [];
+  // The curve grows without a reload: the page catches up with every epoch the storage has, again and again.
+  // (How far behind the storage it is, is bench/dashboard.ts's figure, not a test's.)
+  const shown: number[] = [];
   for (let i = 0; i < 4; i++) {
-    const steps = (await storage.getTrial(trial.id)).intermediate.size;
-    const t0 = Date.now();
-    await until(`the page showing ${steps} epochs`, async () => ((await runningPoints(page)) >= steps ? true : undefined), 10_000, 20);
-    lags.push(Date.now() - t0);
-    await new Promise((r) => setTimeout(r, 300));
+    const steps = Math.max((await storage.getTrial(trial.id)).intermediate.size, (shown.at(-1) ?? 0) + 1);
+    await until(`the storage and then the page showing ${steps} epochs`, async () =>
+      (await storage!.getTrial(trial.id)).intermediate.size >= steps && (await runningPoints(page)) >= steps ? true : undefined, undefined, 20);
+    shown.push(await runningPoints(page));
   }
+  assert.ok(shown.every((n, i) => i === 0 || n > shown[i - 1]), `the curve grew: ${shown.join(', ')} points`);
   assert.ok(await page.evaluate(() => (globalThis as unknown as { notReloaded?: boolean }).notReloaded), 'the page was not reloaded');
-  lags.sort((a, b) => a - b);
-  t.diagnostic(`page behind storage by ${lags.join(', ')} ms (poll 300 ms)`);
-  assert.ok(lags[1] <= 1000, `the page follows within a second (median of ${lags.join(', ')} ms)`);
   await screenshot(page, 'study-live');
 
   // The trial page, with the controls the token enables.
@@ -182,11 +180,11 @@ test('live: a running trial\'s curve grows on the page; pause, change the learni
   // Stop: the trial completes, and the page shows it without a reload.
   const stop = await control(page, 'stop', trial.id);
   assert.equal(stop.state, 'applied', stop.message);
-  await page.waitForFunction(() => (globalThis as unknown as { document: { querySelector(q: string): { textContent: string } } }).document.querySelector('h1 .badge').textContent === 'complete', null, { timeout: 30_000 });
+  await page.waitForFunction(() => (globalThis as unknown as { document: { querySelector(q: string): { textContent: string } } }).document.querySelector('h1 .badge').textContent === 'complete');
   mkdirSync(ARTIFACTS, { recursive: true });
   await screenshot(page, 'trial-live');
   assert.deepEqual(errors, []);
-  const code = await Promise.race([exited, new Promise((r) => setTimeout(() => r('still running'), 60_000))]);
+  const code = await Promise.race([exited, new Promise((r) => setTimeout(() => r('still running'), HANG_MS))]);
   assert.equal(code, 0, output);
   t.diagnostic(`the whole session took ${((Date.now() - started) / 1000).toFixed(1)} s`);
 });

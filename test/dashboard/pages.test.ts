@@ -1,23 +1,26 @@
 /**
  * The dashboard in real headless Chromium: the studies page, a study with
  * every chart drawn with data, a trial page, escaping of hostile names, and
- * a study of 10,000 trials usable within 2 seconds (the figure goes to
- * test-artifacts/dashboard/bench-10k.json and docs/BENCHMARKS.md).
- * Screenshots of each page land in test-artifacts/dashboard/.
+ * a study of 10,000 trials drawn whole, its table sorted, filtered and paged
+ * in the page. How fast (the 10,000-trial page usable, each click) is
+ * measured by `npm run bench:dashboard`, with its figures in
+ * docs/BENCHMARKS.md: a test asserts no time. Screenshots of each page land
+ * in test-artifacts/dashboard/.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { SqliteStorage } from '../../src/tune/storage/sqlite.js';
 import { forkTrial } from '../../src/tune/control.js';
-import type { StudySummary, StudyDetail } from '../../src/dashboard/api-types.js';
+import type { StudySummary, StudyDetail, TrialRow } from '../../src/dashboard/api-types.js';
+import { param } from '../../src/dashboard/web/format.js';
 import { requireOrSkip } from '../helpers/requirements.js';
 import { makePbtStudy, makeStudy } from './fixtures.js';
 import { testDashboard, type TestDashboard } from './helpers.js';
-import { ARTIFACTS, CHROMIUM_NOTICE, charts, chromiumPath, launch, openPage, ready, screenshot, type PageWindow } from './browser.js';
+import { CHROMIUM_NOTICE, charts, chromiumPath, launch, openPage, ready, screenshot, type PageWindow } from './browser.js';
 
 const available = chromiumPath() !== undefined;
 const XSS = '<script>alert(1)</script>';
@@ -210,65 +213,88 @@ test('population-based training: each segment at its generation and member, with
 });
 
 /**
- * Clicks in the 10,000-trial table, each timed from the click to the rows in
- * the DOM (the handlers are synchronous). A string, so that the test's
- * TypeScript loader adds nothing to it that the page lacks.
+ * Clicks in the 10,000-trial table — sort by value, sort by learning rate,
+ * filter, next page — and what the table shows after each: the cells of its
+ * rows and the pager's line. A string, so that the test's TypeScript loader
+ * adds nothing to it that the page lacks. (How fast each click answers is
+ * bench/dashboard.ts's figure.)
  */
-const TABLE_TIMINGS = `(() => {
-  const time = (f) => { const s = performance.now(); f(); return performance.now() - s; };
+const TABLE_CLICKS = `(() => {
   const q = (s) => document.querySelector(s);
-  return {
-    sort: time(() => q('#trials th[data-sort="value"]').click()),
-    sortParam: time(() => q('#trials th[data-sort="param:learningRate"]').click()),
-    filter: time(() => { const input = q('.table-tools input'); input.value = '0.99'; input.dispatchEvent(new Event('input')); }),
-    next: time(() => q('.pager button:last-child').click()),
-  };
+  const seen = () => ({
+    columns: [...document.querySelectorAll('#trials thead th')].map((th) => th.dataset.sort ?? ''),
+    rows: [...document.querySelectorAll('#trials tbody tr')].map((tr) => [...tr.children].map((td) => td.textContent)),
+    pager: q('.pager .muted').textContent,
+  });
+  const out = {};
+  q('#trials th[data-sort="value"]').click();
+  out.byValue = seen();
+  q('#trials th[data-sort="param:learningRate"]').click();
+  out.byLearningRate = seen();
+  const input = q('.table-tools input');
+  input.value = '0.99';
+  input.dispatchEvent(new Event('input'));
+  out.filtered = seen();
+  q('.pager button:last-child').click();
+  out.nextPage = seen();
+  return out;
 })()`;
 
-test('10,000 trials: the study page is usable within 2 seconds; the table sorts, filters and pages at once', async (t) => {
+interface TableView { columns: string[]; rows: string[][]; pager: string }
+
+/** Trial numbers in the table's order: by `key`, missing values last in either direction, ties by number. */
+function order(trials: readonly TrialRow[], key: (t: TrialRow) => number | null, descending: boolean): number[] {
+  return trials.map((t) => ({ t, k: key(t) })).sort((a, b) => {
+    if (a.k === null || b.k === null) return (a.k === null ? (b.k === null ? 0 : 1) : -1) || a.t.number - b.t.number;
+    return (descending ? b.k - a.k : a.k - b.k) || a.t.number - b.t.number;
+  }).map((x) => x.t.number);
+}
+
+test('10,000 trials: the study page draws them all; the table sorts, filters and pages them in the page', async (t) => {
   if (!requireOrSkip(t, available, CHROMIUM_NOTICE)) return;
   const file = join(dir, 'ten-thousand.db');
   const big = await SqliteStorage.open(file);
-  const t0 = Date.now();
   await makeStudy(big, { name: 'ten-thousand', trials: 10_000, regions: true });
-  const createMs = Date.now() - t0;
   await big.close();
   const dash = await testDashboard({ storage: file });
   try {
-    // The server reads every study at start; this waits for that, as a person opening the page a moment later would.
     const [summary] = (await dash.get<StudySummary[]>('/api/studies')).body;
-    const loads: { usableMs: number; timings: Record<string, number> }[] = [];
-    const loadAtStart = loadavg()[0];
-    // Three loads, each in a fresh page; the figure is the best (a busy machine slows any one of them).
-    for (let i = 0; i < 3; i++) {
-      const { page, errors } = await openPage(browser);
-      await page.goto(`${dash.url}#/study/${summary.key}`);
-      const usableMs = await ready(page, 'study');
-      loads.push({ usableMs, timings: (await page.evaluate(() => (globalThis as unknown as PageWindow).__caviar.timings))! });
-      const c = await charts(page);
-      assert.equal(c.history.series[0].points, 8000);
-      assert.equal(c.parallel.series[0].points, 3000, 'the 1000 best and 2000 others');
-      assert.match((await page.locator('#parallel-note').textContent())!, /The 1000 best of 8000 complete trials and 2000 others/);
-      if (i === 2) {
-        // Sorting, filtering and paging happen in the page: each is one click's work.
-        const table = (await page.evaluate(TABLE_TIMINGS)) as Record<'sort' | 'sortParam' | 'filter' | 'next', number>;
-        for (const [what, ms] of Object.entries(table)) assert.ok(ms < 250, `${what} took ${ms} ms`);
-        await screenshot(page, 'study-10k');
-        const usable = Math.min(...loads.map((l) => l.usableMs));
-        const figures = { trials: 10_000, createMs, loadAverage: loadAtStart, cores: cpus().length, loads, usableMs: usable, table };
-        mkdirSync(ARTIFACTS, { recursive: true });
-        writeFileSync(join(ARTIFACTS, 'bench-10k.json'), JSON.stringify(figures, null, 2) + '\n');
-        t.diagnostic(`10,000 trials: usable after ${loads.map((l) => l.usableMs.toFixed(0)).join(' and ')} ms; table sort ${table.sort.toFixed(1)} ms, filter ${table.filter.toFixed(1)} ms, next page ${table.next.toFixed(1)} ms`);
-        // The 2 s target is for this 2-core machine doing this work alone (as in CI, where test files run one at a time).
-        // When other work oversubscribes the cores, every phase stretches with it: then only a gross regression fails.
-        const perCore = loadAtStart / cpus().length;
-        const limit = perCore > 1.5 ? 6000 : 2000;
-        if (limit > 2000) t.diagnostic(`load average ${loadAtStart.toFixed(1)} on ${cpus().length} cores: the 2 s target is checked on a machine that is not oversubscribed; here the limit is ${limit} ms`);
-        assert.ok(usable < limit, `the study page took ${usable.toFixed(0)} ms to be usable (charts drawn, table in)`);
-      }
-      assert.deepEqual(errors, []);
-      await page.close();
-    }
+    const detail = (await dash.get<StudyDetail>(`/api/studies/${summary.key}`)).body;
+    assert.equal(detail.trials.length, 10_000);
+    const { page, errors } = await openPage(browser);
+    await page.goto(`${dash.url}#/study/${summary.key}`);
+    await ready(page, 'study');
+    const c = await charts(page);
+    assert.equal(c.history.series[0].points, 8000);
+    assert.equal(c.parallel.series[0].points, 3000, 'the 1000 best and 2000 others');
+    assert.match((await page.locator('#parallel-note').textContent())!, /The 1000 best of 8000 complete trials and 2000 others/);
+
+    const seen = (await page.evaluate(TABLE_CLICKS)) as Record<'byValue' | 'byLearningRate' | 'filtered' | 'nextPage', TableView>;
+    const numbers = (view: TableView) => view.rows.map((r) => Number(r[0]));
+    const lr = (tr: TrialRow) => (typeof tr.params.learningRate === 'number' ? tr.params.learningRate : null);
+    // Value: best first for a maximized study; the pruned and failed trials (no value) last.
+    assert.equal(detail.summary.direction, 'maximize');
+    assert.deepEqual(numbers(seen.byValue), order(detail.trials, (tr) => tr.value, true).slice(0, 50));
+    assert.match(seen.byValue.pager, /^ ?page 1 of 200 · 10000 trials · /);
+    // A parameter: ascending on the first click.
+    assert.deepEqual(numbers(seen.byLearningRate), order(detail.trials, lr, false).slice(0, 50));
+    // The filter keeps the trials with a parameter that reads '0.99' as the page shows it, still sorted by learning rate.
+    const lrColumn = seen.filtered.columns.indexOf('param:learningRate');
+    const paramColumns = seen.filtered.columns.flatMap((k, i) => (k.startsWith('param:') ? [i] : []));
+    assert.ok(lrColumn > 0 && paramColumns.length === Object.keys(detail.distributions).length, seen.filtered.columns.join(' '));
+    const matching = detail.trials.filter((tr) => Object.keys(detail.distributions).some((n) => param(tr.params[n]).toLowerCase().includes('0.99')));
+    assert.ok(matching.length > 50 && matching.length < 10_000, `${matching.length} trials match '0.99'`);
+    const expected = order(matching, lr, false);
+    assert.deepEqual(numbers(seen.filtered), expected.slice(0, 50));
+    for (const row of seen.filtered.rows) assert.ok(paramColumns.some((i) => row[i].includes('0.99')), `a row without '0.99': ${row.join(' | ')}`);
+    const pages = Math.ceil(matching.length / 50);
+    assert.match(seen.filtered.pager, new RegExp(`^ ?page 1 of ${pages} · ${matching.length} trials \\(of 10000\\) · `));
+    // Next page: the following 50 of the same order.
+    assert.deepEqual(numbers(seen.nextPage), expected.slice(50, 100));
+    assert.match(seen.nextPage.pager, new RegExp(`^ ?page 2 of ${pages} · ${matching.length} trials`));
+    await screenshot(page, 'study-10k');
+    assert.deepEqual(errors, []);
+    await page.close();
   } finally {
     await dash.close();
   }

@@ -36,13 +36,13 @@ test('caviar dashboard --storage postgres://...: studies, a study, live changes 
     const detail = await until('all 12 trials', async () => {
       const body = (await d.get<StudyDetail>(`/api/studies/${summary.key}`)).body;
       return body.trials.length === 12 ? body : undefined;
-    }, 5000);
+    });
     assert.equal(detail.trials.length, 12);
     const running = detail.trials.find((x) => x.state === 'running')!;
     const id = Number(running.key.split('-')[1]);
     // A change made by another process shows in the next poll.
     await storage.updateTrial(id, { intermediate: [[4, 0.5]] });
-    await until('the change', async () => ((await d.get<StudyDetail>(`/api/studies/${summary.key}`)).body.trials.find((x) => x.key === running.key)!.steps.includes(4) ? true : undefined), 5000);
+    await until('the change', async () => ((await d.get<StudyDetail>(`/api/studies/${summary.key}`)).body.trials.find((x) => x.key === running.key)!.steps.includes(4) ? true : undefined));
     const pause = await d.post<{ command: { kind: string; state: string } }>(`/api/trials/${running.key}/pause`);
     assert.equal(pause.status, 200);
     assert.deepEqual((await storage.listCommands(id)).map((c) => [c.kind, c.state]), [['pause', 'pending']]);

@@ -118,7 +118,7 @@ async function checkPage(trial: TrialDetail, test: Dataset, writeExamples: (indi
   const { page, errors } = await openPage(browser);
   await page.goto(`${d.urlWithToken}`);
   await page.goto(`${d.url}#/trial/${trial.key}`);
-  await ready(page, 'predictions', 120_000);
+  await ready(page, 'predictions');
   const report = await page.evaluate(() => (globalThis as unknown as { __caviar: { predictions: PredictionsReport } }).__caviar.predictions);
   // Cross-origin isolated, as Firefox and Safari require for the wasm backend's shared memory.
   assert.equal(await page.evaluate(() => (globalThis as unknown as { crossOriginIsolated: boolean }).crossOriginIsolated), true);
@@ -272,7 +272,7 @@ test("a trial whose model file records another study: the page shows the refusal
     await page.goto(`${d.url}#/trial/${trial.key}`);
     await ready(page, 'trial');
     const refusal = `is not the model of trial ${trial.number} of study 'flowers': it records study 'flowers' (uid ffff0000), trial ${trial.number}; this study's uid is `;
-    await page.locator('#predictions-refused').waitFor({ timeout: 30_000 });
+    await page.locator('#predictions-refused').waitFor();
     assert.ok((await page.locator('#predictions-refused').textContent())!.includes(refusal));
     assert.ok((await page.locator('#model-refused').textContent())!.includes(`${path} ${refusal}`));
     assert.equal(await page.locator('#download-model').count(), 0, 'no download of the wrong model');

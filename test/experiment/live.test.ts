@@ -16,6 +16,7 @@ import { MemoryStorage } from '../../src/tune/storage/memory.js';
 import type { Storage } from '../../src/tune/storage/storage.js';
 import { createStudy, type Study } from '../../src/tune/study.js';
 import type { FrozenTrial } from '../../src/tune/types.js';
+import { HANG_MS } from '../helpers/hang.js';
 
 const output = mkdtempSync(join(tmpdir(), 'caviar-live-'));
 const args = (epochs: number, checkpointEvery = 0): ExperimentArgs => ({
@@ -32,7 +33,8 @@ const args = (epochs: number, checkpointEvery = 0): ExperimentArgs => ({
   },
 });
 
-async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 20_000): Promise<T> {
+/** Only a hang (HANG_MS, minutes) fails: how fast the trial trains depends on the machine. */
+async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = HANG_MS): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await probe();
