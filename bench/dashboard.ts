@@ -1,0 +1,212 @@
+/**
+ * The dashboard's timed figures, which no test asserts (a test checks only
+ * what must hold on any machine; see test/helpers/hang.ts):
+ *
+ * 1. A study of 10,000 trials: how long its page takes to be usable (every
+ *    chart drawn and the table in), in headless Chromium, each load in a
+ *    fresh page; each chart's own drawing time; and each table click (sort
+ *    by value, by a parameter, a filter, the next page), from the click to
+ *    the rows in the DOM.
+ * 2. Live lag: from a storage write committed to the change arriving, on the
+ *    event stream (`/api/studies/KEY/events`) and on the page (the running
+ *    trial's learning curve one point longer). The server polls a watched
+ *    study every 300 ms (its default), so the lag is that poll's phase plus
+ *    the work; writes are spread over the poll's phase at random.
+ *
+ *   npm run bench:dashboard [-- --loads 5] [--writes 20] [--json]
+ *
+ * About a minute on a busy 2-core machine. The study is the dashboard tests'
+ * fixture (test/dashboard/fixtures.ts: 8,000 complete, 1,999 pruned, 1
+ * failed, five parameters on every scale, 12 epochs each, three
+ * coarse-to-fine rounds) in a temporary SQLite file. Chromium as in the
+ * browser tests (/usr/bin/chromium or CAVIAR_CHROMIUM); without it only the
+ * event stream's lag is measured. The machine's load average is printed with
+ * the figures: on a shared machine it says more about them than anything.
+ * Targets (the dashboard issue): the 10,000-trial page usable within 2 s on
+ * a machine that is not oversubscribed; a click under 250 ms; the page a
+ * second or less behind the storage.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { startDashboard } from '../src/dashboard/server/server.js';
+import type { StudyDetail, StudySummary } from '../src/dashboard/api-types.js';
+import { SqliteStorage } from '../src/tune/storage/sqlite.js';
+import { makeStudy } from '../test/dashboard/fixtures.js';
+import { chromiumPath, charts, launch, openPage, ready, type PageWindow } from '../test/dashboard/browser.js';
+
+const args = process.argv.slice(2);
+const flag = (name: string, fallback: string): string => (args.includes(name) ? args[args.indexOf(name) + 1] : fallback);
+const LOADS = Number(flag('--loads', '5'));
+const WRITES = Number(flag('--writes', '20'));
+const POLL_MS = 300;
+
+/**
+ * The four clicks in the trials table, each timed from the click to its rows
+ * in the DOM (the handlers are synchronous). A string, so that tsx adds
+ * nothing to it that the page lacks.
+ */
+const TABLE_TIMINGS = `(() => {
+  const time = (f) => { const s = performance.now(); f(); return performance.now() - s; };
+  const q = (s) => document.querySelector(s);
+  return {
+    sort: time(() => q('#trials th[data-sort="value"]').click()),
+    sortParam: time(() => q('#trials th[data-sort="param:learningRate"]').click()),
+    filter: time(() => { const input = q('.table-tools input'); input.value = '0.99'; input.dispatchEvent(new Event('input')); }),
+    next: time(() => q('.pager button:last-child').click()),
+  };
+})()`;
+
+type Stats = { min: number; median: number; max: number };
+function stats(xs: readonly number[]): Stats {
+  const s = [...xs].sort((a, b) => a - b);
+  return { min: s[0], median: s[Math.floor((s.length - 1) / 2)], max: s[s.length - 1] };
+}
+const ms = (x: Stats) => `${x.min.toFixed(0)} / ${x.median.toFixed(0)} / ${x.max.toFixed(0)}`;
+const ms1 = (x: Stats) => `${x.min.toFixed(1)} / ${x.median.toFixed(1)} / ${x.max.toFixed(1)}`;
+const sleep = (t: number) => new Promise((r) => setTimeout(r, t));
+
+const dir = mkdtempSync(join(tmpdir(), 'caviar-bench-dashboard-'));
+const started = Date.now();
+const loads: number[] = [loadavg()[0]];
+const browserPath = chromiumPath();
+if (!browserPath) console.log('Chromium not found (apt-get install chromium, or set CAVIAR_CHROMIUM): page figures skipped, event lag only');
+
+// -- the studies ---------------------------------------------------------------
+
+const bigFile = join(dir, 'ten-thousand.db');
+const liveFile = join(dir, 'live.db');
+{
+  const t0 = performance.now();
+  const big = await SqliteStorage.open(bigFile);
+  await makeStudy(big, { name: 'ten-thousand', trials: 10_000, regions: true });
+  await big.close();
+  console.log(`a 10,000-trial study written in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  const live = await SqliteStorage.open(liveFile);
+  await makeStudy(live, { name: 'live', trials: 40, running: true });
+  await live.close();
+}
+
+const result: Record<string, unknown> = { cores: cpus().length };
+const browser = browserPath ? await launch() : undefined;
+try {
+  // -- 1. the 10,000-trial page ------------------------------------------------
+  if (browser) {
+    const dash = await startDashboard({ storage: bigFile, port: 0, log: () => {} });
+    try {
+      // The server reads every study at start; this waits for that, as a person opening the page a moment later would.
+      const [summary] = (await (await fetch(`${dash.url}api/studies`)).json()) as StudySummary[];
+      const usable: number[] = [];
+      const drawing: Record<string, number[]> = {};
+      const clicks: Record<string, number[]> = {};
+      for (let i = 0; i < LOADS; i++) {
+        loads.push(loadavg()[0]);
+        const { page, errors } = await openPage(browser);
+        await page.goto(`${dash.url}#/study/${summary.key}`);
+        usable.push(await ready(page, 'study'));
+        const timings = (await page.evaluate(() => (globalThis as unknown as PageWindow).__caviar.timings)) ?? {};
+        for (const [k, v] of Object.entries(timings)) (drawing[k] ??= []).push(v);
+        const c = await charts(page);
+        if (c.history.series[0].points !== 8000) throw new Error(`the page drew ${c.history.series[0].points} of 8000 complete trials`);
+        const table = (await page.evaluate(TABLE_TIMINGS)) as Record<string, number>;
+        for (const [k, v] of Object.entries(table)) (clicks[k] ??= []).push(v);
+        if (errors.length) throw new Error(`the page reported errors: ${errors.join('; ')}`);
+        await page.close();
+        console.log(`load ${i + 1}: usable after ${usable.at(-1)!.toFixed(0)} ms; clicks ${Object.entries(table).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')} ms`);
+      }
+      result.page = { loads: LOADS, usableMs: stats(usable), drawingMs: Object.fromEntries(Object.entries(drawing).map(([k, v]) => [k, stats(v)])), clickMs: Object.fromEntries(Object.entries(clicks).map(([k, v]) => [k, stats(v)])) };
+    } finally {
+      await dash.close();
+    }
+  }
+
+  // -- 2. live lag ---------------------------------------------------------------
+  const storage = await SqliteStorage.open(liveFile);
+  const dash = await startDashboard({ storage: [storage], port: 0, log: () => {}, pollMs: POLL_MS });
+  try {
+    const [summary] = (await (await fetch(`${dash.url}api/studies`)).json()) as StudySummary[];
+    const detail = (await (await fetch(`${dash.url}api/studies/${summary.key}`)).json()) as StudyDetail;
+    const running = detail.trials.find((t) => t.state === 'running')!;
+    const trialId = Number(running.key.split('-')[1]);
+    let step = Math.max(...running.steps);
+
+    // The event stream, read as a browser's EventSource would.
+    const abort = new AbortController();
+    const res = await fetch(`${dash.url}api/studies/${summary.key}/events?since=${detail.cursor}`, { signal: abort.signal });
+    const arrived = new Map<number, number>();
+    const reading = (async () => {
+      const decoder = new TextDecoder();
+      let buffer = '';
+      try {
+        for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+          buffer += decoder.decode(chunk, { stream: true });
+          for (let end; (end = buffer.indexOf('\n\n')) >= 0; buffer = buffer.slice(end + 2)) {
+            const block = buffer.slice(0, end);
+            if (!/^event: trials$/m.test(block)) continue;
+            const now = performance.now();
+            const event = JSON.parse(/^data: (.*)$/m.exec(block)![1]) as { trials: { key: string; steps: number[] }[] };
+            for (const t of event.trials) if (t.key === running.key) for (const s of t.steps) if (!arrived.has(s)) arrived.set(s, now);
+          }
+        }
+      } catch {
+        // Aborted at the end.
+      }
+    })();
+    const page = browser ? (await openPage(browser)).page : undefined;
+    if (page) {
+      await page.goto(`${dash.url}#/study/${summary.key}`);
+      await ready(page, 'study');
+    }
+    const eventLag: number[] = [];
+    const pageLag: number[] = [];
+    for (let i = 0; i < WRITES; i++) {
+      // Anywhere in the poll's period, so the figures sample its whole phase.
+      await sleep(Math.random() * POLL_MS + 50);
+      step++;
+      await storage.updateTrial(trialId, { intermediate: [[step, 0.5 + 0.001 * i]] });
+      const written = performance.now();
+      const expectedPoints = running.steps.length + i + 1;
+      if (page) {
+        // The running trial's curve (series 3 of the curves chart) one point longer.
+        await page.waitForFunction((n) => ((globalThis as unknown as PageWindow).__caviar.charts().curves?.series[3]?.points ?? 0) >= n, expectedPoints, { polling: 'raf' });
+        pageLag.push(performance.now() - written);
+      }
+      while (!arrived.has(step)) await sleep(2);
+      eventLag.push(arrived.get(step)! - written);
+    }
+    loads.push(loadavg()[0]);
+    abort.abort();
+    await reading;
+    await page?.close();
+    result.live = { writes: WRITES, pollMs: POLL_MS, eventLagMs: stats(eventLag), ...(page ? { pageLagMs: stats(pageLag) } : {}) };
+  } finally {
+    await dash.close();
+    await storage.close();
+  }
+} finally {
+  await browser?.close();
+  rmSync(dir, { recursive: true, force: true });
+}
+
+// -- the figures -------------------------------------------------------------------
+
+console.log('\nmin / median / max, ms\n');
+const page = result.page as { usableMs: Stats; drawingMs: Record<string, Stats>; clickMs: Record<string, Stats> } | undefined;
+if (page) {
+  console.log(`| 10,000-trial study page (${LOADS} loads, each in a fresh page) | ms |`);
+  console.log('| --- | ---: |');
+  console.log(`| usable (charts drawn, table in) | ${ms(page.usableMs)} |`);
+  for (const [k, v] of Object.entries(page.drawingMs)) console.log(`| ${k === 'loaded' ? 'page and data in' : `${k} drawn`} | ${ms(v)} |`);
+  const names: Record<string, string> = { sort: 'table: sort by value', sortParam: 'table: sort by a parameter', filter: 'table: filter', next: 'table: next page' };
+  for (const [k, v] of Object.entries(page.clickMs)) console.log(`| ${names[k] ?? k} | ${ms1(v)} |`);
+  console.log('');
+}
+const live = result.live as { eventLagMs: Stats; pageLagMs?: Stats };
+console.log(`| live, storage write to ... (${WRITES} writes, server poll ${POLL_MS} ms) | ms |`);
+console.log('| --- | ---: |');
+console.log(`| the event on /api/studies/KEY/events | ${ms(live.eventLagMs)} |`);
+if (live.pageLagMs) console.log(`| the study page's curve | ${ms(live.pageLagMs)} |`);
+console.log(`\nload average (1 min) ${Math.min(...loads).toFixed(1)}-${Math.max(...loads).toFixed(1)} on ${cpus().length} CPUs; ${((Date.now() - started) / 1000).toFixed(0)} s in all`);
+result.loadAverage = { min: Math.min(...loads), max: Math.max(...loads) };
+if (args.includes('--json')) console.log(JSON.stringify(result));
