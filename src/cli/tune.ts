@@ -15,7 +15,8 @@ import { redactUrl, withoutPasswordsIn } from '../util/redact.js';
 import { parseDuration, parseExperiment, readExperiment, type Experiment } from '../experiment/spec.js';
 import { createPruner } from '../tune/pruners/index.js';
 import { createSampler } from '../tune/samplers/index.js';
-import { createStudy } from '../tune/study.js';
+import { createStudy, type Study } from '../tune/study.js';
+import { problemChanges, problemOf, recordedProblem } from '../experiment/fingerprint.js';
 import { coarseToFineRegions } from '../tune/samplers/coarse-to-fine.js';
 import { formatParams, regionLines } from './format.js';
 import type { FrozenTrial, StudyView } from '../tune/types.js';
@@ -36,6 +37,9 @@ Options:
                       workers on many machines share (default: tune.storage, or <output>/study.db)
   --study NAME        the study's name (default: tune.study, or the experiment's name)
   --timeout DURATION  start no trial after this long, e.g. 90s, 10m, 2h
+  --accept-changes    resume a study although the experiment's data, model, training
+                      settings, seed or space changed since it was created (refused
+                      otherwise: its old and new trials would not compare)
   --json              one JSON object per event instead of text
   --quiet             print only the final summary
   -h, --help          this help
@@ -60,6 +64,7 @@ export async function tuneCommand(args: string[], shown: Output): Promise<number
     study: { type: 'string' },
     timeout: { type: 'string' },
     quiet: { type: 'boolean', short: 'q' },
+    'accept-changes': { type: 'boolean' },
   });
   const out = values.quiet ? quietOutput(shown) : shown;
   if (values.help) {
@@ -101,8 +106,14 @@ export async function tuneCommand(args: string[], shown: Output): Promise<number
     ...(tune.pruner.name !== 'none' ? { pruner: createPruner(tune.pruner.name, tune.pruner.options) } : {}),
     // An absolute path: `best --retrain` and `zoom` rebuild the experiment from any folder.
     // No password is recorded: a tune.storage URL in the file keeps it there, not in the study.
-    data: { experiment: withoutPasswordsIn(exp.raw), source: resolve(exp.source) },
+    data: recordOf(exp),
   });
+  try {
+    await checkSameProblem(study, exp, storage, values['accept-changes'] === true, out);
+  } catch (e) {
+    await study.close();
+    throw e;
+  }
   const abort = new AbortController();
   const onSigint = () => {
     out.event('interrupt', {}, 'Interrupted: finishing the running trials (Ctrl-C again to quit at once)');
@@ -175,6 +186,43 @@ export async function tuneCommand(args: string[], shown: Output): Promise<number
     clearInterval(ticker);
     process.removeListener('SIGINT', onSigint);
     await study.close();
+  }
+}
+
+/** What a study records of its experiment: `caviar worker`, `best --retrain` and `zoom` rebuild it from this, from any folder. */
+function recordOf(exp: Experiment): { experiment: unknown; source: string } {
+  // No password is recorded: a tune.storage URL in the file keeps it there, not in the study.
+  return { experiment: withoutPasswordsIn(exp.raw), source: resolve(exp.source) };
+}
+
+/**
+ * Resuming a study with another problem (other data, model, training
+ * settings, seed or space) would rank trials that do not compare: refused,
+ * naming what changed, unless `accept`. A new study, or one with no trial
+ * yet, records the experiment's problem and goes on.
+ */
+async function checkSameProblem(study: Study, exp: Experiment, storage: string, accept: boolean, out: Output): Promise<void> {
+  const current = problemOf(exp);
+  const before = recordedProblem(study.systemAttrs, study.data);
+  const trials = study.trials().length;
+  const changes = before && trials > 0 ? problemChanges(before, current) : [];
+  if (changes.length > 0) {
+    if (!accept) {
+      throw new UsageError(
+        `study '${study.name}' in ${redactUrl(storage)} was made by another experiment: ${changes.join('; ')}. ` +
+          `Its ${trials} trial${trials === 1 ? '' : 's'} would not compare with new ones: start a new study (--study ANOTHER_NAME, or another --storage), ` +
+          'or pass --accept-changes to add trials to this one anyway',
+      );
+    }
+    out.event('changed', { study: study.name, changes }, `Resuming study '${study.name}' with a changed experiment (--accept-changes): ${changes.join('; ')}`);
+  }
+  // The record follows the experiment in use: workers, retraining and the next resume read it.
+  if (changes.length > 0 || study.systemAttrs.problem === undefined || trials === 0) {
+    study.setSystemAttr('problem', current);
+    if (changes.length > 0 || trials === 0) {
+      await study.storage.updateStudy(study.id, { data: recordOf(exp) });
+      await study.refresh();
+    }
   }
 }
 
