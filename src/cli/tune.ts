@@ -156,6 +156,7 @@ export async function tuneCommand(args: string[], shown: Output): Promise<number
       maxConsecutiveFailures: tune.maxConsecutiveFailures,
       ...(timeoutMs !== undefined ? { timeoutMs } : {}),
       signal: abort.signal,
+      onWait: (others) => out.event('waiting', { trials: others.map((t) => t.number), graceMs: study.graceMs }, waitingLine(others, study.graceMs)),
       onTrialComplete: (t: FrozenTrial) => {
         const done = study.trials(['complete']).length;
         const best = done > 0 ? study.bestTrial : undefined;
@@ -187,6 +188,19 @@ export async function tuneCommand(args: string[], shown: Output): Promise<number
     process.removeListener('SIGINT', onSigint);
     await study.close();
   }
+}
+
+/**
+ * Why a run that has its budget of complete-or-running trials sits idle: the
+ * running ones belong to another process, perhaps one that is gone.
+ *
+ * @example waitingLine([{ number: 5 }], 60000) // 'Waiting on trial 5, running in another process: ...'
+ */
+export function waitingLine(others: readonly Pick<FrozenTrial, 'number'>[], graceMs: number): string {
+  const list = others.slice(0, 10).map((t) => t.number).join(', ') + (others.length > 10 ? ', ...' : '');
+  return `Waiting on trial${others.length === 1 ? '' : 's'} ${list}, running in another process: the budget counts ${others.length === 1 ? 'it' : 'them'}. ` +
+    `If no other caviar tune or worker runs ${others.length === 1 ? 'it' : 'them'} any more (a run stopped by Ctrl-C twice, or killed), ` +
+    `${others.length === 1 ? 'it is' : 'they are'} failed ${Math.round(graceMs / 1000)} s after the last heartbeat and new trials start then.`;
 }
 
 /** What a study records of its experiment: `caviar worker`, `best --retrain` and `zoom` rebuild it from this, from any folder. */

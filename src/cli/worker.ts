@@ -14,6 +14,7 @@ import { prepareData } from '../experiment/data.js';
 import { failureLine, likelyCause } from '../experiment/failures.js';
 import type { ExperimentArgs } from '../experiment/objective.js';
 import { TooManyFailuresError } from '../tune/executor.js';
+import { waitingLine } from './tune.js';
 import { studyIdentity } from '../experiment/trial-model.js';
 import { parseDuration, parseExperiment, type Experiment } from '../experiment/spec.js';
 import { createPruner } from '../tune/pruners/index.js';
@@ -153,6 +154,7 @@ export async function workerCommand(args: string[], out: Output): Promise<number
         concurrency: workers,
         maxConsecutiveFailures: tune.maxConsecutiveFailures,
         signal: abort.signal,
+        onWait: (others) => out.event('waiting', { trials: others.map((t) => t.number), graceMs }, waitingLine(others, graceMs)),
         onTrialComplete: (t: FrozenTrial) => {
           // A lost trial was reported by its warning; it is not among the study's trials.
           if (t.systemAttrs.lost === true) return;

@@ -60,6 +60,14 @@ export interface OptimizeOptions {
   readonly catch?: boolean | readonly (abstract new (...args: never[]) => Error)[];
   /** Called as each trial finishes, in whatever state, in order of finishing. */
   readonly onTrialComplete?: (trial: FrozenTrial) => void | Promise<void>;
+  /**
+   * Called when the search starts waiting on trials that other processes
+   * hold running (`untilComplete` counts them, and one may yet fail and free
+   * its place): a process killed mid-trial leaves such trials until their
+   * heartbeat is older than the study's grace period. Once per wait, with
+   * those trials, so a person is told why nothing happens.
+   */
+  readonly onWait?: (running: readonly FrozenTrial[]) => void;
   /** Abort to start no more trials; running trials finish. */
   readonly signal?: AbortSignal;
   /** Memory limits of each worker thread (module objectives only). */
@@ -140,6 +148,9 @@ export async function runTrials(study: Study, objective: Objective | ObjectiveMo
   let exhausted = false;
   const stopped = (): boolean => exhausted || fatal !== undefined || options.signal?.aborted === true || Date.now() >= deadline;
 
+  // Trials this call runs, and whether it is waiting on other processes' running trials (told once per wait).
+  const running = new Set<number>();
+  let waiting = false;
   // A trial within budget, or undefined when the budget is spent.
   const next = async (): Promise<StudyTrial | undefined> => {
     for (;;) {
@@ -155,10 +166,18 @@ export async function runTrials(study: Study, objective: Objective | ObjectiveMo
         }
         throw e;
       }
-      if (trial) return trial;
+      if (trial) {
+        waiting = false;
+        return trial;
+      }
       // Enough trials are complete or running. Done if enough are complete;
       // else wait: a running one may yet fail (or be found dead) and free its place.
       if (study.trials(['complete']).length >= options.untilComplete!) return undefined;
+      const others = study.trials(['running']).filter((t) => !running.has(t.number));
+      if (!waiting && others.length > 0) {
+        waiting = true;
+        options.onWait?.(others);
+      }
       await sleep(pollMs, options.signal);
       await study.refresh();
       if (study.trials(['complete']).length >= options.untilComplete!) return undefined;
@@ -187,6 +206,7 @@ export async function runTrials(study: Study, objective: Objective | ObjectiveMo
       }
       let result: TellResult;
       let rethrow: { error: unknown } | undefined;
+      running.add(trial.number);
       try {
         const value: unknown = pool ? await pool.run(index, trial) : await (objective as Objective)(trial);
         const described = value instanceof Unreturnable ? value.described : describeValue(value);
@@ -213,13 +233,15 @@ export async function runTrials(study: Study, objective: Objective | ObjectiveMo
         const told = await study.tellAndClaim(trial, result, options.untilComplete);
         finished = told.finished;
         carried = told.next;
-        if (!carried) started--;
+        if (carried) running.add(carried.number);
+        else started--;
         if (told.error !== undefined) {
           const name = (told.error as Error)?.name;
           if (name === 'GridExhaustedError' || name === 'ScheduleCompleteError') exhausted = true;
           else fatal ??= { error: told.error };
         }
       } else finished = await study.tell(trial, result);
+      running.delete(trial.number);
       if (rethrow) fatal ??= rethrow;
       count(finished);
       try {

@@ -1,0 +1,86 @@
+// A run whose budget is held by trials another process left running (Ctrl-C
+// twice, a kill) waits until their heartbeat is older than the grace period.
+// It says so, once, instead of sitting silent for a minute.
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { main } from '../../src/cli/main.js';
+import { waitingLine } from '../../src/cli/tune.js';
+import { SqliteStorage } from '../../src/tune/storage/sqlite.js';
+import { createStudy, loadStudy } from '../../src/tune/study.js';
+import type { FrozenTrial } from '../../src/tune/types.js';
+
+const CAVIAR = fileURLToPath(new URL('./fixtures/caviar.ts', import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), 'caviar-tune-wait-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+/** A trial claimed through a storage of its own and never finished: what a process killed mid-trial leaves. */
+async function orphan(file: string, study: string): Promise<number> {
+  const storage = await SqliteStorage.open(file);
+  try {
+    const record = (await storage.getStudy(study))!;
+    return (await storage.claimTrial(record.id, { heartbeat: true }))!.number;
+  } finally {
+    await storage.close();
+  }
+}
+
+test('optimize tells onWait once about the other process\'s running trial, fails it after the grace period, and goes on', async () => {
+  const file = join(dir, 'library.db');
+  const study = await createStudy({ name: 'lib', storage: file, heartbeatMs: 50, graceMs: 400, maxRetries: 0 });
+  const left = await orphan(file, 'lib');
+  const told: (readonly FrozenTrial[])[] = [];
+  await study.optimize((trial) => trial.suggestFloat('x', 0, 1), { untilComplete: 2, concurrency: 2, onWait: (running) => void told.push(running) });
+  assert.deepEqual(told.map((list) => list.map((t) => t.number)), [[left]], 'told once, about the orphan only (not this process\'s own trials)');
+  assert.equal(study.trials(['complete']).length, 2);
+  assert.equal(study.trials().find((t) => t.number === left)!.state, 'failed');
+  await study.close();
+});
+
+test('caviar tune says why it waits on a trial left running, and Ctrl-C still ends it with the summary', async () => {
+  const path = join(dir, 'wait.yaml');
+  writeFileSync(path, [
+    'name: wait',
+    'data: { source: blobs, classes: 3, perClass: 30, features: 4 }',
+    'model: { hidden: [8] }',
+    'train: { epochs: 2, batchSize: 16 }',
+    `output: ${join(dir, 'wait')}`,
+    'tune: { trials: 1, sampler: random, pruner: none }',
+  ].join('\n'));
+  const first = await main(['tune', path], () => {}, () => {});
+  assert.equal(first, 0);
+  const file = join(dir, 'wait', 'study.db');
+  const left = await orphan(file, 'wait');
+  const child = spawn(process.execPath, ['--import', 'tsx', CAVIAR, 'tune', path, '--trials', '2'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  let signalled = false;
+  child.stderr.on('data', (c) => (stderr += c));
+  child.stdout.on('data', (c) => {
+    stdout += c;
+    if (!signalled && stdout.includes('Waiting on trial')) {
+      signalled = true;
+      child.kill('SIGINT');
+    }
+  });
+  const code = await new Promise<number | null>((ok) => child.on('close', ok));
+  assert.ok(signalled, `it never said it waits:\n${stdout}\n${stderr}`);
+  assert.equal(code, 0, `${stdout}\n${stderr}`);
+  assert.ok(stdout.includes(waitingLine([{ number: left }], 60_000)), stdout);
+  assert.equal(
+    waitingLine([{ number: left }], 60_000),
+    `Waiting on trial ${left}, running in another process: the budget counts it. If no other caviar tune or worker runs it any more ` +
+      '(a run stopped by Ctrl-C twice, or killed), it is failed 60 s after the last heartbeat and new trials start then.',
+  );
+  assert.match(stdout, /Best trial: 0/);
+  const study = await loadStudy({ name: 'wait', storage: file });
+  try {
+    assert.equal(study.trials().length, 2, 'nothing new was started while waiting');
+  } finally {
+    await study.close();
+  }
+});
