@@ -34,3 +34,16 @@ export function regionLines(study: StudyView): string[] {
     }),
   ];
 }
+
+/**
+ * Why a run that has its budget of complete-or-running trials sits idle: the
+ * running ones belong to another process, perhaps one that is gone.
+ *
+ * @example waitingLine([{ number: 5 }], 60000) // 'Waiting on trial 5, running in another process: ...'
+ */
+export function waitingLine(others: readonly { readonly number: number }[], graceMs: number): string {
+  const list = others.slice(0, 10).map((t) => t.number).join(', ') + (others.length > 10 ? ', ...' : '');
+  return `Waiting on trial${others.length === 1 ? '' : 's'} ${list}, running in another process: the budget counts ${others.length === 1 ? 'it' : 'them'}. ` +
+    `If no other caviar tune or worker runs ${others.length === 1 ? 'it' : 'them'} any more (a run stopped by Ctrl-C twice, or killed), ` +
+    `${others.length === 1 ? 'it is' : 'they are'} failed ${Math.round(graceMs / 1000)} s after the last heartbeat and new trials start then.`;
+}

@@ -18,7 +18,7 @@ import { createSampler } from '../tune/samplers/index.js';
 import { createStudy, type Study } from '../tune/study.js';
 import { problemChanges, problemOf, recordedProblem } from '../experiment/fingerprint.js';
 import { coarseToFineRegions } from '../tune/samplers/coarse-to-fine.js';
-import { formatParams, regionLines } from './format.js';
+import { formatParams, regionLines, waitingLine } from './format.js';
 import type { FrozenTrial, StudyView } from '../tune/types.js';
 import { checkWritableFolder, UsageError, type Output } from './output.js';
 import { clock, quietOutput, trialProgress } from './progress.js';
@@ -188,19 +188,6 @@ export async function tuneCommand(args: string[], shown: Output): Promise<number
     process.removeListener('SIGINT', onSigint);
     await study.close();
   }
-}
-
-/**
- * Why a run that has its budget of complete-or-running trials sits idle: the
- * running ones belong to another process, perhaps one that is gone.
- *
- * @example waitingLine([{ number: 5 }], 60000) // 'Waiting on trial 5, running in another process: ...'
- */
-export function waitingLine(others: readonly Pick<FrozenTrial, 'number'>[], graceMs: number): string {
-  const list = others.slice(0, 10).map((t) => t.number).join(', ') + (others.length > 10 ? ', ...' : '');
-  return `Waiting on trial${others.length === 1 ? '' : 's'} ${list}, running in another process: the budget counts ${others.length === 1 ? 'it' : 'them'}. ` +
-    `If no other caviar tune or worker runs ${others.length === 1 ? 'it' : 'them'} any more (a run stopped by Ctrl-C twice, or killed), ` +
-    `${others.length === 1 ? 'it is' : 'they are'} failed ${Math.round(graceMs / 1000)} s after the last heartbeat and new trials start then.`;
 }
 
 /** What a study records of its experiment: `caviar worker`, `best --retrain` and `zoom` rebuild it from this, from any folder. */

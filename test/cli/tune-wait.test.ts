@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { main } from '../../src/cli/main.js';
-import { waitingLine } from '../../src/cli/tune.js';
+import { waitingLine } from '../../src/cli/format.js';
 import { SqliteStorage } from '../../src/tune/storage/sqlite.js';
 import { createStudy, loadStudy } from '../../src/tune/study.js';
 import type { FrozenTrial } from '../../src/tune/types.js';
