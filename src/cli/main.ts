@@ -109,7 +109,7 @@ export async function main(argv: string[], write?: (line: string) => void, write
 /** Bad input (files, data, settings) is exit 2; anything else that broke is 1. */
 function errorExitCode(err: unknown): number {
   const name = (err as Error)?.name ?? '';
-  return err instanceof RangeError || err instanceof TypeError || /ConfigError|DataError|ModelFileError|SafetensorsError|OnnxExportError|OutputFileError|NotFound/.test(name) ? 2 : 1;
+  return err instanceof RangeError || err instanceof TypeError || /ConfigError|DataError|ModelFileError|SafetensorsError|OnnxExportError|OutputFileError|StudyFileError|NotFound/.test(name) ? 2 : 1;
 }
 
 function version(): string {

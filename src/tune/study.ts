@@ -519,7 +519,10 @@ export class Study implements StudyView {
     const why = (own.lost as Error)?.message ?? String(own.lost);
     const result = outcome.state === 'complete' ? `its value ${describeValue(outcome.value)}` : `its result (${outcome.state})`;
     this.warn(`study "${this.name}": trial ${own.number} was lost (${why}); ${result} is dropped and the study goes on`);
-    // What the storage holds now (the crash may also have rolled back trials this process saw).
+    // The cache's copy of it is what this process wrote, not what the storage holds: forget it, then
+    // read what the storage holds now (the crash may have rolled back other trials this process saw).
+    if (this.cache[own.number]?.id === own.id) delete this.cache[own.number];
+    this.view = undefined;
     await this.refresh().catch(() => {});
     const snapshot = own.snapshot();
     return {

@@ -6,8 +6,8 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import pg from 'pg';
-import { SchemaVersionError, StorageError } from '../../src/tune/storage/errors.js';
-import { PostgresStorage } from '../../src/tune/storage/postgres.js';
+import { SchemaVersionError, StorageError, TrialLostError } from '../../src/tune/storage/errors.js';
+import { PostgresStorage, VERSION_GAP } from '../../src/tune/storage/postgres.js';
 import { MIGRATIONS, SCHEMA_VERSION } from '../../src/tune/storage/postgres-schema.js';
 import { requireOrSkip } from '../helpers/requirements.js';
 import { storageSuite } from './storage-suite.js';
@@ -223,6 +223,130 @@ if (!available) {
     assert.deepEqual(await s.failStaleTrials(st.id, 60_000), []);
     await new Promise((r) => setTimeout(r, 30));
     assert.deepEqual(await s.failStaleTrials(st.id, 10), [t.number]);
+    await s.close();
+  });
+}
+
+if (available) {
+  test('postgres: a write whose answer is lost after its COMMIT is retried and found done: nothing is written twice', async () => {
+    const schema = freshSchema();
+    const armed = new Set<string>();
+    const fired: string[] = [];
+    const s = await PostgresStorage.open(PG_URL, {
+      schema,
+      loseAnswerAfterCommit: (method) => {
+        if (!armed.delete(method)) return false;
+        fired.push(method);
+        return true;
+      },
+    });
+    /** Runs `fn` with the answer of the first commit of `method` lost. */
+    const lossy = async <T>(method: string, fn: () => Promise<T>): Promise<T> => {
+      armed.add(method);
+      const result = await fn();
+      assert.equal(armed.has(method), false, `${method}: the fault fired`);
+      return result;
+    };
+    const st = await lossy('createStudy', () => s.createStudy({ name: 'lossy', direction: 'minimize' }));
+    assert.deepEqual((await s.listStudies()).map((x) => [x.id, x.name]), [[st.id, 'lossy']]);
+    // A fresh claim (the storage's own key), one with the caller's key, one with a finishing write, and
+    // one on the general path (an enqueued trial).
+    const a = (await lossy('claimTrial', () => s.claimTrial(st.id)))!;
+    const b = (await lossy('claimTrial', () => s.claimTrial(st.id, { key: 'b' })))!;
+    const c = (await lossy('claimTrial', () =>
+      s.claimTrial(st.id, { key: 'c', finishing: { trialId: a.id, update: { intermediate: [[0, 5]], finish: { state: 'complete', value: 1 } } } })))!;
+    const w = await lossy('enqueueTrial', () => s.enqueueTrial(st.id, { params: { lr: 0.5 } }));
+    const d = (await lossy('claimTrial', () => s.claimTrial(st.id, { key: 'd' })))!;
+    assert.deepEqual([a.number, b.number, c.number, w.number, d.id], [0, 1, 2, 3, w.id]);
+    await lossy('updateTrial', () => s.updateTrial(b.id, { intermediate: [[0, 2]], finish: { state: 'complete', value: 2 } }));
+    const sent = await lossy('sendCommand', () => s.sendCommand(c.id, { kind: 'pause' }));
+    const taken = await lossy('takeCommands', () => s.takeCommands(c.id));
+    assert.deepEqual(taken.map((x) => [x.id, x.state]), [[sent.id, 'taken']], 'the retried take returns what the first took');
+    const settled = await lossy('settleCommand', () => s.settleCommand(sent.id, { state: 'applied', step: 1 }));
+    assert.equal(settled.state, 'applied');
+    const cp = await lossy('saveCheckpoint', () => s.saveCheckpoint(c.id, { step: 1, kind: 'manual', data: Uint8Array.of(7) }));
+    const { trials } = await s.trialsSince(st.id, 0);
+    assert.deepEqual(trials.map((t) => [t.number, t.state, t.value]), [
+      [0, 'complete', 1],
+      [1, 'complete', 2],
+      [2, 'running', undefined],
+      [3, 'running', undefined],
+    ]);
+    assert.deepEqual(trials.map((t) => [...t.intermediate]), [[[0, 5]], [[0, 2]], [], []]);
+    assert.deepEqual((await s.listCommands(c.id)).map((x) => [x.id, x.state]), [[sent.id, 'applied']]);
+    assert.deepEqual((await s.listCheckpoints(c.id)).map((x) => x.id), [cp.id]);
+    await lossy('deleteStudy', () => s.deleteStudy('lossy'));
+    assert.deepEqual(await s.listStudies(), []);
+    assert.deepEqual(fired, [
+      'createStudy', 'claimTrial', 'claimTrial', 'claimTrial', 'enqueueTrial', 'claimTrial', 'updateTrial',
+      'sendCommand', 'takeCommands', 'settleCommand', 'saveCheckpoint', 'deleteStudy',
+    ]);
+    await s.close();
+  });
+
+  test('postgres: after a crash that rolled back versions a reader saw, new versions jump past them and that reader reads everything again', async () => {
+    const schema = freshSchema();
+    const s = await PostgresStorage.open(PG_URL, { schema });
+    const st = await s.createStudy({ name: 'crash', direction: 'minimize' });
+    const t0 = (await s.claimTrial(st.id))!;
+    await s.updateTrial(t0.id, { finish: { state: 'complete', value: 1 } });
+    const durable = (await s.trialsSince(st.id, 0)).cursor;
+    await s.claimTrial(st.id);
+    await s.claimTrial(st.id);
+    const seen = (await s.trialsSince(st.id, durable)).cursor;
+    assert.equal(seen, durable + 2, 'one version per write within a server run');
+    // A crash of a durability=fast server loses the last commits, which a reader had seen: their rows and the
+    // counter go back, and the server comes back as a new run.
+    await sql(`DELETE FROM "${schema}".trials WHERE number > 0; UPDATE "${schema}".studies SET version = ${durable}, run = 'the run before the crash'`);
+    const early = await s.trialsSince(st.id, seen);
+    assert.deepEqual([early.reset, early.trials.map((t) => t.number), early.cursor], [true, [0], durable], 'a cursor past the counter');
+    const again = (await s.claimTrial(st.id))!;
+    assert.equal(again.number, 1, 'the lost trial number is handed out again');
+    const page = await s.trialsSince(st.id, seen);
+    assert.equal(page.reset, true, 'a cursor inside the gap the new run jumped over');
+    assert.deepEqual(page.trials.map((t) => [t.number, t.id]), [[0, t0.id], [1, again.id]]);
+    assert.equal(page.study?.name, 'crash');
+    assert.equal(page.cursor, durable + VERSION_GAP, 'the new run began past every version the old one could have handed out');
+    // A reader that saw only what survived reads on as usual and misses nothing; so does the reset reader.
+    const calm = await s.trialsSince(st.id, durable);
+    assert.deepEqual([calm.reset, calm.trials.map((t) => t.number)], [undefined, [1]]);
+    await s.claimTrial(st.id);
+    const next = await s.trialsSince(st.id, page.cursor);
+    assert.deepEqual([next.reset, next.trials.map((t) => t.number), next.cursor], [undefined, [2], durable + VERSION_GAP + 1]);
+    await s.close();
+  });
+
+  test('postgres: a version-2 schema (the previous release) is migrated to version 3 in place: trials, commands and checkpoints kept, keys work', async () => {
+    const schema = freshSchema();
+    assert.equal(SCHEMA_VERSION, 3);
+    const S = `"${schema}".`;
+    await sql(`CREATE SCHEMA "${schema}";\n${MIGRATIONS.filter((m) => m.version <= 2).map((m) => m.sql.replace(/\bS\./g, S)).join('\n')}
+      INSERT INTO ${S}schema_version (version) VALUES (2);
+      INSERT INTO ${S}studies (name, direction, user_attrs, system_attrs, data, created_at, version) VALUES ('v2', 'minimize', '{}', '{}', 'null', 1, 3);
+      INSERT INTO ${S}trials (study_id, number, state, value, params, distributions, user_attrs, system_attrs, started_at, completed_at, heartbeat_at, version)
+        SELECT id, 0, 'complete', 0.5, '{"lr":0.1}', '{}', '{}', '{}', 1, 2, NULL, 1 FROM ${S}studies;
+      INSERT INTO ${S}trials (study_id, number, state, value, params, distributions, user_attrs, system_attrs, started_at, completed_at, heartbeat_at, version)
+        SELECT id, 1, 'running', NULL, '{}', '{}', '{}', '{}', 1, NULL, 1, 2 FROM ${S}studies;
+      INSERT INTO ${S}trial_commands (trial_id, kind, args, state, created_at) SELECT id, 'pause', '{}', 'pending', 1 FROM ${S}trials WHERE number = 1;
+      INSERT INTO ${S}trial_checkpoints (trial_id, step, kind, meta, created_at, data) SELECT id, 1, 'manual', '{}', 1, '\\x0102' FROM ${S}trials WHERE number = 0;`);
+    const s = await PostgresStorage.open(PG_URL, { schema });
+    assert.deepEqual((await sql(`SELECT version FROM ${S}schema_version`)).rows, [{ version: 3 }]);
+    const st = (await s.getStudy('v2'))!;
+    const { trials, cursor } = await s.trialsSince(st.id, 0);
+    assert.deepEqual(trials.map((t) => [t.number, t.state, t.value, t.params]), [[0, 'complete', 0.5, { lr: 0.1 }], [1, 'running', undefined, {}]]);
+    assert.equal(cursor, 3);
+    // A trial running from before the upgrade holds no claim key: a keyed write is refused, a plain one lands.
+    await assert.rejects(s.updateTrial(trials[1].id, { claimKey: 'k', heartbeat: true }), TrialLostError);
+    assert.deepEqual((await s.takeCommands(trials[1].id)).map((c) => c.kind), ['pause']);
+    await s.updateTrial(trials[1].id, { finish: { state: 'complete', value: 0.25 } });
+    assert.deepEqual(Array.from((await s.loadCheckpoint((await s.listCheckpoints(trials[0].id))[0].id)).data), [1, 2]);
+    const k = (await s.claimTrial(st.id, { key: 'after' }))!;
+    assert.equal((await s.claimTrial(st.id, { key: 'after' }))!.id, k.id);
+    const c1 = await s.sendCommand(k.id, { kind: 'pause', key: 'p' });
+    assert.equal((await s.sendCommand(k.id, { kind: 'pause', key: 'p' })).id, c1.id);
+    // The first version after the upgrade starts the server run's count past the gap; the old cursor still reads on.
+    const page = await s.trialsSince(st.id, cursor);
+    assert.deepEqual([page.reset, page.trials.map((t) => t.number)], [undefined, [1, 2]]);
     await s.close();
   });
 }

@@ -1,11 +1,12 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { SchemaVersionError, StorageError } from '../../src/tune/storage/errors.js';
+import { SchemaVersionError, StorageError, StudyFileError, TrialLostError } from '../../src/tune/storage/errors.js';
 import { SqliteStorage } from '../../src/tune/storage/sqlite.js';
 import { MIGRATIONS, SCHEMA_VERSION } from '../../src/tune/storage/sqlite-schema.js';
 import { storageSuite } from './storage-suite.js';
@@ -105,4 +106,71 @@ test('sqlite: four processes writing one study at once see no lock error and no 
   const { trials } = await s.trialsSince(st.id, 0);
   assert.equal(trials.filter((t) => t.state === 'complete').length, 4 * perProcess);
   await s.close();
+});
+
+test('sqlite: a version-2 file (the previous release) is migrated to version 3 in place: trials, commands and checkpoints kept, keys work', async () => {
+  const path = join(dir, 'v2.db');
+  const raw = new Database(path);
+  raw.pragma('journal_mode = WAL');
+  for (const m of MIGRATIONS.filter((x) => x.version <= 2)) raw.exec(m.sql);
+  raw.exec(`INSERT INTO schema_version (version) VALUES (2);
+    INSERT INTO studies (name, direction, user_attrs, system_attrs, data, created_at, version) VALUES ('v2', 'minimize', '{}', '{}', 'null', 1, 3);
+    INSERT INTO trials (study_id, number, state, value, params, distributions, user_attrs, system_attrs, started_at, completed_at, heartbeat_at, version)
+      VALUES (1, 0, 'complete', 0.5, '{"lr":0.1}', '{}', '{}', '{}', 1, 2, NULL, 1), (1, 1, 'running', NULL, '{}', '{}', '{}', '{}', 1, NULL, 1, 2);
+    INSERT INTO trial_commands (trial_id, kind, args, state, created_at) VALUES (2, 'pause', '{}', 'pending', 1);
+    INSERT INTO trial_checkpoints (trial_id, step, kind, meta, created_at, data) VALUES (1, 1, 'manual', '{}', 1, x'0102');`);
+  raw.close();
+  assert.equal(SCHEMA_VERSION, 3);
+  const s = await SqliteStorage.open(path);
+  const st = (await s.getStudy('v2'))!;
+  const { trials } = await s.trialsSince(st.id, 0);
+  assert.deepEqual(trials.map((t) => [t.number, t.state, t.value, t.params]), [[0, 'complete', 0.5, { lr: 0.1 }], [1, 'running', undefined, {}]]);
+  // A trial running from before the upgrade holds no claim key: a keyed write is refused, a plain one lands.
+  await assert.rejects(s.updateTrial(trials[1].id, { claimKey: 'k', heartbeat: true }), TrialLostError);
+  assert.deepEqual((await s.takeCommands(trials[1].id)).map((c) => c.kind), ['pause']);
+  await s.updateTrial(trials[1].id, { finish: { state: 'complete', value: 0.25 } });
+  assert.deepEqual(Array.from((await s.loadCheckpoint((await s.listCheckpoints(trials[0].id))[0].id)).data), [1, 2]);
+  const k = (await s.claimTrial(st.id, { key: 'after' }))!;
+  assert.equal((await s.claimTrial(st.id, { key: 'after' }))!.id, k.id);
+  const c = await s.sendCommand(k.id, { kind: 'pause', key: 'p' });
+  assert.equal((await s.sendCommand(k.id, { kind: 'pause', key: 'p' })).id, c.id);
+  await s.close();
+  const check = new Database(path, { readonly: true });
+  assert.deepEqual(check.prepare('SELECT version FROM schema_version').all(), [{ version: 3 }]);
+  check.close();
+});
+
+test('sqlite: a damaged file is a StudyFileError naming it, found before anything writes; an empty file is one only with mustExist', async () => {
+  const good = join(dir, 'whole.db');
+  const s = await SqliteStorage.open(good);
+  const st = await s.createStudy({ name: 'w', direction: 'minimize' });
+  for (let i = 0; i < 40; i++) {
+    const t = (await s.claimTrial(st.id))!;
+    await s.updateTrial(t.id, { userAttrs: { note: 'x'.repeat(200) }, finish: { state: 'complete', value: i } });
+  }
+  await s.close();
+  const bytes = readFileSync(good);
+  const cases: [string, Buffer, RegExp][] = [
+    ['truncated', bytes.subarray(0, bytes.length - 4096), /\(truncated: \d+ bytes, where its header counts \d+ pages of 4096 bytes\)/],
+    ['random', randomBytes(8192), /\(SQLite: file is not a database\)/],
+    ['text', Buffer.from('a,b,c\n1,2,3\n'.repeat(100)), /\(SQLite: file is not a database\)/],
+    ['scrambled', Buffer.concat([bytes.subarray(0, 4096), randomBytes(bytes.length - 4096)]), /\(SQLite: .+\)/],
+  ];
+  for (const [name, content, reason] of cases) {
+    const path = join(dir, `damaged-${name}.db`);
+    writeFileSync(path, content);
+    await assert.rejects(SqliteStorage.open(path), (e: Error) =>
+      e instanceof StudyFileError && e.path === path && reason.test(e.message) &&
+      e.message.startsWith(`${path} is not a readable study file (`) && e.message.endsWith('restore it from a backup, or point --storage elsewhere'),
+    name);
+    assert.ok(Buffer.compare(readFileSync(path), content) === 0, `${name}: not one byte written`);
+    assert.deepEqual(readdirSync(dir).filter((f) => f.startsWith(`damaged-${name}.db-`)), [], `${name}: no log or index left beside it`);
+  }
+  const empty = join(dir, 'empty.db');
+  writeFileSync(empty, '');
+  await assert.rejects(SqliteStorage.open(empty, { mustExist: true }), (e: Error) => e instanceof StudyFileError && /the file is empty \(0 bytes\)/.test(e.message));
+  assert.equal(statSync(empty).size, 0);
+  const fresh = await SqliteStorage.open(empty);
+  assert.deepEqual(await fresh.listStudies(), [], 'without mustExist an empty file becomes a new study file');
+  await fresh.close();
 });

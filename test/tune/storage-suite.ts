@@ -14,6 +14,7 @@ import {
   RecordNotFoundError,
   StudyNotFoundError,
   TrialFinishedError,
+  TrialLostError,
   TrialNotFoundError,
 } from '../../src/tune/storage/errors.js';
 import type { NewCheckpoint, NewCommand, Storage } from '../../src/tune/storage/storage.js';
@@ -713,6 +714,162 @@ export function storageSuite(kind: string, harness: StorageHarness): void {
       assert.deepEqual(Array.from((await s.loadCheckpoint(pb.id)).data), [2]);
       assert.deepEqual((await s.listCommands(tb.id)).map((c) => c.id), [cb.id]);
       assert.equal((await s.settleCommand(cb.id, { state: 'applied', step: 0 })).state, 'applied');
+      await s.close();
+    });
+
+    test('values that are not JSON at any depth are refused, naming where, in every write that takes JSON; nothing is stored', async () => {
+      const s = await harness.open();
+      const st = await s.createStudy({ name: 'deep', direction: 'minimize' });
+      const t = (await s.claimTrial(st.id))!;
+      class Point {
+        x = 1;
+      }
+      const cyclic: Record<string, unknown> = { a: 1 };
+      cyclic.self = cyclic;
+      // eslint-disable-next-line no-sparse-arrays
+      const holey = [1, , 3];
+      const cases: [unknown, RegExp][] = [
+        [[{ loss: 1 }, { loss: 0.5 }, { loss: 0.25 }, { loss: NaN }], /^trial 0, user attribute "curves"\[3\]\.loss: NaN is not JSON$/],
+        [{ deep: { deeper: [1, Infinity] } }, /"curves"\.deep\.deeper\[1\]: Infinity is not JSON$/],
+        [{ a: -Infinity }, /"curves"\.a: -Infinity is not JSON$/],
+        [{ a: undefined }, /"curves"\.a: undefined is not JSON$/],
+        [[1, () => 2], /"curves"\[1\]: a function is not JSON$/],
+        [{ s: Symbol('x') }, /"curves"\.s: a symbol is not JSON$/],
+        [{ n: 10n }, /"curves"\.n: a bigint \(10n\) is not JSON$/],
+        [{ m: new Map([[1, 2]]) }, /"curves"\.m: a Map is not JSON/],
+        [[new Set([1])], /"curves"\[0\]: a Set is not JSON/],
+        [{ d: new Date(0) }, /"curves"\.d: a Date is not JSON/],
+        [{ p: new Point() }, /"curves"\.p: a Point is not JSON/],
+        [{ f: new Float32Array(2) }, /"curves"\.f: a Float32Array is not JSON/],
+        [holey, /"curves"\[1\]: an empty array slot is not JSON$/],
+        [cyclic, /"curves"\.self: a cycle \(a reference back to the value itself\) is not JSON$/],
+        [{ 'odd key': [NaN] }, /"curves"\["odd key"\]\[0\]: NaN is not JSON$/],
+      ];
+      for (const [value, message] of cases) {
+        await assert.rejects(
+          s.updateTrial(t.id, { userAttrs: { curves: value }, intermediate: [[0, 1]] }),
+          (e: Error) => e instanceof InvalidWriteError && message.test(e.message),
+          inspect(value),
+        );
+      }
+      const nan = { x: [NaN] };
+      await assert.rejects(s.updateTrial(t.id, { systemAttrs: { r: nan } }), /system attribute "r"\.x\[0\]: NaN is not JSON$/);
+      await assert.rejects(s.createStudy({ name: 'bad', direction: 'minimize', data: { experiment: nan } }), /: study "bad" data\.experiment\.x\[0\]: NaN is not JSON$/);
+      await assert.rejects(s.createStudy({ name: 'bad', direction: 'minimize', userAttrs: { u: nan } }), /user attribute "u"\.x\[0\]: NaN is not JSON$/);
+      await assert.rejects(s.updateStudy(st.id, { systemAttrs: { regions: nan } }), /system attribute "regions"\.x\[0\]: NaN is not JSON$/);
+      await assert.rejects(s.updateStudy(st.id, { data: { when: new Date(0) } }), /: study data\.when: a Date is not JSON/);
+      await assert.rejects(s.enqueueTrial(st.id, { params: { lr: 0.1 }, userAttrs: { u: nan } }), /enqueued trial user attribute "u"\.x\[0\]: NaN is not JSON$/);
+      await assert.rejects(s.sendCommand(t.id, { kind: 'set', args: { params: { learningRate: NaN } } }), /args "params"\.learningRate: NaN is not JSON$/);
+      await assert.rejects(
+        s.saveCheckpoint(t.id, { step: 1, kind: 'manual', data: Uint8Array.of(1), meta: { loss: [Infinity] } }),
+        /meta "loss"\[0\]: Infinity is not JSON$/,
+      );
+      await assert.rejects(s.updateTrial(t.id, { userAttrs: new Map() as never }), /user attributes must be a plain object/);
+      const got = await s.getTrial(t.id);
+      assert.deepEqual([got.userAttrs, got.systemAttrs, got.intermediate.size], [{}, {}, 0], 'nothing of a refused batch is stored');
+      assert.equal(await s.getStudy('bad'), undefined);
+      assert.deepEqual((await s.getStudy('deep'))?.systemAttrs, {});
+      assert.deepEqual(await s.listCommands(t.id), []);
+      assert.deepEqual(await s.listCheckpoints(t.id), []);
+      assert.equal((await s.trialsSince(st.id, 0)).trials.length, 1, 'no trial was enqueued');
+      // JSON passes however deep: null, booleans, nested arrays, objects without a prototype, shared (not cyclic) references.
+      const shared = { v: 1 };
+      const bare = Object.assign(Object.create(null) as object, { k: [null, true, 'x'] });
+      await s.updateTrial(t.id, { userAttrs: { ok: { a: [shared, shared], bare, deep: [[[[{ z: 1e308 }]]]] } } });
+      assert.deepEqual((await s.getTrial(t.id)).userAttrs.ok, { a: [{ v: 1 }, { v: 1 }], bare: { k: [null, true, 'x'] }, deep: [[[[{ z: 1e308 }]]]] });
+      await s.close();
+    });
+
+    test('a claim sent again with its key returns the trial it claimed (fresh, with finishing, enqueued) and claims nothing more', async () => {
+      const s = await harness.open();
+      const st = await s.createStudy({ name: 'ck', direction: 'minimize' });
+      const a = (await s.claimTrial(st.id, { key: 'claim-a' }))!;
+      const again = (await s.claimTrial(st.id, { key: 'claim-a' }))!;
+      assert.deepEqual([again.id, again.number, again.state], [a.id, 0, 'running']);
+      // The finishing write went with the first claim: sent again, it is neither applied twice nor refused.
+      const finishing = { trialId: a.id, update: { claimKey: 'claim-a', finish: { state: 'complete', value: 1 } } } as const;
+      const b = (await s.claimTrial(st.id, { key: 'claim-b', finishing }))!;
+      assert.equal((await s.claimTrial(st.id, { key: 'claim-b', finishing }))!.id, b.id);
+      await s.enqueueTrial(st.id, { params: { lr: 0.1 } });
+      const w = (await s.claimTrial(st.id, { key: 'claim-w' }))!;
+      assert.deepEqual(w.systemAttrs.fixedParams, { lr: 0.1 });
+      assert.equal((await s.claimTrial(st.id, { key: 'claim-w' }))!.id, w.id);
+      const { trials } = await s.trialsSince(st.id, 0);
+      assert.deepEqual(trials.map((t) => [t.number, t.state, t.value]), [[0, 'complete', 1], [1, 'running', undefined], [2, 'running', undefined]]);
+      await assert.rejects(s.claimTrial(st.id, { key: '' }), InvalidWriteError);
+      await s.close();
+    });
+
+    test('writes carrying a claim key are refused with TrialLostError, changing nothing, when the trial is not that claim', async () => {
+      const s = await harness.open();
+      const st = await s.createStudy({ name: 'lost', direction: 'minimize' });
+      const t = (await s.claimTrial(st.id, { key: 'mine' }))!;
+      const other = (await s.claimTrial(st.id))!;
+      await s.updateTrial(t.id, { claimKey: 'mine', params: [{ name: 'lr', value: 0.1, distribution: LR }], heartbeat: true });
+      const lost = (e: Error) => e instanceof TrialLostError && e instanceof TrialNotFoundError && e.message.includes(`trial id ${t.id} `) && /no longer the trial this process claimed/.test(e.message);
+      for (const update of [{ heartbeat: true }, { intermediate: [[0, 1]] as [number, number][] }, { finish: { state: 'complete', value: 2 } } as const]) {
+        await assert.rejects(s.updateTrial(t.id, { ...update, claimKey: 'theirs' }), lost);
+      }
+      await assert.rejects(s.updateTrial(other.id, { claimKey: 'mine', finish: { state: 'complete', value: 2 } }), TrialLostError);
+      await assert.rejects(
+        s.claimTrial(st.id, { finishing: { trialId: t.id, update: { claimKey: 'theirs', finish: { state: 'complete', value: 2 } } } }),
+        TrialLostError,
+      );
+      const c = await s.sendCommand(t.id, { kind: 'pause' });
+      await assert.rejects(s.takeCommands(t.id, 'theirs'), lost);
+      assert.deepEqual((await s.listCommands(t.id)).map((x) => x.state), ['pending'], 'nothing was taken');
+      assert.deepEqual((await s.takeCommands(t.id, 'mine')).map((x) => x.id), [c.id]);
+      await assert.rejects(s.settleCommand(c.id, { state: 'applied', step: 1 }, 'theirs'), lost);
+      assert.equal((await s.settleCommand(c.id, { state: 'applied', step: 1 }, 'mine')).state, 'applied');
+      await assert.rejects(s.saveCheckpoint(t.id, { step: 1, kind: 'manual', data: Uint8Array.of(1) }, { claimKey: 'theirs' }), lost);
+      assert.deepEqual(await s.listCheckpoints(t.id), []);
+      await s.saveCheckpoint(t.id, { step: 1, kind: 'manual', data: Uint8Array.of(1) }, { claimKey: 'mine' });
+      const got = await s.getTrial(t.id);
+      assert.deepEqual([got.state, got.params, got.intermediate.size], ['running', { lr: 0.1 }, 0]);
+      assert.equal((await s.getTrial(other.id)).state, 'running');
+      // Writes without a key (a person's tell, the dashboard) are not checked.
+      await s.updateTrial(t.id, { finish: { state: 'complete', value: 3 } });
+      assert.equal((await s.getTrial(t.id)).value, 3);
+      await s.close();
+    });
+
+    test('an enqueued trial, a command or a checkpoint written again with the same key is the first write', async () => {
+      const s = await harness.open();
+      const st = await s.createStudy({ name: 'keys', direction: 'minimize' });
+      const e1 = await s.enqueueTrial(st.id, { params: { lr: 0.1 }, key: 'enq-1' });
+      assert.equal((await s.enqueueTrial(st.id, { params: { lr: 0.1 }, key: 'enq-1' })).id, e1.id);
+      const t = (await s.claimTrial(st.id))!;
+      const u = (await s.claimTrial(st.id))!;
+      assert.equal(t.id, e1.id);
+      assert.equal((await s.trialsSince(st.id, 0)).trials.length, 2, 'one enqueued trial, one fresh');
+      const set = { kind: 'set', args: { params: { learningRate: 0.1 } }, key: 'cmd-1' } as const;
+      const c1 = await s.sendCommand(t.id, set);
+      assert.deepEqual(await s.sendCommand(t.id, set), c1);
+      assert.equal((await s.listCommands(t.id)).length, 1);
+      await assert.rejects(s.sendCommand(t.id, { kind: 'pause', key: 'cmd-1' }), (e: Error) => e instanceof InvalidWriteError && /"cmd-1" was already used/.test(e.message));
+      await assert.rejects(s.sendCommand(u.id, set), InvalidWriteError);
+      await s.takeCommands(t.id);
+      assert.equal((await s.sendCommand(t.id, set)).state, 'taken', 'the first command, as it is now');
+      const cp = { step: 1, kind: 'manual', data: Uint8Array.of(1, 2), key: 'cp-1' } as const;
+      const p1 = await s.saveCheckpoint(t.id, cp);
+      assert.deepEqual(await s.saveCheckpoint(t.id, cp), p1);
+      assert.equal((await s.listCheckpoints(t.id)).length, 1);
+      await assert.rejects(s.saveCheckpoint(u.id, cp), (e: Error) => e instanceof InvalidWriteError && /"cp-1" was already used/.test(e.message));
+      await s.close();
+    });
+
+    test('trialsSince with a cursor past the study\'s version answers every trial, with reset', async () => {
+      const s = await harness.open();
+      const st = await s.createStudy({ name: 'rs', direction: 'minimize' });
+      await s.claimTrial(st.id);
+      await s.claimTrial(st.id);
+      const { cursor } = await s.trialsSince(st.id, 0);
+      const page = await s.trialsSince(st.id, cursor + 5);
+      assert.equal(page.reset, true);
+      assert.deepEqual(page.trials.map((t) => t.number), [0, 1]);
+      assert.equal(page.study?.name, 'rs');
+      assert.equal(page.cursor, cursor);
+      assert.equal((await s.trialsSince(st.id, cursor)).reset, undefined, 'a cursor it handed out is trusted');
       await s.close();
     });
   });

@@ -284,7 +284,7 @@ export class MemoryStorage implements Storage {
   async trialsSince(studyId: number, cursor: number): Promise<TrialsPage> {
     const study = this.study(studyId);
     // A cursor from the future (another storage's, or a misuse) cannot be trusted: everything, from scratch.
-    if (cursor > study.version) return { ...(await this.trialsSince(studyId, 0)), reset: true };
+    if (cursor > study.version) return { ...(await this.trialsSince(studyId, 0)), study: studyRecord(study), reset: true };
     // The first change after the cursor, by binary search; every later change is after it too.
     let lo = 0;
     let hi = study.changedAt.length;

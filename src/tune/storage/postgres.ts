@@ -406,13 +406,18 @@ export class PostgresStorage implements Storage {
     // The common case, a fresh trial, in one round trip; anything else (an enqueued trial, a stale
     // trial, a due retry, the budget reached, no such study) takes the general path below.
     let retried = options.key !== undefined;
-    const fresh = options.finishing
-      ? await this.finishThenClaimFresh(studyId, options.finishing, options, key, () => (retried = true))
-      : await this.transaction('claimTrial', undefined, async (c, _first, attempt) => {
-          if (attempt > 0) retried = true;
-          const results = (await c.query(this.q.claimFresh(studyId, this.claimConditions(studyId, options, key)))) as unknown as pg.QueryResult[];
-          return results[1].rows as TrialRow[];
-        });
+    let fresh: TrialRow[];
+    if (options.finishing) {
+      const done = await this.finishThenClaimFresh(studyId, options.finishing, options, key, () => (retried = true));
+      if ('again' in done) return frozen(loaded(done.again), valuesOf(done.again));
+      fresh = done.rows;
+    } else {
+      fresh = await this.transaction('claimTrial', undefined, async (c, _first, attempt) => {
+        if (attempt > 0) retried = true;
+        const results = (await c.query(this.q.claimFresh(studyId, this.claimConditions(studyId, options, key)))) as unknown as pg.QueryResult[];
+        return results[1].rows as TrialRow[];
+      });
+    }
     if (fresh.length > 0) return frozen(loaded(fresh[0]), new Map());
     return this.inStudy('claimTrial', studyId, async (c, now, attempt) => {
       // A claim sent again (a caller's key, or an attempt whose answer was lost) finds the trial it claimed.
@@ -507,12 +512,19 @@ export class PostgresStorage implements Storage {
     options: ClaimOptions,
     key: string,
     onRetry: () => void,
-  ): Promise<TrialRow[]> {
+  ): Promise<{ rows: TrialRow[] } | { again: TrialRowWithValues }> {
     const { trialId, update } = finishing;
     const names = update.params?.map((p) => p.name) ?? [];
+    // Sent with BEGIN, in one round trip: the trial to finish (locking the study, then it), the trial this
+    // claim's key already claimed if any, and the study's distributions of the parameters written.
+    const mine = `; ${inline(this.q.trialByClaimKey, [studyId, key])}`;
     const lookup = names.length > 0 ? `; ${inline(this.q.studyParamsOfTrial, [trialId, names])}` : '';
-    return this.transaction('claimTrial', `BEGIN; ${this.q.lockTrial(trialId)}${lookup}`, async (c, _last, attempt, tx) => {
+    return this.transaction('claimTrial', `BEGIN; ${this.q.lockTrial(trialId)}${mine}${lookup}`, async (c, _last, attempt, tx) => {
       if (attempt > 0) onRetry();
+      // The same claim again (the caller's key, or this call's first answer lost): the trial it claimed,
+      // whose finishing went with it.
+      const again = tx.opened[2].rows[0] as TrialRowWithValues | undefined;
+      if (again) return { again };
       const row = tx.opened[1].rows[0] as LockedTrial | undefined;
       if (!row) throw new TrialNotFoundError(trialId, this.location);
       checkClaim(trialId, this.location, row.claim_key, update.claimKey);
@@ -520,17 +532,17 @@ export class PostgresStorage implements Storage {
       const t = loaded(row);
       // A retry after a connection lost during COMMIT may find its own finish applied, and then its claim
       // too: the general path finds that trial by the claim's key.
-      if (attempt > 0 && update.finish && t.state === update.finish.state) return [];
+      if (attempt > 0 && update.finish && t.state === update.finish.state) return { rows: [] };
       if (t.studyId !== studyId) throw new InvalidWriteError(`trial id ${trialId} is not in study ${studyId}`);
       const known = new Map<string, Distribution>();
-      for (const p of (tx.opened[2]?.rows ?? []) as { name: string; distribution: string }[]) {
+      for (const p of (tx.opened[3]?.rows ?? []) as { name: string; distribution: string }[]) {
         known.set(p.name, JSON.parse(p.distribution) as Distribution);
       }
       const effects = applyTrialUpdate(t, update, (name) => known.get(name), now);
       await this.saveTrial(c, t, effects.visible, effects.newParams, effects.intermediate);
       const results = (await c.query(`${this.q.claimFresh(studyId, this.claimConditions(studyId, options, key))}; COMMIT`)) as unknown as pg.QueryResult[];
       tx.committed = true;
-      return results[1].rows as TrialRow[];
+      return { rows: results[1].rows as TrialRow[] };
     });
   }
 
@@ -548,7 +560,12 @@ export class PostgresStorage implements Storage {
     // A cursor past the counter, or inside the gap a new server run jumped over, counted versions
     // a crash rolled back: the reader may hold trials that are gone, and would miss their successors.
     const lost = cursor > head.s_version || (head.s_run !== null && cursor > head.s_run_from && cursor < head.s_run_from + VERSION_GAP);
-    if (cursor > 0 && lost) return { ...(await this.trialsSince(studyId, 0)), reset: true };
+    if (cursor > 0 && lost) {
+      const page = await this.trialsSince(studyId, 0);
+      const study = await this.one<StudyRow>('trialsSince', this.q.studyById, [studyId]);
+      if (!study) throw new StudyNotFoundError(studyId, this.location);
+      return { ...page, study: studyRecord(study), reset: true };
+    }
     const trials = head.id === null ? [] : rows.map((row) => frozen(loaded(row), valuesOf(row)));
     const page: TrialsPage = { trials, cursor: head.s_version };
     if (head.s_attrs_version <= cursor) return page;

@@ -25,7 +25,7 @@
  *   read, at open or later, is a `StudyFileError` naming the file.
  */
 import { randomUUID } from 'node:crypto';
-import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readSync, rmSync, statSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Distribution, FrozenTrial } from '../types.js';
@@ -340,7 +340,7 @@ export class SqliteStorage implements Storage {
     return this.read(() => {
       const study = this.studyRow(studyId);
       // A cursor from the future (another file's, or a misuse) cannot be trusted: everything, from scratch.
-      if (cursor > study.version) return { ...this.since(study, 0), reset: true };
+      if (cursor > study.version) return { ...this.since(study, 0), study: studyRecord(study), reset: true };
       return this.since(study, cursor);
     });
   }
@@ -740,21 +740,27 @@ function checkHeader(path: string, mustExist: boolean): void {
  * Reads the whole file through a read-only connection (`quick_check`: every
  * page, every index entry), so that damage is found before a writer opens it;
  * a read-only connection never checkpoints a write-ahead log into the file.
+ * SQLite may create an empty log and its index beside a file in WAL mode even
+ * so: when the file turns out damaged, those two are removed again, so that
+ * the folder is left as it was found.
  */
 function readThrough(path: string): void {
-  let db: BetterSqlite3.Database;
+  const sideFiles = [`${path}-wal`, `${path}-shm`].filter((f) => !existsSync(f));
+  let db: BetterSqlite3.Database | undefined;
   try {
     db = new Database(path, { readonly: true, fileMustExist: true });
-  } catch (e) {
-    throw studyFileError(path, e) ?? e;
-  }
-  try {
     const rows = db.pragma('quick_check(1)') as { quick_check: string }[];
     const verdict = rows[0]?.quick_check ?? 'no answer';
     if (verdict !== 'ok') throw new StudyFileError(path, `SQLite: ${verdict}`);
-  } catch (e) {
-    throw studyFileError(path, e) ?? e;
-  } finally {
     db.close();
+  } catch (e) {
+    db?.close();
+    const damaged = studyFileError(path, e);
+    if (!damaged) throw e;
+    // Only an empty log this call made: a log with content, or one that was there, is not ours to remove.
+    if (sideFiles.includes(`${path}-wal`) && statOrUndefined(`${path}-wal`)?.size === 0) {
+      for (const f of sideFiles) rmSync(f, { force: true });
+    }
+    throw damaged;
   }
 }
