@@ -232,7 +232,8 @@ function summary(exp: Experiment, study: StudyView, name: string, storage: strin
   const complete = trials.filter((t) => t.state === 'complete');
   const count = (s: string) => trials.filter((t) => t.state === s).length;
   if (complete.length === 0) {
-    out.event('done', { complete: 0 }, `No trial completed (${count('pruned')} pruned, ${count('failed')} failed). Study '${name}' is in ${storage}`);
+    out.event('done', { complete: 0, waiting: count('waiting') },
+      [`No trial completed (${count('pruned')} pruned, ${count('failed')} failed). Study '${name}' is in ${storage}`, ...waitingNote(trials, 0, exp.source)].join('\n'));
     return 1;
   }
   const sign = exp.tune!.direction === 'maximize' ? -1 : 1;
@@ -251,9 +252,24 @@ function summary(exp: Experiment, study: StudyView, name: string, storage: strin
     ...(coarseToFineRegions(study).length ? [''] : []),
     `Study '${name}' saved in ${storage}`,
     `Best model saved in ${String(best.userAttrs.model)}`,
+    ...waitingNote(trials, complete.length, exp.source),
   ];
-  out.event('done', { best: { number: best.number, value: best.value, params: best.params, testAccuracy: best.userAttrs.testAccuracy, model: best.userAttrs.model }, study: name, storage }, lines.join('\n'));
+  out.event('done', { best: { number: best.number, value: best.value, params: best.params, testAccuracy: best.userAttrs.testAccuracy, model: best.userAttrs.model }, study: name, storage, waiting: count('waiting') }, lines.join('\n'));
   return 0;
+}
+
+/**
+ * Trials that wait (forks enqueued from the dashboard) when the run ends: the
+ * budget is reached, so nothing trains them until a runner is started.
+ */
+function waitingNote(trials: readonly FrozenTrial[], complete: number, source: string): string[] {
+  const waiting = trials.filter((t) => t.state === 'waiting');
+  if (waiting.length === 0) return [];
+  const list = waiting.slice(0, 10).map((t) => t.number).join(', ') + (waiting.length > 10 ? ', ...' : '');
+  return [
+    `${waiting.length} trial${waiting.length === 1 ? '' : 's'} (${list}) wait${waiting.length === 1 ? 's' : ''} to run, enqueued after the budget was taken: ` +
+      `'caviar tune ${source} --trials ${complete + waiting.length}' trains ${waiting.length === 1 ? 'it' : 'them'} (or a caviar worker, for a shared study)`,
+  ];
 }
 
 function fmt(v: number): string {

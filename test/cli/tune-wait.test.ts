@@ -84,3 +84,34 @@ test('caviar tune says why it waits on a trial left running, and Ctrl-C still en
     await study.close();
   }
 });
+
+test('a trial enqueued after the budget was reached (a fork) is named in the summary with the command that trains it', async () => {
+  const path = join(dir, 'fork.yaml');
+  writeFileSync(path, [
+    'name: fork',
+    'data: { source: blobs, classes: 3, perClass: 30, features: 4 }',
+    'model: { hidden: [8] }',
+    'train: { epochs: 2, batchSize: 16 }',
+    `output: ${join(dir, 'fork')}`,
+    'tune: { trials: 1, sampler: random, pruner: none }',
+  ].join('\n'));
+  assert.equal(await main(['tune', path], () => {}, () => {}), 0);
+  const study = await loadStudy({ name: 'fork', storage: join(dir, 'fork', 'study.db') });
+  const enqueued = await study.enqueue({ learningRate: 0.01 });
+  await study.close();
+  const lines: string[] = [];
+  assert.equal(await main(['tune', path], (l) => lines.push(l), () => {}), 0);
+  assert.equal(lines.at(-1)!.split('\n').at(-1), `1 trial (${enqueued.number}) waits to run, enqueued after the budget was taken: 'caviar tune ${path} --trials 2' trains it (or a caviar worker, for a shared study)`);
+  const json: string[] = [];
+  assert.equal(await main(['tune', path, '--trials', '2', '--json'], (l) => json.push(l), () => {}), 0);
+  const done = JSON.parse(json.at(-1)!) as { type: string; waiting: number };
+  assert.deepEqual([done.type, done.waiting], ['done', 0]);
+  const after = await loadStudy({ name: 'fork', storage: join(dir, 'fork', 'study.db') });
+  try {
+    const ran = after.trials().find((t) => t.number === enqueued.number)!;
+    assert.equal(ran.state, 'complete');
+    assert.equal(ran.params.learningRate, 0.01, 'the enqueued trial ran with its own parameters');
+  } finally {
+    await after.close();
+  }
+});

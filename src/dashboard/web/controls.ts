@@ -15,6 +15,12 @@ import { el, replace } from './dom.js';
 import { num, param } from './format.js';
 import { describe } from './charts/trial-curves.js';
 
+
+/** What a waiting trial (a fork) needs: nothing trains it until a runner of its study claims it. */
+const WAITS_FOR_A_RUNNER =
+  'it trains when a caviar tune or caviar worker of this study claims its next trial. If none is running, or the study has ' +
+  'reached its budget, start one: caviar tune EXPERIMENT --trials N (more than the complete trials), or caviar worker --storage URL --study NAME.';
+
 export interface ControlsPanel {
   readonly element: HTMLElement;
   update(t: TrialDetail): void;
@@ -34,7 +40,10 @@ export function controlsPanel(first: TrialDetail, canControl: boolean, onSent: (
       if (answer.trial) {
         // The status line now tells of the fork; later reloads must not put the previous command back.
         watched = undefined;
-        status.replaceChildren(`fork: new trial ${answer.trial.number} enqueued `, el('a', { href: `#/trial/${answer.trial.key}` }, `open trial ${answer.trial.number}`));
+        status.replaceChildren(
+          `fork: new trial ${answer.trial.number} enqueued; ${WAITS_FOR_A_RUNNER} `,
+          el('a', { href: `#/trial/${answer.trial.key}` }, `open trial ${answer.trial.number}`),
+        );
       } else if (answer.command) {
         watched = answer.command;
         showWatched();
@@ -118,6 +127,7 @@ export function controlsPanel(first: TrialDetail, canControl: boolean, onSent: (
     runningOnly.hidden = !live;
     note.textContent = !canControl
       ? 'Controls need the token: open the address caviar dashboard printed (…/#token=…).'
+      : t.state === 'waiting' ? `This trial waits: ${WAITS_FOR_A_RUNNER}`
       : live ? 'Each change is sent to the trial, which applies it at its next step and records that step.' : `The trial is ${t.state}: it can only be forked from a checkpoint.`;
     for (const b of element.querySelectorAll('button')) b.disabled = !canControl;
     fillSelect(rollbackSelect, t.checkpoints);
