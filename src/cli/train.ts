@@ -95,6 +95,11 @@ export async function trainCommand(args: string[], shown: Output): Promise<numbe
   }]);
   const { history, test } = result;
   if (history.stopReason) out.event('stopped', { reason: history.stopReason }, `stopped: ${history.stopReason}`);
+  // A diverged network is NaN through and through: saving it could only replace a good model with a useless one.
+  if (history.stopReason?.startsWith('training diverged')) {
+    out.event('done', { testLoss: null, testAccuracy: null, model: null }, `no model saved: the training diverged (${modelPath} is untouched)`);
+    return 1;
+  }
   const bytes = encodeModel(result.model, {
     experiment: exp.name, data: exp.data.source, seed: String(exp.seed),
     ...(data.train.classNames ? { classNames: JSON.stringify(data.train.classNames) } : {}),
@@ -103,7 +108,7 @@ export async function trainCommand(args: string[], shown: Output): Promise<numbe
   writeFileAtomically(modelPath, bytes);
   out.event('done', { testLoss: test.loss, testAccuracy: test.accuracy, model: modelPath },
     `test loss ${test.loss.toFixed(4)}  test accuracy ${pct(test.accuracy)}\nmodel saved to ${modelPath}`);
-  return history.stopReason?.startsWith('training diverged') ? 1 : 0;
+  return 0;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../src/cli/main.js';
@@ -99,6 +99,22 @@ test('caviar train EXPERIMENT on a CSV with named classes saves the names with t
     const { code } = await run(['train', join(dir, 'pets.yaml'), '--out', path]);
     assert.equal(code, 0);
     assert.equal(loadModelWithMetadata(path).metadata.classNames, '["cat","dog"]');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a training that diverges saves nothing, leaves a model already at --out untouched, and exits 1', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'caviar-cli-'));
+  try {
+    const path = join(dir, 'm.safetensors');
+    assert.equal((await run(['train', '--epochs', '2', '--hidden', '8', '--out', path])).code, 0);
+    const before = readFileSync(path);
+    const { code, out } = await run(['train', '--epochs', '2', '--hidden', '8', '--lr', '1e6', '--optimizer', 'sgd', '--no-batch-norm', '--out', path]);
+    assert.equal(code, 1);
+    assert.match(out.join('\n'), /stopped: training diverged: the loss became (NaN|Infinity)/);
+    assert.equal(out.at(-1), `no model saved: the training diverged (${path} is untouched)`);
+    assert.deepEqual(readFileSync(path), before);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
