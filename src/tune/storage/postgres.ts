@@ -18,7 +18,10 @@
  *   it to disk, so nothing acknowledged is lost even if the server crashes;
  *   `?durability=fast` trades that for speed (see `durability`).
  * - **The server's clock** (`clock_timestamp()`) stamps heartbeats and judges
- *   staleness, so workers with skewed clocks agree.
+ *   staleness, so workers with skewed clocks agree. A server that has just
+ *   come back (a restart, a crash) fails no trial as stale before it has been
+ *   up for the grace period: workers that could not reach it meanwhile were
+ *   alive, and get that long to send their next heartbeat.
  * - **Incremental reads.** `trialsSince` reads, in one snapshot, only trials
  *   whose version is past the cursor (an index on `(study_id, version)`),
  *   with their intermediate values aggregated in the same query.
@@ -206,6 +209,10 @@ export const VERSION_GAP = 1_000_000;
  */
 const SERVER_RUN = `((extract(epoch from pg_postmaster_start_time()) * 1000000)::bigint::text || '/' ||
   coalesce((extract(epoch from pg_stat_get_bgwriter_stat_reset_time()) * 1000000)::bigint::text, ''))`;
+
+/** When the server's run began (ms): its start, or its last recovery from a crash (see `SERVER_RUN`). */
+const SERVER_UP_SINCE = `(extract(epoch from greatest(pg_postmaster_start_time(),
+  coalesce(pg_stat_get_bgwriter_stat_reset_time(), pg_postmaster_start_time()))) * 1000)::bigint`;
 
 /** The study's next version: one more within a server run, a jump past `VERSION_GAP` in a new one. */
 const NEXT_VERSION = `CASE WHEN run IS NOT DISTINCT FROM ${SERVER_RUN} THEN version + 1 ELSE version + ${VERSION_GAP} END`;
@@ -419,19 +426,19 @@ export class PostgresStorage implements Storage {
       });
     }
     if (fresh.length > 0) return frozen(loaded(fresh[0]), new Map());
-    return this.inStudy('claimTrial', studyId, async (c, now, attempt) => {
+    return this.inStudy('claimTrial', studyId, async (c, now, attempt, upSince) => {
       // A claim sent again (a caller's key, or an attempt whose answer was lost) finds the trial it claimed.
       if (retried || attempt > 0) {
         const again = (await c.query<TrialRowWithValues>(this.q.trialByClaimKey, [studyId, key])).rows[0];
         if (again) return frozen(loaded(again), valuesOf(again));
       }
       // The oldest enqueued trial, the budget and whether any trial is stale, in one statement.
-      const cutoff = options.staleGraceMs !== undefined ? now - options.staleGraceMs : null;
+      const cutoff = options.staleGraceMs !== undefined ? staleCutoff(now, options.staleGraceMs, upSince) : null;
       type Next = TrialRowWithValues & { busy: number; stale: number };
       let next = (await c.query<Next>(this.q.firstWaiting, [studyId, cutoff])).rows[0];
       if (next.stale > 0) {
         // Rare: fail them first (as SQLite does), then look again, since the budget changed.
-        await this.failStale(c, studyId, options.staleGraceMs!, now);
+        await this.failStale(c, studyId, options.staleGraceMs!, now, cutoff);
         next = (await c.query<Next>(this.q.firstWaiting, [studyId, null])).rows[0];
       }
       const { busy, stale: _, ...waitingRow } = next;
@@ -584,7 +591,8 @@ export class PostgresStorage implements Storage {
   }
 
   async failStaleTrials(studyId: number, graceMs: number): Promise<number[]> {
-    return this.inStudy('failStaleTrials', studyId, (c, now) => this.failStale(c, studyId, graceMs, now));
+    return this.inStudy('failStaleTrials', studyId, (c, now, _attempt, upSince) =>
+      this.failStale(c, studyId, graceMs, now, staleCutoff(now, graceMs, upSince)));
   }
 
   async sendCommand(trialId: number, command: NewCommand): Promise<CommandRecord> {
@@ -710,7 +718,10 @@ export class PostgresStorage implements Storage {
     // Not when this claim's key already claimed a trial (a retry): the general path returns that one.
     const conditions = [`NOT EXISTS (${trials} AND state = 'waiting')`, `NOT EXISTS (${trials} AND claim_key = ${pg.escapeLiteral(key)})`];
     if (options.staleGraceMs !== undefined) {
-      conditions.push(`NOT EXISTS (${trials} AND state = 'running' AND heartbeat_at IS NOT NULL AND heartbeat_at < (SELECT ms FROM now) - ${sqlNumber(options.staleGraceMs)})`);
+      const cutoff = `(SELECT ms FROM now) - ${sqlNumber(options.staleGraceMs)}`;
+      // No stale trial, or none yet: the server has not been up for the grace period (see staleCutoff).
+      const up = this.clock ? 'true' : `${SERVER_UP_SINCE} <= ${cutoff}`;
+      conditions.push(`NOT (${up} AND EXISTS (${trials} AND state = 'running' AND heartbeat_at IS NOT NULL AND heartbeat_at < ${cutoff}))`);
     }
     if ((options.maxRetries ?? 0) > 0) {
       conditions.push(`NOT EXISTS (${trials} AND state = 'failed' AND system_attrs::jsonb -> 'retryable' = 'true'::jsonb AND NOT (system_attrs::jsonb ? 'retriedBy'))`);
@@ -723,8 +734,10 @@ export class PostgresStorage implements Storage {
   }
 
 
-  private async failStale(c: pg.PoolClient, studyId: number, graceMs: number, now: number): Promise<number[]> {
-    const rows = (await c.query<TrialRowWithValues>(this.q.staleTrials, [studyId, now - graceMs])).rows;
+  /** Fails the study's running trials whose heartbeat is older than `cutoff` (none when it is null; see `staleCutoff`). */
+  private async failStale(c: pg.PoolClient, studyId: number, graceMs: number, now: number, cutoff: number | null): Promise<number[]> {
+    if (cutoff === null) return [];
+    const rows = (await c.query<TrialRowWithValues>(this.q.staleTrials, [studyId, cutoff])).rows;
     let version: number | undefined;
     const failed: number[] = [];
     for (const row of rows) {
@@ -816,12 +829,18 @@ export class PostgresStorage implements Storage {
   /**
    * A write transaction that first locks the study row until commit (its first
    * statement sent with BEGIN, saving a round trip); `fn` gets the time now
-   * (ms). `StudyNotFoundError` when there is no such study.
+   * (ms) and since when the server's run is up (undefined with a test clock).
+   * `StudyNotFoundError` when there is no such study.
    */
-  private inStudy<T>(method: string, studyId: number, fn: (c: pg.PoolClient, now: number, attempt: number) => Promise<T>): Promise<T> {
+  private inStudy<T>(
+    method: string,
+    studyId: number,
+    fn: (c: pg.PoolClient, now: number, attempt: number, upSince: number | undefined) => Promise<T>,
+  ): Promise<T> {
     return this.transaction(method, `BEGIN; ${this.q.lockStudy(studyId)}`, (c, first, attempt) => {
       if (first.length === 0) throw new StudyNotFoundError(studyId, this.location);
-      return fn(c, this.clock?.() ?? (first[0] as { now: number }).now, attempt);
+      const row = first[0] as { now: number; up_since: number };
+      return this.clock ? fn(c, this.clock(), attempt, undefined) : fn(c, row.now, attempt, row.up_since);
     });
   }
 
@@ -911,7 +930,8 @@ function statements(S: string) {
       attrs_version = ${NEXT_VERSION}, ${BUMP} WHERE id = $4`,
     deleteStudy: `DELETE FROM ${S}.studies WHERE name = $1 RETURNING id`,
     // Statements sent with BEGIN in one simple query take no parameters: the ids are written in.
-    lockStudy: (studyId: number) => `SELECT ${SERVER_NOW} AS now FROM ${S}.studies WHERE id = ${sqlId(studyId)} FOR UPDATE`,
+    lockStudy: (studyId: number) => `SELECT ${SERVER_NOW} AS now, ${SERVER_UP_SINCE} AS up_since FROM ${S}.studies
+      WHERE id = ${sqlId(studyId)} FOR UPDATE`,
     // FOR UPDATE locks both rows and re-reads both after waiting, so the trial read is current.
     lockTrial: (trialId: number) => `SELECT ${SERVER_NOW} AS now, ${columns('t')}, t.claim_key FROM ${S}.studies s
       JOIN ${S}.trials t ON t.study_id = s.id WHERE t.id = ${sqlId(trialId)} FOR UPDATE`,
@@ -1022,6 +1042,16 @@ function statements(S: string) {
       RETURNING ${TRIAL_COLUMNS}`;
     },
   };
+}
+
+/**
+ * Heartbeats older than this (ms, the server's clock) are stale; null when
+ * none can be yet, because the server came back less than `graceMs` ago
+ * (`upSince`): a worker that could not reach it meanwhile was not dead.
+ */
+function staleCutoff(now: number, graceMs: number, upSince: number | undefined): number | null {
+  const cutoff = now - graceMs;
+  return upSince !== undefined && upSince > cutoff ? null : cutoff;
 }
 
 /** The trial columns (or other `a, b` columns), qualified by `alias`. */
