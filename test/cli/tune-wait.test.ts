@@ -31,7 +31,8 @@ async function orphan(file: string, study: string): Promise<number> {
 
 test('optimize tells onWait once about the other process\'s running trial, fails it after the grace period, and goes on', async () => {
   const file = join(dir, 'library.db');
-  const study = await createStudy({ name: 'lib', storage: file, heartbeatMs: 50, graceMs: 400, maxRetries: 0 });
+  // Seconds of grace: this process's own trials must never look stale, however busy the machine.
+  const study = await createStudy({ name: 'lib', storage: file, heartbeatMs: 100, graceMs: 3000, maxRetries: 0 });
   const left = await orphan(file, 'lib');
   const told: (readonly FrozenTrial[])[] = [];
   await study.optimize((trial) => trial.suggestFloat('x', 0, 1), { untilComplete: 2, concurrency: 2, onWait: (running) => void told.push(running) });

@@ -364,11 +364,13 @@ test('ask/tell with heartbeats: a trial whose process died fails after the grace
   await dead.updateTrial(t.id, { params: [{ name: 'x', value: 0.25, distribution: { type: 'float', low: 0, high: 1, scale: 'linear' } }] });
   await dead.close();
 
-  const study = await loadStudy({ name: 'hb', storage: path, sampler: new TestSampler(), heartbeatMs: 40, graceMs: 300, maxRetries: 1 });
+  // A grace period of seconds: the next line must come within it, and \`live\`'s heartbeats must never pause
+  // that long, however busy the machine; the sleep past it is a lower bound, which holds anywhere.
+  const study = await loadStudy({ name: 'hb', storage: path, sampler: new TestSampler(), heartbeatMs: 100, graceMs: 3000, maxRetries: 1 });
   const live = await study.ask();
   assert.equal(live.number, 1, 'the dead trial is still within its grace period');
   live.suggestFloat('x', 0, 1);
-  await sleep(400); // heartbeats keep `live` alive; trial 0 is now stale
+  await sleep(3500); // heartbeats keep `live` alive; trial 0 is now stale
   const retry = await study.ask();
   assert.equal(retry.number, 2);
   assert.equal(retry.suggestFloat('x', 0, 1), 0.25, 'a retry re-runs the same parameters');
