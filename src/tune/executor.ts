@@ -135,6 +135,8 @@ export async function runTrials(study: Study, objective: Objective | ObjectiveMo
   let failedInARow = 0;
   const failReasons: string[] = [];
   const count = (t: FrozenTrial): void => {
+    // A trial the storage lost (a database crash) says nothing about the objective.
+    if (t.systemAttrs.lost === true) return;
     if (t.state === 'complete' || t.state === 'pruned') {
       failedInARow = 0;
       failReasons.length = 0;
