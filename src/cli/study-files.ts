@@ -60,8 +60,20 @@ export async function findStudy(name: string, storage: string | undefined): Prom
  * @example const storage = await openExisting('postgres://me@db/test?schema=runs');
  */
 export async function openExisting(file: string): Promise<Storage> {
+  return openForCommand(file, { mustExist: true });
+}
+
+/**
+ * Opens a storage for a command; what cannot be opened (a bad URL, a refused
+ * connection, a damaged or newer study file) is one line, exit 2, like every
+ * other bad input. With `mustExist: false` (`caviar tune`), a new study file
+ * or schema is created.
+ *
+ * @example const storage = await openForCommand('caviar-out/quickstart/study.db', { mustExist: false });
+ */
+export async function openForCommand(file: string, options: { mustExist: boolean }): Promise<Storage> {
   try {
-    return (await openStorage(file, { mustExist: true })).storage;
+    return (await openStorage(file, options)).storage;
   } catch (err) {
     throw new UsageError((err as Error).message.split('\n').map((l) => l.trim()).filter(Boolean).join('; '));
   }

@@ -21,6 +21,7 @@ import { coarseToFineRegions } from '../tune/samplers/coarse-to-fine.js';
 import { formatParams, regionLines, waitingLine } from './format.js';
 import type { FrozenTrial, StudyView } from '../tune/types.js';
 import { checkWritableFolder, UsageError, type Output } from './output.js';
+import { openForCommand } from './study-files.js';
 import { clock, quietOutput, trialProgress } from './progress.js';
 import { integerFlag, parseCommandArgs } from './args.js';
 
@@ -96,22 +97,32 @@ export async function tuneCommand(args: string[], shown: Output): Promise<number
   // The user's own files are read once here, so a missing or corrupt one stops the command instead of
   // failing every trial (or, when the study already has its trials, passing unnoticed).
   if (exp.data.source === 'idx' || exp.data.source === 'csv') loadSplits(exp.data, exp.seed);
-  const study = await createStudy({
-    name,
-    storage,
-    direction: tune.direction,
-    loadIfExists: true,
-    sampler: createSampler(tune.sampler.name, tune.sampler.options, exp.seed),
-    ...(tune.pbt ? { scheduler: pbtScheduler(tune.pbt, exp), maxRetries: 0 } : {}),
-    ...(tune.pruner.name !== 'none' ? { pruner: createPruner(tune.pruner.name, tune.pruner.options) } : {}),
-    // An absolute path: `best --retrain` and `zoom` rebuild the experiment from any folder.
-    // No password is recorded: a tune.storage URL in the file keeps it there, not in the study.
-    data: recordOf(exp),
-  });
+  const opened = await openForCommand(storage, { mustExist: false });
+  let study: Study | undefined;
   try {
+    const existing = await opened.getStudy(name);
+    if (existing && existing.direction !== tune.direction) {
+      throw new UsageError(
+        `study '${name}' in ${redactUrl(storage)} ${existing.direction}s its metric, and this experiment's tune.metric ${tune.metric} is to ${tune.direction}: ` +
+          'a study ranks its trials one way; start a new study (--study ANOTHER_NAME, or another --storage)',
+      );
+    }
+    study = await createStudy({
+      name,
+      storage: opened,
+      direction: tune.direction,
+      loadIfExists: true,
+      sampler: createSampler(tune.sampler.name, tune.sampler.options, exp.seed),
+      ...(tune.pbt ? { scheduler: pbtScheduler(tune.pbt, exp), maxRetries: 0 } : {}),
+      ...(tune.pruner.name !== 'none' ? { pruner: createPruner(tune.pruner.name, tune.pruner.options) } : {}),
+      // An absolute path: `best --retrain` and `zoom` rebuild the experiment from any folder.
+      // No password is recorded: a tune.storage URL in the file keeps it there, not in the study.
+      data: recordOf(exp),
+    });
     await checkSameProblem(study, exp, storage, values['accept-changes'] === true, out);
   } catch (e) {
-    await study.close();
+    await (study as Study | undefined)?.close();
+    await opened.close();
     throw e;
   }
   const abort = new AbortController();
@@ -187,6 +198,7 @@ export async function tuneCommand(args: string[], shown: Output): Promise<number
     clearInterval(ticker);
     process.removeListener('SIGINT', onSigint);
     await study.close();
+    await opened.close();
   }
 }
 

@@ -45,6 +45,17 @@ async function trialsOf(name: string): Promise<number> {
   }
 }
 
+test('a storage that cannot be opened is bad input (exit 2), as in every other command', async () => {
+  const r = await run(['tune', experiment('unreachable', {}), '--storage', 'postgres://me@127.0.0.1:1/test']);
+  assert.equal(r.code, 2);
+  assert.match(r.err, /^caviar tune: cannot connect to PostgreSQL at 127\.0\.0\.1:1/);
+  const text = join(dir, 'notes.txt');
+  writeFileSync(text, 'not a study\n');
+  const damaged = await run(['tune', experiment('unreachable', {}), '--storage', text]);
+  assert.equal(damaged.code, 2);
+  assert.match(damaged.err, /notes\.txt/);
+});
+
 test('another data set, model or training run is refused, naming each change; the study is untouched', async () => {
   assert.equal((await run(['tune', experiment('blobs', {})])).code, 0);
   const changed = experiment('blobs', { data: '{ source: blobs, classes: 5, perClass: 30, features: 4 }', train: '{ epochs: 3, batchSize: 16 }' });
@@ -63,11 +74,13 @@ test('another data set, model or training run is refused, naming each change; th
   for (const [what, lines, change] of [
     ['seed', { seed: 'seed: 2' }, 'seed: 1 → 2'],
     ['space', { tune: '{ trials: 4, sampler: random, pruner: none, space: { learningRate: { type: float, low: 0.001, high: 0.1, scale: log } } }' }, 'tune.space: "default" → {"learningRate":'],
-    ['metric', { tune: '{ trials: 4, sampler: random, pruner: none, metric: devLoss }' }, ''],
+    ['metric', { tune: '{ trials: 4, sampler: random, pruner: none, metric: devLoss }' },
+      "study 'blobs' in " + join(dir, 'blobs', 'study.db') + " maximizes its metric, and this experiment's tune.metric devLoss is to minimize: " +
+        'a study ranks its trials one way; start a new study (--study ANOTHER_NAME, or another --storage)'],
   ] as const) {
     const again = await run(['tune', experiment('blobs', lines)]);
-    assert.notEqual(again.code, 0, `${what} changed: refused`);
-    if (change) assert.ok(again.err.includes(change), `${what}: ${again.err}`);
+    assert.equal(again.code, 2, `${what} changed: refused as bad input`);
+    assert.ok(again.err.includes(change), `${what}: ${again.err}`);
   }
   assert.equal(await trialsOf('blobs'), 3);
 });
