@@ -95,3 +95,19 @@ function makeFolders(folder: string): void {
   }
   for (const f of missing) mkdirSync(f);
 }
+
+/**
+ * Output piped into a reader that stops early (`caviar studies | head`) ends
+ * the command quietly, as SIGPIPE ends other command-line tools, instead of
+ * a stack trace about EPIPE. The `caviar` entry point calls it once.
+ *
+ * @example endQuietlyOnClosedPipe(); // then: caviar train --epochs 50 | head -3  exits 0
+ */
+export function endQuietlyOnClosedPipe(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE') process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
+      throw err;
+    });
+  }
+}
