@@ -105,7 +105,8 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 3,
-    // Keys chosen by the writer, as in SQLite's version 3: a write retried after its answer was lost
+    // Keys chosen by the writer, as in SQLite's version 3 (indexed only where set: most trials are
+    // never enqueued, and a key no one gave costs nothing): a write retried after its answer was lost
     // finds the first one, and a trial's runner proves with its claim key that the trial is still its
     // claim. And the server run that handed out each study's last version (see postgres.ts).
     sql: `
@@ -114,13 +115,13 @@ export const MIGRATIONS: readonly Migration[] = [
         ADD COLUMN run_from bigint NOT NULL DEFAULT 0;   -- the version when that run began (it went on past a gap)
       ALTER TABLE S.trials ADD COLUMN claim_key text,    -- the key of the claim that runs (or ran) the trial
         ADD COLUMN enqueue_key text;                     -- the key of the request that enqueued it
-      CREATE UNIQUE INDEX trials_by_claim_key ON S.trials (study_id, claim_key);
-      CREATE UNIQUE INDEX trials_by_enqueue_key ON S.trials (study_id, enqueue_key);
+      CREATE UNIQUE INDEX trials_by_claim_key ON S.trials (study_id, claim_key) WHERE claim_key IS NOT NULL;
+      CREATE UNIQUE INDEX trials_by_enqueue_key ON S.trials (study_id, enqueue_key) WHERE enqueue_key IS NOT NULL;
       ALTER TABLE S.trial_commands ADD COLUMN send_key text,  -- the key it was sent with
         ADD COLUMN take_key text;                             -- the key of the take that took it
-      CREATE UNIQUE INDEX trial_commands_by_send_key ON S.trial_commands (send_key);
+      CREATE UNIQUE INDEX trial_commands_by_send_key ON S.trial_commands (send_key) WHERE send_key IS NOT NULL;
       ALTER TABLE S.trial_checkpoints ADD COLUMN save_key text;
-      CREATE UNIQUE INDEX trial_checkpoints_by_save_key ON S.trial_checkpoints (save_key);
+      CREATE UNIQUE INDEX trial_checkpoints_by_save_key ON S.trial_checkpoints (save_key) WHERE save_key IS NOT NULL;
     `,
   },
 ];

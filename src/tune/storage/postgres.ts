@@ -524,14 +524,13 @@ export class PostgresStorage implements Storage {
     const names = update.params?.map((p) => p.name) ?? [];
     // Sent with BEGIN, in one round trip: the trial to finish (locking the study, then it), the trial this
     // claim's key already claimed if any, and the study's distributions of the parameters written.
-    const mine = `; ${inline(this.q.trialByClaimKey, [studyId, key])}`;
+    const mine = `; ${inline(this.q.idByClaimKey, [studyId, key])}`;
     const lookup = names.length > 0 ? `; ${inline(this.q.studyParamsOfTrial, [trialId, names])}` : '';
     return this.transaction('claimTrial', `BEGIN; ${this.q.lockTrial(trialId)}${mine}${lookup}`, async (c, _last, attempt, tx) => {
       if (attempt > 0) onRetry();
       // The same claim again (the caller's key, or this call's first answer lost): the trial it claimed,
       // whose finishing went with it.
-      const again = tx.opened[2].rows[0] as TrialRowWithValues | undefined;
-      if (again) return { again };
+      if (tx.opened[2].rows.length > 0) return { again: (await c.query<TrialRowWithValues>(this.q.trialByClaimKey, [studyId, key])).rows[0] };
       const row = tx.opened[1].rows[0] as LockedTrial | undefined;
       if (!row) throw new TrialNotFoundError(trialId, this.location);
       checkClaim(trialId, this.location, row.claim_key, update.claimKey);
@@ -935,6 +934,8 @@ function statements(S: string) {
     // FOR UPDATE locks both rows and re-reads both after waiting, so the trial read is current.
     lockTrial: (trialId: number) => `SELECT ${SERVER_NOW} AS now, ${columns('t')}, t.claim_key FROM ${S}.studies s
       JOIN ${S}.trials t ON t.study_id = s.id WHERE t.id = ${sqlId(trialId)} FOR UPDATE`,
+    // Cheap to plan, for the hot path; the whole trial only when there is one.
+    idByClaimKey: `SELECT id FROM ${S}.trials WHERE study_id = $1 AND claim_key = $2`,
     trialByClaimKey: `SELECT ${TRIAL_COLUMNS}, v.steps, v.step_values FROM ${S}.trials t
       LEFT JOIN LATERAL (${valuesOfTrial(S)}) v ON true WHERE t.study_id = $1 AND t.claim_key = $2`,
     trialByEnqueueKey: `SELECT ${TRIAL_COLUMNS}, v.steps, v.step_values FROM ${S}.trials t

@@ -100,17 +100,17 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 3,
     // Keys chosen by the writer: a write sent again (its answer was lost) finds
     // the first one instead of writing twice, and a trial's runner proves with
-    // its claim key that the trial is still the one it claimed.
+    // its claim key that the trial is still the one it claimed. Indexed only where set.
     sql: `
       ALTER TABLE trials ADD COLUMN claim_key TEXT;    -- the key of the claim that runs (or ran) the trial
       ALTER TABLE trials ADD COLUMN enqueue_key TEXT;  -- the key of the request that enqueued it
-      CREATE UNIQUE INDEX trials_by_claim_key ON trials (study_id, claim_key);
-      CREATE UNIQUE INDEX trials_by_enqueue_key ON trials (study_id, enqueue_key);
+      CREATE UNIQUE INDEX trials_by_claim_key ON trials (study_id, claim_key) WHERE claim_key IS NOT NULL;
+      CREATE UNIQUE INDEX trials_by_enqueue_key ON trials (study_id, enqueue_key) WHERE enqueue_key IS NOT NULL;
       ALTER TABLE trial_commands ADD COLUMN send_key TEXT;  -- the key it was sent with
       ALTER TABLE trial_commands ADD COLUMN take_key TEXT;  -- the key of the take that took it
-      CREATE UNIQUE INDEX trial_commands_by_send_key ON trial_commands (send_key);
+      CREATE UNIQUE INDEX trial_commands_by_send_key ON trial_commands (send_key) WHERE send_key IS NOT NULL;
       ALTER TABLE trial_checkpoints ADD COLUMN save_key TEXT;
-      CREATE UNIQUE INDEX trial_checkpoints_by_save_key ON trial_checkpoints (save_key);
+      CREATE UNIQUE INDEX trial_checkpoints_by_save_key ON trial_checkpoints (save_key) WHERE save_key IS NOT NULL;
     `,
   },
 ];
