@@ -118,6 +118,7 @@ export async function tuneCommand(args: string[], shown: Output): Promise<number
       // An absolute path: `best --retrain` and `zoom` rebuild the experiment from any folder.
       // No password is recorded: a tune.storage URL in the file keeps it there, not in the study.
       data: recordOf(exp),
+      onWarning: (message) => out.event('warning', { message }, `warning: ${message}`),
     });
     await checkSameProblem(study, exp, storage, values['accept-changes'] === true, out);
   } catch (e) {
@@ -169,6 +170,8 @@ export async function tuneCommand(args: string[], shown: Output): Promise<number
       signal: abort.signal,
       onWait: (others) => out.event('waiting', { trials: others.map((t) => t.number), graceMs: study.graceMs }, waitingLine(others, study.graceMs)),
       onTrialComplete: (t: FrozenTrial) => {
+        // A lost trial (a database crash) was reported by its warning; it is not among the study's trials.
+        if (t.systemAttrs.lost === true) return;
         const done = study.trials(['complete']).length;
         const best = done > 0 ? study.bestTrial : undefined;
         const elapsed = (Date.now() - started) / 1000;

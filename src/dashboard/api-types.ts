@@ -83,6 +83,11 @@ export interface StudyDetail {
 
 /** One batch of the live stream (`event: trials`): trials that changed, and the study's new summary. */
 export interface TrialsEvent {
+  /**
+   * The storage lost commits the page may have seen (a database crash):
+   * `trials` is the whole study, to replace what the page holds.
+   */
+  readonly reset?: boolean;
   readonly trials: readonly TrialRow[];
   readonly distributions: Readonly<Record<string, Distribution>>;
   readonly summary: StudySummary;

@@ -53,7 +53,9 @@ export class StudyFeed {
     });
     res.write(`retry: 1000\n\n`);
     const missed = this.mirror.trialsAfter(since);
-    res.write(missed.length > 0 || since > this.mirror.cursor ? this.event(missed) : `event: ready\ndata: {"cursor":${this.mirror.cursor}}\n\n`);
+    // A page from before a reset (a database crash rolled back what it saw) must replace what it holds, not merge.
+    const reset = since > 0 && (since > this.mirror.cursor || since < this.mirror.resetAt);
+    res.write(missed.length > 0 || reset ? this.event(missed, reset) : `event: ready\ndata: {"cursor":${this.mirror.cursor}}\n\n`);
     this.watchers.add(res);
     res.on('close', () => this.unwatch(res));
     if (this.watchers.size === 1) this.start();
@@ -95,13 +97,14 @@ export class StudyFeed {
 
   private broadcast(change: MirrorChange): void {
     if (this.watchers.size === 0) return;
-    const text = this.event(change.trials);
+    const text = this.event(change.trials, change.reset);
     for (const res of this.watchers) res.write(text);
   }
 
-  private event(trials: readonly FrozenTrial[]): string {
+  private event(trials: readonly FrozenTrial[], reset: boolean): string {
     const m = this.mirror;
     const body: TrialsEvent = {
+      ...(reset ? { reset: true } : {}),
       trials: trials.map((t) => m.row(t)),
       distributions: m.distributions(this.location),
       summary: m.summary(this.location),

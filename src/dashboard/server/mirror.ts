@@ -15,6 +15,8 @@ export interface MirrorChange {
   readonly trials: readonly FrozenTrial[];
   readonly studyChanged: boolean;
   readonly cursor: number;
+  /** The storage lost commits the mirror had seen (a database crash): `trials` is now the whole study. */
+  readonly reset: boolean;
 }
 
 const STATES: readonly TrialState[] = ['waiting', 'running', 'complete', 'pruned', 'failed'];
@@ -27,6 +29,8 @@ export class StudyMirror {
   private readonly stampOf: number[] = [];
   private readonly rowOf: (TrialRow | undefined)[] = [];
   cursor = 0;
+  /** The cursor of the last reset (0: none): a reader from before it must drop what it holds. */
+  resetAt = 0;
   private lastRefresh = 0;
   private inflight: Promise<void> | undefined;
   private readonly listeners = new Set<(change: MirrorChange) => void>();
@@ -68,7 +72,15 @@ export class StudyMirror {
 
   private async read(): Promise<void> {
     const page = await this.storage.trialsSince(this.record.id, this.cursor);
-    if (page.trials.length === 0 && !page.study && page.cursor === this.cursor) return;
+    if (page.trials.length === 0 && !page.study && page.cursor === this.cursor && !page.reset) return;
+    if (page.reset) {
+      // The storage lost commits this mirror had seen (a database crash): what it holds now is the whole study.
+      this.trials.length = 0;
+      this.byId.clear();
+      this.stampOf.length = 0;
+      this.rowOf.length = 0;
+      this.resetAt = page.cursor;
+    }
     for (const t of page.trials) {
       const old = this.trials[t.number];
       if (old) this.byId.delete(old.id);
@@ -79,13 +91,13 @@ export class StudyMirror {
     }
     if (page.study) this.record = page.study;
     this.cursor = page.cursor;
-    const change: MirrorChange = { trials: page.trials, studyChanged: page.study !== undefined, cursor: page.cursor };
+    const change: MirrorChange = { trials: page.trials, studyChanged: page.study !== undefined, cursor: page.cursor, reset: page.reset === true };
     for (const listener of this.listeners) listener(change);
   }
 
-  /** Trials that changed after cursor `since` (every trial when `since` is 0 or ahead of this mirror). */
+  /** Trials that changed after cursor `since` (every trial when `since` is 0, ahead of this mirror, or before its last reset). */
   trialsAfter(since: number): FrozenTrial[] {
-    if (since <= 0 || since > this.cursor) return this.trials.filter(Boolean);
+    if (since <= 0 || since > this.cursor || since < this.resetAt) return this.trials.filter(Boolean);
     return this.trials.filter((t, n) => t && this.stampOf[n] > since);
   }
 

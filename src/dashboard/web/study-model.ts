@@ -22,6 +22,8 @@ export function studyModel(d: StudyDetail): StudyModel {
 
 /** Applies one live batch. */
 export function applyEvent(m: StudyModel, e: TrialsEvent): void {
+  // After a reset the event holds the whole study: trials a database crash rolled back must go.
+  if (e.reset) m.trials = [];
   for (const t of e.trials) m.trials[t.number] = t;
   m.distributions = { ...e.distributions };
   m.summary = e.summary;
