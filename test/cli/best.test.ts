@@ -3,17 +3,11 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main } from '../../src/cli/main.js';
+import { runCaviar as run } from '../helpers/cli.js';
 import { blobs } from '../../src/data/synthetic.js';
 import { loadModel, loadModelWithMetadata } from '../../src/io/model-file.js';
 import { createStudy, loadStudy } from '../../src/tune/study.js';
 
-async function run(args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(args, (l) => out.push(l), (l) => err.push(l));
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
 
 function experiment(dir: string): string {
   const path = join(dir, 'exp.yaml');

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main } from '../../src/cli/main.js';
+import { runCaviar as run } from '../helpers/cli.js';
 import { loadModelWithMetadata, saveModel } from '../../src/io/model-file.js';
 import { decodeModelProto } from '../../src/io/onnx/onnx-proto.js';
 import { blobs } from '../../src/data/synthetic.js';
@@ -18,12 +18,6 @@ import type { FrozenTrial } from '../../src/tune/types.js';
 import { PG_NOTICE, PG_URL, pgAvailable, sql } from '../helpers/postgres.js';
 import { requireOrSkip } from '../helpers/requirements.js';
 
-async function run(args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(args, (l) => out.push(l), (l) => err.push(l));
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
 
 function experiment(dir: string, file: string, seed: number): string {
   const path = join(dir, file);

@@ -6,19 +6,13 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main } from '../../src/cli/main.js';
+import { runCaviar as run } from '../helpers/cli.js';
 import { loadStudy } from '../../src/tune/study.js';
 import { likelyCause } from '../../src/experiment/failures.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'caviar-tune-failures-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-async function run(args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(args, (l) => out.push(l), (l) => err.push(l));
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
 
 function diverging(name: string, extra = ''): string {
   const path = join(dir, `${name}.yaml`);

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main } from '../../src/cli/main.js';
+import { runCaviar as run } from '../helpers/cli.js';
 import { createStudy, loadStudy } from '../../src/tune/study.js';
 import { problemChanges, problemOf } from '../../src/experiment/fingerprint.js';
 import { parseExperiment } from '../../src/experiment/spec.js';
@@ -15,12 +15,6 @@ import { parseExperiment } from '../../src/experiment/spec.js';
 const dir = mkdtempSync(join(tmpdir(), 'caviar-tune-resume-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-async function run(args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(args, (l) => out.push(l), (l) => err.push(l));
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
 
 function experiment(name: string, lines: { data?: string; train?: string; tune?: string; seed?: string }): string {
   const path = join(dir, `${name}.yaml`);

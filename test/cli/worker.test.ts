@@ -11,7 +11,7 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { main } from '../../src/cli/main.js';
+import { runCaviar as run } from '../helpers/cli.js';
 import { parseExperiment } from '../../src/experiment/spec.js';
 import { createStudy, loadStudy } from '../../src/tune/study.js';
 import { requireOrSkip } from '../helpers/requirements.js';
@@ -71,12 +71,6 @@ function worker(args: string[], onStdout?: (all: string, child: ChildProcess) =>
   return { child, stdout: () => stdout, done };
 }
 
-async function run(args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(args, (l) => out.push(l), (l) => err.push(l));
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
 
 // Tiny and fast: a trial is a few tens of milliseconds.
 const TINY = [

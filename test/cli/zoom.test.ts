@@ -4,16 +4,10 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import YAML from 'yaml';
-import { main } from '../../src/cli/main.js';
+import { runCaviar as run } from '../helpers/cli.js';
 import { loadStudy } from '../../src/tune/study.js';
 import type { FrozenTrial } from '../../src/tune/types.js';
 
-async function run(args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(args, (l) => out.push(l), (l) => err.push(l));
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
 
 function experiment(dir: string, tune: string[]): string {
   const path = join(dir, 'exp.yaml');

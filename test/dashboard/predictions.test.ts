@@ -13,7 +13,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
-import { main } from '../../src/cli/main.js';
+import { runCaviar as run } from '../helpers/cli.js';
 import type { ExamplesHeader, PredictionsReport, StudyDetail, StudySummary, TrialDetail } from '../../src/dashboard/api-types.js';
 import { fashionMnistAvailable } from '../../src/data/fashion-mnist.js';
 import type { Dataset } from '../../src/data/dataset.js';
@@ -32,12 +32,6 @@ const experiments: Record<string, string> = {};
 let browser: Browser;
 let d: TestDashboard;
 
-async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(args, (l) => out.push(l), (l) => err.push(l));
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
 
 /** An experiment file tuned for one trial into the shared storage. */
 async function tune(name: string, lines: string[]): Promise<void> {

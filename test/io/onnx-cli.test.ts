@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main } from '../../src/cli/main.js';
+import { runCaviar as run } from '../helpers/cli.js';
 import { blobs } from '../../src/data/synthetic.js';
 import { encodeModel, loadModelWithMetadata, saveModel } from '../../src/io/model-file.js';
 import { exportOnnx } from '../../src/io/onnx/export.js';
@@ -16,12 +16,6 @@ import { batchNorm, dense, relu, type LayerConfig } from '../../src/nn/config.js
 import { Sequential } from '../../src/nn/model.js';
 import { maxAbsDiff, runOnnx } from '../helpers/onnx-runtime.js';
 
-async function run(args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(args, (l) => out.push(l), (l) => err.push(l));
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
 
 const data = blobs({ classes: 3, perClass: 50, features: 4, spread: 1.5, seed: 9 });
 const metadata = { experiment: 'blobs', study: 'blobs-tpe', trial: '7', params: '{"hidden":[8]}', classNames: '["setosa","versicolor","virginica"]' };
