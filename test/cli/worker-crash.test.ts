@@ -20,10 +20,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import pg from 'pg';
 import { parseExperiment } from '../../src/experiment/spec.js';
 import { createStudy, loadStudy } from '../../src/tune/study.js';
-import { PG_URL } from '../helpers/postgres.js';
+import { PG_URL, sqlWhenUp } from '../helpers/postgres.js';
 import { expectedValue } from './fixtures/stress-objective.js';
 
 const CAVIAR = fileURLToPath(new URL('./fixtures/caviar.ts', import.meta.url));
@@ -44,23 +43,6 @@ async function pgctl(...args: string[]): Promise<void> {
   await promisify(execFile)('pg_ctlcluster', ['--skip-systemctl-redirect', ...CLUSTER, ...args]);
 }
 
-/** One statement on a connection of its own, retried while the server comes back. */
-async function sql(text: string): Promise<void> {
-  for (let attempt = 0; ; attempt++) {
-    const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 2000 });
-    try {
-      await client.connect();
-      await client.query(text);
-      return;
-    } catch (e) {
-      if (attempt >= 40) throw e;
-      await new Promise((r) => setTimeout(r, 250));
-    } finally {
-      await client.end().catch(() => undefined);
-    }
-  }
-}
-
 after(async () => {
   if (enabled) {
     // Whatever happened, the server is left running.
@@ -69,7 +51,7 @@ after(async () => {
     } catch {
       execFileSync('pg_ctlcluster', ['--skip-systemctl-redirect', ...CLUSTER, 'start'], { stdio: 'pipe' });
     }
-    for (const s of schemas) await sql(`DROP SCHEMA IF EXISTS "${s}" CASCADE`).catch(() => undefined);
+    for (const s of schemas) await sqlWhenUp(`DROP SCHEMA IF EXISTS "${s}" CASCADE`).catch(() => undefined);
   }
   rmSync(dir, { recursive: true, force: true });
 });
@@ -156,7 +138,7 @@ for (const durability of ['full', 'fast'] as const) {
       assert.doesNotMatch(r.stderr, /Error|at .*\.ts:\d+/, 'no error or stack trace');
     }
 
-    await sql('SELECT 1');
+    await sqlWhenUp('SELECT 1');
     const study = await loadStudy({ name: 'crash', storage });
     try {
       const all = study.trials();

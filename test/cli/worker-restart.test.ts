@@ -10,10 +10,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
 import { parseExperiment } from '../../src/experiment/spec.js';
 import { createStudy, loadStudy } from '../../src/tune/study.js';
-import { PG_URL } from '../helpers/postgres.js';
+import { PG_URL, sqlWhenUp } from '../helpers/postgres.js';
 
 const CAVIAR = fileURLToPath(new URL('./fixtures/caviar.ts', import.meta.url));
 const CLUSTER = (process.env.CAVIAR_TEST_PG_CLUSTER ?? '15 main').split(/\s+/);
@@ -21,25 +20,8 @@ const enabled = process.env.CAVIAR_TEST_PG_RESTART === '1';
 const schema = `caviar_worker_restart_${process.pid}`;
 const dir = mkdtempSync(join(tmpdir(), 'caviar-worker-restart-'));
 
-async function sql(text: string): Promise<void> {
-  // After the restart the server may take a moment to accept connections again.
-  for (let attempt = 0; ; attempt++) {
-    const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 2000 });
-    try {
-      await client.connect();
-      await client.query(text);
-      return;
-    } catch (e) {
-      if (attempt >= 20) throw e;
-      await new Promise((r) => setTimeout(r, 250));
-    } finally {
-      await client.end().catch(() => undefined);
-    }
-  }
-}
-
 after(async () => {
-  if (enabled) await sql(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => undefined);
+  if (enabled) await sqlWhenUp(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => undefined);
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -91,7 +73,7 @@ test('caviar worker: a PostgreSQL restart mid-run pauses two workers; they recon
   for (const r of results) assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
   assert.ok(completeLines() >= budget - 1, 'the workers went on after the restart');
 
-  await sql('SELECT 1');
+  await sqlWhenUp('SELECT 1');
   const study = await loadStudy({ name: 'restart', storage });
   try {
     assert.equal(study.trials(['complete']).length, budget, 'exactly the budget of complete trials');

@@ -25,3 +25,21 @@ export const pgAvailable: boolean = await sql('SELECT 1').then(
   () => true,
   () => false,
 );
+
+/**
+ * `sql`, retried every 250 ms for up to ten seconds while the server comes
+ * back (the tests that restart or crash it).
+ *
+ * @example await sqlWhenUp('SELECT 1'); // returns once the restarted server answers
+ */
+export async function sqlWhenUp(text: string): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await sql(text);
+      return;
+    } catch (e) {
+      if (attempt >= 40) throw e;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+}
