@@ -17,9 +17,10 @@ import type { FrozenTrial } from '../tune/types.js';
 import { formatParams } from './format.js';
 import { writeFileAtomically } from '../util/atomic-write.js';
 import { UsageError, type Output } from './output.js';
-import { findStudy, shown } from './study-files.js';
+import { findStudy } from './study-files.js';
 import { parseCommandArgs } from './args.js';
 import { experimentInputs } from './train.js';
+import { redactUrl } from '../util/redact.js';
 
 export const bestHelp = `Usage: caviar best STUDY --export PATH [options]
 
@@ -68,7 +69,7 @@ export async function bestCommand(args: string[], out: Output): Promise<number> 
   if (values.export === undefined) throw new UsageError(`caviar best needs --export PATH: where to write the model\n\n${bestHelp}`);
   const target = values.export;
   const { study, file: where } = await findStudy(positionals[0], values.storage);
-  const file = shown(where);
+  const file = redactUrl(where);
   try {
     const best = bestTrial(study, file);
     const identity = await studyIdentity(study, { record: false });

@@ -7,10 +7,11 @@ import { parseCommandArgs } from './args.js';
 import { parameterImportance } from '../tune/importance.js';
 import { coarseToFineRegions } from '../tune/samplers/coarse-to-fine.js';
 import { loadStudy, type Study } from '../tune/study.js';
-import { findStudy, openExisting, shown, studyFiles } from './study-files.js';
+import { findStudy, openExisting, studyFiles } from './study-files.js';
 import type { FrozenTrial } from '../tune/types.js';
 import { formatParam, regionLines, table } from './format.js';
 import { UsageError, type Output } from './output.js';
+import { redactUrl } from '../util/redact.js';
 
 export const studiesHelp = `Usage: caviar studies [--storage PATH|URL] [--json]
 
@@ -47,9 +48,9 @@ export async function studiesCommand(args: string[], out: Output): Promise<numbe
           const complete = count('complete');
           const last = Math.max(record.createdAt, ...trials.map((t) => t.completedAt ?? t.startedAt ?? 0));
           const best = complete > 0 ? study.bestValue : undefined;
-          out.event('study', { name: record.name, storage: shown(file), direction: record.direction, complete, pruned: count('pruned'), failed: count('failed'), running: count('running'), best: best ?? null, lastActivity: new Date(last).toISOString() }, '');
+          out.event('study', { name: record.name, storage: redactUrl(file), direction: record.direction, complete, pruned: count('pruned'), failed: count('failed'), running: count('running'), best: best ?? null, lastActivity: new Date(last).toISOString() }, '');
           rows.push([record.name, record.direction, String(complete), String(count('pruned')), String(count('failed')), String(count('running')),
-            best === undefined ? '-' : best.toFixed(4), new Date(last).toISOString().replace('T', ' ').slice(0, 19), shown(file)]);
+            best === undefined ? '-' : best.toFixed(4), new Date(last).toISOString().replace('T', ' ').slice(0, 19), redactUrl(file)]);
         } finally {
           await study.close();
         }
@@ -59,7 +60,7 @@ export async function studiesCommand(args: string[], out: Output): Promise<numbe
     }
   }
   if (rows.length === 0) {
-    out.text(values.storage ? `no studies in ${shown(values.storage)}` : 'no studies yet (caviar tune EXPERIMENT creates one in caviar-out/)');
+    out.text(values.storage ? `no studies in ${redactUrl(values.storage)}` : 'no studies yet (caviar tune EXPERIMENT creates one in caviar-out/)');
     return 0;
   }
   out.text(table(['study', 'direction', 'complete', 'pruned', 'failed', 'running', 'best', 'last activity', 'file'], rows));
@@ -87,7 +88,7 @@ function show(study: Study, file: string, top: number, out: Output): number {
   const trials = study.trials();
   const complete = trials.filter((t) => t.state === 'complete');
   const count = (s: string) => trials.filter((t) => t.state === s).length;
-  const lines = [`Study '${study.name}' in ${shown(file)}: ${study.direction}, ${complete.length} complete, ${count('pruned')} pruned, ${count('failed')} failed, ${count('running')} running`];
+  const lines = [`Study '${study.name}' in ${redactUrl(file)}: ${study.direction}, ${complete.length} complete, ${count('pruned')} pruned, ${count('failed')} failed, ${count('running')} running`];
   if (complete.length === 0) {
     out.event('show', { study: study.name, complete: 0 }, lines.join('\n'));
     return 0;
@@ -117,7 +118,7 @@ function show(study: Study, file: string, top: number, out: Output): number {
   const regions = coarseToFineRegions(study);
   if (regions.length > 0) lines.push('', ...regionLines(study));
   out.event('show', {
-    study: study.name, storage: shown(file), direction: study.direction,
+    study: study.name, storage: redactUrl(file), direction: study.direction,
     best: { number: best.number, value: best.value, params: best.params, userAttrs: best.userAttrs },
     top: ranked.slice(0, top).map((t) => ({ number: t.number, value: t.value, params: t.params })),
     importance, regions,

@@ -23,7 +23,7 @@ const DATABASE_URL = /^postgres(ql)?:/i;
 export function studyFiles(storage: string | undefined): string[] {
   if (storage) {
     if (DATABASE_URL.test(storage)) return [storage];
-    if (!existsSync(storage.replace(/^sqlite:/, ''))) throw new UsageError(`--storage: no study file at ${shown(storage)}`);
+    if (!existsSync(storage.replace(/^sqlite:/, ''))) throw new UsageError(`--storage: no study file at ${redactUrl(storage)}`);
     return [storage];
   }
   const root = 'caviar-out';
@@ -50,7 +50,7 @@ export async function findStudy(name: string, storage: string | undefined): Prom
     }
     if (has) return { study: await loadStudy({ name, storage: file }), file };
   }
-  throw new UsageError(`no study named '${name}' in ${files.length ? files.map(shown).join(', ') : 'caviar-out/ (no study files there)'}; 'caviar studies' lists them`);
+  throw new UsageError(`no study named '${name}' in ${files.length ? files.map(redactUrl).join(', ') : 'caviar-out/ (no study files there)'}; 'caviar studies' lists them`);
 }
 
 /**
@@ -77,13 +77,4 @@ export async function openForCommand(file: string, options: { mustExist: boolean
   } catch (err) {
     throw new UsageError((err as Error).message.split('\n').map((l) => l.trim()).filter(Boolean).join('; '));
   }
-}
-
-/**
- * A storage as printed: a URL's password hidden (src/util/redact.ts says where one can hide).
- *
- * @example shown('postgres://me:secret@db/test'); // 'postgres://me:***@db/test'
- */
-export function shown(file: string): string {
-  return redactUrl(file);
 }

@@ -27,7 +27,7 @@ import { formatParam, table } from './format.js';
 import { writeFileAtomically } from '../util/atomic-write.js';
 import { checkOutputFile } from '../io/output-file.js';
 import { UsageError, type Output } from './output.js';
-import { findStudy, shown } from './study-files.js';
+import { findStudy } from './study-files.js';
 import { redactUrl, withoutPassword } from '../util/redact.js';
 import { tuneCommand } from './tune.js';
 import { parseCommandArgs } from './args.js';
@@ -111,7 +111,7 @@ async function zoom(study: Study, file: string, fraction: number, name: string |
   const recorded = withoutPassword(storage);
   const childName = name ?? (await freeZoomName(study.name, file));
   if (name !== undefined && (await studyNames(file)).includes(name)) {
-    throw new UsageError(`--name: a study named '${name}' already exists in ${shown(file)}; choose another name`);
+    throw new UsageError(`--name: a study named '${name}' already exists in ${redactUrl(file)}; choose another name`);
   }
   const childFile = join(exp.output, `${childName}.yaml`);
   const raw = childExperiment(exp, childName, narrowed, recorded);
@@ -158,7 +158,7 @@ async function zoom(study: Study, file: string, fraction: number, name: string |
 function recordedExperiment(study: Study, file: string): Experiment {
   const data = study.data as { experiment?: unknown; source?: unknown } | undefined;
   if (!data || data.experiment === undefined || typeof data.source !== 'string') {
-    throw new Error(`study '${study.name}' in ${shown(file)} recorded no experiment (it was not made by 'caviar tune'), so there is no space to zoom`);
+    throw new Error(`study '${study.name}' in ${redactUrl(file)} recorded no experiment (it was not made by 'caviar tune'), so there is no space to zoom`);
   }
   let exp = parseExperiment(data.experiment, data.source);
   if (!exp.tune) exp = parseExperiment({ ...(data.experiment as object), tune: {} }, data.source);
