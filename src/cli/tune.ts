@@ -115,8 +115,6 @@ export async function tuneCommand(args: string[], shown: Output): Promise<number
       sampler: createSampler(tune.sampler.name, tune.sampler.options, exp.seed),
       ...(tune.pbt ? { scheduler: pbtScheduler(tune.pbt, exp), maxRetries: 0 } : {}),
       ...(tune.pruner.name !== 'none' ? { pruner: createPruner(tune.pruner.name, tune.pruner.options) } : {}),
-      // An absolute path: `best --retrain` and `zoom` rebuild the experiment from any folder.
-      // No password is recorded: a tune.storage URL in the file keeps it there, not in the study.
       data: recordOf(exp),
       onWarning: (message) => out.event('warning', { message }, `warning: ${message}`),
     });
@@ -205,9 +203,13 @@ export async function tuneCommand(args: string[], shown: Output): Promise<number
   }
 }
 
-/** What a study records of its experiment: `caviar worker`, `best --retrain` and `zoom` rebuild it from this, from any folder. */
+/**
+ * What a study records of its experiment: `caviar worker`, `best --retrain`
+ * and `zoom` rebuild it from this, from any folder (so the source is an
+ * absolute path). No password is recorded: a tune.storage URL in the file
+ * keeps it there, not in the study.
+ */
 function recordOf(exp: Experiment): { experiment: unknown; source: string } {
-  // No password is recorded: a tune.storage URL in the file keeps it there, not in the study.
   return { experiment: withoutPasswordsIn(exp.raw), source: resolve(exp.source) };
 }
 
@@ -232,13 +234,13 @@ async function checkSameProblem(study: Study, exp: Experiment, storage: string, 
     }
     out.event('changed', { study: study.name, changes }, `Resuming study '${study.name}' with a changed experiment (--accept-changes): ${changes.join('; ')}`);
   }
-  // The record follows the experiment in use: workers, retraining and the next resume read it.
-  if (changes.length > 0 || study.systemAttrs.problem === undefined || trials === 0) {
-    study.setSystemAttr('problem', current);
-    if (changes.length > 0 || trials === 0) {
-      await study.storage.updateStudy(study.id, { data: recordOf(exp) });
-      await study.refresh();
-    }
+  // The record follows the experiment in use (workers, retraining and the next resume read it):
+  // after accepted changes, and for a study with no trial yet, made by whatever experiment.
+  if (changes.length > 0 || study.systemAttrs.problem === undefined || trials === 0) study.setSystemAttr('problem', current);
+  const record = recordOf(exp);
+  if ((changes.length > 0 || trials === 0) && JSON.stringify(study.data) !== JSON.stringify(record)) {
+    await study.storage.updateStudy(study.id, { data: record });
+    await study.refresh();
   }
 }
 
