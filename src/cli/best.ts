@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { loadSplits } from '../experiment/data.js';
 import { applyParams } from '../experiment/params.js';
 import { trainRun } from '../experiment/run.js';
-import { parseExperiment, type Experiment } from '../experiment/spec.js';
+import { experimentInputs, parseExperiment, type Experiment } from '../experiment/spec.js';
 import { checkModelOrigin, studyIdentity, trialModelMetadata, type StudyIdentity } from '../experiment/trial-model.js';
 import { decodeModel, encodeModel, readModelBytes } from '../io/model-file.js';
 import { checkOutputFile, type OutputRule } from '../io/output-file.js';
@@ -19,7 +19,6 @@ import { writeFileAtomically } from '../util/atomic-write.js';
 import { UsageError, type Output } from './output.js';
 import { findStudy } from './study-files.js';
 import { parseCommandArgs } from './args.js';
-import { experimentInputs } from './train.js';
 import { redactUrl } from '../util/redact.js';
 
 export const bestHelp = `Usage: caviar best STUDY --export PATH [options]

@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { loadSplits, prepareData } from '../experiment/data.js';
 import { trainRun } from '../experiment/run.js';
 import { layersFor } from '../experiment/settings.js';
-import { parseExperiment, readExperiment, type Experiment } from '../experiment/spec.js';
+import { experimentInputs, parseExperiment, readExperiment, type Experiment } from '../experiment/spec.js';
 import { encodeModel } from '../io/model-file.js';
 import { checkOutputFile, type OutputRule } from '../io/output-file.js';
 import { writeFileAtomically } from '../util/atomic-write.js';
@@ -109,21 +109,6 @@ export async function trainCommand(args: string[], shown: Output): Promise<numbe
   out.event('done', { testLoss: test.loss, testAccuracy: test.accuracy, model: modelPath },
     `test loss ${test.loss.toFixed(4)}  test accuracy ${pct(test.accuracy)}\nmodel saved to ${modelPath}`);
   return 0;
-}
-
-/**
- * The files an experiment reads (the file itself and its data), which no
- * command may write over.
- *
- * @example experimentInputs(readExperiment('exp.yaml')); // [{ path: 'exp.yaml', what: 'the experiment file' }, { path: '/data/iris.csv', what: 'data.path' }]
- */
-export function experimentInputs(exp: Experiment): { path: string; what: string }[] {
-  const files: { path: string; what: string }[] = exp.source === 'options' ? [] : [{ path: exp.source, what: 'the experiment file' }];
-  for (const key of ['images', 'labels', 'testImages', 'testLabels', 'path', 'testPath'] as const) {
-    const path = exp.data[key];
-    if (path !== undefined) files.push({ path, what: `the experiment's data.${key}` });
-  }
-  return files;
 }
 
 /** Hooks that redraw the epoch bar: batch k of N, the mean loss so far, samples per second. */

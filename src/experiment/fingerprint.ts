@@ -14,7 +14,7 @@
 import { createHash } from 'node:crypto';
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
-import { parseExperiment, type DataSettings, type Experiment } from './spec.js';
+import { DATA_FILE_FIELDS, MODEL_FIELDS, parseExperiment, type DataSettings, type Experiment } from './spec.js';
 
 /** A data file as the problem records it: its contents' digest, with the name and size for messages. */
 interface DataFile {
@@ -27,10 +27,6 @@ interface DataFile {
 /** The normalized problem: plain JSON. */
 export type Problem = Record<string, unknown>;
 
-/** Fields of `data` that name files (their contents are what counts). */
-const FILE_FIELDS = ['images', 'labels', 'testImages', 'testLabels', 'path', 'testPath'] as const;
-/** Settings of the model section; the rest of RunSettings is the train section. */
-const MODEL_FIELDS = new Set(['hidden', 'batchNorm', 'activation', 'dropout', 'layers']);
 
 /**
  * The problem an experiment poses, with its data files digested.
@@ -43,14 +39,14 @@ export function problemOf(exp: Experiment, options: { digest?: boolean } = {}): 
     if (value === undefined) continue;
     // A Fashion-MNIST folder holds the same published files wherever it is.
     if (key === 'dir') continue;
-    data[key] = (FILE_FIELDS as readonly string[]).includes(key) ? dataFile(String(value), options.digest !== false) : value;
+    data[key] = (DATA_FILE_FIELDS as readonly string[]).includes(key) ? dataFile(String(value), options.digest !== false) : value;
   }
   const model: Record<string, unknown> = {};
   const train: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(exp.settings)) {
     if (value === undefined) continue;
     if (exp.settings.layers && (key === 'hidden' || key === 'batchNorm' || key === 'activation' || key === 'dropout')) continue;
-    (MODEL_FIELDS.has(key) ? model : train)[key] = value;
+    (MODEL_FIELDS.includes(key) ? model : train)[key] = value;
   }
   const tune = exp.tune;
   return JSON.parse(JSON.stringify({

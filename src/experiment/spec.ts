@@ -29,6 +29,9 @@ export const DATA_SOURCES = ['spirals', 'blobs', 'circles', 'xor', 'fashion-mnis
 export type DataSource = (typeof DATA_SOURCES)[number];
 export const METRICS = ['devAccuracy', 'devLoss'] as const;
 
+/** The data settings that name files the experiment reads (paths resolved against the experiment file's folder). */
+export const DATA_FILE_FIELDS = ['images', 'labels', 'testImages', 'testLabels', 'path', 'testPath'] as const;
+
 export interface DataSettings {
   source: DataSource;
   /** Generated sets. */
@@ -110,10 +113,26 @@ const DATA_FIELDS: Record<DataSource, string[]> = {
   idx: ['images', 'labels', 'testImages', 'testLabels'],
   csv: ['path', 'label', 'testPath'],
 };
-const MODEL = ['hidden', 'batchNorm', 'activation', 'dropout', 'layers'];
+/** The settings of a file's `model` section; the rest of `RunSettings` is its `train` section. */
+export const MODEL_FIELDS = ['hidden', 'batchNorm', 'activation', 'dropout', 'layers'];
 const TRAIN = ['epochs', 'batchSize', 'optimizer', 'learningRate', 'beta', 'beta1', 'beta2', 'eps', 'l2', 'lrDecay', 'normalizeInputs'];
 const TUNE = ['trials', 'metric', 'space', 'sampler', 'pruner', 'workers', 'storage', 'study', 'timeout', 'checkpointEvery', 'keepCheckpoints', 'maxConsecutiveFailures', 'pbt'];
 const PBT = ['population', 'generations', 'interval', 'quantile', 'resampleProbability'];
+
+/**
+ * The files an experiment reads (the file itself and its data), which no
+ * command may write over.
+ *
+ * @example experimentInputs(readExperiment('exp.yaml')); // [{ path: 'exp.yaml', what: 'the experiment file' }, { path: '/data/iris.csv', what: "the experiment's data.path" }]
+ */
+export function experimentInputs(exp: Experiment): { path: string; what: string }[] {
+  const files: { path: string; what: string }[] = exp.source === 'options' ? [] : [{ path: exp.source, what: 'the experiment file' }];
+  for (const key of DATA_FILE_FIELDS) {
+    const path = exp.data[key];
+    if (path !== undefined) files.push({ path, what: `the experiment's data.${key}` });
+  }
+  return files;
+}
 
 /** Reads and checks an experiment file (.yaml, .yml or .json). Throws ConfigError listing every problem. */
 export function readExperiment(path: string): Experiment {
@@ -210,7 +229,7 @@ function parseSettings(problems: Problems, modelValue: unknown, trainValue: unkn
   const s: RunSettings = { ...DEFAULT_SETTINGS, hidden: [...DEFAULT_SETTINGS.hidden] };
   const m = Fields.of(problems, 'model', modelValue);
   if (m) {
-    m.known(MODEL);
+    m.known(MODEL_FIELDS);
     if (m.has('hidden')) {
       const h = m.obj.hidden;
       if (!Array.isArray(h)) problems.add('model.hidden', `expected a list of layer widths like [256, 128], got ${describe(h)}`);
