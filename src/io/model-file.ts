@@ -10,7 +10,8 @@
  *   const again = loadModel('out/model.safetensors');
  *   again.predict(x); // the same probabilities, bit for bit
  */
-import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { readFileHead } from '../util/file-head.js';
 import { writeFileAtomically } from '../util/atomic-write.js';
 import type { Backend } from '../backend/backend.js';
 import type { ModelConfig } from '../nn/config.js';
@@ -131,16 +132,14 @@ export function readModelBytes(path: string): Uint8Array {
  *   readModelHeader('caviar-out/quickstart/model.safetensors')?.['caviar.format']; // 'caviar-model/1'
  */
 export function readModelHeader(path: string): Record<string, string> | undefined {
-  let fd: number | undefined;
+  const head = readFileHead(path, 8);
+  if (head.length < 8) return undefined;
+  const length = new DataView(head.buffer, head.byteOffset, 8).getBigUint64(0, true);
+  // A caviar header is a few kilobytes; 100 MB is far beyond any real one and keeps a stray file from costing memory.
+  if (length < 2n || length > 100_000_000n) return undefined;
+  const bytes = readFileHead(path, 8 + Number(length)).subarray(8);
+  if (bytes.length !== Number(length)) return undefined;
   try {
-    fd = openSync(path, 'r');
-    const head = readAt(fd, 8, 0);
-    if (head.length < 8) return undefined;
-    const length = new DataView(head.buffer, head.byteOffset, 8).getBigUint64(0, true);
-    // A caviar header is a few kilobytes; 100 MB is far beyond any real one and keeps a stray file from costing memory.
-    if (length < 2n || length > 100_000_000n) return undefined;
-    const bytes = readAt(fd, Number(length), 8);
-    if (bytes.length !== Number(length)) return undefined;
     const header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes)) as { __metadata__?: unknown };
     if (typeof header !== 'object' || header === null || Array.isArray(header)) return undefined;
     const meta = header.__metadata__;
@@ -148,19 +147,5 @@ export function readModelHeader(path: string): Record<string, string> | undefine
     return Object.fromEntries(Object.entries(meta).filter(([, v]) => typeof v === 'string')) as Record<string, string>;
   } catch {
     return undefined;
-  } finally {
-    if (fd !== undefined) closeSync(fd);
   }
-}
-
-/** Up to `n` bytes of an open file from `position` (fewer at its end). */
-function readAt(fd: number, n: number, position: number): Uint8Array {
-  const buffer = new Uint8Array(n);
-  let got = 0;
-  while (got < n) {
-    const k = readSync(fd, buffer, got, n - got, position + got);
-    if (k === 0) break;
-    got += k;
-  }
-  return buffer.subarray(0, got);
 }

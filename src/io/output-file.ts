@@ -31,10 +31,11 @@
  *   checkOutputFile('study.db', { flag: '--export', kind: 'model' });
  *   // OutputFileError: --export study.db: is a caviar study file (a SQLite database); caviar never replaces a study, not even with --force; choose another path
  */
-import { closeSync, existsSync, openSync, readFileSync, readSync, statSync, type Stats } from 'node:fs';
+import { existsSync, readFileSync, statSync, type Stats } from 'node:fs';
 import { resolve } from 'node:path';
 import { decodeModelProto } from './onnx/onnx-proto.js';
 import { readModelHeader } from './model-file.js';
+import { readFileHead } from '../util/file-head.js';
 
 /** What a command writes, and so which existing files it may replace. */
 export type OutputKind = 'model' | 'onnx' | 'predictions' | 'zoom experiment';
@@ -111,12 +112,12 @@ export function checkOutputFile(path: string, rule: OutputRule): boolean {
 
 /** 'a caviar study file (...)' when `path` is one or belongs to one, else undefined. */
 function studyFileKind(path: string): string | undefined {
-  const head = readHead(path, 16);
+  const head = readFileHead(path, 16);
   if (startsWith(head, SQLITE_MAGIC)) return 'a caviar study file (a SQLite database)';
   const magic = head.length >= 4 ? ((head[0] << 24) | (head[1] << 16) | (head[2] << 8) | head[3]) >>> 0 : 0;
   if (magic === 0x377f0682 || magic === 0x377f0683) return 'the write-ahead log of a SQLite study file';
   const companion = /^(.*)-(wal|shm|journal)$/.exec(path);
-  if (companion && existsSync(companion[1]) && startsWith(readHead(companion[1], 16), SQLITE_MAGIC)) {
+  if (companion && existsSync(companion[1]) && startsWith(readFileHead(companion[1], 16), SQLITE_MAGIC)) {
     return `part of the SQLite study file ${companion[1]} (its -${companion[2]} file)`;
   }
   return undefined;
@@ -131,9 +132,9 @@ function isOfKind(path: string, stat: Stats, kind: OutputKind): boolean {
     case 'onnx':
       return isCaviarOnnx(path, stat);
     case 'predictions':
-      return isPredictions(readHead(path, MIB));
+      return isPredictions(readFileHead(path, MIB));
     case 'zoom experiment':
-      return new TextDecoder().decode(readHead(path, 64)).startsWith('# caviar zoom:');
+      return new TextDecoder().decode(readFileHead(path, 64)).startsWith('# caviar zoom:');
   }
 }
 
@@ -222,12 +223,12 @@ function describeFile(path: string, stat: Stats): string {
   if (stat.size === 0) return 'an empty file';
   const meta = readModelHeader(path);
   if (meta) return meta['caviar.format'] ? `a caviar model file` : 'a safetensors file caviar did not write';
-  const head = readHead(path, 4096);
+  const head = readFileHead(path, 4096);
   if (head[0] === 0x1f && head[1] === 0x8b) return 'a gzip file (a data set?)';
   if (head.length >= 4 && head[0] === 0 && head[1] === 0 && head[2] >= 0x08) return 'an IDX data file';
   if (isCaviarOnnx(path, stat)) return 'an ONNX file caviar exported';
   if (head.includes(0)) return `a binary file of ${stat.size} bytes`;
-  if (isPredictions(readHead(path, MIB))) return 'a predictions file';
+  if (isPredictions(readFileHead(path, MIB))) return 'a predictions file';
   if (new TextDecoder().decode(head.subarray(0, 64)).startsWith('# caviar zoom:')) return 'a child experiment caviar zoom wrote';
   return `a text file of ${stat.size} bytes`;
 }
@@ -247,25 +248,6 @@ function sameFile(path: string, stat: Stats, other: string): boolean {
   }
 }
 
-/** Up to `n` first bytes of a file (fewer when it is shorter; none when it cannot be read). */
-function readHead(path: string, n: number): Uint8Array {
-  let fd: number | undefined;
-  try {
-    fd = openSync(path, 'r');
-    const buffer = new Uint8Array(n);
-    let got = 0;
-    while (got < n) {
-      const k = readSync(fd, buffer, got, n - got, got);
-      if (k === 0) break;
-      got += k;
-    }
-    return buffer.subarray(0, got);
-  } catch {
-    return new Uint8Array(0);
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
-}
 
 function startsWith(bytes: Uint8Array, prefix: Uint8Array): boolean {
   return bytes.length >= prefix.length && prefix.every((b, i) => bytes[i] === b);
