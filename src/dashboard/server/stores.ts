@@ -35,6 +35,8 @@ export class StoreSet {
   private readonly mirrors = new Map<string, StudyMirror>();
   private lastScan = 0;
   private scanning: Promise<void> | undefined;
+  /** The study files a scan already opened: a rescan opens only new ones (opening reads a whole file through). */
+  private readonly scanned = new Set<string>();
 
   private constructor(
     private readonly folder: string | undefined,
@@ -80,16 +82,12 @@ export class StoreSet {
   private async scanFolder(): Promise<void> {
     const root = this.folder!;
     if (!existsSync(root)) return;
-    const known = new Set(this.stores.map((s) => s.location));
     for (const name of readdirSync(root).sort()) {
       const file = join(root, name, 'study.db');
-      if (!existsSync(file)) continue;
+      if (this.scanned.has(file) || !existsSync(file)) continue;
       try {
         const { storage } = await openStorage(file, { mustExist: true });
-        if (known.has(storage.location)) {
-          await storage.close();
-          continue;
-        }
+        this.scanned.add(file);
         this.stores.push({ index: this.stores.length, location: storage.location, storage, owned: true });
       } catch {
         // A file being created right now, or not a study file: the next scan tries again.
