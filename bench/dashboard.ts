@@ -34,6 +34,7 @@ import { startDashboard } from '../src/dashboard/server/server.js';
 import type { StudyDetail, StudySummary } from '../src/dashboard/api-types.js';
 import { SqliteStorage } from '../src/tune/storage/sqlite.js';
 import { makeStudy } from '../test/dashboard/fixtures.js';
+import { readTrialsEvents } from '../test/dashboard/helpers.js';
 import { chromiumPath, charts, launch, openPage, ready, type PageWindow } from '../test/dashboard/browser.js';
 
 const args = process.argv.slice(2);
@@ -135,24 +136,10 @@ try {
     const abort = new AbortController();
     const res = await fetch(`${dash.url}api/studies/${summary.key}/events?since=${detail.cursor}`, { signal: abort.signal });
     const arrived = new Map<number, number>();
-    const reading = (async () => {
-      const decoder = new TextDecoder();
-      let buffer = '';
-      try {
-        for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-          buffer += decoder.decode(chunk, { stream: true });
-          for (let end; (end = buffer.indexOf('\n\n')) >= 0; buffer = buffer.slice(end + 2)) {
-            const block = buffer.slice(0, end);
-            if (!/^event: trials$/m.test(block)) continue;
-            const now = performance.now();
-            const event = JSON.parse(/^data: (.*)$/m.exec(block)![1]) as { trials: { key: string; steps: number[] }[] };
-            for (const t of event.trials) if (t.key === running.key) for (const s of t.steps) if (!arrived.has(s)) arrived.set(s, now);
-          }
-        }
-      } catch {
-        // Aborted at the end.
-      }
-    })();
+    const reading = readTrialsEvents(res, (event) => {
+      const now = performance.now();
+      for (const t of event.trials) if (t.key === running.key) for (const s of t.steps) if (!arrived.has(s)) arrived.set(s, now);
+    });
     const page = browser ? (await openPage(browser)).page : undefined;
     if (page) {
       await page.goto(`${dash.url}#/study/${summary.key}`);

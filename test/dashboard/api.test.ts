@@ -18,7 +18,7 @@ import { saveModel } from '../../src/io/model-file.js';
 import { Sequential } from '../../src/nn/model.js';
 import { dense } from '../../src/nn/config.js';
 import { studyUid, trialModelMetadata } from '../../src/experiment/trial-model.js';
-import { testDashboard, until, type TestDashboard } from './helpers.js';
+import { readTrialsEvents, testDashboard, until, type TestDashboard } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'caviar-dash-api-'));
 const modelPath = join(dir, 'trial-0.safetensors');
@@ -291,21 +291,7 @@ test('live: a watcher gets the trials that change (how soon is bench/dashboard.t
   assert.equal(res.status, 200);
   assert.match(res.headers.get('content-type')!, /text\/event-stream/);
   const events: TrialsEvent[] = [];
-  const reading = (async () => {
-    const decoder = new TextDecoder();
-    let buffer = '';
-    try {
-      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-        buffer += decoder.decode(chunk, { stream: true });
-        for (let end; (end = buffer.indexOf('\n\n')) >= 0; buffer = buffer.slice(end + 2)) {
-          const block = buffer.slice(0, end);
-          if (/^event: trials$/m.test(block)) events.push(JSON.parse(/^data: (.*)$/m.exec(block)![1]) as TrialsEvent);
-        }
-      }
-    } catch {
-      // Aborted.
-    }
-  })();
+  const reading = readTrialsEvents(res, (e) => events.push(e));
   const id = Number(running.key.split('-')[1]);
   await storage.updateTrial(id, { intermediate: [[4, 0.77]] });
   const event = await until('an event with step 4', () => events.find((e) => e.trials.some((t) => t.key === running.key && t.steps.includes(4))), undefined, 10);

@@ -1,7 +1,7 @@
 /** A dashboard on a free port for a test, and requests to it: with fetch, and raw (paths exactly as written). */
 import { request } from 'node:http';
 import { startDashboard, type Dashboard, type DashboardOptions } from '../../src/dashboard/server/server.js';
-import { TOKEN_HEADER } from '../../src/dashboard/api-types.js';
+import { TOKEN_HEADER, type TrialsEvent } from '../../src/dashboard/api-types.js';
 import { HANG_MS } from '../helpers/hang.js';
 
 export interface TestDashboard extends Dashboard {
@@ -46,5 +46,28 @@ export async function until<T>(what: string, probe: () => Promise<T | undefined>
     if (v !== undefined) return v;
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+/**
+ * Reads a study's event stream (`GET .../events`) as a browser's EventSource
+ * would and calls `onTrials` with each 'trials' event as it arrives; resolves
+ * when the stream ends or its request is aborted.
+ *
+ * @example const reading = readTrialsEvents(res, (e) => events.push(e)); abort.abort(); await reading;
+ */
+export async function readTrialsEvents(res: Response, onTrials: (event: TrialsEvent) => void): Promise<void> {
+  const decoder = new TextDecoder();
+  let buffer = '';
+  try {
+    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+      buffer += decoder.decode(chunk, { stream: true });
+      for (let end; (end = buffer.indexOf('\n\n')) >= 0; buffer = buffer.slice(end + 2)) {
+        const block = buffer.slice(0, end);
+        if (/^event: trials$/m.test(block)) onTrials(JSON.parse(/^data: (.*)$/m.exec(block)![1]) as TrialsEvent);
+      }
+    }
+  } catch {
+    // Aborted.
   }
 }
