@@ -6,11 +6,11 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import pg from 'pg';
-import { SchemaVersionError, StorageError, TrialLostError } from '../../src/tune/storage/errors.js';
+import { SchemaVersionError, StorageError } from '../../src/tune/storage/errors.js';
 import { PostgresStorage, VERSION_GAP } from '../../src/tune/storage/postgres.js';
 import { MIGRATIONS, SCHEMA_VERSION } from '../../src/tune/storage/postgres-schema.js';
 import { requireOrSkip } from '../helpers/requirements.js';
-import { storageSuite } from './storage-suite.js';
+import { checkMigratedFromV2, storageSuite } from './storage-suite.js';
 import { PG_NOTICE, PG_URL, pgAvailable, sql } from '../helpers/postgres.js';
 
 const schemas: string[] = [];
@@ -331,21 +331,9 @@ if (available) {
       INSERT INTO ${S}trial_checkpoints (trial_id, step, kind, meta, created_at, data) SELECT id, 1, 'manual', '{}', 1, '\\x0102' FROM ${S}trials WHERE number = 0;`);
     const s = await PostgresStorage.open(PG_URL, { schema });
     assert.deepEqual((await sql(`SELECT version FROM ${S}schema_version`)).rows, [{ version: 3 }]);
-    const st = (await s.getStudy('v2'))!;
-    const { trials, cursor } = await s.trialsSince(st.id, 0);
-    assert.deepEqual(trials.map((t) => [t.number, t.state, t.value, t.params]), [[0, 'complete', 0.5, { lr: 0.1 }], [1, 'running', undefined, {}]]);
-    assert.equal(cursor, 3);
-    // A trial running from before the upgrade holds no claim key: a keyed write is refused, a plain one lands.
-    await assert.rejects(s.updateTrial(trials[1].id, { claimKey: 'k', heartbeat: true }), TrialLostError);
-    assert.deepEqual((await s.takeCommands(trials[1].id)).map((c) => c.kind), ['pause']);
-    await s.updateTrial(trials[1].id, { finish: { state: 'complete', value: 0.25 } });
-    assert.deepEqual(Array.from((await s.loadCheckpoint((await s.listCheckpoints(trials[0].id))[0].id)).data), [1, 2]);
-    const k = (await s.claimTrial(st.id, { key: 'after' }))!;
-    assert.equal((await s.claimTrial(st.id, { key: 'after' }))!.id, k.id);
-    const c1 = await s.sendCommand(k.id, { kind: 'pause', key: 'p' });
-    assert.equal((await s.sendCommand(k.id, { kind: 'pause', key: 'p' })).id, c1.id);
+    const cursor = await checkMigratedFromV2(s);
     // The first version after the upgrade starts the server run's count past the gap; the old cursor still reads on.
-    const page = await s.trialsSince(st.id, cursor);
+    const page = await s.trialsSince((await s.getStudy('v2'))!.id, cursor);
     assert.deepEqual([page.reset, page.trials.map((t) => t.number)], [undefined, [1, 2]]);
     await s.close();
   });

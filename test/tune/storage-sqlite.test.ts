@@ -6,10 +6,10 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { SchemaVersionError, StorageError, StudyFileError, TrialLostError } from '../../src/tune/storage/errors.js';
+import { SchemaVersionError, StorageError, StudyFileError } from '../../src/tune/storage/errors.js';
 import { SqliteStorage } from '../../src/tune/storage/sqlite.js';
 import { MIGRATIONS, SCHEMA_VERSION } from '../../src/tune/storage/sqlite-schema.js';
-import { storageSuite } from './storage-suite.js';
+import { checkMigratedFromV2, storageSuite } from './storage-suite.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'caviar-sqlite-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -122,18 +122,7 @@ test('sqlite: a version-2 file (the previous release) is migrated to version 3 i
   raw.close();
   assert.equal(SCHEMA_VERSION, 3);
   const s = await SqliteStorage.open(path);
-  const st = (await s.getStudy('v2'))!;
-  const { trials } = await s.trialsSince(st.id, 0);
-  assert.deepEqual(trials.map((t) => [t.number, t.state, t.value, t.params]), [[0, 'complete', 0.5, { lr: 0.1 }], [1, 'running', undefined, {}]]);
-  // A trial running from before the upgrade holds no claim key: a keyed write is refused, a plain one lands.
-  await assert.rejects(s.updateTrial(trials[1].id, { claimKey: 'k', heartbeat: true }), TrialLostError);
-  assert.deepEqual((await s.takeCommands(trials[1].id)).map((c) => c.kind), ['pause']);
-  await s.updateTrial(trials[1].id, { finish: { state: 'complete', value: 0.25 } });
-  assert.deepEqual(Array.from((await s.loadCheckpoint((await s.listCheckpoints(trials[0].id))[0].id)).data), [1, 2]);
-  const k = (await s.claimTrial(st.id, { key: 'after' }))!;
-  assert.equal((await s.claimTrial(st.id, { key: 'after' }))!.id, k.id);
-  const c = await s.sendCommand(k.id, { kind: 'pause', key: 'p' });
-  assert.equal((await s.sendCommand(k.id, { kind: 'pause', key: 'p' })).id, c.id);
+  await checkMigratedFromV2(s);
   await s.close();
   const check = new Database(path, { readonly: true });
   assert.deepEqual(check.prepare('SELECT version FROM schema_version').all(), [{ version: 3 }]);

@@ -20,6 +20,30 @@ import {
 import type { NewCheckpoint, NewCommand, Storage } from '../../src/tune/storage/storage.js';
 import type { Distribution } from '../../src/tune/types.js';
 
+/**
+ * What a study written by schema version 2 (the previous release) must give
+ * once its storage has migrated it to version 3: study 'v2' with trial 0
+ * complete (lr 0.1, a checkpoint of bytes 1, 2) and trial 1 running with a
+ * pending pause. Returns the cursor of the first full read.
+ */
+export async function checkMigratedFromV2(s: Storage): Promise<number> {
+  const st = (await s.getStudy('v2'))!;
+  const { trials, cursor } = await s.trialsSince(st.id, 0);
+  assert.deepEqual(trials.map((t) => [t.number, t.state, t.value, t.params]), [[0, 'complete', 0.5, { lr: 0.1 }], [1, 'running', undefined, {}]]);
+  assert.equal(cursor, 3, 'the study row\'s version 3, as written');
+  // A trial running from before the upgrade holds no claim key: a keyed write is refused, a plain one lands.
+  await assert.rejects(s.updateTrial(trials[1].id, { claimKey: 'k', heartbeat: true }), TrialLostError);
+  assert.deepEqual((await s.takeCommands(trials[1].id)).map((c) => c.kind), ['pause']);
+  await s.updateTrial(trials[1].id, { finish: { state: 'complete', value: 0.25 } });
+  assert.deepEqual(Array.from((await s.loadCheckpoint((await s.listCheckpoints(trials[0].id))[0].id)).data), [1, 2]);
+  // Keys work on the migrated schema: the same claim or command sent again is the first one.
+  const k = (await s.claimTrial(st.id, { key: 'after' }))!;
+  assert.equal((await s.claimTrial(st.id, { key: 'after' }))!.id, k.id);
+  const c = await s.sendCommand(k.id, { kind: 'pause', key: 'p' });
+  assert.equal((await s.sendCommand(k.id, { kind: 'pause', key: 'p' })).id, c.id);
+  return cursor;
+}
+
 export interface StorageHarness {
   /** A fresh, empty storage whose timestamps come from `clock` (Date.now when absent). */
   open(options?: { clock?: () => number }): Promise<Storage>;
