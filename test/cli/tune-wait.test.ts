@@ -29,6 +29,20 @@ async function orphan(file: string, study: string): Promise<number> {
   }
 }
 
+/** A tiny experiment whose budget is one trial, its output in a folder of its name. */
+function oneTrialExperiment(name: string): string {
+  const path = join(dir, `${name}.yaml`);
+  writeFileSync(path, [
+    `name: ${name}`,
+    'data: { source: blobs, classes: 3, perClass: 30, features: 4 }',
+    'model: { hidden: [8] }',
+    'train: { epochs: 2, batchSize: 16 }',
+    `output: ${join(dir, name)}`,
+    'tune: { trials: 1, sampler: random, pruner: none }',
+  ].join('\n'));
+  return path;
+}
+
 test('optimize tells onWait once about the other process\'s running trial, fails it after the grace period, and goes on', async () => {
   const file = join(dir, 'library.db');
   // Seconds of grace: this process's own trials must never look stale, however busy the machine.
@@ -43,15 +57,7 @@ test('optimize tells onWait once about the other process\'s running trial, fails
 });
 
 test('caviar tune says why it waits on a trial left running, and Ctrl-C still ends it with the summary', async () => {
-  const path = join(dir, 'wait.yaml');
-  writeFileSync(path, [
-    'name: wait',
-    'data: { source: blobs, classes: 3, perClass: 30, features: 4 }',
-    'model: { hidden: [8] }',
-    'train: { epochs: 2, batchSize: 16 }',
-    `output: ${join(dir, 'wait')}`,
-    'tune: { trials: 1, sampler: random, pruner: none }',
-  ].join('\n'));
+  const path = oneTrialExperiment('wait');
   const first = await main(['tune', path], () => {}, () => {});
   assert.equal(first, 0);
   const file = join(dir, 'wait', 'study.db');
@@ -87,15 +93,7 @@ test('caviar tune says why it waits on a trial left running, and Ctrl-C still en
 });
 
 test('a trial enqueued after the budget was reached (a fork) is named in the summary with the command that trains it', async () => {
-  const path = join(dir, 'fork.yaml');
-  writeFileSync(path, [
-    'name: fork',
-    'data: { source: blobs, classes: 3, perClass: 30, features: 4 }',
-    'model: { hidden: [8] }',
-    'train: { epochs: 2, batchSize: 16 }',
-    `output: ${join(dir, 'fork')}`,
-    'tune: { trials: 1, sampler: random, pruner: none }',
-  ].join('\n'));
+  const path = oneTrialExperiment('fork');
   assert.equal(await main(['tune', path], () => {}, () => {}), 0);
   const study = await loadStudy({ name: 'fork', storage: join(dir, 'fork', 'study.db') });
   const enqueued = await study.enqueue({ learningRate: 0.01 });
