@@ -113,7 +113,7 @@ export class TooManyFailuresError extends Error {
 }
 
 /** Default of `OptimizeOptions.replyTimeoutMs`: five minutes, far beyond any sampler's draw. */
-export const DEFAULT_REPLY_TIMEOUT_MS = 300_000;
+const DEFAULT_REPLY_TIMEOUT_MS = 300_000;
 
 /**
  * Runs trials for `study` until the budget in `options` is spent.

@@ -31,7 +31,7 @@ const SECRET_SETTING = new RegExp(`(^|[\\s?&;,(])(${SECRET_NAME})=("[^"]*"|'[^']
 const PLACEHOLDER = /^\w*\[:\w+\]$/;
 
 /** What stands in for a password. */
-export const HIDDEN = '***';
+const HIDDEN = '***';
 
 /**
  * A storage spec or URL (the whole string is one) as shown to a person:
