@@ -41,14 +41,17 @@ export function studyFiles(storage: string | undefined): string[] {
 export async function findStudy(name: string, storage: string | undefined): Promise<{ study: Study; file: string }> {
   const files = studyFiles(storage);
   for (const file of files) {
+    // Opened once (opening a study file reads it through): the study found takes the storage over.
     const opened = await openExisting(file);
     let has: boolean;
     try {
       has = (await opened.listStudies()).some((r) => r.name === name);
-    } finally {
+    } catch (e) {
       await opened.close();
+      throw e;
     }
-    if (has) return { study: await loadStudy({ name, storage: file }), file };
+    if (has) return { study: await loadStudy({ name, storage: opened, closeStorage: true }), file };
+    await opened.close();
   }
   throw new UsageError(`no study named '${name}' in ${files.length ? files.map(redactUrl).join(', ') : 'caviar-out/ (no study files there)'}; 'caviar studies' lists them`);
 }

@@ -98,6 +98,12 @@ export interface CreateStudyOptions extends StudyOptions {
 export interface LoadStudyOptions extends StudyOptions {
   readonly name: string;
   readonly storage: StorageSpec;
+  /**
+   * With a Storage object: the study closes it when it closes (as it does a
+   * storage it opened from a string), for a caller that opened the storage
+   * only to hand it over. Default false.
+   */
+  readonly closeStorage?: boolean;
 }
 
 /**
@@ -149,7 +155,9 @@ export async function createStudy(options: CreateStudyOptions = {}): Promise<Stu
  *   console.log(study.bestValue, study.trials().length);
  */
 export async function loadStudy(options: LoadStudyOptions): Promise<Study> {
-  const { storage, owned } = await openStorage(options.storage, { mustExist: true });
+  const opened = await openStorage(options.storage, { mustExist: true });
+  const { storage } = opened;
+  const owned = opened.owned || options.closeStorage === true;
   const record = await storage.getStudy(options.name);
   if (!record) {
     const names = (await storage.listStudies()).map((s) => s.name);

@@ -413,3 +413,18 @@ test('the default sampler is seeded by seed; a sampler with a seed is a clear er
   assert.deepEqual(await run(), await run());
   await assert.rejects(createStudy({ seed: 1, sampler: new TestSampler() }), /pass it to your sampler/);
 });
+
+test('loadStudy with closeStorage closes the Storage object it was given when the study closes; without it, leaves it open', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'caviar-close-storage-'));
+  try {
+    const file = join(dir, 'study.db');
+    await (await createStudy({ name: 'kept', storage: file })).close();
+    const shared = await SqliteStorage.open(file);
+    await (await loadStudy({ name: 'kept', storage: shared })).close();
+    assert.equal((await shared.listStudies()).length, 1, 'still open');
+    await (await loadStudy({ name: 'kept', storage: shared, closeStorage: true })).close();
+    await assert.rejects(shared.listStudies(), /closed|not open/i);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
