@@ -1,10 +1,10 @@
 /**
  * The tuner's own cost per trial: ask, four suggests on a 4-parameter space,
  * tell, with an objective that costs nothing, so what is measured is the
- * sampler plus the storage. Random and TPE (when src/tune/samplers/tpe.ts
- * exists), in memory and in SQLite, averaged over trials 1-100 and 900-1000,
- * side by side with Optuna on the same protocol in the same run (Debian's
- * python3-optuna; skipped with a notice when absent).
+ * sampler plus the storage. Random and TPE, in memory and in SQLite,
+ * averaged over trials 1-100 and 900-1000, side by side with Optuna on the
+ * same protocol in the same run (Debian's python3-optuna; skipped with a
+ * notice when absent).
  *
  *   node --import tsx bench/tuner-speed.ts [--trials 1000] [--no-optuna]
  *
@@ -12,12 +12,13 @@
  * most one tenth of Optuna's time.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createStudy } from '../src/tune/study.js';
 import { RandomSampler } from '../src/tune/samplers/random.js';
+import { TpeSampler } from '../src/tune/samplers/tpe/sampler.js';
 import type { Sampler } from '../src/tune/types.js';
 
 const args = process.argv.slice(2);
@@ -29,19 +30,12 @@ const late: [number, number] = [Math.max(0, trials - 100), trials];
 
 type Row = { who: string; sampler: string; storage: string; early: number; late: number };
 
-/** Samplers to compare; TPE only where the samplers' author has written it. */
+/** Samplers to compare. */
 async function samplers(): Promise<{ name: string; make: () => Sampler }[]> {
-  const list = [{ name: 'random', make: (): Sampler => new RandomSampler({ seed: 0 }) }];
-  const tpePath = new URL('../src/tune/samplers/tpe.ts', import.meta.url);
-  if (existsSync(tpePath)) {
-    // Imported by a computed name so this file compiles before tpe.ts exists.
-    const tpeModule = '../src/tune/samplers/tpe.js';
-    const { TpeSampler } = (await import(tpeModule)) as { TpeSampler: new (o: { seed: number }) => Sampler };
-    list.push({ name: 'tpe', make: () => new TpeSampler({ seed: 0 }) });
-  } else {
-    console.log('(TPE skipped: src/tune/samplers/tpe.ts does not exist yet)');
-  }
-  return list;
+  return [
+    { name: 'random', make: (): Sampler => new RandomSampler({ seed: 0 }) },
+    { name: 'tpe', make: (): Sampler => new TpeSampler({ seed: 0 }) },
+  ];
 }
 
 /** Milliseconds per trial, trial by trial, for one sampler and storage. */

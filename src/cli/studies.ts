@@ -4,7 +4,7 @@
  * `caviar tune` keeps its studies.
  */
 import { parseCommandArgs } from './args.js';
-import { parameterImportance } from '../tune/importance.js';
+import { parameterImportance } from '../tune/importance/importance.js';
 import { coarseToFineRegions } from '../tune/samplers/coarse-to-fine.js';
 import { loadStudy, type Study } from '../tune/study.js';
 import { findStudy, openExisting, studyFiles } from './study-files.js';

@@ -33,4 +33,4 @@ export {
   StudyNotFoundError,
   TrialFinishedError,
 } from './storage/errors.js';
-export { parameterImportance, parameterImportanceRecord, ImportanceError, type ImportanceOptions, type ParamImportance } from './importance.js';
+export { parameterImportance, parameterImportanceRecord, ImportanceError, type ImportanceOptions, type ParamImportance } from './importance/importance.js';

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import { decodeSafetensors } from '../../io/safetensors.js';
-import { parameterImportance } from '../../tune/importance.js';
+import { parameterImportance } from '../../tune/importance/importance.js';
 import type { CheckpointInfo, CommandRecord } from '../../tune/storage/storage.js';
 import { LIVE_PARAMS } from '../../experiment/live.js';
 import {

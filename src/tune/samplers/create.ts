@@ -8,7 +8,7 @@ import { CoarseToFineSampler } from './coarse-to-fine.js';
 import { GridSampler, type GridSpec } from './grid.js';
 import { RandomSampler } from './random.js';
 import { SobolSampler } from './sobol.js';
-import { TpeSampler } from './tpe.js';
+import { TpeSampler } from './tpe/sampler.js';
 
 export const SAMPLER_NAMES = ['grid', 'random', 'sobol', 'coarse-to-fine', 'tpe'] as const;
 export type SamplerName = (typeof SAMPLER_NAMES)[number];

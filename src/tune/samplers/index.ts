@@ -19,6 +19,6 @@ export {
   type CoarseToFineRegion,
   type RegionBounds,
 } from './coarse-to-fine.js';
-export { TpeSampler, defaultGamma, defaultWeights, type TpeSamplerOptions } from './tpe.js';
+export { TpeSampler, defaultGamma, defaultWeights, type TpeSamplerOptions } from './tpe/sampler.js';
 export { createSampler, SAMPLER_NAMES, type SamplerName } from './create.js';
 export { mixSeed, trialRng } from './seed.js';

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SAMPLER_NAMES, createSampler } from '../../../src/tune/samplers/create.js';
-import { TpeSampler } from '../../../src/tune/samplers/tpe.js';
+import { TpeSampler } from '../../../src/tune/samplers/tpe/sampler.js';
 import { GridSampler } from '../../../src/tune/samplers/grid.js';
 
 test('builds every sampler by name, seeded', () => {

@@ -20,12 +20,12 @@
  * proposal then evaluates g over all bad trials, O(trials * candidates *
  * dimensions) multiply-adds on typed arrays, which is the irreducible part.
  */
-import type { Distribution, FrozenTrial, ParamValue, Sampler, StudyView } from '../types.js';
-import { fromInternal, fromUnit, internalRange, toInternal } from '../space/scale.js';
-import { freshSeed, trialRng } from './seed.js';
-import { ParzenEstimator, type KernelDimension, type ParzenOptions } from './tpe/parzen-estimator.js';
-import { TrialHistory, distributionKey, internalRow, type Observation } from './tpe/history.js';
-import type { Rng } from '../../util/rng.js';
+import type { Distribution, FrozenTrial, ParamValue, Sampler, StudyView } from '../../types.js';
+import { fromInternal, fromUnit, internalRange, toInternal } from '../../space/scale.js';
+import { freshSeed, trialRng } from '../seed.js';
+import { ParzenEstimator, type KernelDimension, type ParzenOptions } from './parzen-estimator.js';
+import { TrialHistory, distributionKey, internalRow, type Observation } from './history.js';
+import type { Rng } from '../../../util/rng.js';
 
 export interface TpeSamplerOptions {
   seed?: number;

@@ -8,7 +8,7 @@
  * rate is analysed per decade, a `oneMinusBeta` parameter per decade of
  * 1 - beta, an integer on its cells). For each tree, fANOVA splits the
  * variance of its prediction over the bounded space into each parameter's
- * main effect (`importance/fanova.ts`); the shares are averaged over the trees
+ * main effect (`fanova.ts`); the shares are averaged over the trees
  * and normalized to sum to 1.
  *
  * Choices, and where they differ from Optuna:
@@ -27,11 +27,11 @@
  *   union of its ranges (numbers) or of its choices, as long as the scale stays
  *   the same; a change of scale or type is an error.
  */
-import type { Distribution, FrozenTrial, StudyView } from './types.js';
-import { choiceKey } from './space/distributions.js';
-import { internalRange, toInternal } from './space/scale.js';
-import { fitForest, type Feature } from './importance/forest.js';
-import { fanovaFractions } from './importance/fanova.js';
+import type { Distribution, FrozenTrial, StudyView } from '../types.js';
+import { choiceKey } from '../space/distributions.js';
+import { internalRange, toInternal } from '../space/scale.js';
+import { fitForest, type Feature } from './forest.js';
+import { fanovaFractions } from './fanova.js';
 
 export interface ImportanceOptions {
   /** The parameters to analyse. Default: those every complete trial has. */

@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { TpeSampler, defaultGamma, defaultWeights } from '../../../src/tune/samplers/tpe.js';
-import { RandomSampler } from '../../../src/tune/samplers/random.js';
-import { categorical, floatParam, intParam } from '../../../src/tune/space/distributions.js';
-import type { Sampler } from '../../../src/tune/types.js';
-import { MemoryStudy, type MemoryTrial } from '../helpers.js';
+import { TpeSampler, defaultGamma, defaultWeights } from '../../../../src/tune/samplers/tpe/sampler.js';
+import { RandomSampler } from '../../../../src/tune/samplers/random.js';
+import { categorical, floatParam, intParam } from '../../../../src/tune/space/distributions.js';
+import type { Sampler } from '../../../../src/tune/types.js';
+import { MemoryStudy, type MemoryTrial } from '../../helpers.js';
 
 const LR = floatParam(1e-5, 1, { scale: 'log' });
 const X = floatParam(-5, 5);

@@ -1,13 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ImportanceError, parameterImportance, parameterImportanceRecord } from '../../src/tune/importance.js';
-import { fitForest, type Dataset, type Feature } from '../../src/tune/importance/forest.js';
-import { leafBoxes, marginalVariance, marginalVarianceReference, treeMoments } from '../../src/tune/importance/fanova.js';
-import { categorical, floatParam, intParam } from '../../src/tune/space/distributions.js';
-import { fromUnit } from '../../src/tune/space/scale.js';
-import type { Distribution, FrozenTrial, ParamValue, TrialState } from '../../src/tune/types.js';
-import { createStudy } from '../../src/tune/study.js';
-import { Rng } from '../../src/util/rng.js';
+import { ImportanceError, parameterImportance, parameterImportanceRecord } from '../../../src/tune/importance/importance.js';
+import { fitForest, type Dataset, type Feature } from '../../../src/tune/importance/forest.js';
+import { leafBoxes, marginalVariance, marginalVarianceReference, treeMoments } from '../../../src/tune/importance/fanova.js';
+import { categorical, floatParam, intParam } from '../../../src/tune/space/distributions.js';
+import { fromUnit } from '../../../src/tune/space/scale.js';
+import type { Distribution, FrozenTrial, ParamValue, TrialState } from '../../../src/tune/types.js';
+import { createStudy } from '../../../src/tune/study.js';
+import { Rng } from '../../../src/util/rng.js';
 
 type Params = Record<string, ParamValue>;
 
