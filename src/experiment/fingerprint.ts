@@ -54,7 +54,7 @@ export function problemOf(exp: Experiment, options: { digest?: boolean } = {}): 
     data,
     model,
     train,
-    tune: { metric: tune?.metric ?? 'devAccuracy', space: tune?.space ?? 'default', ...(tune?.pbt ? { pbt: tune.pbt } : {}) },
+    tune: { metric: tune?.metric ?? 'devAccuracy', epoch: tune?.epoch ?? 'best', space: tune?.space ?? 'default', ...(tune?.pbt ? { pbt: tune.pbt } : {}) },
   })) as Problem;
 }
 
@@ -65,11 +65,18 @@ export function problemOf(exp: Experiment, options: { digest?: boolean } = {}): 
  */
 export function recordedProblem(systemAttrs: Readonly<Record<string, unknown>>, data: unknown): Problem | undefined {
   const problem = systemAttrs.problem;
-  if (problem && typeof problem === 'object') return problem as Problem;
+  if (problem && typeof problem === 'object') {
+    // Studies recorded before tune.epoch existed scored every trial by its last epoch.
+    const tune = (problem as { tune?: unknown }).tune;
+    if (tune && typeof tune === 'object' && !('epoch' in tune)) return { ...problem, tune: { ...tune, epoch: 'last' } } as Problem;
+    return problem as Problem;
+  }
   const d = data as { experiment?: unknown; source?: unknown } | null;
   if (!d || typeof d !== 'object' || d.experiment === undefined || typeof d.source !== 'string') return undefined;
   try {
-    return problemOf(parseExperiment(d.experiment, d.source), { digest: false });
+    const problem = problemOf(parseExperiment(d.experiment, d.source), { digest: false });
+    // Such a study predates tune.epoch: its trials were scored by their last epoch.
+    return { ...problem, tune: { ...(problem.tune as object), epoch: 'last' } };
   } catch {
     // An experiment this version no longer reads cannot be compared; the study goes on as before.
     return undefined;

@@ -3,7 +3,8 @@
  * from the experiment's space (or the built-in one, sized to the budget),
  * train, report the dev metric after every epoch so pruners can stop bad
  * trials early, save the trial's model in its study's folder, and return the
- * dev metric.
+ * dev metric. The model and the value are those of the trial's best epoch
+ * (`tune.epoch: best`, the default) or its last (`tune.epoch: last`).
  *
  * It runs in the main thread or in a worker thread (`experimentObjective` is
  * the module export the executor calls there, with the experiment as its
@@ -14,6 +15,7 @@ import { checkOutputFile } from '../io/output-file.js';
 import { parseSpace, sampleSpace, type Space } from '../tune/space/declarative.js';
 import { pbtSegment } from '../tune/pbt.js';
 import { TrialPruned, type Trial } from '../tune/trial.js';
+import { DeadlineStop, minimumEpochs } from './budget.js';
 import { loadSplits, type Splits } from './data.js';
 import { applyParams, defaultSpace } from './params.js';
 import { Steering } from './live.js';
@@ -30,6 +32,11 @@ export interface ExperimentArgs {
   raw: unknown;
   source: string;
   study: StudyIdentity;
+  /**
+   * When the study's time budget ends (ms since the epoch, `Date.now()`'s
+   * clock): trials stop there (see budget.ts). Absent: no deadline.
+   */
+  deadline?: number;
 }
 
 /** The search space a tuning run of `exp` explores. */
@@ -81,10 +88,13 @@ export async function experimentObjective(trial: Trial, args: ExperimentArgs): P
   });
   let pruned = false;
   const curves: Curve[] = [];
+  const clock = args.deadline === undefined ? undefined : new DeadlineStop(args.deadline, minimumEpochs(tune.pruner, settings.epochs));
+  // A population segment hands its last epoch on to the next one, so it keeps the last epoch whatever tune.epoch says.
+  const keepBest = tune.epoch === 'best' && !segment ? { metricOf, direction: tune.direction } : undefined;
   const result = await trainRun(settings, data, exp.seed, [{
     onEpochEnd: ({ metrics, control }) => {
       // Every epoch, so the dashboard draws the curves while the trial trains.
-      // JSON has no NaN or Infinity: a diverged epoch's loss is recorded as null (the trial then fails, saying it diverged).
+      // JSON has no NaN or Infinity: a diverged epoch's loss is recorded as null.
       curves.push({
         epoch: metrics.epoch, loss: finite(metrics.loss), accuracy: finite(metrics.accuracy),
         devLoss: finite(metrics.devLoss), devAccuracy: finite(metrics.devAccuracy), learningRate: metrics.learningRate,
@@ -98,11 +108,18 @@ export async function experimentObjective(trial: Trial, args: ExperimentArgs): P
         control.stop(`pruned at epoch ${metrics.epoch}`);
       }
     },
-  }, steering.hooks], start);
+  }, steering.hooks, ...(clock ? [clock.hooks] : [])], start, keepBest);
   const { history } = result;
+  // Recorded for pruned trials too: a timed study sizes its last trials by the seconds per epoch (budget.ts).
+  trial.setUserAttr('trainSeconds', history.epochs.reduce((s, e) => s + e.seconds, 0));
   if (pruned) throw new TrialPruned(history.stopReason);
+  if (clock?.short) throw new TrialPruned(clock.reason);
   if (steering.stoppedAt !== undefined) trial.setUserAttr('stoppedAt', steering.stoppedAt);
+  else if (clock?.cut) trial.setUserAttr('stopReason', clock.reason);
+  // A run that diverged fails, even after a finite epoch: the weights before a NaN are typically
+  // already absurd (losses of 1e27 were measured), not a model worth keeping.
   else if (history.stopReason) throw new Error(history.stopReason);
+  if (result.bestEpoch !== undefined) trial.setUserAttr('bestEpoch', result.bestEpoch);
   // The study's own folder, and a file that records the study and trial: another study never overwrites it.
   const modelPath = trialModelPath(exp.output, study, trial.number);
   checkOutputFile(modelPath, { flag: `trial ${trial.number}'s model`, kind: 'model' });
@@ -113,7 +130,6 @@ export async function experimentObjective(trial: Trial, args: ExperimentArgs): P
   trial.setUserAttr('model', modelPath);
   trial.setUserAttr('testAccuracy', result.test.accuracy);
   trial.setUserAttr('testLoss', result.test.loss);
-  trial.setUserAttr('trainSeconds', history.epochs.reduce((s, e) => s + e.seconds, 0));
   return tune.metric === 'devLoss' ? result.dev.loss : result.dev.accuracy;
 }
 

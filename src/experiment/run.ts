@@ -7,7 +7,8 @@ import { Sequential } from '../nn/model.js';
 import { createOptimizer } from '../optim/index.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import { restoreCheckpoint } from '../train/checkpoint.js';
-import type { FitHooks, History } from '../train/fit.js';
+import { BestEpoch, type Direction } from '../train/best-epoch.js';
+import type { EpochMetrics, FitHooks, History } from '../train/fit.js';
 import type { Evaluation } from '../train/evaluate.js';
 import { normalizedTrain, type Splits } from './data.js';
 import { layersFor, optimizerFor, scheduleFor, type RunSettings } from './settings.js';
@@ -18,6 +19,17 @@ export interface RunResult {
   history: History;
   dev: Evaluation;
   test: Evaluation;
+  /**
+   * With `keepBest`: the epoch whose weights the model holds (the best dev
+   * metric), and that metric; undefined when no epoch had a finite one.
+   */
+  bestEpoch?: number;
+}
+
+/** Keep the weights of the epoch with the best dev metric (see `BestEpoch`) instead of the last epoch's. */
+export interface KeepBest {
+  readonly metricOf: (m: EpochMetrics) => number | undefined;
+  readonly direction: Direction;
 }
 
 /** Where a run starts when it does not start from scratch: a checkpoint's bytes and its step (epochs done). */
@@ -31,8 +43,11 @@ export interface RunStart {
 /**
  * @example const { model, test } = await trainRun(settings, loadSplits(exp.data, exp.seed), exp.seed);
  * @example await trainRun(settings, data, seed, hooks, { checkpoint, step: 4, source: 'checkpoint 7' }); // epochs 5.. from a checkpoint
+ * @example await trainRun(settings, data, seed, [], undefined, { metricOf: (m) => m.devAccuracy, direction: 'maximize' }); // the best epoch's model
  */
-export async function trainRun(settings: RunSettings, data: Splits, seed: number, hooks: FitHooks[] = [], start?: RunStart): Promise<RunResult> {
+export async function trainRun(
+  settings: RunSettings, data: Splits, seed: number, hooks: FitHooks[] = [], start?: RunStart, keepBest?: KeepBest,
+): Promise<RunResult> {
   const classes = data.train.classes;
   const model = new Sequential({ inputSize: data.train.features, layers: layersFor(settings, classes) }, { seed });
   if (model.classes !== classes) {
@@ -45,6 +60,8 @@ export async function trainRun(settings: RunSettings, data: Splits, seed: number
   // Fitted and copied once per data set, not once per trial.
   const normalized = settings.normalizeInputs ? normalizedTrain(data.train) : undefined;
   const initialEpoch = start ? Math.min(Math.floor(start.step), settings.epochs) : 0;
+  // Without a dev set there is no best epoch to find: the last one is kept.
+  const best = keepBest && data.dev.count > 0 ? new BestEpoch(keepBest.metricOf, keepBest.direction) : undefined;
   const history = await model.fit(data.train.x, data.train.y, {
     epochs: settings.epochs,
     initialEpoch,
@@ -54,9 +71,10 @@ export async function trainRun(settings: RunSettings, data: Splits, seed: number
     ...(schedule ? { schedule } : {}),
     ...(normalized ? { normalizeInputs: normalized.normalizer, normalizedInputs: normalized.x } : {}),
     ...(data.dev.count > 0 ? { validation: { x: data.dev.x, y: data.dev.y } } : {}),
-    hooks,
+    hooks: best ? [...hooks, best.hooks] : hooks,
   });
+  best?.restore(model);
   const dev = data.dev.count > 0 ? model.evaluate(data.dev.x, data.dev.y) : { loss: NaN, accuracy: NaN, count: 0 };
   const test = model.evaluate(data.test.x, data.test.y);
-  return { model, optimizer, history, dev, test };
+  return { model, optimizer, history, dev, test, ...(best?.epoch !== undefined ? { bestEpoch: best.epoch } : {}) };
 }

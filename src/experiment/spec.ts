@@ -74,6 +74,13 @@ export interface TuneSettings {
   checkpointEvery: number;
   /** How many scheduled checkpoints a trial keeps (a person's are always kept). */
   keepCheckpoints: number;
+  /**
+   * Which epoch's model a trial keeps and is scored by: 'best', the epoch with
+   * the best dev metric (its weights kept in memory, restored at the end), or
+   * 'last', the final epoch's. Population-based training always uses 'last'
+   * (the next segment starts where this one ended).
+   */
+  epoch: 'best' | 'last';
   /** Stop the study after this many failed trials in a row (a space where every trial diverges would never reach its budget). */
   maxConsecutiveFailures: number;
   /** Population-based training instead of independent trials: `trials` is then population x generations. */
@@ -116,7 +123,7 @@ const DATA_FIELDS: Record<DataSource, string[]> = {
 /** The settings of a file's `model` section; the rest of `RunSettings` is its `train` section. */
 export const MODEL_FIELDS = ['hidden', 'batchNorm', 'activation', 'dropout', 'layers'];
 const TRAIN = ['epochs', 'batchSize', 'optimizer', 'learningRate', 'beta', 'beta1', 'beta2', 'eps', 'l2', 'lrDecay', 'normalizeInputs'];
-const TUNE = ['trials', 'metric', 'space', 'sampler', 'pruner', 'workers', 'storage', 'study', 'timeout', 'checkpointEvery', 'keepCheckpoints', 'maxConsecutiveFailures', 'pbt'];
+const TUNE = ['trials', 'metric', 'space', 'sampler', 'pruner', 'workers', 'storage', 'study', 'timeout', 'checkpointEvery', 'keepCheckpoints', 'maxConsecutiveFailures', 'epoch', 'pbt'];
 const PBT = ['population', 'generations', 'interval', 'quantile', 'resampleProbability'];
 
 /**
@@ -297,6 +304,7 @@ function parseTune(problems: Problems, value: unknown, settings: RunSettings): T
     checkpointEvery: f.number('checkpointEvery', { integer: true, min: 0 }) ?? 0,
     keepCheckpoints: f.number('keepCheckpoints', { integer: true, min: 1 }) ?? 2,
     maxConsecutiveFailures: f.number('maxConsecutiveFailures', { integer: true, min: 1 }) ?? DEFAULT_MAX_CONSECUTIVE_FAILURES,
+    epoch: (f.string('epoch', ['best', 'last']) as 'best' | 'last' | undefined) ?? 'best',
   };
   const pbt = parsePbt(problems, f.obj.pbt);
   if (pbt) {
@@ -308,6 +316,8 @@ function parseTune(problems: Problems, value: unknown, settings: RunSettings): T
     tune.trials = total;
     if (f.has('pruner') && tune.pruner.name !== 'none') problems.add('tune.pruner', 'population-based training replaces pruning (its bottom members copy better ones); use pruner: none');
     tune.pruner = { name: 'none', options: {} };
+    if (f.has('epoch') && tune.epoch === 'best') problems.add('tune.epoch', "population-based training keeps each segment's last epoch (the next segment starts from it); leave epoch out or make it last");
+    tune.epoch = 'last';
   }
   const storage = f.string('storage');
   if (storage !== undefined) tune.storage = storage;

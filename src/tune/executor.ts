@@ -46,6 +46,14 @@ export interface OptimizeOptions {
   /** Start no trial after this many ms; running trials finish. */
   readonly timeoutMs?: number;
   /**
+   * With `timeoutMs`: the time a new trial needs at least (ms), asked before
+   * each claim; no trial starts when less than this is left. An objective
+   * that knows what its trials cost (the experiment objective measures its
+   * epochs) keeps the end of the budget from being spent on trials that
+   * cannot finish. Default 0.
+   */
+  readonly startReserveMs?: () => number;
+  /**
    * Stop when the whole study (every process sharing it) has this many
    * complete trials; many workers together stop at exactly this number.
    */
@@ -148,7 +156,8 @@ export async function runTrials(study: Study, objective: Objective | ObjectiveMo
     }
   };
   let exhausted = false;
-  const stopped = (): boolean => exhausted || fatal !== undefined || options.signal?.aborted === true || Date.now() >= deadline;
+  const reserve = (): number => (deadline === Infinity || !options.startReserveMs ? 0 : Math.max(0, options.startReserveMs()));
+  const stopped = (): boolean => exhausted || fatal !== undefined || options.signal?.aborted === true || Date.now() + reserve() >= deadline;
 
   // Trials this call runs, and whether it is waiting on other processes' running trials (told once per wait).
   const running = new Set<number>();

@@ -4,7 +4,7 @@
 // that do not compare, unless --accept-changes.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCaviar as run } from '../helpers/cli.js';
@@ -124,7 +124,30 @@ test('a study made before problems were recorded is checked against the experime
   await study.close();
   const r = await run(['tune', experiment('old', { data: '{ source: blobs, classes: 4, perClass: 30, features: 4 }' })]);
   assert.equal(r.code, 2);
-  assert.match(r.err, /was made by another experiment: data\.classes: 3 → 4\. Its 1 trial would not compare/);
+  // Its trials were scored by their last epoch, as every trial was before tune.epoch existed.
+  assert.match(r.err, /was made by another experiment: data\.classes: 3 → 4; tune\.epoch: "last" → "best"\. Its 1 trial would not compare/);
+});
+
+test('a study recorded before tune.epoch existed resumes with tune.epoch: last, and is refused with the new default', async () => {
+  const file = experiment('epochless', {});
+  const first = await run(['tune', file]);
+  assert.equal(first.code, 0, first.err);
+  // As a study recorded by the version before tune.epoch: the same problem, without the field.
+  const storage = join(dir, 'epochless', 'study.db');
+  const study = await loadStudy({ name: 'epochless', storage });
+  const problem = study.systemAttrs.problem as { tune: Record<string, unknown> };
+  assert.equal(problem.tune.epoch, 'best', 'recorded by this version');
+  delete problem.tune.epoch;
+  await study.setSystemAttr('problem', problem);
+  await study.close();
+  const refused = await run(['tune', file]);
+  assert.equal(refused.code, 2);
+  assert.match(refused.err, /another experiment: tune\.epoch: "last" → "best"\./);
+  const text = readFileSync(file, 'utf8').replace(/^tune: \{ trials: 2,/m, 'tune: { epoch: last, trials: 3,');
+  writeFileSync(file, text);
+  const resumed = await run(['tune', file]);
+  assert.equal(resumed.code, 0, resumed.err);
+  assert.match(resumed.out, /3\/3 complete/);
 });
 
 test('problemChanges lists each changed leaf, and nothing for the same problem', () => {

@@ -1,0 +1,78 @@
+// A timed study spends its time on trials that can finish: the minimum epochs
+// of a trial, the time a new one needs, and the stop at the deadline.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { DeadlineStop, minimumEpochs, startReserveMs } from '../../src/experiment/budget.js';
+import { createStudy } from '../../src/tune/study.js';
+import { RandomSampler } from '../../src/tune/samplers/index.js';
+import type { FitControl, EpochMetrics } from '../../src/train/fit.js';
+import type { FrozenTrial } from '../../src/tune/types.js';
+
+test('minimumEpochs: the first epoch a pruner judges, or every epoch without one', () => {
+  assert.equal(minimumEpochs({ name: 'median', options: {} }, 15), 1);
+  assert.equal(minimumEpochs({ name: 'median', options: { nWarmupSteps: 2 } }, 15), 3);
+  assert.equal(minimumEpochs({ name: 'percentile', options: { nWarmupSteps: 4, percentile: 25 } }, 15), 5);
+  assert.equal(minimumEpochs({ name: 'successive-halving', options: { minResource: 3 } }, 15), 3);
+  assert.equal(minimumEpochs({ name: 'successive-halving', options: { minResource: 'auto' } }, 15), 1);
+  assert.equal(minimumEpochs({ name: 'hyperband', options: {} }, 15), 1);
+  assert.equal(minimumEpochs({ name: 'none', options: {} }, 15), 15);
+  assert.equal(minimumEpochs({ name: 'nop', options: {} }, 7), 7);
+  assert.equal(minimumEpochs({ name: 'median', options: { nWarmupSteps: 40 } }, 15), 15, 'never more than the epochs');
+});
+
+const finished = (state: FrozenTrial['state'], seconds: number, epochs: number): FrozenTrial =>
+  ({ state, userAttrs: { trainSeconds: seconds, curves: Array.from({ length: epochs }, (_, i) => ({ epoch: i + 1 })) } }) as unknown as FrozenTrial;
+
+test('startReserveMs: the median seconds per epoch of finished trials (complete or pruned), times the minimum epochs', () => {
+  assert.equal(startReserveMs([], 3), 0, 'nothing measured yet: start');
+  const trials = [
+    finished('complete', 10, 5), // 2 s an epoch
+    finished('pruned', 4, 1), // 4 s
+    finished('complete', 30, 3), // 10 s
+    finished('failed', 100, 1), // not counted
+    { state: 'running', userAttrs: {} } as unknown as FrozenTrial,
+  ];
+  assert.equal(startReserveMs(trials, 3), 4 * 3 * 1000);
+  assert.equal(startReserveMs(trials.slice(0, 2), 1), 3 * 1000, 'an even count: the mean of the middle two');
+});
+
+function epochEnd(clock: DeadlineStop, epoch: number, seconds: number, epochs = 10): string | undefined {
+  let stopped: string | undefined;
+  const control = { epochs, stop: (reason: string) => (stopped = reason) } as unknown as FitControl;
+  clock.hooks.onEpochEnd!({ metrics: { epoch, seconds } as EpochMetrics, control, history: { epochs: [] }, model: undefined as never });
+  return stopped;
+}
+
+test('DeadlineStop stops when the next epoch would end after the deadline; before the minimum epochs it says the trial is short', () => {
+  let now = 0;
+  const clock = new DeadlineStop(10_000, 3, () => now);
+  now = 2_000;
+  assert.equal(epochEnd(clock, 1, 2), undefined, '2 s + 2 s <= 10 s');
+  now = 8_000;
+  assert.equal(epochEnd(clock, 4, 2), undefined, 'exactly at the deadline is in time');
+  now = 8_001;
+  assert.match(epochEnd(clock, 5, 2)!, /^the time budget ran out: stopped after epoch 5 of 10$/);
+  assert.equal(clock.cut, true);
+  assert.equal(clock.short, false);
+
+  const early = new DeadlineStop(10_000, 3, () => 9_000);
+  assert.match(epochEnd(early, 2, 2)!, /ran out at epoch 2, before the 3 epochs a trial needs to be compared/);
+  assert.equal(early.short, true);
+
+  const lastEpoch = new DeadlineStop(10_000, 3, () => 9_999);
+  assert.equal(epochEnd(lastEpoch, 10, 5), undefined, 'the last epoch: nothing left to cut');
+  assert.equal(lastEpoch.cut, false);
+});
+
+test('optimize with timeoutMs starts no trial when less time is left than startReserveMs asks', async () => {
+  const study = await createStudy({ sampler: new RandomSampler({ seed: 1 }) });
+  let asked = 0;
+  await study.optimize((t) => t.suggestFloat('x', 0, 1), { timeoutMs: 60_000, nTrials: 5, startReserveMs: () => (asked++, 120_000) });
+  assert.equal(study.trials().length, 0, 'a trial needing 2 minutes never starts in 1');
+  assert.ok(asked > 0);
+  await study.optimize((t) => t.suggestFloat('x', 0, 1), { timeoutMs: 60_000, nTrials: 5, startReserveMs: () => 1_000 });
+  assert.equal(study.trials().length, 5);
+  // Without a timeout there is no deadline to keep: the reserve is not asked.
+  await study.optimize((t) => t.suggestFloat('x', 0, 1), { nTrials: 2, startReserveMs: () => { throw new Error('asked without a deadline'); } });
+  assert.equal(study.trials().length, 7);
+});
