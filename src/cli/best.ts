@@ -17,7 +17,7 @@ import type { FrozenTrial } from '../tune/types.js';
 import { formatParams } from './format.js';
 import { writeFileAtomically } from '../util/atomic-write.js';
 import { UsageError, type Output } from './output.js';
-import { findStudy } from './study-files.js';
+import { findStudy, storageFile } from './study-files.js';
 import { parseCommandArgs } from './args.js';
 import { redactUrl } from '../util/redact.js';
 
@@ -76,7 +76,7 @@ export async function bestCommand(args: string[], out: Output): Promise<number> 
     const exp = values.retrain ? recordedExperiment(study) : undefined;
     const trialFile = typeof best.userAttrs.model === 'string' ? best.userAttrs.model : undefined;
     const rule: OutputRule = {
-      flag: '--export', kind: 'model', force: Boolean(values.force), studies: [where],
+      flag: '--export', kind: 'model', force: Boolean(values.force), studies: [storageFile(where)],
       inputs: [...(trialFile ? [{ path: trialFile, what: `trial ${best.number}'s model file` }] : []), ...(exp ? experimentInputs(exp) : [])],
     };
     checkOutputFile(target, rule);

@@ -8,12 +8,11 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { openStorage } from '../tune/storage/open.js';
+import { studyFilePath } from '../tune/storage/url.js';
 import { loadStudy, type Study } from '../tune/study.js';
 import type { Storage } from '../tune/storage/storage.js';
 import { redactUrl } from '../util/redact.js';
 import { UsageError } from './output.js';
-
-const DATABASE_URL = /^postgres(ql)?:/i;
 
 /**
  * The study files to look in: the one given, or every caviar-out/<name>/study.db.
@@ -22,13 +21,27 @@ const DATABASE_URL = /^postgres(ql)?:/i;
  */
 export function studyFiles(storage: string | undefined): string[] {
   if (storage) {
-    if (DATABASE_URL.test(storage)) return [storage];
-    if (!existsSync(storage.replace(/^sqlite:/, ''))) throw new UsageError(`--storage: no study file at ${redactUrl(storage)}`);
+    const file = storageFile(storage);
+    if (file !== undefined && !existsSync(file)) throw new UsageError(`--storage: no study file at ${redactUrl(storage)}`);
     return [storage];
   }
   const root = 'caviar-out';
   if (!existsSync(root)) return [];
   return readdirSync(root).map((d) => join(root, d, 'study.db')).filter((p) => existsSync(p)).sort();
+}
+
+/**
+ * The study file a `--storage` names (undefined for a database URL); a
+ * storage caviar cannot read (an unknown scheme) is a UsageError, exit 2.
+ *
+ * @example storageFile('sqlite:runs/study.db'); // 'runs/study.db'
+ */
+export function storageFile(storage: string): string | undefined {
+  try {
+    return studyFilePath(storage);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
 }
 
 /**

@@ -21,7 +21,7 @@ import { coarseToFineRegions } from '../tune/samplers/coarse-to-fine.js';
 import { formatParams, regionLines, waitingLine } from './format.js';
 import type { FrozenTrial, StudyView } from '../tune/types.js';
 import { checkWritableFolder, UsageError, type Output } from './output.js';
-import { openForCommand } from './study-files.js';
+import { openForCommand, storageFile } from './study-files.js';
 import { clock, quietOutput, trialProgress } from './progress.js';
 import { integerFlag, parseCommandArgs } from './args.js';
 
@@ -89,10 +89,9 @@ export async function tuneCommand(args: string[], shown: Output): Promise<number
   const name = values.study ?? tune.study ?? exp.name;
   // Before the study is opened or any data read: an unwritable folder fails now, not after the first trial.
   checkWritableFolder(exp.output, 'the output folder (output: in the experiment file)');
-  // A database URL has no folder to check; a SQLite path (or sqlite:path) does.
-  const isDatabaseUrl = /^postgres(ql)?:\/\//.test(storage);
-  const storageFile = storage.replace(/^sqlite:/, '');
-  if (!isDatabaseUrl && dirname(storageFile) !== exp.output) checkWritableFolder(dirname(storageFile), 'the study folder');
+  // A database URL has no folder to check; a study file does.
+  const studyFile = storageFile(storage);
+  if (studyFile !== undefined && dirname(studyFile) !== exp.output) checkWritableFolder(dirname(studyFile), 'the study folder');
   await prepareData(exp.data, (file, url) => out.event('download', { name: file, url }, `Downloading ${file} from ${url} (once, into the cache)`));
   // The user's own files are read once here, so a missing or corrupt one stops the command instead of
   // failing every trial (or, when the study already has its trials, passing unnoticed).

@@ -27,7 +27,7 @@ import { formatParam, table } from './format.js';
 import { writeFileAtomically } from '../util/atomic-write.js';
 import { checkOutputFile } from '../io/output-file.js';
 import { UsageError, type Output } from './output.js';
-import { findStudy } from './study-files.js';
+import { findStudy, storageFile } from './study-files.js';
 import { redactUrl, withoutPassword } from '../util/redact.js';
 import { tuneCommand } from './tune.js';
 import { parseCommandArgs } from './args.js';
@@ -53,8 +53,6 @@ Options:
 
 Example:
   caviar zoom quickstart --top 0.25 --trials 12`;
-
-const DATABASE_URL = /^postgres(ql)?:/i;
 
 /** Padding on each side of the top trials' hull, as a fraction of its width. */
 const MARGIN = 0.1;
@@ -91,7 +89,7 @@ export async function zoomCommand(args: string[], out: Output): Promise<number> 
   }
   if (trialsFlag === undefined) return 0;
   // The child file's URL has no password; this run still has it.
-  return tuneCommand([child.file, '--trials', String(trialsFlag), ...(DATABASE_URL.test(child.storage) ? ['--storage', child.storage] : [])], out);
+  return tuneCommand([child.file, '--trials', String(trialsFlag), ...(storageFile(child.storage) === undefined ? ['--storage', child.storage] : [])], out);
 }
 
 async function zoom(study: Study, file: string, fraction: number, name: string | undefined, force: boolean, out: Output) {
@@ -107,7 +105,8 @@ async function zoom(study: Study, file: string, fraction: number, name: string |
   const narrowed = narrowSpace(parentSpace, top);
 
   // A database stays a URL (its password only in memory); a study file becomes absolute, as the child file lives elsewhere.
-  const storage = DATABASE_URL.test(file) ? file : resolve(file.replace(/^sqlite:/, ''));
+  const studyFile = storageFile(file);
+  const storage = studyFile === undefined ? file : resolve(studyFile);
   const recorded = withoutPassword(storage);
   const childName = name ?? (await freeZoomName(study.name, file));
   if (name !== undefined && (await studyNames(file)).includes(name)) {
@@ -116,7 +115,7 @@ async function zoom(study: Study, file: string, fraction: number, name: string |
   const childFile = join(exp.output, `${childName}.yaml`);
   const raw = childExperiment(exp, childName, narrowed, recorded);
   parseExperiment(raw, childFile); // the child must be a valid experiment before anything is written
-  checkOutputFile(childFile, { flag: 'the child experiment (--name CHILD)', kind: 'zoom experiment', force, studies: [file], inputs: [{ path: exp.source, what: "the parent's experiment file" }] });
+  checkOutputFile(childFile, { flag: 'the child experiment (--name CHILD)', kind: 'zoom experiment', force, studies: [studyFile], inputs: [{ path: exp.source, what: "the parent's experiment file" }] });
 
   const parentLink = { study: study.name, storage: recorded, trials: top.map((t) => t.number), topFraction: fraction, fromTrials: complete.length };
   const header = [

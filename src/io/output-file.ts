@@ -48,8 +48,8 @@ export interface OutputRule {
   readonly force?: boolean;
   /** The command's own input files, each with what it is ('MODEL', 'the experiment file'). */
   readonly inputs?: readonly { readonly path: string; readonly what: string }[];
-  /** Study files (SQLite paths, `sqlite:` allowed) the command reads; URLs are ignored. */
-  readonly studies?: readonly string[];
+  /** Study files the command reads, as paths (`studyFilePath` in tune/storage/url.ts); undefined for a database, which has none. */
+  readonly studies?: readonly (string | undefined)[];
 }
 
 /** A path a command refuses to write to; the message is one line. */
@@ -95,8 +95,7 @@ export function checkOutputFile(path: string, rule: OutputRule): boolean {
   if (!stat.isFile()) return refuse('is not a plain file (a device, socket or pipe)', 'choose another path');
 
   for (const study of rule.studies ?? []) {
-    if (/^postgres(ql)?:/i.test(study)) continue;
-    if (sameFile(path, stat, study.replace(/^sqlite:/, ''))) {
+    if (study !== undefined && sameFile(path, stat, study)) {
       refuse('is the study file this command reads', 'caviar never replaces a study, not even with --force; choose another path');
     }
   }

@@ -72,8 +72,8 @@ test('a study file is never replaced: SQLite by its magic bytes, its write-ahead
   // The study the command reads, even before SQLite has written its first page.
   const empty = join(dir, 'study.db');
   writeFileSync(empty, '');
-  refused(empty, { flag: '--export', kind: 'model', force: true, studies: [`sqlite:${empty}`] }, /: is the study file this command reads; caviar never replaces a study, not even with --force/);
-  assert.equal(checkOutputFile(join(dir, 'x.safetensors'), { flag: '--export', kind: 'model', studies: ['postgres://me@host/db'] }), false);
+  refused(empty, { flag: '--export', kind: 'model', force: true, studies: [empty] }, /: is the study file this command reads; caviar never replaces a study, not even with --force/);
+  assert.equal(checkOutputFile(join(dir, 'x.safetensors'), { flag: '--export', kind: 'model', studies: [undefined] }), false);
 }));
 
 test("the command's own input is never its output, through a link too, not even with force", withDir((dir) => {

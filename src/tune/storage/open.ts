@@ -1,13 +1,13 @@
 /**
  * Turns what a user writes for a storage (`':memory:'`, a path,
- * `sqlite:path`, `postgres://user@host/db`) into a Storage. SQLite and
- * PostgreSQL are imported only when asked for, so in-memory studies never
- * load the native module or the pg client.
+ * `sqlite:path`, `postgres://user@host/db`; read by `url.ts`) into a
+ * Storage. SQLite and PostgreSQL are imported only when asked for, so
+ * in-memory studies never load the native module or the pg client.
  */
 import { existsSync } from 'node:fs';
-import { redactUrl } from '../../util/redact.js';
 import { MemoryStorage } from './memory.js';
 import type { Storage } from './storage.js';
+import { storageLocation } from './url.js';
 
 /**
  * A Storage object, or a string naming one: `':memory:'`, `'sqlite:path'`, a
@@ -31,22 +31,23 @@ export async function openStorage(
   spec: StorageSpec,
   options: { mustExist?: boolean } = {},
 ): Promise<{ storage: Storage; owned: boolean }> {
-  if (spec === undefined || spec === ':memory:' || spec === 'memory') return { storage: new MemoryStorage(), owned: true };
+  if (spec === undefined) return { storage: new MemoryStorage(), owned: true };
   if (typeof spec !== 'string') return { storage: spec, owned: false };
-  // `postgres:/x`, `postgresql//x`: a mistyped URL gets the URL's error, not "no study file".
-  if (/^postgres(ql)?(:|\/\/)/i.test(spec)) {
-    // Loaded only when asked for, like SQLite: other storages never load the pg client.
-    const { PostgresStorage } = await import('./postgres.js');
-    return { storage: await PostgresStorage.open(spec, { mustExist: options.mustExist === true }), owned: true };
+  const location = storageLocation(spec);
+  const mustExist = options.mustExist === true;
+  switch (location.kind) {
+    case 'memory':
+      return { storage: new MemoryStorage(), owned: true };
+    case 'postgres': {
+      // Loaded only when asked for, like SQLite: other storages never load the pg client.
+      const { PostgresStorage } = await import('./postgres.js');
+      return { storage: await PostgresStorage.open(location.url, { mustExist }), owned: true };
+    }
+    case 'sqlite': {
+      // Loading from a mistyped path should say so, not create an empty study file there.
+      if (mustExist && !existsSync(location.path)) throw new Error(`no study file at ${location.path}`);
+      const { SqliteStorage } = await import('./sqlite.js');
+      return { storage: await SqliteStorage.open(location.path, { mustExist }), owned: true };
+    }
   }
-  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(spec);
-  if (scheme && scheme[1].toLowerCase() !== 'sqlite') {
-    throw new Error(`storage "${redactUrl(spec)}": caviar does not know ${scheme[1]}:// storages; write a file path, sqlite:PATH or postgres://user@host/db`);
-  }
-  const path = spec.startsWith('sqlite:') ? spec.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '') : spec;
-  if (path.length === 0) throw new Error(`storage "${spec}" names no file; write sqlite:path/to/study.db`);
-  // Loading from a mistyped path should say so, not create an empty study file there.
-  if (options.mustExist && !existsSync(path)) throw new Error(`no study file at ${path}`);
-  const { SqliteStorage } = await import('./sqlite.js');
-  return { storage: await SqliteStorage.open(path, { mustExist: options.mustExist === true }), owned: true };
 }

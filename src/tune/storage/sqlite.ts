@@ -26,7 +26,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import { closeSync, existsSync, fstatSync, openSync, readSync, rmSync, statSync } from 'node:fs';
-import Database from 'better-sqlite3';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Distribution, FrozenTrial } from '../types.js';
 import {
@@ -109,10 +108,20 @@ export interface SqliteStorageOptions {
   readonly mustExist?: boolean;
 }
 
+/** better-sqlite3's constructor, loaded by the first `open`. */
+type Driver = typeof BetterSqlite3;
+let driver: Driver | undefined;
 
-
-/** A trial as this file works on it: the shared record plus what only SQLite needs. */
-
+/**
+ * Loads better-sqlite3 (a native module) when the first study file is
+ * opened, not when this file is imported: `caviar`'s index exports
+ * `SqliteStorage`, and a program that keeps its studies in memory or in
+ * PostgreSQL should not load, or need, the native module.
+ */
+async function loadDriver(): Promise<Driver> {
+  driver ??= (await import('better-sqlite3')).default;
+  return driver;
+}
 
 /**
  * Studies in an SQLite file. Open with `SqliteStorage.open`, which creates the
@@ -154,7 +163,8 @@ export class SqliteStorage implements Storage {
     const lockedForMs = options.lockedForMs ?? 120_000;
     // Read everything before anything writes: a damaged file is refused as it is, never "repaired".
     checkHeader(path, options.mustExist === true);
-    if (statOrUndefined(path)) await retryWhileLocked(path, lockedForMs, () => readThrough(path));
+    const Database = await loadDriver();
+    if (statOrUndefined(path)) await retryWhileLocked(path, lockedForMs, () => readThrough(Database, path));
     let db: BetterSqlite3.Database;
     try {
       db = new Database(path, { timeout: options.busyTimeoutMs ?? 200 });
@@ -744,7 +754,7 @@ function checkHeader(path: string, mustExist: boolean): void {
  * so: when the file turns out damaged, those two are removed again, so that
  * the folder is left as it was found.
  */
-function readThrough(path: string): void {
+function readThrough(Database: Driver, path: string): void {
   const sideFiles = [`${path}-wal`, `${path}-shm`].filter((f) => !existsSync(f));
   let db: BetterSqlite3.Database | undefined;
   try {
