@@ -19,7 +19,7 @@ import { DeadlineStop, minimumEpochs } from './budget.js';
 import { loadSplits, type Splits } from './data.js';
 import { applyParams, defaultSpace } from './params.js';
 import { Steering } from './live.js';
-import { trainRun, type RunStart } from './run.js';
+import { devMetric, trainRun, type RunStart } from './run.js';
 import { parseExperiment, type Experiment } from './spec.js';
 import { trialModelMetadata, trialModelPath, type StudyIdentity } from './trial-model.js';
 
@@ -81,7 +81,7 @@ export async function experimentObjective(trial: Trial, args: ExperimentArgs): P
   // A population member's segment trains until its step, then leaves a checkpoint for the next segment.
   const segment = pbtSegment({ systemAttrs: trial.live.systemAttrs });
   if (segment) settings.epochs = segment.untilStep;
-  const metricOf = (m: { devAccuracy?: number; devLoss?: number }) => (tune.metric === 'devLoss' ? m.devLoss : m.devAccuracy);
+  const metricOf = devMetric(tune.metric);
   const start = await startOf(trial);
   const steering = new Steering(trial, {
     checkpointEvery: tune.checkpointEvery, keepCheckpoints: tune.keepCheckpoints, metricOf, checkpointAtEnd: segment !== undefined,

@@ -26,6 +26,15 @@ export interface RunResult {
   bestEpoch?: number;
 }
 
+/**
+ * The dev metric a tuning run reads of an epoch's metrics.
+ *
+ * @example devMetric('devLoss')({ devLoss: 0.3, devAccuracy: 0.9 }); // 0.3
+ */
+export function devMetric(metric: 'devAccuracy' | 'devLoss'): (m: { devAccuracy?: number; devLoss?: number }) => number | undefined {
+  return metric === 'devLoss' ? (m) => m.devLoss : (m) => m.devAccuracy;
+}
+
 /** Keep the weights of the epoch with the best dev metric (see `BestEpoch`) instead of the last epoch's. */
 export interface KeepBest {
   readonly metricOf: (m: EpochMetrics) => number | undefined;

@@ -15,10 +15,21 @@ import { readFileHead } from '../util/file-head.js';
 import { writeFileAtomically } from '../util/atomic-write.js';
 import type { Backend } from '../backend/backend.js';
 import type { ModelConfig } from '../nn/config.js';
+import { Ensemble } from '../nn/ensemble.js';
 import { Sequential } from '../nn/model.js';
 import { decodeSafetensors, encodeSafetensors, SafetensorsError, type SafeTensor } from './safetensors.js';
 
 export const MODEL_FORMAT = 'caviar-model/1';
+/**
+ * An ensemble's file: each member's tensors under `m<k>.` (`m0.0.weight`,
+ * `m0.input.mean`, ...), and in the metadata `caviar.members`, a JSON list of
+ * `{ architecture, seed, weight }`. A format of its own, so that a caviar
+ * that predates ensembles says "upgrade" instead of misreading it.
+ */
+export const ENSEMBLE_FORMAT = 'caviar-ensemble/1';
+
+/** What a model file holds: one network, or an ensemble of them. */
+export type SavedModel = Sequential | Ensemble;
 
 /** A file that is not a caviar model, is damaged, or does not match its architecture. */
 export class ModelFileError extends Error {
@@ -31,8 +42,32 @@ export class ModelFileError extends Error {
   }
 }
 
-/** The model as bytes. `metadata` (string values) is kept in the header, e.g. the study and trial it came from. */
-export function encodeModel(model: Sequential, metadata: Record<string, string> = {}): Uint8Array {
+/**
+ * The model (or ensemble) as bytes. `metadata` (string values) is kept in
+ * the header, e.g. the study and trial it came from.
+ */
+export function encodeModel(model: SavedModel, metadata: Record<string, string> = {}): Uint8Array {
+  for (const key of Object.keys(metadata)) {
+    if (key.startsWith('caviar.')) throw new RangeError(`metadata key '${key}' is reserved (caviar.* keys are written by caviar)`);
+  }
+  if (model instanceof Ensemble) {
+    const tensors: Record<string, SafeTensor> = {};
+    model.members.forEach((member, k) => {
+      for (const [name, t] of Object.entries(networkTensors(member))) tensors[`m${k}.${name}`] = t;
+    });
+    const members = model.members.map((m, k) => ({ architecture: m.config, seed: m.seed, weight: model.weights[k] }));
+    return encodeSafetensors(tensors, { ...metadata, 'caviar.format': ENSEMBLE_FORMAT, 'caviar.members': JSON.stringify(members) });
+  }
+  return encodeSafetensors(networkTensors(model), {
+    ...metadata,
+    'caviar.format': MODEL_FORMAT,
+    'caviar.architecture': JSON.stringify(model.config),
+    'caviar.seed': String(model.seed),
+  });
+}
+
+/** One network's tensors by state-dict name, with `input.mean` / `input.std` when it normalizes its inputs. */
+function networkTensors(model: Sequential): Record<string, SafeTensor> {
   const tensors: Record<string, SafeTensor> = {};
   for (const [name, t] of Object.entries(model.stateDict())) {
     tensors[name] = { dtype: 'F32', shape: t.shape, data: Float32Array.from(t.data) };
@@ -42,19 +77,31 @@ export function encodeModel(model: Sequential, metadata: Record<string, string> 
     tensors['input.mean'] = { dtype: 'F32', shape: [n], data: model.inputNormalization.mean.slice() };
     tensors['input.std'] = { dtype: 'F32', shape: [n], data: model.inputNormalization.std.slice() };
   }
-  for (const key of Object.keys(metadata)) {
-    if (key.startsWith('caviar.')) throw new RangeError(`metadata key '${key}' is reserved (caviar.* keys are written by caviar)`);
-  }
-  return encodeSafetensors(tensors, {
-    ...metadata,
-    'caviar.format': MODEL_FORMAT,
-    'caviar.architecture': JSON.stringify(model.config),
-    'caviar.seed': String(model.seed),
-  });
+  return tensors;
 }
 
-/** Rebuilds a model from bytes; every problem names `source`. */
+/**
+ * Rebuilds a single network from bytes; every problem names `source`. An
+ * ensemble's file is refused with a message that says so: read it with
+ * {@link decodeSavedModel}.
+ */
 export function decodeModel(bytes: Uint8Array, source: string, options: { backend?: Backend } = {}): { model: Sequential; metadata: Record<string, string> } {
+  const { model, metadata } = decodeSavedModel(bytes, source, options);
+  if (model instanceof Ensemble) {
+    throw new ModelFileError(source, `an ensemble of ${model.members.length} networks, not a single one: read it with loadSavedModel (caviar predict and caviar export take it as it is)`);
+  }
+  return { model, metadata };
+}
+
+/**
+ * Rebuilds what a model file holds, a network or an ensemble; every problem
+ * names `source`.
+ *
+ * @example
+ *   const { model } = decodeSavedModel(readFileSync('best.safetensors'), 'best.safetensors');
+ *   model.predict(x); // Sequential or Ensemble alike
+ */
+export function decodeSavedModel(bytes: Uint8Array, source: string, options: { backend?: Backend } = {}): { model: SavedModel; metadata: Record<string, string> } {
   let decoded;
   try {
     decoded = decodeSafetensors(bytes, source);
@@ -65,8 +112,10 @@ export function decodeModel(bytes: Uint8Array, source: string, options: { backen
   const { tensors, metadata } = decoded;
   const format = metadata['caviar.format'];
   if (format === undefined) throw new ModelFileError(source, 'a safetensors file, but not a caviar model (no caviar.format in its metadata)');
+  const userMetadata = Object.fromEntries(Object.entries(metadata).filter(([k]) => !k.startsWith('caviar.')));
+  if (format === ENSEMBLE_FORMAT) return { model: decodeEnsemble(tensors, metadata, source, options), metadata: userMetadata };
   if (format !== MODEL_FORMAT) {
-    throw new ModelFileError(source, `model format '${format}' is not one this version reads (${MODEL_FORMAT}); upgrade caviar`);
+    throw new ModelFileError(source, `model format '${format}' is not one this version reads (${MODEL_FORMAT}, ${ENSEMBLE_FORMAT}); upgrade caviar`);
   }
   let config: ModelConfig;
   try {
@@ -74,11 +123,19 @@ export function decodeModel(bytes: Uint8Array, source: string, options: { backen
   } catch {
     throw new ModelFileError(source, 'the architecture in the metadata (caviar.architecture) is not valid JSON');
   }
+  const model = network(config, Number(metadata['caviar.seed'] ?? 0), tensors, source, '', options);
+  return { model, metadata: userMetadata };
+}
+
+/** One network from its architecture and its tensors (named with `prefix`); problems name `source` and, in an ensemble, the member. */
+function network(
+  config: ModelConfig, seed: number, tensors: Record<string, SafeTensor>, source: string, member: string, options: { backend?: Backend },
+): Sequential {
   let model: Sequential;
   try {
-    model = new Sequential(config, { seed: Number(metadata['caviar.seed'] ?? 0), ...(options.backend ? { backend: options.backend } : {}) });
+    model = new Sequential(config, { seed, ...(options.backend ? { backend: options.backend } : {}) });
   } catch (err) {
-    throw new ModelFileError(source, `the architecture is invalid: ${(err as Error).message}`);
+    throw new ModelFileError(source, `${member}the architecture is invalid: ${(err as Error).message}`);
   }
   const { 'input.mean': mean, 'input.std': std, ...weights } = tensors;
   try {
@@ -88,23 +145,57 @@ export function decodeModel(bytes: Uint8Array, source: string, options: { backen
       model.setInputNormalization({ mean: mean.data, std: std.data });
     }
   } catch (err) {
-    throw new ModelFileError(source, `the weights do not match the architecture: ${(err as Error).message}`);
+    throw new ModelFileError(source, `${member}the weights do not match the architecture: ${(err as Error).message}`);
   }
-  const userMetadata = Object.fromEntries(Object.entries(metadata).filter(([k]) => !k.startsWith('caviar.')));
-  return { model, metadata: userMetadata };
+  return model;
+}
+
+function decodeEnsemble(tensors: Record<string, SafeTensor>, metadata: Record<string, string>, source: string, options: { backend?: Backend }): Ensemble {
+  let members: { architecture: ModelConfig; seed: number; weight: number }[];
+  try {
+    members = JSON.parse(metadata['caviar.members'] ?? '');
+  } catch {
+    throw new ModelFileError(source, 'the ensemble members in the metadata (caviar.members) are not valid JSON');
+  }
+  if (!Array.isArray(members) || members.length === 0) throw new ModelFileError(source, 'caviar.members must be a non-empty list of members');
+  const byMember: Record<string, SafeTensor>[] = members.map(() => ({}));
+  for (const [name, t] of Object.entries(tensors)) {
+    const m = /^m(\d+)\.(.+)$/.exec(name);
+    const k = m ? Number(m[1]) : -1;
+    if (!m || k >= members.length) throw new ModelFileError(source, `tensor '${name}' belongs to no member of the ensemble (it has ${members.length})`);
+    byMember[k][m[2]] = t;
+  }
+  const nets = members.map((m, k) => {
+    if (typeof m !== 'object' || m === null) throw new ModelFileError(source, `caviar.members[${k}] is not a member`);
+    return network(m.architecture, Number(m.seed ?? 0), byMember[k], source, `member ${k}: `, options);
+  });
+  try {
+    return new Ensemble(nets, members.map((m) => Number(m.weight)));
+  } catch (err) {
+    throw new ModelFileError(source, (err as Error).message);
+  }
 }
 
 /**
  * Writes the model to `path` atomically (a temporary file, then a rename), so
  * a crash never leaves a half-written model where a good one was.
  */
-export function saveModel(model: Sequential, path: string, metadata: Record<string, string> = {}): void {
+export function saveModel(model: SavedModel, path: string, metadata: Record<string, string> = {}): void {
   writeFileAtomically(path, encodeModel(model, metadata));
 }
 
 /** Reads a model written by {@link saveModel}. */
 export function loadModel(path: string, options: { backend?: Backend } = {}): Sequential {
   return loadModelWithMetadata(path, options).model;
+}
+
+/**
+ * Reads what a model file holds, a network or an ensemble, with its metadata.
+ *
+ * @example const { model, metadata } = loadSavedModel('best.safetensors'); model.predict(x);
+ */
+export function loadSavedModel(path: string, options: { backend?: Backend } = {}): { model: SavedModel; metadata: Record<string, string> } {
+  return decodeSavedModel(readModelBytes(path), path, options);
 }
 
 /** Reads a model and the metadata it was saved with. */

@@ -139,9 +139,9 @@ function isOfKind(path: string, stat: Stats, kind: OutputKind): boolean {
 
 const MIB = 1 << 20;
 
-/** A safetensors header (8-byte length, then JSON) whose metadata has caviar.format; only the header is read. */
+/** A safetensors header (8-byte length, then JSON) whose metadata has caviar.format (a model or an ensemble); only the header is read. */
 function isCaviarModel(path: string): boolean {
-  return /^caviar-model\//.test(readModelHeader(path)?.['caviar.format'] ?? '');
+  return /^caviar-(model|ensemble)\//.test(readModelHeader(path)?.['caviar.format'] ?? '');
 }
 
 /** An ONNX file from producer caviar with caviar.format caviar-onnx/...; files over 1 GiB are not read. */

@@ -2,7 +2,7 @@
  * The trial page's predictions, computed in the browser: a Web Worker that
  * builds the trial's saved model on caviar's own WebAssembly backend and runs
  * it on the test examples the page sends. It is the library's code —
- * `decodeModel`, `Sequential.predict`, `WasmBackend` with the kernels of
+ * `decodeSavedModel`, `Sequential.predict` (or `Ensemble.predict`), `WasmBackend` with the kernels of
  * caviar.wasm — bundled by esbuild into /predictions.js (server/bundle.ts,
  * which stubs the node: modules this code never calls here), so the page's
  * probabilities are the ones `caviar predict` computes with that backend.
@@ -13,7 +13,8 @@
  * WebAssembly module of any size synchronously.
  */
 import { WasmBackend, webAssembly } from '../../backend/wasm.js';
-import { decodeModel } from '../../io/model-file.js';
+import { decodeSavedModel, type SavedModel } from '../../io/model-file.js';
+import { Ensemble } from '../../nn/ensemble.js';
 import type { Sequential } from '../../nn/model.js';
 import type { PredictionsReply, PredictionsRequest } from '../api-types.js';
 
@@ -24,17 +25,21 @@ interface WorkerScope {
 }
 
 const scope = globalThis as unknown as WorkerScope;
-let model: Sequential | undefined;
+let model: SavedModel | undefined;
 
 scope.onmessage = ({ data: request }) => {
   try {
     if (request.type === 'load') {
       const backend = new WasmBackend(new webAssembly.Module(new Uint8Array(request.wasm)));
-      const decoded = decodeModel(new Uint8Array(request.model), request.source, { backend });
+      const decoded = decodeSavedModel(new Uint8Array(request.model), request.source, { backend });
       model = decoded.model;
+      const first = model instanceof Ensemble ? model.members[0] : model;
       scope.postMessage({
-        type: 'loaded', id: request.id, backend: model.backend.name, inputSize: model.inputSize, classes: model.classes,
-        layers: model.config.layers.map(describeLayer), metadata: decoded.metadata,
+        type: 'loaded', id: request.id, backend: first.backend.name, inputSize: model.inputSize, classes: model.classes,
+        layers: model instanceof Ensemble
+          ? [`ensemble of ${model.members.length}`, ...first.config.layers.map(describeLayer).map((l) => `m0: ${l}`)]
+          : model.config.layers.map(describeLayer),
+        metadata: decoded.metadata,
       });
     } else {
       if (!model) throw new Error('no model loaded');

@@ -18,10 +18,11 @@
  *   // Python: onnxruntime.InferenceSession('model.onnx').run(None, {'input': x})[0]
  */
 import { readFileSync } from 'node:fs';
+import { Ensemble } from '../../nn/ensemble.js';
 import type { Sequential } from '../../nn/model.js';
 import { writeFileAtomically } from '../../util/atomic-write.js';
 import { buildGraph, inferenceNetwork, INPUT_NAME, IR_VERSION, OPSET_VERSION, OUTPUT_NAME, unsupportedPart } from './graph.js';
-import { encodeModelProto } from './onnx-proto.js';
+import { DATA_TYPE, encodeModelProto, type OnnxGraph } from './onnx-proto.js';
 
 /** `caviar.format` in the metadata of every ONNX file caviar writes. */
 export const ONNX_FORMAT = 'caviar-onnx/1';
@@ -65,7 +66,7 @@ export class OnnxExportError extends Error {
  * @example
  *   const bytes = exportOnnx(model, { foldBatchNorm: true, metadata: { classNames: JSON.stringify(names) } });
  */
-export function exportOnnx(model: Sequential, options: OnnxExportOptions = {}): Uint8Array {
+export function exportOnnx(model: Sequential | Ensemble, options: OnnxExportOptions = {}): Uint8Array {
   return exportWithSummary(model, options).bytes;
 }
 
@@ -76,23 +77,26 @@ export function exportOnnx(model: Sequential, options: OnnxExportOptions = {}): 
  * @example
  *   saveOnnx(model, 'out/model.onnx'); // { bytes: 210345, nodes: 7, foldedBatchNorms: 0, keptBatchNorms: 0 }
  */
-export function saveOnnx(model: Sequential, path: string, options: OnnxExportOptions = {}): OnnxExportSummary {
+export function saveOnnx(model: Sequential | Ensemble, path: string, options: OnnxExportOptions = {}): OnnxExportSummary {
   const { bytes, summary } = exportWithSummary(model, options);
   writeFileAtomically(path, bytes);
   return summary;
 }
 
-function exportWithSummary(model: Sequential, options: OnnxExportOptions): { bytes: Uint8Array; summary: OnnxExportSummary } {
-  const problem = unsupportedPart(model.config);
-  if (problem) throw new OnnxExportError(`cannot export to ONNX: ${problem}`);
+function exportWithSummary(model: Sequential | Ensemble, options: OnnxExportOptions): { bytes: Uint8Array; summary: OnnxExportSummary } {
+  const members = model instanceof Ensemble ? model.members : [model];
+  members.forEach((m, k) => {
+    const problem = unsupportedPart(m.config);
+    if (problem) throw new OnnxExportError(`cannot export to ONNX: ${model instanceof Ensemble ? `member ${k}: ` : ''}${problem}`);
+  });
   const metadata = options.metadata ?? {};
   for (const [key, value] of Object.entries(metadata)) {
     if (key.startsWith('caviar.')) throw new RangeError(`metadata key '${key}' is reserved (caviar.* keys are written by caviar)`);
     if (typeof value !== 'string') throw new TypeError(`metadata '${key}' must be a string, got ${typeof value}`);
   }
   const foldBatchNorm = options.foldBatchNorm ?? false;
-  const { network, folded, kept } = inferenceNetwork(model, { foldBatchNorm });
-  const graph = buildGraph(network);
+  const built = model instanceof Ensemble ? ensembleGraph(model, foldBatchNorm) : networkGraph(model, foldBatchNorm);
+  const { graph, folded, kept } = built;
   const classes = model.classes;
   const bytes = encodeModelProto({
     irVersion: IR_VERSION,
@@ -100,20 +104,73 @@ function exportWithSummary(model: Sequential, options: OnnxExportOptions): { byt
     producerName: 'caviar',
     producerVersion: caviarVersion(),
     docString:
-      `A caviar network in eval mode. Input '${INPUT_NAME}': float32 [batch, ${model.inputSize}], raw features ` +
-      `(${network.tensors.has('input.mean') ? 'the graph normalizes them as at training' : 'the model uses them as they are'}). ` +
+      `${model instanceof Ensemble ? `An ensemble of ${model.members.length} caviar networks (the weighted mean of their probabilities)` : 'A caviar network'} in eval mode. ` +
+      `Input '${INPUT_NAME}': float32 [batch, ${model.inputSize}], raw features ` +
+      `(${built.normalized ? 'the graph normalizes them as at training' : 'the model uses them as they are'}). ` +
       `Output '${OUTPUT_NAME}': float32 [batch, ${classes}], the probability of each class.`,
     graph,
     metadataProps: [
       { key: 'caviar.format', value: ONNX_FORMAT },
-      { key: 'caviar.architecture', value: JSON.stringify(network.config) },
-      ...(folded > 0 ? [{ key: 'caviar.trainedArchitecture', value: JSON.stringify(model.config) }] : []),
+      ...built.metadata,
       { key: 'caviar.foldBatchNorm', value: String(foldBatchNorm) },
-      { key: 'caviar.seed', value: String(model.seed) },
       ...Object.entries(metadata).map(([key, value]) => ({ key, value })),
     ],
   });
   return { bytes, summary: { bytes: bytes.length, nodes: graph.nodes.length, foldedBatchNorms: folded, keptBatchNorms: kept } };
+}
+
+interface BuiltGraph {
+  graph: OnnxGraph;
+  folded: number;
+  kept: number;
+  normalized: boolean;
+  /** The `caviar.*` metadata that describes the graph (architecture, seed; members for an ensemble). */
+  metadata: { key: string; value: string }[];
+}
+
+function networkGraph(model: Sequential, foldBatchNorm: boolean): BuiltGraph {
+  const { network, folded, kept } = inferenceNetwork(model, { foldBatchNorm });
+  return {
+    graph: buildGraph(network), folded, kept, normalized: network.tensors.has('input.mean'),
+    metadata: [
+      { key: 'caviar.architecture', value: JSON.stringify(network.config) },
+      ...(folded > 0 ? [{ key: 'caviar.trainedArchitecture', value: JSON.stringify(model.config) }] : []),
+      { key: 'caviar.seed', value: String(model.seed) },
+    ],
+  };
+}
+
+/**
+ * One graph for the whole ensemble: each member's subgraph on the shared
+ * input (its names prefixed `m<k>.`), its probabilities scaled by its weight
+ * (Mul), and the scaled tables added (Sum) into `probabilities`.
+ */
+function ensembleGraph(ensemble: Ensemble, foldBatchNorm: boolean): BuiltGraph {
+  const graph: OnnxGraph = { name: 'caviar-ensemble', nodes: [], initializers: [], inputs: [], outputs: [] };
+  let folded = 0;
+  let kept = 0;
+  let normalized = false;
+  const members: { architecture: unknown; seed: number; weight: number }[] = [];
+  const scaled: string[] = [];
+  ensemble.members.forEach((member, k) => {
+    const built = inferenceNetwork(member, { foldBatchNorm });
+    folded += built.folded;
+    kept += built.kept;
+    normalized ||= built.network.tensors.has('input.mean');
+    const prefix = `m${k}.`;
+    const sub = buildGraph(built.network, { prefix, output: `${prefix}probabilities` });
+    graph.nodes.push(...sub.nodes);
+    graph.initializers.push(...sub.initializers);
+    if (k === 0) graph.inputs = sub.inputs;
+    const weight = `${prefix}share`;
+    graph.initializers.push({ name: weight, dims: [], dataType: DATA_TYPE.FLOAT, data: new Float32Array([ensemble.weights[k]]), external: false });
+    graph.nodes.push({ name: `${prefix}scaled`, opType: 'Mul', domain: '', inputs: [`${prefix}probabilities`, weight], outputs: [`${prefix}scaled`], attributes: [] });
+    scaled.push(`${prefix}scaled`);
+    members.push({ architecture: built.network.config, seed: member.seed, weight: ensemble.weights[k] });
+  });
+  graph.nodes.push({ name: OUTPUT_NAME, opType: 'Sum', domain: '', inputs: scaled, outputs: [OUTPUT_NAME], attributes: [] });
+  graph.outputs = [{ name: OUTPUT_NAME, elemType: DATA_TYPE.FLOAT, shape: ['batch', ensemble.classes] }];
+  return { graph, folded, kept, normalized, metadata: [{ key: 'caviar.members', value: JSON.stringify(members) }] };
 }
 
 let version: string | undefined;

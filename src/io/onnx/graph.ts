@@ -167,8 +167,12 @@ function foldTarget(layers: readonly LayerConfig[], i: number): number {
  * The graph of a network: nodes in order, initializers, the named input and
  * output with a dynamic batch dimension. Throws a RangeError naming the
  * tensor when one the layers need is missing or has the wrong shape.
+ *
+ * `prefix` goes before every node and initializer name, and `output` names
+ * the probabilities, so that an ensemble's members can share one graph
+ * (`m0.0.weight`, `m0.probabilities`, ...) and one input.
  */
-export function buildGraph(network: InferenceNetwork): OnnxGraph {
+export function buildGraph(network: InferenceNetwork, { prefix = '', output = OUTPUT_NAME } = {}): OnnxGraph {
   const { config, tensors } = network;
   const nodes: OnnxNode[] = [];
   const initializers: OnnxTensor[] = [];
@@ -178,12 +182,13 @@ export function buildGraph(network: InferenceNetwork): OnnxGraph {
     if (t.dims.length !== dims.length || t.dims.some((d, k) => d !== dims[k])) {
       throw new RangeError(`tensor '${name}' has shape [${t.dims.join(', ')}], the network needs [${dims.join(', ')}]`);
     }
-    initializers.push({ name, dims: [...dims], dataType: DATA_TYPE.FLOAT, data: t.data, external: false });
-    return name;
+    initializers.push({ name: prefix + name, dims: [...dims], dataType: DATA_TYPE.FLOAT, data: t.data, external: false });
+    return prefix + name;
   };
-  const node = (opType: string, inputs: string[], output: string, attributes: OnnxAttribute[] = []): string => {
-    nodes.push({ name: output, opType, domain: '', inputs, outputs: [output], attributes });
-    return output;
+  const node = (opType: string, inputs: string[], name: string, attributes: OnnxAttribute[] = []): string => {
+    const out = name === output ? name : prefix + name;
+    nodes.push({ name: out, opType, domain: '', inputs, outputs: [out], attributes });
+    return out;
   };
 
   let width = config.inputSize;
@@ -232,7 +237,7 @@ export function buildGraph(network: InferenceNetwork): OnnxGraph {
     }
   });
   for (const name of tensors.keys()) {
-    if (!initializers.some((t) => t.name === name)) throw new RangeError(`tensor '${name}' belongs to no layer of the network`);
+    if (!initializers.some((t) => t.name === prefix + name)) throw new RangeError(`tensor '${name}' belongs to no layer of the network`);
   }
 
   let classes: number;
@@ -240,18 +245,18 @@ export function buildGraph(network: InferenceNetwork): OnnxGraph {
     // predict gives [p(0), p(1)] = [1 - sigmoid(z), sigmoid(z)] for a one-unit output.
     classes = 2;
     const p1 = node('Sigmoid', [value], 'output.p1'); // [batch, 1]
-    initializers.push({ name: 'output.one', dims: [], dataType: DATA_TYPE.FLOAT, data: new Float32Array([1]), external: false });
-    const p0 = node('Sub', ['output.one', p1], 'output.p0');
-    node('Concat', [p0, p1], OUTPUT_NAME, [{ name: 'axis', type: 'int', value: 1 }]);
+    initializers.push({ name: `${prefix}output.one`, dims: [], dataType: DATA_TYPE.FLOAT, data: new Float32Array([1]), external: false });
+    const p0 = node('Sub', [`${prefix}output.one`, p1], 'output.p0');
+    node('Concat', [p0, p1], output, [{ name: 'axis', type: 'int', value: 1 }]);
   } else {
     classes = width;
-    node('Softmax', [value], OUTPUT_NAME, [{ name: 'axis', type: 'int', value: 1 }]);
+    node('Softmax', [value], output, [{ name: 'axis', type: 'int', value: 1 }]);
   }
   return {
     name: 'caviar',
     nodes,
     initializers,
     inputs: [{ name: INPUT_NAME, elemType: DATA_TYPE.FLOAT, shape: ['batch', config.inputSize] }],
-    outputs: [{ name: OUTPUT_NAME, elemType: DATA_TYPE.FLOAT, shape: ['batch', classes] }],
+    outputs: [{ name: output, elemType: DATA_TYPE.FLOAT, shape: ['batch', classes] }],
   };
 }

@@ -66,6 +66,9 @@ export function importOnnx(bytes: Uint8Array, source: string, options: { backend
     fail(`the graph uses ONNX opset ${opset?.version ?? '(none)'}, but caviar exports opset ${OPSET_VERSION}; was the file converted by another tool?`);
   }
 
+  if (props.has('caviar.members')) {
+    fail('an ensemble caviar exported (one graph averaging several networks); caviar import reads single networks: use the ensemble\'s .safetensors file, which caviar predict reads as it is');
+  }
   let config: ModelConfig;
   try {
     config = JSON.parse(props.get('caviar.architecture') ?? '');
