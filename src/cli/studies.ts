@@ -6,6 +6,7 @@
 import { parseCommandArgs } from './args.js';
 import { parameterImportance } from '../tune/importance/importance.js';
 import { coarseToFineRegions } from '../tune/samplers/coarse-to-fine.js';
+import { rankTrials } from '../tune/rank.js';
 import { loadStudy, type Study } from '../tune/study.js';
 import { findStudy, openExisting, studyFiles } from './study-files.js';
 import type { FrozenTrial } from '../tune/types.js';
@@ -93,8 +94,7 @@ function show(study: Study, file: string, top: number, out: Output): number {
     out.event('show', { study: study.name, complete: 0 }, lines.join('\n'));
     return 0;
   }
-  const sign = study.direction === 'maximize' ? -1 : 1;
-  const ranked = [...complete].sort((a, b) => sign * (a.value! - b.value!));
+  const ranked = rankTrials(complete, study.direction);
   const best = ranked[0];
   const names = [...new Set(ranked.flatMap((t) => Object.keys(t.params)))];
   lines.push('', `Best trial ${best.number}: value ${best.value!.toFixed(4)}${testText(best)}`);

@@ -18,6 +18,7 @@ import { createSampler } from '../tune/samplers/index.js';
 import { createStudy, type Study } from '../tune/study.js';
 import { problemChanges, problemOf, recordedProblem } from '../experiment/fingerprint.js';
 import { coarseToFineRegions } from '../tune/samplers/coarse-to-fine.js';
+import { rankTrials } from '../tune/rank.js';
 import { formatParams, regionLines, waitingLine } from './format.js';
 import type { FrozenTrial, StudyView } from '../tune/types.js';
 import { checkWritableFolder, UsageError, type Output } from './output.js';
@@ -252,8 +253,7 @@ function summary(exp: Experiment, study: StudyView, name: string, storage: strin
       [`No trial completed (${count('pruned')} pruned, ${count('failed')} failed). Study '${name}' is in ${storage}`, ...waitingNote(trials, 0, exp.source)].join('\n'));
     return 1;
   }
-  const sign = exp.tune!.direction === 'maximize' ? -1 : 1;
-  const ranked = [...complete].sort((a, b) => sign * (a.value! - b.value!));
+  const ranked = rankTrials(complete, exp.tune!.direction);
   const best = ranked[0];
   const metric = exp.tune!.metric;
   const lines = [

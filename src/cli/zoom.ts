@@ -4,12 +4,15 @@
  * space around them, and start a child study in that narrower space, linked
  * to its parent:
  *
- *   1. rank the complete trials; keep the top fraction (default 0.2, at least 2);
- *   2. for each numeric parameter, take the hull of their values in the
- *      internal space (log10 for log scales, log10(1 - beta) for oneMinusBeta),
- *      pad it by 10% of its width on each side, clip it to the parent's range;
- *   3. for each categorical parameter, keep the choices the top trials used;
- *   4. write `<output>/<child>.yaml` (the parent's experiment with that space)
+ *   1. rank the complete trials (tune/rank.ts); keep the top fraction
+ *      (default 0.2, at least 2);
+ *   2. narrow each parameter around them by the rule the coarse-to-fine
+ *      sampler follows too (tune/space/narrow.ts): the hull of their values
+ *      on the parameter's scale (log10 for log scales, log10(1 - beta) for
+ *      oneMinusBeta), padded by 10% of the parent's range on each side and
+ *      clipped to it; the choices they used; then each end rounded outward
+ *      to a value a person reads (three digits, the parent's step);
+ *   3. write `<output>/<child>.yaml` (the parent's experiment with that space)
  *      and create the child study, its `parent` user attribute naming the
  *      parent study and the trials it came from.
  */
@@ -19,7 +22,9 @@ import YAML from 'yaml';
 import { defaultSpace } from '../experiment/params.js';
 import { parseExperiment, type Experiment } from '../experiment/spec.js';
 import { parseSpace, type ParamSpec, type SpaceSpec } from '../tune/space/declarative.js';
-import { toInternal } from '../tune/space/scale.js';
+import { narrowParam } from '../tune/space/narrow.js';
+import { unscale, type InternalRange, type NumericDistribution } from '../tune/space/scale.js';
+import { rankTrials } from '../tune/rank.js';
 import { openStorage } from '../tune/storage/open.js';
 import { createStudy, type Study } from '../tune/study.js';
 import type { Distribution, FrozenTrial, ParamValue } from '../tune/types.js';
@@ -54,10 +59,8 @@ Options:
 Example:
   caviar zoom quickstart --top 0.25 --trials 12`;
 
-/** Padding on each side of the top trials' hull, as a fraction of its width. */
+/** Padding on each side of the top trials' hull, as a fraction of the parent's range (narrow.ts). */
 const MARGIN = 0.1;
-/** When every top trial has the same value (a zero-width hull), pad by this fraction of the parent's range instead. */
-const POINT_MARGIN = 0.05;
 
 export async function zoomCommand(args: string[], out: Output): Promise<number> {
   const { values, positionals } = parseCommandArgs(args, zoomHelp, {
@@ -94,12 +97,11 @@ export async function zoomCommand(args: string[], out: Output): Promise<number> 
 
 async function zoom(study: Study, file: string, fraction: number, name: string | undefined, force: boolean, out: Output) {
   const exp = recordedExperiment(study, file);
-  const complete = study.trials(['complete']).filter((t) => t.value !== undefined && Number.isFinite(t.value));
+  const complete = rankTrials(study.trials(['complete']), study.direction);
   if (complete.length < 2) {
     throw new Error(`study '${study.name}' has ${complete.length} complete trial${complete.length === 1 ? '' : 's'}; zooming needs at least 2 ('caviar tune' runs more)`);
   }
-  const sign = study.direction === 'maximize' ? -1 : 1;
-  const top = [...complete].sort((a, b) => sign * (a.value! - b.value!)).slice(0, Math.max(2, Math.ceil(fraction * complete.length)));
+  const top = complete.slice(0, Math.max(2, Math.ceil(fraction * complete.length)));
 
   const parentSpace = spaceOf(exp, complete);
   const narrowed = narrowSpace(parentSpace, top);
@@ -121,7 +123,7 @@ async function zoom(study: Study, file: string, fraction: number, name: string |
   const header = [
     `# caviar zoom: a coarse-to-fine step from study '${study.name}' in ${redactUrl(storage)}`,
     `# The space is narrowed around its top ${top.length} of ${complete.length} complete trials: ${top.map((t) => t.number).join(', ')}`,
-    `# (their hull on each parameter's scale, padded by ${MARGIN * 100}% and clipped to the parent's range).`,
+    `# (their hull on each parameter's scale, padded by ${MARGIN * 100}% of the parent's range and clipped to it).`,
     `# Continue with: caviar tune ${childFile}`,
   ].join('\n');
   writeFileAtomically(childFile, `${header}\n${YAML.stringify(raw)}`);
@@ -185,12 +187,12 @@ function specOf(d: Distribution): ParamSpec {
 }
 
 /**
- * Every parameter narrowed around the top trials' values; one that no top
- * trial used (a condition left it out) keeps its range.
+ * Every parameter narrowed around the top trials' values (narrow.ts); one
+ * that no top trial used (a condition left it out) keeps its range.
  *
  * @example
  *   narrowSpace({ lr: { type: 'float', low: 1e-4, high: 1, scale: 'log' } }, topTrials);
- *   // { lr: { type: 'float', low: 0.00238, high: 0.0378, scale: 'log' } } for top trials at lr 0.003 and 0.03
+ *   // { lr: { type: 'float', low: 0.00119, high: 0.0754, scale: 'log' } } for top trials at lr 0.003 and 0.03
  */
 export function narrowSpace(space: SpaceSpec, top: readonly FrozenTrial[]): Record<string, ParamSpec> {
   const parsed = new Map(parseSpace(space, 'tune.space').params.map((p) => [p.name, p.distribution]));
@@ -201,26 +203,19 @@ export function narrowSpace(space: SpaceSpec, top: readonly FrozenTrial[]): Reco
     if (values.length === 0) {
       out[key] = spec;
     } else if (d.type === 'categorical') {
-      const used = d.choices.filter((c) => values.some((v) => sameValue(v, c)));
-      out[key] = Array.isArray(spec) ? used : ({ ...(spec as object), choices: used } as unknown as ParamSpec);
+      const { choices } = narrowParam(d, values, { margin: MARGIN });
+      out[key] = Array.isArray(spec) ? choices : ({ ...(spec as object), choices } as unknown as ParamSpec);
     } else {
-      out[key] = { ...(spec as object), ...narrowRange(d, values as number[]) } as unknown as ParamSpec;
+      out[key] = { ...(spec as object), ...readableRange(d, narrowParam(d, values, { margin: MARGIN }).internal) } as unknown as ParamSpec;
     }
   }
   return out;
 }
 
-/** The padded, clipped hull of `values` in the internal space, back in user values on a readable grid. */
-function narrowRange(d: Exclude<Distribution, { type: 'categorical' }>, values: readonly number[]): { low: number; high: number } {
-  const ends = [toInternal(d, d.low), toInternal(d, d.high)];
-  const fullLow = Math.min(...ends); // oneMinusBeta reverses: the largest beta is the internal low
-  const fullHigh = Math.max(...ends);
-  const xs = values.map((v) => toInternal(d, v));
-  const hullLow = Math.min(...xs);
-  const hullHigh = Math.max(...xs);
-  const pad = hullHigh > hullLow ? MARGIN * (hullHigh - hullLow) : POINT_MARGIN * (fullHigh - fullLow);
-  const a = userValue(d, Math.max(fullLow, hullLow - pad));
-  const b = userValue(d, Math.min(fullHigh, hullHigh + pad));
+/** An internal interval back in user values, each end rounded outward to a readable value on the parent's grid. */
+function readableRange(d: NumericDistribution, internal: InternalRange): { low: number; high: number } {
+  const a = unscale(d, internal.low);
+  const b = unscale(d, internal.high);
   let low = Math.min(a, b);
   let high = Math.max(a, b);
   const step = d.step;
@@ -243,21 +238,12 @@ function narrowRange(d: Exclude<Distribution, { type: 'categorical' }>, values: 
   return { low: Math.max(d.low, low), high: Math.min(d.high, high) };
 }
 
-/** The user value at internal coordinate x, without snapping or clipping. */
-function userValue(d: Exclude<Distribution, { type: 'categorical' }>, x: number): number {
-  return d.scale === 'log' ? 10 ** x : d.scale === 'oneMinusBeta' ? 1 - 10 ** x : x;
-}
-
 /** Three significant digits, rounded away from the inside of the range: 0.012345 down is 0.0123. */
 function roundOut(v: number, direction: 'down' | 'up'): number {
   if (v === 0 || !Number.isFinite(v)) return v;
   const unit = 10 ** (Math.floor(Math.log10(Math.abs(v))) - 2);
   const k = direction === 'down' ? Math.floor(v / unit) : Math.ceil(v / unit);
   return Number((k * unit).toPrecision(3));
-}
-
-function sameValue(a: ParamValue, b: ParamValue): boolean {
-  return a === b || (typeof a === 'number' && typeof b === 'number' && Number.isNaN(a) && Number.isNaN(b));
 }
 
 /**

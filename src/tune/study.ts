@@ -35,6 +35,7 @@ import { describeError, describeValue } from './describe.js';
 import { studyToJson, trialsToCsv, type StudyJson } from './export.js';
 import { runTrials, type ObjectiveModule, type OptimizeOptions } from './executor.js';
 import { ScheduleCompleteError, type Scheduler } from './pbt.js';
+import { bestOf } from './rank.js';
 import { storageLink, StudyTrial, type Trial, type TrialHost } from './trial.js';
 import type { Direction, Distribution, FrozenTrial, ParamValue, Pruner, Sampler, StudyView, TrialState } from './types.js';
 
@@ -306,15 +307,13 @@ export class Study implements StudyView {
   // -- results --------------------------------------------------------------
 
   /**
-   * The best complete trial (lowest number among ties). Throws when none is complete.
+   * The best complete trial (lowest number among ties: rank.ts). Throws when none is complete.
    *
    * @example
    *   study.bestTrial.params;
    */
   get bestTrial(): FrozenTrial {
-    let best: FrozenTrial | undefined;
-    const sign = this.direction === 'minimize' ? 1 : -1;
-    for (const t of this.trials(['complete'])) if (!best || sign * (t.value! - best.value!) < 0) best = t;
+    const best = bestOf(this.trials(['complete']), this.direction);
     if (!best) throw new Error(`study "${this.name}" has no complete trial yet, so no best trial`);
     return best;
   }

@@ -16,6 +16,7 @@ import type {
   TrialState,
 } from '../../src/tune/types.js';
 import { distributionContains } from '../../src/tune/space/distributions.js';
+import { bestOf } from '../../src/tune/rank.js';
 import type { ParamSuggester } from '../../src/tune/space/declarative.js';
 
 interface TrialRecord {
@@ -117,11 +118,9 @@ export class MemoryStudy implements StudyView {
     return record;
   }
 
-  /** The best complete trial. */
+  /** The best complete trial (rank.ts). */
   best(): FrozenTrial {
-    const sign = this.direction === 'minimize' ? 1 : -1;
-    let best: FrozenTrial | undefined;
-    for (const t of this.trials(['complete'])) if (best === undefined || sign * t.value! < sign * best.value!) best = t;
+    const best = bestOf(this.trials(), this.direction);
     if (best === undefined) throw new Error('no complete trial');
     return best;
   }

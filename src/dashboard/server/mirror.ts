@@ -8,6 +8,7 @@
 import type { Storage, StudyRecord } from '../../tune/storage/storage.js';
 import type { Distribution, FrozenTrial, ParamValue, TrialState } from '../../tune/types.js';
 import { COARSE_TO_FINE_ATTR } from '../../tune/samplers/coarse-to-fine.js';
+import { isBetter, isRanked } from '../../tune/rank.js';
 import type { OriginRow, RegionRow, StudySummary, TrialRow } from '../api-types.js';
 
 /** What one refresh found: the trials that changed, and whether the study's own attributes did. */
@@ -130,14 +131,14 @@ export class StudyMirror {
   private derive(location: string) {
     if (this.derived && this.derived.cursor === this.cursor) return this.derived;
     const counts = Object.fromEntries(STATES.map((s) => [s, 0])) as Record<TrialState, number>;
-    const sign = this.record.direction === 'maximize' ? -1 : 1;
     let best: FrozenTrial | undefined;
     let last = this.record.createdAt;
     const distributions: Record<string, Distribution> = {};
     for (const t of this.trials) {
       if (!t) continue;
       counts[t.state]++;
-      if (t.state === 'complete' && t.value !== undefined && Number.isFinite(t.value) && (!best || sign * (t.value - best.value!) < 0)) best = t;
+      // Trials come in number order: a strict improvement keeps the earlier of equals, as rank.ts ranks.
+      if (isRanked(t) && (!best || isBetter(this.record.direction, t.value, best.value!))) best = t;
       last = Math.max(last, t.completedAt ?? 0, t.startedAt ?? 0);
       for (const [name, d] of Object.entries(t.distributions)) distributions[name] = mergeDistribution(distributions[name], d);
     }

@@ -37,11 +37,6 @@ export function paramNames(m: StudyModel): string[] {
   return Object.keys(m.distributions);
 }
 
-/** +1 when larger values are better. */
-export function better(m: Pick<StudyModel, 'direction'>): number {
-  return m.direction === 'maximize' ? 1 : -1;
-}
-
 /** A trial's last intermediate value and its step, or undefined when it reported none. */
 export function lastPoint(t: TrialRow): [step: number, value: number] | undefined {
   for (let i = t.values.length - 1; i >= 0; i--) {

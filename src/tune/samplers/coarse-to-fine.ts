@@ -7,12 +7,12 @@
  * first trial of a round asks, the sampler takes the best
  * `topFraction * roundSize` complete trials so far (a fixed number, so that
  * as a region fills with good trials the hull tightens around them rather
- * than reaching back to the coarse ones) and, for every numeric parameter, the hull of
- * their values in the internal space (a learning rate's hull is taken in
- * log10, a beta's in log10(1 - beta)), pads it on both sides by `margin`
- * times the previous region's width, and clips it to the original range.
- * Categorical parameters keep the choices the top trials used. Within a
- * region, values are drawn uniformly on each parameter's scale.
+ * than reaching back to the coarse ones) and narrows the previous region
+ * around them by the rule `caviar zoom` follows too (space/narrow.ts: the
+ * hull of their values on each parameter's scale, padded by `margin` times
+ * the previous region's width, clipped to the whole range; the choices they
+ * used). Within a region, values are drawn uniformly on each parameter's
+ * scale.
  *
  * The regions are recorded with the study (system attribute
  * `coarseToFine.regions`) so every worker samples the same region and
@@ -20,7 +20,9 @@
  */
 import type { Distribution, FrozenTrial, ParamValue, Sampler, StudyView } from '../types.js';
 import { choiceKey } from '../space/distributions.js';
-import { fromInternal, fromUnit, internalRange, toInternal, type InternalRange } from '../space/scale.js';
+import { fromInternal, fromUnit, internalRange, type InternalRange, type NumericDistribution } from '../space/scale.js';
+import { narrowParam } from '../space/narrow.js';
+import { rankTrials } from '../rank.js';
 import { freshSeed, trialRng } from './seed.js';
 
 export interface CoarseToFineOptions {
@@ -133,11 +135,10 @@ export class CoarseToFineSampler implements Sampler {
   }
 
   private narrow(study: StudyView, previous: CoarseToFineRegion, round: number): CoarseToFineRegion {
-    const sign = study.direction === 'minimize' ? 1 : -1;
-    const complete = study.trials(['complete']).filter((t) => t.value !== undefined && !Number.isNaN(t.value));
+    const complete = study.trials(['complete']);
+    const ranked = rankTrials(complete, study.direction);
     const startTrial = round * this.roundSize;
-    if (complete.length < 2) return { round, startTrial, fromTrials: complete.length, topTrials: 0, params: previous.params };
-    const ranked = [...complete].sort((a, b) => sign * (a.value! - b.value!));
+    if (ranked.length < 2) return { round, startTrial, fromTrials: ranked.length, topTrials: 0, params: previous.params };
     const top = ranked.slice(0, Math.max(2, Math.ceil(this.topFraction * this.roundSize)));
 
     // The latest distribution of each parameter: its full range is the clip.
@@ -149,32 +150,18 @@ export class CoarseToFineSampler implements Sampler {
       const values = top.filter((t) => name in t.params).map((t) => t.params[name]);
       if (values.length === 0) continue;
       if (d.type === 'categorical') {
-        const keys = new Set(values.map(choiceKey));
-        params[name] = { type: 'categorical', choices: d.choices.filter((c) => keys.has(choiceKey(c))) };
+        params[name] = narrowParam(d, values, { margin: this.margin });
         continue;
       }
-      const full = internalRange(d);
       const before = previous.params[name];
-      const prev = before?.type === 'numeric' ? before.internal : full;
-      const xs = values.map((v) => toInternal(d, v));
-      let low = Math.min(...xs);
-      let high = Math.max(...xs);
-      const pad = this.margin * (prev.high - prev.low);
-      low = Math.max(full.low, low - pad);
-      high = Math.min(full.high, high + pad);
-      // A discrete parameter keeps at least the cell of one value.
-      if (d.step !== undefined && high - low < d.step) {
-        const mid = (low + high) / 2;
-        low = Math.max(full.low, mid - d.step / 2);
-        high = Math.min(full.high, mid + d.step / 2);
-      }
-      params[name] = { type: 'numeric', internal: { low, high }, ...userBounds(d, low, high) };
+      const { internal } = narrowParam(d, values, { margin: this.margin, within: before?.type === 'numeric' ? before.internal : undefined });
+      params[name] = { type: 'numeric', internal, ...userBounds(d, internal) };
     }
-    return { round, startTrial, fromTrials: complete.length, topTrials: top.length, params };
+    return { round, startTrial, fromTrials: ranked.length, topTrials: top.length, params };
   }
 }
 
-function userBounds(d: Distribution, low: number, high: number): { low: number; high: number } {
+function userBounds(d: NumericDistribution, { low, high }: InternalRange): { low: number; high: number } {
   const a = fromInternal(d, low) as number;
   const b = fromInternal(d, high) as number;
   return { low: Math.min(a, b), high: Math.max(a, b) };

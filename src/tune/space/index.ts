@@ -24,9 +24,11 @@ export {
   fromUnit,
   internalRange,
   toInternal,
+  unscale,
   type InternalRange,
   type NumericDistribution,
 } from './scale.js';
+export { narrowParam, type CategoricalRegion, type NarrowOptions, type NumericRegion, type Region } from './narrow.js';
 export {
   SpaceError,
   conditionHolds,

@@ -72,6 +72,21 @@ export function toInternal(d: Distribution, value: ParamValue): number {
 }
 
 /**
+ * The number at internal coordinate `x` on the scale of `d`, the scale
+ * inverted and nothing more: not snapped to a step, not clipped (what a
+ * range's ends need before they are rounded for a person to read).
+ *
+ * @example
+ *   unscale(floatParam(1e-4, 1, { scale: 'log' }), -2.5);  // 0.00316...
+ *   unscale(intParam(50, 100), 73.4);                      // 73.4
+ */
+export function unscale(d: NumericDistribution, x: number): number {
+  if (d.scale === 'log') return 10 ** x;
+  if (d.scale === 'oneMinusBeta') return 1 - 10 ** x;
+  return x;
+}
+
+/**
  * The user value at internal coordinate `x`: inverts the scale, snaps to the
  * step grid, clips to [low, high]. Categorical: the choice at index `round(x)`.
  *
@@ -85,10 +100,7 @@ export function fromInternal(d: Distribution, x: number): ParamValue {
     const i = Math.min(d.choices.length - 1, Math.max(0, Math.round(x)));
     return d.choices[i];
   }
-  let v: number;
-  if (d.scale === 'log') v = 10 ** x;
-  else if (d.scale === 'oneMinusBeta') v = 1 - 10 ** x;
-  else v = x;
+  let v = unscale(d, x);
   if (d.step !== undefined) {
     const k = Math.round((v - d.low) / d.step);
     v = d.low + k * d.step;

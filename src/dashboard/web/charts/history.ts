@@ -1,13 +1,13 @@
 /** Optimization history: every finished trial's value, and the best value so far drawn over them. */
 import { num } from '../format.js';
-import { better, lastPoint, type StudyModel } from '../study-model.js';
+import { isBetter } from '../../../tune/rank.js';
+import { lastPoint, type StudyModel } from '../study-model.js';
 import { AXIS_NAME, chart, grid, PointSet, STATE_COLORS, tip } from './echarts.js';
 
 export function drawHistory(box: HTMLElement, m: StudyModel, open: (trialKey: string) => void): void {
   const complete = new PointSet();
   const pruned = new PointSet();
   const best: [number, number][] = [];
-  const sign = better(m);
   let bestValue: number | undefined;
   for (const t of m.trials) {
     if (!t) continue;
@@ -18,7 +18,7 @@ export function drawHistory(box: HTMLElement, m: StudyModel, open: (trialKey: st
     if (t.value === null || t.state !== 'complete') continue;
     complete.add(t.number, t.value, t.number);
     // Only where the best changes: a step line needs no more, and 10,000 points would cost a redraw.
-    if (bestValue === undefined || sign * (t.value - bestValue) > 0) {
+    if (bestValue === undefined || isBetter(m.direction, t.value, bestValue)) {
       bestValue = t.value;
       best.push([t.number, bestValue]);
     }

@@ -10,7 +10,8 @@
  */
 import { num } from '../format.js';
 import { axisOption, paramAxis } from '../scales.js';
-import { better, paramNames, type StudyModel } from '../study-model.js';
+import { rankTrials } from '../../../tune/rank.js';
+import { paramNames, type StudyModel } from '../study-model.js';
 import type { TrialRow } from '../../api-types.js';
 import { chart } from './echarts.js';
 
@@ -21,8 +22,7 @@ const BEST_LINES = 1000;
 function chosen(m: StudyModel): { trials: TrialRow[]; total: number } {
   const complete = m.trials.filter((t) => t && t.state === 'complete' && t.value !== null);
   if (complete.length <= MAX_LINES) return { trials: complete, total: complete.length };
-  const sign = better(m);
-  const ranked = [...complete].sort((a, b) => sign * (b.value! - a.value!));
+  const ranked = rankTrials(complete, m.direction);
   const best = ranked.slice(0, BEST_LINES);
   const rest = ranked.slice(BEST_LINES).sort((a, b) => a.number - b.number);
   const step = rest.length / (MAX_LINES - BEST_LINES);

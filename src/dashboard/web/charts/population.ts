@@ -5,7 +5,7 @@
  * copied a better member's weights (exploit) and perturbed its parameters.
  */
 import { num, param } from '../format.js';
-import { better, type StudyModel } from '../study-model.js';
+import type { StudyModel } from '../study-model.js';
 import type { TrialRow } from '../../api-types.js';
 import { chart, grid, tip } from './echarts.js';
 
@@ -58,7 +58,7 @@ export function drawPopulation(box: HTMLElement, m: StudyModel, open: (trialKey:
       axisLabel: { formatter: integer }, axisLine: { onZero: false }, splitLine: { show: false } },
     visualMap: {
       show: false, type: 'continuous', seriesIndex: 2, dimension: 2, min: lo, max: hi === lo ? lo + 1 : hi,
-      inRange: { color: better(m) > 0 ? ['#d6e4ff', '#0b2a6b'] : ['#0b2a6b', '#d6e4ff'] },
+      inRange: { color: m.direction === 'maximize' ? ['#d6e4ff', '#0b2a6b'] : ['#0b2a6b', '#d6e4ff'] },
     },
     series: [line(false), line(true), { type: 'scatter', name: 'segment', data: dots, symbolSize: 12, z: 5, itemStyle: { borderColor: '#fff', borderWidth: 1 } }],
   }, [links.filter((l) => !l.exploit).length, links.filter((l) => l.exploit).length, dots.length]);

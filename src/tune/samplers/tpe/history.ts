@@ -2,16 +2,19 @@
  * The finished trials TPE learns from, kept ranked as they arrive so that
  * a new trial costs one binary insertion, not a re-sort of the study.
  *
- * Ranking (best first), as in Optuna: complete trials by loss; then pruned
- * trials, those that got further first, each step's ties by the value they
- * reported there. Loss is the objective for a minimized study and its
- * negation for a maximized one.
+ * Ranking (best first), as in Optuna: complete trials as rank.ts ranks
+ * them (by the objective in the study's direction, ties to the earlier
+ * trial; kept here by insertion, a test holds the two to one order); then
+ * pruned trials, those that got further first, each step's ties by the
+ * value they reported there. Loss is the objective for a minimized study
+ * and its negation for a maximized one.
  *
  * The history also keeps the intersection search space (the parameters
  * every complete trial has, each with one distribution) incrementally, and
  * caches each observation's internal coordinates.
  */
-import type { Distribution, FrozenTrial, ParamValue, StudyView } from '../../types.js';
+import type { Direction, Distribution, FrozenTrial, ParamValue, StudyView } from '../../types.js';
+import { isRanked } from '../../rank.js';
 import { choiceIndex, internalRange, toInternal } from '../../space/scale.js';
 
 export interface Observation {
@@ -30,7 +33,7 @@ export interface Observation {
 
 /**
  * @example
- *   const history = new TrialHistory(1); // minimize
+ *   const history = new TrialHistory('minimize');
  *   history.sync(study, trial.id);       // picks up trials finished since the last call
  *   history.ranked[0];                    // the best observation
  */
@@ -43,7 +46,12 @@ export class TrialHistory {
   private intersection: Map<string, { distribution: Distribution; key: string }> | undefined;
   private lastSyncedFor = -1;
 
-  constructor(private readonly sign: 1 | -1) {}
+  /** Loss = sign * value: the objective, turned so that lower is better. */
+  private readonly sign: 1 | -1;
+
+  constructor(direction: Direction) {
+    this.sign = direction === 'minimize' ? 1 : -1;
+  }
 
   get size(): number {
     return this.ranked.length;
@@ -60,7 +68,7 @@ export class TrialHistory {
     if (this.seen.has(trial.id) || (trial.state !== 'complete' && trial.state !== 'pruned')) return;
     let obs: Observation;
     if (trial.state === 'complete') {
-      if (trial.value === undefined || !Number.isFinite(trial.value)) return;
+      if (!isRanked(trial)) return;
       obs = { id: trial.id, number: trial.number, params: trial.params, tier: 0, depth: 0, loss: this.sign * trial.value };
       this.intersect(trial);
     } else {

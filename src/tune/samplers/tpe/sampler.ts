@@ -153,7 +153,7 @@ export class TpeSampler implements Sampler {
   private history(study: StudyView, trial?: FrozenTrial): TrialHistory {
     let h = this.histories.get(study);
     if (h === undefined) {
-      h = new TrialHistory(study.direction === 'minimize' ? 1 : -1);
+      h = new TrialHistory(study.direction);
       this.histories.set(study, h);
     }
     if (trial !== undefined) h.sync(study, trial.id);
