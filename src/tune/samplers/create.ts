@@ -9,8 +9,10 @@ import { GridSampler, type GridSpec } from './grid.js';
 import { RandomSampler } from './random.js';
 import { SobolSampler } from './sobol.js';
 import { TpeSampler } from './tpe/sampler.js';
+import { GpSampler } from './gp/sampler.js';
+import { AutoSampler } from './auto.js';
 
-export const SAMPLER_NAMES = ['grid', 'random', 'sobol', 'coarse-to-fine', 'tpe'] as const;
+export const SAMPLER_NAMES = ['grid', 'random', 'sobol', 'coarse-to-fine', 'tpe', 'gp', 'auto'] as const;
 export type SamplerName = (typeof SAMPLER_NAMES)[number];
 
 /** What an option must be; 'resource' is a number or the string 'auto'. */
@@ -32,6 +34,8 @@ const OPTIONS: Record<SamplerName, Record<string, OptionType>> = {
     gamma: 'function',
     weights: 'function',
   },
+  gp: { nStartupTrials: 'number', deterministic: 'boolean', maxTrials: 'number', nCandidates: 'number', nLocalSearches: 'number' },
+  auto: { nStartupTrials: 'number', gpMaxTrials: 'number' },
 };
 
 /**
@@ -40,7 +44,7 @@ const OPTIONS: Record<SamplerName, Record<string, OptionType>> = {
  * @example
  *   createSampler('tpe', { nStartupTrials: 20 }, 42);
  *   createSampler('grid', { grid: { lr: [0.001, 0.01, 0.1], units: [64, 128] } });
- *   createSampler('tpee'); // Error: unknown sampler 'tpee'; expected one of grid, random, sobol, coarse-to-fine, tpe
+ *   createSampler('tpee'); // Error: unknown sampler 'tpee'; expected one of grid, random, sobol, coarse-to-fine, tpe, gp, auto
  */
 export function createSampler(name: string, options: Readonly<Record<string, unknown>> = {}, seed?: number): Sampler {
   if (!(SAMPLER_NAMES as readonly string[]).includes(name)) {
@@ -62,6 +66,10 @@ export function createSampler(name: string, options: Readonly<Record<string, unk
       return new CoarseToFineSampler({ ...o, ...seeded });
     case 'tpe':
       return new TpeSampler({ ...o, ...seeded });
+    case 'gp':
+      return new GpSampler({ ...o, ...seeded });
+    case 'auto':
+      return new AutoSampler({ ...o, ...seeded });
   }
 }
 
