@@ -1,50 +1,50 @@
 /**
  * `caviar dashboard`: serves the dashboard (src/dashboard/) until Ctrl-C.
  */
-import { parseArgs } from 'node:util';
 import { startDashboard, type Dashboard } from '../dashboard/server/server.js';
 import { isLoopback } from '../dashboard/server/auth.js';
 import { StorageError } from '../tune/storage/errors.js';
 import { redactSecrets, redactUrl } from '../util/redact.js';
+import { parseCommand } from './args.js';
+import { command, helpText } from './command.js';
 import { UsageError, type Output } from './output.js';
 
 /** A storage that cannot be opened, as its errors say it (PostgreSQL's and SQLite's, see tune/storage/). */
 const STORAGE_PROBLEM = /no study file|does not know|names no file|names no host|schema|durability|not a valid URL|not a PostgreSQL URL|connect|ECONNREFUSED|cannot open|not a database|malformed/;
 
-export const dashboardHelp = `Usage: caviar dashboard [--storage PATH|URL] [--port P] [--host H]
-
-Serves a web page that shows every study live: optimization history, learning
+export const dashboardSpec = command({
+  name: 'dashboard',
+  summary: 'watch studies live in a browser, and steer a running trial (the panda way)',
+  usage: '[options]',
+  about: `Serves a web page that shows every study live: optimization history, learning
 curves, parallel coordinates, slices, parameter importance, and each trial
 with its curves, lineage and model. On a running trial it offers the panda
 controls: pause, resume, stop, change the learning rate, checkpoint, roll
-back, fork.
-
-Options:
-  --storage PATH|URL  a SQLite study file or postgres://user@host/db
-                      (default: every caviar-out/*/study.db, where caviar tune writes)
-  --port P            default 8321 (0: any free port)
-  --host H            default 127.0.0.1; on any other address every request
-                      needs the token, and anyone who can reach it can try
-  -h, --help          this help
-
-It prints an address with a token (http://127.0.0.1:8321/#token=...): the
-controls work only from a page opened with it. Ctrl-C stops the server.`;
+back, fork.`,
+  options: {
+    storage: {
+      type: 'string', value: 'PATH|URL',
+      doc: 'a SQLite study file or postgres://user@host/db (default: every caviar-out/*/study.db, where caviar tune writes)',
+    },
+    port: { type: 'string', value: 'P', doc: 'the port to listen on (default 8321; 0: any free port)' },
+    host: {
+      type: 'string', value: 'H',
+      doc: 'the address to listen on (default 127.0.0.1); on any other address every request needs the token, and anyone who can reach it can try',
+    },
+  },
+  notes: `It prints an address with a token (http://127.0.0.1:8321/#token=...): the
+controls work only from a page opened with it. Ctrl-C stops the server.`,
+  exits: '0 stopped by Ctrl-C; 2 bad usage, a port in use, an address not of this machine, or a storage that cannot be opened',
+  examples: ['caviar dashboard --port 8400'],
+});
 
 export async function dashboardCommand(args: string[], out: Output, signal?: AbortSignal): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      options: { storage: { type: 'string' }, port: { type: 'string' }, host: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
-    });
-  } catch (err) {
-    throw new UsageError(`${(err as Error).message}\n\n${dashboardHelp}`);
-  }
-  const { values } = parsed;
+  const { values, positionals } = parseCommand(args, dashboardSpec);
   if (values.help) {
-    out.text(dashboardHelp);
+    out.text(helpText(dashboardSpec));
     return 0;
   }
+  if (positionals.length) throw new UsageError(`takes no arguments, got '${positionals[0]}': caviar dashboard ${dashboardSpec.usage}`);
   const port = values.port === undefined ? 8321 : Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port: expected a port number 0..65535, got '${values.port}'`);
   const host = values.host ?? '127.0.0.1';

@@ -3,16 +3,19 @@
  * ONNX Runtime and the other runtimes that read the format. The graph takes
  * raw inputs, as `caviar predict` does, and returns class probabilities.
  */
-import { loadModelWithMetadata } from '../io/model-file.js';
+import { loadSavedModel } from '../io/model-file.js';
 import { checkOutputFile } from '../io/output-file.js';
 import { saveOnnx } from '../io/onnx/export.js';
 import { INPUT_NAME, OPSET_VERSION, OUTPUT_NAME } from '../io/onnx/graph.js';
 import { UsageError, type Output } from './output.js';
-import { parseCommandArgs } from './args.js';
+import { parseCommand } from './args.js';
+import { command, helpText } from './command.js';
 
-export const exportHelp = `Usage: caviar export MODEL --format onnx OUT [options]
-
-Writes the model saved in MODEL (a .safetensors file from caviar train, tune,
+export const exportSpec = command({
+  name: 'export',
+  summary: 'write a saved model as ONNX (raw inputs in, probabilities out), for ONNX Runtime and others',
+  usage: 'MODEL --format onnx OUT [options]',
+  about: `Writes the model saved in MODEL (a .safetensors file from caviar train, tune,
 best or import) to OUT as an ONNX file (opset ${OPSET_VERSION}), which ONNX Runtime and
 other runtimes load. The graph takes raw inputs, as caviar predict does (the
 input normalization fitted at training is part of it), in eval mode (batch
@@ -25,32 +28,29 @@ The file's metadata holds the architecture, the class names and the
 experiment, study and trial the model came from; caviar import reads it back.
 OUT is written atomically, and not at all when MODEL cannot be exported. An
 existing ONNX file that caviar exported is replaced; MODEL, a study file or
-a folder never is, and any other file only with --force.
-
-Options:
-  --format onnx  the format to write (onnx, the only one; the default)
-  --fold-bn      fold each batch norm into the dense layer before it: fewer
-                 nodes, the same probabilities to within about 1e-6
-  --force        replace OUT even when it is not an ONNX file caviar exported
-  --json         events as JSON objects
-  -h, --help     this help
-
-Example:
-  caviar export caviar-out/model.safetensors --format onnx model.onnx --fold-bn`;
+a folder never is, and any other file only with --force.`,
+  options: {
+    format: { type: 'string', choices: ['onnx'], doc: 'the format to write (onnx, the only one; the default)' },
+    'fold-bn': { type: 'boolean', doc: 'fold each batch norm into the dense layer before it: fewer nodes, the same probabilities to within about 1e-6' },
+    force: { type: 'boolean', doc: 'replace OUT even when it is not an ONNX file caviar exported' },
+  },
+  exits: '0 exported; 2 bad usage, a MODEL that cannot be read or has a layer ONNX cannot express, or OUT refused',
+  examples: ['caviar export caviar-out/model.safetensors --format onnx model.onnx --fold-bn'],
+});
 
 export async function exportCommand(args: string[], out: Output): Promise<number> {
-  const { values, positionals } = parseCommandArgs(args, exportHelp, { format: { type: 'string' }, 'fold-bn': { type: 'boolean' }, force: { type: 'boolean' } });
+  const { values, positionals } = parseCommand(args, exportSpec);
   if (values.help) {
-    out.text(exportHelp);
+    out.text(helpText(exportSpec));
     return 0;
   }
-  if (positionals.length !== 2) throw new UsageError(`caviar export needs a MODEL file and an OUT file\n\n${exportHelp}`);
+  if (positionals.length !== 2) throw new UsageError(`expected a MODEL file and an OUT file, got ${positionals.length} arguments: caviar export ${exportSpec.usage}`);
   const format = values.format ?? 'onnx';
   if (format !== 'onnx') throw new UsageError(`--format: caviar exports onnx only, got '${format}'`);
   const [modelPath, outPath] = positionals;
   const rule = { flag: 'OUT', kind: 'onnx', force: Boolean(values.force), inputs: [{ path: modelPath, what: 'MODEL' }] } as const;
   checkOutputFile(outPath, rule);
-  const { model, metadata } = loadModelWithMetadata(modelPath);
+  const { model, metadata } = loadSavedModel(modelPath);
   const summary = saveOnnx(model, outPath, { foldBatchNorm: Boolean(values['fold-bn']), metadata });
   const folding = values['fold-bn']
     ? `; ${summary.foldedBatchNorms} batch norm${summary.foldedBatchNorms === 1 ? '' : 's'} folded` +

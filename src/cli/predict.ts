@@ -14,11 +14,14 @@ import { loadModelWithMetadata } from '../io/model-file.js';
 import { checkOutputFile, type OutputRule } from '../io/output-file.js';
 import { writeFileAtomically } from '../util/atomic-write.js';
 import { UsageError, type Output } from './output.js';
-import { parseCommandArgs } from './args.js';
+import { parseCommand } from './args.js';
+import { command, helpText } from './command.js';
 
-export const predictHelp = `Usage: caviar predict MODEL DATA [options]
-
-Runs the model saved in MODEL (a .safetensors file from caviar train, tune or
+export const predictSpec = command({
+  name: 'predict',
+  summary: 'class probabilities or classes of a saved model on a CSV or IDX file',
+  usage: 'MODEL DATA [options]',
+  about: `Runs the model saved in MODEL (a .safetensors file from caviar train, tune or
 best) on DATA and writes one line per row: the probability of every class, or
 the predicted class with --classes. The model normalizes its inputs itself:
 give it raw values, as in the training data.
@@ -27,30 +30,30 @@ DATA is either
   a CSV file with a header row: every column but the label column is a
     feature, taken in order (the model's inputs are matched by count); or
   an IDX images file (e.g. t10k-images-idx3-ubyte.gz, gzipped or not): each
-    image is one row, its pixels the features.
-
-Options:
-  --format csv|json  csv (default): a header (class names when the model file
-                     has them, else class_0, class_1, ...) and one row each;
-                     json: one JSON object per row
-  --classes          the predicted class per row instead of probabilities
-  --label COLUMN     CSV: the label column, left out of the features and
-                     compared with the predictions (accuracy at the end);
-                     IDX: a labels file for the images
-  --out PATH         write the predictions to PATH (atomically) instead of stdout.
-                     A predictions file there is replaced; MODEL, DATA, a study
-                     file or a folder never is
-  --force            replace the --out file even when it is not a predictions file
-  --json             events as JSON objects (each prediction a 'prediction' event
-                     when no --out is given)
-  -h, --help         this help
-
-Where the model came from (the study and trial of a tuned model) is printed
+    image is one row, its pixels the features.`,
+  options: {
+    format: {
+      type: 'string', choices: ['csv', 'json'],
+      doc: 'csv (default): a header (class names when the model file has them, else class_0, class_1, ...) and one row each; json: one JSON object per row',
+    },
+    classes: { type: 'boolean', doc: 'the predicted class per row instead of probabilities' },
+    label: {
+      type: 'string', value: 'COLUMN|FILE',
+      doc: 'CSV: the label column, left out of the features and compared with the predictions (accuracy at the end); IDX: a labels file for the images',
+    },
+    out: {
+      type: 'string', value: 'PATH',
+      doc: 'write the predictions to PATH (atomically) instead of stdout. A predictions file there is replaced; MODEL, DATA, a study file or a folder never is',
+    },
+    force: { type: 'boolean', doc: 'replace the --out file even when it is not a predictions file' },
+  },
+  notes: `Where the model came from (the study and trial of a tuned model) is printed
 first: on stdout with --out or --json, else on stderr, so that stdout holds
-only the predictions.
-
-Example:
-  caviar predict caviar-out/model.safetensors new-rows.csv --label species --classes`;
+only the predictions. With --json and no --out, each prediction is a
+'prediction' event.`,
+  exits: '0 predicted; 2 bad usage, a MODEL or DATA that cannot be read or does not fit the model (feature count, class names), or --out refused',
+  examples: ['caviar predict caviar-out/model.safetensors examples/new-points.csv --label class --classes'],
+});
 
 /** The rows to predict: [count][features] raw inputs, and the labels when given. */
 interface Rows {
@@ -62,18 +65,12 @@ interface Rows {
 }
 
 export async function predictCommand(args: string[], out: Output): Promise<number> {
-  const { values, positionals } = parseCommandArgs(args, predictHelp, {
-    format: { type: 'string' },
-    classes: { type: 'boolean' },
-    out: { type: 'string' },
-    label: { type: 'string' },
-    force: { type: 'boolean' },
-  });
+  const { values, positionals } = parseCommand(args, predictSpec);
   if (values.help) {
-    out.text(predictHelp);
+    out.text(helpText(predictSpec));
     return 0;
   }
-  if (positionals.length !== 2) throw new UsageError(`caviar predict needs a MODEL file and a DATA file\n\n${predictHelp}`);
+  if (positionals.length !== 2) throw new UsageError(`expected a MODEL file and a DATA file, got ${positionals.length} arguments: caviar predict ${predictSpec.usage}`);
   const format = values.format ?? 'csv';
   if (format !== 'csv' && format !== 'json') throw new UsageError(`--format: expected csv or json, got '${format}'`);
   const [modelPath, dataPath] = positionals;

@@ -3,7 +3,8 @@
  * no `--storage`, they look in every `caviar-out/<experiment>/study.db`, where
  * `caviar tune` keeps its studies.
  */
-import { parseCommandArgs } from './args.js';
+import { integerFlag, parseCommand } from './args.js';
+import { command, helpText } from './command.js';
 import { parameterImportance } from '../tune/importance/importance.js';
 import { coarseToFineRegions } from '../tune/samplers/coarse-to-fine.js';
 import { rankTrials } from '../tune/rank.js';
@@ -14,29 +15,47 @@ import { formatParam, regionLines, table } from './format.js';
 import { UsageError, type Output } from './output.js';
 import { redactUrl } from '../util/redact.js';
 
-export const studiesHelp = `Usage: caviar studies [--storage PATH|URL] [--json]
+const STORAGE_DOC = 'a SQLite study file, or a PostgreSQL database postgres://user@host/db[?schema=NAME] (default: every caviar-out/*/study.db, where caviar tune keeps its studies)';
 
-Lists the studies of a SQLite study file or a PostgreSQL database
-(postgres://user@host/db[?schema=NAME]; default: every caviar-out/*/study.db)
-with their trial counts, best value and last activity.`;
+export const studiesSpec = command({
+  name: 'studies',
+  summary: 'list the studies in caviar-out/ (or a study file or database)',
+  usage: '[options]',
+  about: `Lists the studies of a SQLite study file or a PostgreSQL database with their
+trial counts (complete, pruned, failed, running), best value and last
+activity.`,
+  options: {
+    storage: { type: 'string', value: 'PATH|URL', doc: STORAGE_DOC },
+  },
+  exits: '0 listed (also when there is no study yet); 2 bad usage, or a storage that is missing, damaged, unreachable or not a study file',
+  examples: ['caviar studies', 'caviar studies --storage caviar-out/quickstart/study.db'],
+});
 
-export const showHelp = `Usage: caviar show STUDY [--storage PATH|URL] [--top N] [--json]
+export const showSpec = command({
+  name: 'show',
+  summary: 'a study: best trial, top trials, parameter importance, regions',
+  usage: 'STUDY [options]',
+  about: `Shows a study: its best trial, the top trials, parameter importance (fANOVA,
+on each parameter's own scale) and, for coarse-to-fine searches, the regions
+it zoomed into.`,
+  options: {
+    storage: { type: 'string', value: 'PATH|URL', doc: STORAGE_DOC },
+    top: { type: 'string', value: 'N', doc: 'how many of the best trials to list (default 10)' },
+  },
+  exits: '0 shown (also for a study with no complete trial yet); 2 bad usage, no such study, or a storage that is missing, damaged or unreachable',
+  examples: ['caviar show quickstart --top 5'],
+});
 
-Shows a study: its best trial, the top N trials (default 10), parameter
-importance (fANOVA) and, for coarse-to-fine searches, the regions it zoomed
-into. Without --storage the study is looked up in caviar-out/*/study.db.`;
-
-function options(args: string[], help: string) {
-  return parseCommandArgs(args, help, { storage: { type: 'string' }, top: { type: 'string' } });
-}
+const studiesHelp = helpText(studiesSpec);
+const showHelp = helpText(showSpec);
 
 export async function studiesCommand(args: string[], out: Output): Promise<number> {
-  const { values, positionals } = options(args, studiesHelp);
+  const { values, positionals } = parseCommand(args, studiesSpec);
   if (values.help) {
     out.text(studiesHelp);
     return 0;
   }
-  if (positionals.length) throw new UsageError(`caviar studies takes no arguments, got '${positionals[0]}'\n\n${studiesHelp}`);
+  if (positionals.length) throw new UsageError(`takes no arguments, got '${positionals[0]}': caviar studies ${studiesSpec.usage}`);
   const rows: string[][] = [];
   for (const file of studyFiles(values.storage)) {
     const storage = await openExisting(file);
@@ -69,14 +88,13 @@ export async function studiesCommand(args: string[], out: Output): Promise<numbe
 }
 
 export async function showCommand(args: string[], out: Output): Promise<number> {
-  const { values, positionals } = options(args, showHelp);
+  const { values, positionals } = parseCommand(args, showSpec);
   if (values.help) {
     out.text(showHelp);
     return 0;
   }
-  if (positionals.length !== 1) throw new UsageError(`caviar show needs one STUDY name\n\n${showHelp}`);
-  const top = values.top === undefined ? 10 : Number(values.top);
-  if (!Number.isInteger(top) || top < 1) throw new UsageError(`--top: expected a positive integer, got '${values.top}'`);
+  if (positionals.length !== 1) throw new UsageError(`expected one STUDY name, got ${positionals.length}: caviar show ${showSpec.usage}`);
+  const top = integerFlag('--top', values.top, 1) ?? 10;
   const { study, file } = await findStudy(positionals[0], values.storage);
   try {
     return show(study, file, top, out);

@@ -15,37 +15,43 @@ import { writeFileAtomically } from '../util/atomic-write.js';
 import { OPTIMIZER_TYPES } from '../optim/index.js';
 import { checkWritableFolder, UsageError, type Output } from './output.js';
 import { epochProgress, quietOutput } from './progress.js';
-import { parseCommandArgs } from './args.js';
+import { parseCommand } from './args.js';
+import { command, helpText } from './command.js';
 
-export const trainHelp = `Usage: caviar train [EXPERIMENT] [options]
+export const trainSpec = command({
+  name: 'train',
+  summary: 'train one network (an experiment file, or built-in data) and save it',
+  usage: '[EXPERIMENT] [options]',
+  about: `Trains a network and saves it. EXPERIMENT is a YAML or JSON experiment file
+(see examples/ and docs/EXPERIMENTS.md); without one, an MLP (dense, batch
+norm, ReLU, softmax) is trained on a built-in data set chosen with the
+options --data to --seed, which apply only without an experiment file.`,
+  options: {
+    data: { type: 'string', choices: ['spirals', 'blobs', 'circles', 'xor', 'fashion-mnist'], doc: 'the built-in data set (default spirals)' },
+    hidden: { type: 'string', value: 'LIST', doc: 'hidden layer sizes, comma-separated (default 64,64; fashion-mnist 256,128)' },
+    'no-batch-norm': { type: 'boolean', doc: 'no batch norm after the hidden dense layers' },
+    epochs: { type: 'string', value: 'N', doc: 'passes over the training set (default 30; fashion-mnist 10)' },
+    'batch-size': { type: 'string', value: 'N', doc: 'mini-batch size (default 32; fashion-mnist 128)' },
+    optimizer: { type: 'string', choices: OPTIMIZER_TYPES, doc: 'the optimizer (default adam)' },
+    lr: { type: 'string', value: 'RATE', doc: 'learning rate (default 0.01; fashion-mnist 0.001)' },
+    seed: { type: 'string', value: 'N', doc: 'seed for data, initialization and shuffling (default 1)' },
+    out: {
+      type: 'string', value: 'PATH',
+      doc: 'where to save the model (default: caviar-out/model.safetensors, or <output>/model.safetensors for an experiment). ' +
+        'An existing caviar model there is replaced; a study file, the experiment or its data, or a folder never is',
+    },
+    force: { type: 'boolean', doc: 'replace the --out file even when it is not a caviar model' },
+    quiet: { type: 'boolean', short: 'q', doc: 'print only the final result' },
+  },
+  notes: `On a terminal a bar shows the batches of the running epoch; piped output
+gets one plain line per epoch.`,
+  exits: '0 trained and saved; 1 the training diverged (nothing saved); 2 bad usage, a problem in the experiment file or its data, or --out refused',
+  examples: ['caviar train --data circles --epochs 20 --out circles.safetensors', 'caviar train examples/quickstart.yaml'],
+});
 
-Trains a network and saves it. EXPERIMENT is a YAML or JSON experiment file
-(see examples/); without one, an MLP (dense, batch norm, ReLU, softmax) is
-trained on a built-in data set chosen with the options below.
+const trainHelp = helpText(trainSpec);
 
-Options without an experiment file:
-  --data NAME        spirals (default), blobs, circles, xor, or fashion-mnist
-  --hidden LIST      hidden layer sizes, comma-separated (default 64,64; fashion-mnist 256,128)
-  --no-batch-norm    no batch norm after the hidden dense layers
-  --epochs N         passes over the training set (default 30; fashion-mnist 10)
-  --batch-size N     mini-batch size (default 32; fashion-mnist 128)
-  --optimizer NAME   ${OPTIMIZER_TYPES.join(', ')} (default adam)
-  --lr RATE          learning rate (default 0.01; fashion-mnist 0.001)
-  --seed N           seed for data, initialization and shuffling (default 1)
-Always:
-  --out PATH         where to save the model (default: caviar-out/model.safetensors,
-                     or <output>/model.safetensors for an experiment). An existing
-                     caviar model there is replaced; a study file, the experiment
-                     or its data, or a folder never is
-  --force            replace the --out file even when it is not a caviar model
-  --json             one JSON object per event instead of text
-  --quiet            print only the final result
-  -h, --help         this help
-
-On a terminal a bar shows the batches of the running epoch; piped output
-gets one plain line per epoch.`;
-
-const BUILT_IN = ['spirals', 'blobs', 'circles', 'xor', 'fashion-mnist'];
+const BUILT_IN: readonly string[] = trainSpec.options.data.choices;
 const FLAG_ONLY = ['data', 'hidden', 'no-batch-norm', 'epochs', 'batch-size', 'optimizer', 'lr', 'seed'] as const;
 
 export async function trainCommand(args: string[], shown: Output): Promise<number> {
@@ -55,7 +61,7 @@ export async function trainCommand(args: string[], shown: Output): Promise<numbe
     out.text(trainHelp);
     return 0;
   }
-  if (positionals.length > 1) throw new UsageError(`caviar train takes one EXPERIMENT file, got ${positionals.length}\n\n${trainHelp}`);
+  if (positionals.length > 1) throw new UsageError(`expected at most one EXPERIMENT file, got ${positionals.length}: caviar train ${trainSpec.usage}`);
   let exp: Experiment;
   let modelPath: string;
   if (positionals.length === 1) {
@@ -176,17 +182,5 @@ function pct(x: number): string {
 }
 
 function parseTrainArgs(args: string[]) {
-  return parseCommandArgs(args, trainHelp, {
-    data: { type: 'string' },
-    hidden: { type: 'string' },
-    'no-batch-norm': { type: 'boolean' },
-    epochs: { type: 'string' },
-    'batch-size': { type: 'string' },
-    optimizer: { type: 'string' },
-    lr: { type: 'string' },
-    seed: { type: 'string' },
-    out: { type: 'string' },
-    force: { type: 'boolean' },
-    quiet: { type: 'boolean', short: 'q' },
-  });
+  return parseCommand(args, trainSpec);
 }

@@ -24,33 +24,42 @@ import type { FrozenTrial, StudyView } from '../tune/types.js';
 import { checkWritableFolder, UsageError, type Output } from './output.js';
 import { openForCommand, storageFile } from './study-files.js';
 import { clock, quietOutput, trialProgress } from './progress.js';
-import { integerFlag, parseCommandArgs } from './args.js';
+import { integerFlag, parseCommand } from './args.js';
+import { command, helpText } from './command.js';
 
-export const tuneHelp = `Usage: caviar tune EXPERIMENT [options]
-
-Runs the study of an experiment file (its 'tune' section: the space, sampler,
+export const tuneSpec = command({
+  name: 'tune',
+  summary: "run or resume an experiment's hyperparameter search",
+  usage: 'EXPERIMENT [options]',
+  about: `Runs the study of an experiment file (its 'tune' section: the space, sampler,
 pruner and budget), or resumes it: trials already complete count toward the
-budget. Each trial trains a model; the best one is kept.
-
-Options:
-  --trials N          complete trials the study should reach (default: tune.trials)
-  --workers K         trials at once, one worker thread each (default: tune.workers)
-  --storage PATH|URL  a SQLite study file, or postgres://user@host/db for a study that
-                      workers on many machines share (default: tune.storage, or <output>/study.db)
-  --study NAME        the study's name (default: tune.study, or the experiment's name)
-  --timeout DURATION  start no trial after this long, e.g. 90s, 10m, 2h
-  --accept-changes    resume a study although the experiment's data, model, training
-                      settings, seed or space changed since it was created (refused
-                      otherwise: its old and new trials would not compare)
-  --json              one JSON object per event instead of text
-  --quiet             print only the final summary
-  -h, --help          this help
-
-On a terminal a bar shows trial k of N, the best so far, the elapsed and the
+budget. Each trial trains a model; the best one is kept.`,
+  options: {
+    trials: { type: 'string', value: 'N', doc: 'complete trials the study should reach (default: tune.trials)' },
+    workers: { type: 'string', value: 'K', doc: 'trials at once, one worker thread each (default: tune.workers)' },
+    storage: {
+      type: 'string', value: 'PATH|URL',
+      doc: 'a SQLite study file, or postgres://user@host/db for a study that workers on many machines share (default: tune.storage, or <output>/study.db)',
+    },
+    study: { type: 'string', value: 'NAME', doc: "the study's name (default: tune.study, or the experiment's name)" },
+    timeout: { type: 'string', value: 'DURATION', doc: 'start no trial after this long, e.g. 90s, 10m, 2h' },
+    'accept-changes': {
+      type: 'boolean',
+      doc: "resume a study although the experiment's data, model, training settings, seed or space changed since it was created (refused otherwise: its old and new trials would not compare)",
+    },
+    quiet: { type: 'boolean', short: 'q', doc: 'print only the final summary' },
+  },
+  notes: `On a terminal a bar shows trial k of N, the best so far, the elapsed and the
 remaining time; piped output gets one plain line per finished trial.
 Ctrl-C once: no new trial starts, the running ones finish and are saved, and
 the summary is printed (exit 0, or 1 if no trial completed); run the same
-command again to resume. Ctrl-C twice: quit at once (exit 130).`;
+command again to resume. Ctrl-C twice: quit at once (exit 130).`,
+  exits: '0 the budget reached (or Ctrl-C once, with a complete trial); 1 no trial completed, or tune.maxConsecutiveFailures trials failed in a row; ' +
+    '2 bad usage, a problem in the experiment file, an unwritable output folder or storage, or a resume with a changed experiment (--accept-changes); 130 Ctrl-C twice',
+  examples: ['caviar tune examples/quickstart.yaml --trials 30'],
+});
+
+export const tuneHelp = helpText(tuneSpec);
 
 /** The worker-thread module holding `objective`, next to this file in src/ (tsx) or dist/. */
 function objectiveModule(): string {
@@ -59,21 +68,13 @@ function objectiveModule(): string {
 }
 
 export async function tuneCommand(args: string[], shown: Output): Promise<number> {
-  const { values, positionals } = parseCommandArgs(args, tuneHelp, {
-    trials: { type: 'string' },
-    workers: { type: 'string' },
-    storage: { type: 'string' },
-    study: { type: 'string' },
-    timeout: { type: 'string' },
-    quiet: { type: 'boolean', short: 'q' },
-    'accept-changes': { type: 'boolean' },
-  });
+  const { values, positionals } = parseCommand(args, tuneSpec);
   const out = values.quiet ? quietOutput(shown) : shown;
   if (values.help) {
     out.text(tuneHelp);
     return 0;
   }
-  if (positionals.length !== 1) throw new UsageError(`caviar tune needs one EXPERIMENT file\n\n${tuneHelp}`);
+  if (positionals.length !== 1) throw new UsageError(`expected one EXPERIMENT file, got ${positionals.length}: caviar tune ${tuneSpec.usage}`);
   // Flags first: a typo in them should not wait for the file to be read.
   const trialsFlag = integerFlag('--trials', values.trials, 1);
   const workersFlag = integerFlag('--workers', values.workers, 1);

@@ -26,33 +26,42 @@ import { redactUrl } from '../util/redact.js';
 import { formatParams, waitingLine } from './format.js';
 import { UsageError, type Output } from './output.js';
 import { clock } from './progress.js';
-import { integerFlag, parseCommandArgs } from './args.js';
+import { integerFlag, parseCommand } from './args.js';
+import { command, helpText } from './command.js';
 
-export const workerHelp = `Usage: caviar worker --storage URL --study NAME [options]
-
-Runs trials of a study kept in shared storage (PostgreSQL, e.g.
+export const workerSpec = command({
+  name: 'worker',
+  summary: 'run trials of a shared study (PostgreSQL) until its budget; start any number, on any machines',
+  usage: '--storage URL --study NAME [options]',
+  about: `Runs trials of a study kept in shared storage (PostgreSQL, e.g.
 postgres://user@host/db) until it has its budget of complete trials. The
 study and its experiment are recorded by 'caviar tune EXPERIMENT --storage URL';
 start any number of workers, on any number of machines: together they stop at
-exactly the budget.
+exactly the budget.`,
+  options: {
+    storage: {
+      type: 'string', value: 'URL',
+      doc: 'the shared storage (required): postgres://user[:password]@host[:port]/db[?schema=NAME][&durability=fast]',
+    },
+    study: { type: 'string', value: 'NAME', doc: "the study's name (required)" },
+    trials: { type: 'string', value: 'N', doc: "complete trials the study should reach (default: the experiment's tune.trials)" },
+    workers: { type: 'string', value: 'K', doc: 'trials at once in this process, one worker thread each (default 1)' },
+    grace: { type: 'string', value: 'DURATION', doc: 'a trial with no heartbeat for this long is failed, e.g. 30s (default 30s)' },
+    'max-retries': { type: 'string', value: 'N', doc: 'times a trial whose worker died is re-run (default 2)' },
+    objective: {
+      type: 'string', value: 'FILE[#NAME]',
+      doc: "run this module's export NAME (default 'objective') as objective(trial, { raw, source }) instead of training the recorded experiment: " +
+        'for custom objectives, tests, benchmarks',
+    },
+  },
+  notes: `Ctrl-C once: no new trial starts, the running ones finish and are saved.
+Ctrl-C twice: quit at once; other workers fail and retry its trials.`,
+  exits: '0 the budget reached (or Ctrl-C once); 1 tune.maxConsecutiveFailures trials failed in a row; ' +
+    '2 bad usage, no such study or schema, an unreachable database, or a population-based study (run it with caviar tune); 130 Ctrl-C twice',
+  examples: ["caviar worker --storage 'postgres://me@db.lan/studies?schema=fashion' --study fashion --workers 2"],
+});
 
-Options:
-  --storage URL          the shared storage (required):
-                         postgres://user[:password]@host[:port]/db[?schema=NAME][&durability=fast]
-  --study NAME           the study's name (required)
-  --trials N             complete trials the study should reach (default: the experiment's tune.trials)
-  --workers K            trials at once in this process, one worker thread each (default 1)
-  --grace DURATION       a trial with no heartbeat for this long is failed, e.g. 30s (default 30s)
-  --max-retries N        times a trial whose worker died is re-run (default 2)
-  --objective FILE[#NAME]
-                         run this module's export NAME (default 'objective') as
-                         objective(trial, { raw, source }) instead of training the
-                         recorded experiment: for custom objectives, tests, benchmarks
-  --json                 one JSON object per event instead of text
-  -h, --help             this help
-
-Ctrl-C once: no new trial starts, the running ones finish and are saved.
-Ctrl-C twice: quit at once (exit 130); other workers fail and retry its trials.`;
+const workerHelp = helpText(workerSpec);
 
 const DEFAULT_HEARTBEAT_MS = 5000;
 const DEFAULT_GRACE_MS = 30_000;
@@ -64,22 +73,14 @@ function objectiveModule(): string {
 }
 
 export async function workerCommand(args: string[], out: Output): Promise<number> {
-  const { values, positionals } = parseCommandArgs(args, workerHelp, {
-    storage: { type: 'string' },
-    study: { type: 'string' },
-    trials: { type: 'string' },
-    workers: { type: 'string' },
-    grace: { type: 'string' },
-    'max-retries': { type: 'string' },
-    objective: { type: 'string' },
-  });
+  const { values, positionals } = parseCommand(args, workerSpec);
   if (values.help) {
     out.text(workerHelp);
     return 0;
   }
-  if (positionals.length > 0) throw new UsageError(`caviar worker takes no positional argument (got '${positionals[0]}')\n\n${workerHelp}`);
-  if (!values.storage) throw new UsageError(`caviar worker needs --storage URL\n\n${workerHelp}`);
-  if (!values.study) throw new UsageError(`caviar worker needs --study NAME\n\n${workerHelp}`);
+  if (positionals.length > 0) throw new UsageError(`takes no arguments, got '${positionals[0]}': caviar worker ${workerSpec.usage}`);
+  if (!values.storage) throw new UsageError(`needs --storage URL, the shared storage: caviar worker ${workerSpec.usage}`);
+  if (!values.study) throw new UsageError(`needs --study NAME, the study to work on: caviar worker ${workerSpec.usage}`);
   const trialsFlag = integerFlag('--trials', values.trials, 1);
   const workers = integerFlag('--workers', values.workers, 1) ?? 1;
   const maxRetries = integerFlag('--max-retries', values['max-retries'], 0) ?? 2;

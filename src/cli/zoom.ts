@@ -35,46 +35,46 @@ import { UsageError, type Output } from './output.js';
 import { findStudy, storageFile } from './study-files.js';
 import { redactUrl, withoutPassword } from '../util/redact.js';
 import { tuneCommand } from './tune.js';
-import { parseCommandArgs } from './args.js';
+import { parseCommand } from './args.js';
+import { command, helpText } from './command.js';
 
-export const zoomHelp = `Usage: caviar zoom STUDY [options]
-
-A coarse-to-fine step on a finished study: takes its best trials, narrows
+export const zoomSpec = command({
+  name: 'zoom',
+  summary: 'a coarse-to-fine step: a child study in a narrower space around the best trials',
+  usage: 'STUDY [options]',
+  about: `A coarse-to-fine step on a finished study: takes its best trials, narrows
 every range of its search space around them (on each parameter's own scale:
 a learning rate in log10, a beta in log10(1 - beta)), and writes a child
 experiment <output>/<child>.yaml in that space, with a child study linked to
-its parent in the same study file. Continue with 'caviar tune <child file>'.
+its parent in the same study file. Continue with 'caviar tune <child file>'.`,
+  options: {
+    top: { type: 'string', value: 'FRACTION', doc: 'the share of complete trials to zoom around (default 0.2, at least 2 trials)' },
+    name: { type: 'string', value: 'CHILD', doc: "the child's name (default <parent>-zoom1, then -zoom2, ...)" },
+    trials: { type: 'string', value: 'N', doc: "also run the child's tuning now, up to N complete trials" },
+    force: { type: 'boolean', doc: 'replace <output>/<child>.yaml even when caviar zoom did not write it' },
+    storage: {
+      type: 'string', value: 'PATH|URL',
+      doc: 'the SQLite study file or postgres://user@host/db; the child study goes there too (default: every caviar-out/*/study.db). ' +
+        'The child file records a URL without its password: give it by PGPASSWORD or ~/.pgpass',
+    },
+  },
+  exits: '0 the child experiment and study written (and, with --trials, tuned as caviar tune does); 1 fewer than 2 complete trials to zoom around; ' +
+    '2 bad usage, no such study, a child name already taken, or the child file refused',
+  examples: ['caviar zoom quickstart --top 0.25 --trials 12'],
+});
 
-Options:
-  --top FRACTION    the share of complete trials to zoom around (default 0.2, at least 2 trials)
-  --name CHILD      the child's name (default <parent>-zoom1, then -zoom2, ...)
-  --trials N        also run the child's tuning now, up to N complete trials
-  --force           replace <output>/<child>.yaml even when caviar zoom did not write it
-  --storage PATH|URL  the SQLite study file or postgres://user@host/db; the child study goes
-                    there too (default: every caviar-out/*/study.db). The child file records
-                    a URL without its password: give it by PGPASSWORD or ~/.pgpass
-  --json            one JSON object per event instead of text
-  -h, --help        this help
-
-Example:
-  caviar zoom quickstart --top 0.25 --trials 12`;
+const zoomHelp = helpText(zoomSpec);
 
 /** Padding on each side of the top trials' hull, as a fraction of the parent's range (narrow.ts). */
 const MARGIN = 0.1;
 
 export async function zoomCommand(args: string[], out: Output): Promise<number> {
-  const { values, positionals } = parseCommandArgs(args, zoomHelp, {
-    storage: { type: 'string' },
-    top: { type: 'string' },
-    trials: { type: 'string' },
-    name: { type: 'string' },
-    force: { type: 'boolean' },
-  });
+  const { values, positionals } = parseCommand(args, zoomSpec);
   if (values.help) {
     out.text(zoomHelp);
     return 0;
   }
-  if (positionals.length !== 1) throw new UsageError(`caviar zoom needs one STUDY name\n\n${zoomHelp}`);
+  if (positionals.length !== 1) throw new UsageError(`expected one STUDY name, got ${positionals.length}: caviar zoom ${zoomSpec.usage}`);
   const fraction = values.top === undefined ? 0.2 : Number(values.top);
   if (!(fraction > 0 && fraction <= 1)) throw new UsageError(`--top: expected a fraction in (0, 1], got '${values.top}'`);
   const trialsFlag = values.trials === undefined ? undefined : Number(values.trials);

@@ -3,6 +3,8 @@
  * the file, the field path and what was expected, so a person fixes them all
  * in one go instead of one run per typo.
  */
+import { didYouMean } from '../util/suggest.js';
+
 export class ConfigError extends Error {
   constructor(
     readonly source: string,
@@ -24,8 +26,7 @@ export class Problems {
   unknownFields(path: string, obj: Record<string, unknown>, known: readonly string[]): void {
     for (const key of Object.keys(obj)) {
       if (known.includes(key)) continue;
-      const guess = closest(key, known);
-      this.add(join(path, key), `unknown field${guess ? ` (did you mean '${guess}'?)` : ''}; expected one of ${known.join(', ')}`);
+      this.add(join(path, key), `unknown field${didYouMean(key, known)}; expected one of ${known.join(', ')}`);
     }
   }
 
@@ -49,31 +50,4 @@ export function describe(v: unknown): string {
 
 export function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function closest(word: string, options: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Infinity;
-  for (const option of options) {
-    const d = editDistance(word.toLowerCase(), option.toLowerCase());
-    if (d < bestDistance) {
-      bestDistance = d;
-      best = option;
-    }
-  }
-  return bestDistance <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
-}
-
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let previous = row[0];
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const saved = row[j];
-      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
-      previous = saved;
-    }
-  }
-  return row[b.length];
 }

@@ -17,12 +17,13 @@ import YAML from 'yaml';
 import { createLayer } from '../nn/build.js';
 import type { LayerConfig } from '../nn/config.js';
 import { DEFAULT_MAX_CONSECUTIVE_FAILURES } from '../tune/executor.js';
-import { createPruner, PRUNER_NAMES } from '../tune/pruners/index.js';
+import { createPruner, PRUNER_CHOICES } from '../tune/pruners/index.js';
 import { createSampler, SAMPLER_NAMES } from '../tune/samplers/index.js';
 import { parseSpace, SpaceError, type SpaceSpec } from '../tune/space/declarative.js';
 import { Fields } from './fields.js';
 import { TUNABLE_NAMES } from './params.js';
 import { ConfigError, describe, isObject, join, Problems } from './problems.js';
+import { didYouMean } from '../util/suggest.js';
 import { ACTIVATIONS, DEFAULT_SETTINGS, OPTIMIZERS, type RunSettings } from './settings.js';
 
 export const DATA_SOURCES = ['spirals', 'blobs', 'circles', 'xor', 'fashion-mnist', 'idx', 'csv'] as const;
@@ -143,14 +144,27 @@ export function experimentInputs(exp: Experiment): { path: string; what: string 
 
 /** Reads and checks an experiment file (.yaml, .yml or .json). Throws ConfigError listing every problem. */
 export function readExperiment(path: string): Experiment {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = readFileSync(path, 'utf8');
+    bytes = readFileSync(path);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new ConfigError(path, [code === 'ENOENT' ? 'no such file' : `cannot read the file (${code ?? (err as Error).message})`]);
+    throw new ConfigError(path, [code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'a folder, not an experiment file' : `cannot read the file (${code ?? (err as Error).message})`]);
   }
-  return parseExperiment(parseText(text, path), path);
+  // A model, a study or an archive given by mistake: one line, not the YAML parser quoting its bytes.
+  if (!isText(bytes)) throw new ConfigError(path, ['not a text (YAML or JSON) file; an experiment file is YAML or JSON, like examples/quickstart.yaml']);
+  return parseExperiment(parseText(bytes.toString('utf8'), path), path);
+}
+
+/** UTF-8 without NUL bytes (which no YAML or JSON file holds and every binary format does). */
+function isText(bytes: Uint8Array): boolean {
+  if (bytes.includes(0)) return false;
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** YAML (a superset of JSON) with errors that carry the line and column. */
@@ -297,7 +311,7 @@ function parseTune(problems: Problems, value: unknown, settings: RunSettings): T
     direction: metric === 'devLoss' ? 'minimize' : 'maximize',
     space: null,
     sampler: namedChoice(problems, f, 'sampler', 'tpe', SAMPLER_NAMES, (name, options) => createSampler(name, options, 0)),
-    pruner: namedChoice(problems, f, 'pruner', 'median', [...PRUNER_NAMES, 'none'], (name, options) => {
+    pruner: namedChoice(problems, f, 'pruner', 'median', PRUNER_CHOICES, (name, options) => {
       if (name !== 'none') createPruner(name, options);
     }),
     workers: f.number('workers', { integer: true, min: 1 }) ?? 1,
@@ -341,7 +355,7 @@ function parseTune(problems: Problems, value: unknown, settings: RunSettings): T
       }
       for (const name of Object.keys(space)) {
         if (!TUNABLE_NAMES.includes(name)) {
-          problems.add(join('tune.space', name), `not a setting caviar can tune; expected one of ${TUNABLE_NAMES.join(', ')}`);
+          problems.add(join('tune.space', name), `not a setting caviar can tune${didYouMean(name, TUNABLE_NAMES)}; expected one of ${TUNABLE_NAMES.join(', ')}`);
         }
       }
     }
@@ -394,7 +408,7 @@ function namedChoice(
     return { name, options };
   }
   if (!names.includes(name)) {
-    problems.add(f.at(key), `unknown ${key} '${name}'; expected one of ${names.join(', ')}`);
+    problems.add(f.at(key), `unknown ${key} '${name}'${didYouMean(name, names)}; expected one of ${names.join(', ')}`);
     return { name, options };
   }
   try {

@@ -56,11 +56,13 @@ test('bad usage exits 2 with a message that names the problem', async () => {
     [['train', '--lr=-1'], /--lr: expected a number > 0, got -1/],
     [['train', '--hidden', '16,a'], /--hidden\[1\]: expected a positive integer, got NaN/],
     [['train', '--optimizer', 'adamw'], /--optimizer: expected one of sgd, momentum, rmsprop, adam, got "adamw"/],
-    [['train', 'a.yaml', 'b.yaml'], /takes one EXPERIMENT file, got 2/],
+    [['train', 'a.yaml', 'b.yaml'], /^caviar train: expected at most one EXPERIMENT file, got 2: caviar train \[EXPERIMENT\] \[options\]$/],
     [['train', 'exp.yaml', '--epochs', '3'], /--epochs only applies without an experiment file; set it in exp\.yaml instead/],
     [['train', '/nonexistent/exp.yaml'], /\/nonexistent\/exp\.yaml: 1 problem:\n  no such file/],
-    [['train', '--colour'], /Unknown option '--colour'/],
-    [['fly'], /unknown command 'fly'/],
+    [['train', '--colour'], /^caviar train: unknown option '--colour'; 'caviar train --help' lists the options$/],
+    [['train', '--epoch', '3'], /unknown option '--epoch' \(did you mean '--epochs'\?\)/],
+    [['fly'], /^caviar: unknown command 'fly'; 'caviar --help' lists the commands$/],
+    [['trian'], /^caviar: unknown command 'trian' \(did you mean 'train'\?\)/],
   ];
   for (const [args, message] of cases) {
     const { code, err } = await run(args);

@@ -77,7 +77,7 @@ test('a bad experiment file stops before any work and leaves an existing study a
     }
     const usage = await run(['tune']);
     assert.equal(usage.code, 2);
-    assert.match(usage.err, /caviar tune needs one EXPERIMENT file/);
+    assert.equal(usage.err, 'caviar tune: expected one EXPERIMENT file, got 0: caviar tune EXPERIMENT [options]');
     assert.match((await run(['tune', path, '--workers', '0'])).err, /--workers: expected a positive integer, got '0'/);
   } finally {
     rmSync(dir, { recursive: true, force: true });

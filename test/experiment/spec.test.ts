@@ -75,7 +75,7 @@ test('every problem of a file is reported at once, each with its field path', ()
     /^train\.optimiser: unknown field \(did you mean 'optimizer'\?\)/,
     /^train\.epochs: expected an integer >= 1, got "10"/,
     /^train\.learningRate: expected a number > 0, got 0/,
-    /^tune\.sampler: unknown sampler 'tpee'; expected one of grid, random, sobol, coarse-to-fine, tpe/,
+    /^tune\.sampler: unknown sampler 'tpee' \(did you mean 'tpe'\?\); expected one of grid, random, sobol, coarse-to-fine, tpe/,
     /tune\.space\.learningRate.*low.*> 0|tune\.space\.learningRate.*log/,
     /tune\.space\.hiddenUnits.*low.*high/,
     /^tune\.space\.momentum: not a setting caviar can tune; expected one of learningRate, beta/,

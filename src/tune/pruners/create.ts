@@ -11,6 +11,8 @@ import { SuccessiveHalvingPruner } from './successive-halving.js';
 
 export const PRUNER_NAMES = ['nop', 'median', 'percentile', 'successive-halving', 'hyperband'] as const;
 export type PrunerName = (typeof PRUNER_NAMES)[number];
+/** Every name `createPruner` takes: the pruners, 'asha' (successive halving) and 'none' (nop). */
+export const PRUNER_CHOICES: readonly string[] = [...PRUNER_NAMES, 'asha', 'none'];
 
 const COMMON = { nStartupTrials: 'number', nWarmupSteps: 'number', intervalSteps: 'number', nMinTrials: 'number' } as const;
 const OPTIONS = {
