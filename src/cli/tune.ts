@@ -4,11 +4,11 @@
  * finishes, and ends with the best trial and where everything was saved.
  */
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { loadSplits, prepareData } from '../experiment/data.js';
 import { pbtScheduler } from '../experiment/live.js';
 import { failureLine, likelyCause } from '../experiment/failures.js';
 import { experimentObjective, type ExperimentArgs } from '../experiment/objective.js';
+import { objectiveModule } from '../experiment/objective-module.js';
 import { TooManyFailuresError } from '../tune/executor.js';
 import { studyIdentity } from '../experiment/trial-model.js';
 import { redactUrl, withoutPasswordsIn } from '../util/redact.js';
@@ -60,12 +60,6 @@ command again to resume. Ctrl-C twice: quit at once (exit 130).`,
 });
 
 export const tuneHelp = helpText(tuneSpec);
-
-/** The worker-thread module holding `objective`, next to this file in src/ (tsx) or dist/. */
-function objectiveModule(): string {
-  const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
-  return fileURLToPath(new URL(`../experiment/objective${ext}`, import.meta.url));
-}
 
 export async function tuneCommand(args: string[], shown: Output): Promise<number> {
   const { values, positionals } = parseCommand(args, tuneSpec);

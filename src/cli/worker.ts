@@ -9,10 +9,10 @@
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { prepareData } from '../experiment/data.js';
 import { failureLine, likelyCause } from '../experiment/failures.js';
 import type { ExperimentArgs } from '../experiment/objective.js';
+import { objectiveModule } from '../experiment/objective-module.js';
 import { TooManyFailuresError } from '../tune/executor.js';
 import { studyIdentity } from '../experiment/trial-model.js';
 import { parseDuration, parseExperiment, type Experiment } from '../experiment/spec.js';
@@ -65,12 +65,6 @@ const workerHelp = helpText(workerSpec);
 
 const DEFAULT_HEARTBEAT_MS = 5000;
 const DEFAULT_GRACE_MS = 30_000;
-
-/** The worker-thread module holding `objective`, next to this file in src/ (tsx) or dist/. */
-function objectiveModule(): string {
-  const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
-  return fileURLToPath(new URL(`../experiment/objective${ext}`, import.meta.url));
-}
 
 export async function workerCommand(args: string[], out: Output): Promise<number> {
   const { values, positionals } = parseCommand(args, workerSpec);

@@ -13,6 +13,12 @@ export interface NumberRule {
   below?: number;
 }
 
+/** The values one setting may take: a number within bounds, true or false, or one of a list. */
+export type ValueRule =
+  | { readonly type: 'number'; readonly rule: NumberRule }
+  | { readonly type: 'boolean' }
+  | { readonly type: 'choice'; readonly choices: readonly string[] };
+
 export class Fields {
   constructor(
     readonly problems: Problems,
@@ -72,11 +78,38 @@ export class Fields {
     return v;
   }
 
+  /** A field checked by `rule` (see `checkValue`). */
+  value(key: string, rule: ValueRule): number | string | boolean | undefined {
+    const v = this.obj[key];
+    if (v === undefined) return undefined;
+    return checkValue(this.problems, this.at(key), v, rule);
+  }
+
   required(key: string, what: string): boolean {
     if (this.obj[key] !== undefined) return true;
     this.problems.add(this.at(key), `missing; expected ${what}`);
     return false;
   }
+}
+
+/**
+ * `v` if `rule` allows it; otherwise undefined, and a problem at `path`.
+ * The experiment file's fields and a trial's parameters are checked by it.
+ *
+ * @example
+ *   checkValue(problems, 'train.beta', 1.2, { type: 'number', rule: { min: 0, below: 1 } });
+ *   // undefined; problems: "train.beta: expected a number >= 0 and < 1, got 1.2"
+ */
+export function checkValue(problems: Problems, path: string, v: unknown, rule: ValueRule): number | string | boolean | undefined {
+  if (rule.type === 'number') return checkNumber(problems, path, v, rule.rule);
+  if (rule.type === 'boolean') {
+    if (typeof v === 'boolean') return v;
+    problems.add(path, `expected true or false, got ${describe(v)}`);
+    return undefined;
+  }
+  if (typeof v === 'string' && rule.choices.includes(v)) return v;
+  problems.add(path, `expected one of ${rule.choices.join(', ')}, got ${describe(v)}`);
+  return undefined;
 }
 
 export function checkNumber(problems: Problems, path: string, v: unknown, rule: NumberRule): number | undefined {

@@ -12,28 +12,29 @@
  */
 import type { SpaceSpec } from '../tune/space/declarative.js';
 import type { ParamValue } from '../tune/types.js';
-import { ACTIVATIONS, OPTIMIZERS, type RunSettings } from './settings.js';
+import { checkValue } from './fields.js';
+import { Problems } from './problems.js';
+import { SETTINGS, type RunSettings, type SettingName } from './settings.js';
 
 type Apply = (s: RunSettings, v: ParamValue) => string | null;
 
-const num = (key: keyof RunSettings, check?: (v: number) => string | null): Apply => (s, v) => {
-  if (typeof v !== 'number') return `expected a number, got ${JSON.stringify(v)}`;
-  const problem = check?.(v) ?? null;
-  if (problem) return problem;
-  (s as unknown as Record<string, number>)[key] = v;
+/** A one-value setting, checked by its rule in settings.ts, as the experiment file's value is. */
+const setting = (name: SettingName): Apply => (s, v) => {
+  const problems = new Problems();
+  const value = checkValue(problems, '', v, SETTINGS[name].value);
+  if (value === undefined) return problems.list[0];
+  (s as unknown as Record<string, unknown>)[name] = value;
   return null;
 };
-const positiveInt = (v: number) => (Number.isInteger(v) && v >= 1 ? null : `expected a positive integer, got ${v}`);
 
 /** Every tunable name and how it applies. Values out of their meaning (a negative rate) are refused. */
 export const TUNABLE: Record<string, { describe: string; apply: Apply }> = {
-  learningRate: { describe: 'the learning rate alpha', apply: num('learningRate', (v) => (v > 0 ? null : `expected > 0, got ${v}`)) },
-  beta: { describe: "momentum's (or RMSprop's) beta", apply: num('beta', (v) => (v >= 0 && v < 1 ? null : `expected in [0, 1), got ${v}`)) },
-  beta1: { describe: "Adam's beta1", apply: num('beta1', (v) => (v >= 0 && v < 1 ? null : `expected in [0, 1), got ${v}`)) },
-  beta2: { describe: "Adam's beta2", apply: num('beta2', (v) => (v >= 0 && v < 1 ? null : `expected in [0, 1), got ${v}`)) },
-  eps: { describe: "Adam's / RMSprop's epsilon", apply: num('eps', (v) => (v > 0 ? null : `expected > 0, got ${v}`)) },
-  batchSize: { describe: 'the mini-batch size', apply: num('batchSize', positiveInt) },
-  epochs: { describe: 'the number of epochs', apply: num('epochs', positiveInt) },
+  ...Object.fromEntries(
+    (Object.keys(SETTINGS) as SettingName[])
+      .filter((name) => !('tunable' in SETTINGS[name]))
+      .map((name) => [name, { describe: SETTINGS[name].describe, apply: setting(name) }]),
+  ),
+  // The two that shape the hidden layers (the file's `model.hidden` list).
   hiddenUnits: {
     describe: 'the width of every hidden layer',
     apply: (s, v) => {
@@ -48,33 +49,6 @@ export const TUNABLE: Record<string, { describe: string; apply: Apply }> = {
       if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) return `expected an integer >= 0, got ${JSON.stringify(v)}`;
       const width = s.hidden[0] ?? 64;
       s.hidden = Array.from({ length: v }, (_, i) => s.hidden[i] ?? width);
-      return null;
-    },
-  },
-  lrDecay: { describe: 'the decay rate in a0 / (1 + rate * epoch)', apply: num('lrDecay', (v) => (v >= 0 ? null : `expected >= 0, got ${v}`)) },
-  dropout: { describe: 'the dropout rate', apply: num('dropout', (v) => (v >= 0 && v < 1 ? null : `expected in [0, 1), got ${v}`)) },
-  l2: { describe: 'the L2 weight decay lambda / m', apply: num('l2', (v) => (v >= 0 ? null : `expected >= 0, got ${v}`)) },
-  optimizer: {
-    describe: `the optimizer (${OPTIMIZERS.join(', ')})`,
-    apply: (s, v) => {
-      if (!(OPTIMIZERS as readonly ParamValue[]).includes(v)) return `expected one of ${OPTIMIZERS.join(', ')}, got ${JSON.stringify(v)}`;
-      s.optimizer = v as RunSettings['optimizer'];
-      return null;
-    },
-  },
-  activation: {
-    describe: `the hidden activation (${ACTIVATIONS.join(', ')})`,
-    apply: (s, v) => {
-      if (!(ACTIVATIONS as readonly ParamValue[]).includes(v)) return `expected one of ${ACTIVATIONS.join(', ')}, got ${JSON.stringify(v)}`;
-      s.activation = v as RunSettings['activation'];
-      return null;
-    },
-  },
-  batchNorm: {
-    describe: 'batch norm after each hidden dense layer (true or false)',
-    apply: (s, v) => {
-      if (typeof v !== 'boolean') return `expected true or false, got ${JSON.stringify(v)}`;
-      s.batchNorm = v;
       return null;
     },
   },

@@ -24,7 +24,7 @@ import { Fields } from './fields.js';
 import { TUNABLE_NAMES } from './params.js';
 import { ConfigError, describe, isObject, join, Problems } from './problems.js';
 import { didYouMean } from '../util/suggest.js';
-import { ACTIVATIONS, DEFAULT_SETTINGS, OPTIMIZERS, type RunSettings } from './settings.js';
+import { DEFAULT_SETTINGS, SETTINGS, settingsOf, type RunSettings } from './settings.js';
 
 export const DATA_SOURCES = ['spirals', 'blobs', 'circles', 'xor', 'fashion-mnist', 'idx', 'csv'] as const;
 export type DataSource = (typeof DATA_SOURCES)[number];
@@ -122,8 +122,8 @@ const DATA_FIELDS: Record<DataSource, string[]> = {
   csv: ['path', 'label', 'testPath'],
 };
 /** The settings of a file's `model` section; the rest of `RunSettings` is its `train` section. */
-export const MODEL_FIELDS = ['hidden', 'batchNorm', 'activation', 'dropout', 'layers'];
-const TRAIN = ['epochs', 'batchSize', 'optimizer', 'learningRate', 'beta', 'beta1', 'beta2', 'eps', 'l2', 'lrDecay', 'normalizeInputs'];
+export const MODEL_FIELDS: readonly string[] = ['hidden', 'layers', ...settingsOf('model')];
+const TRAIN: readonly string[] = settingsOf('train');
 const TUNE = ['trials', 'metric', 'space', 'sampler', 'pruner', 'workers', 'storage', 'study', 'timeout', 'checkpointEvery', 'keepCheckpoints', 'maxConsecutiveFailures', 'epoch', 'pbt'];
 const PBT = ['population', 'generations', 'interval', 'quantile', 'resampleProbability'];
 
@@ -262,9 +262,7 @@ function parseSettings(problems: Problems, modelValue: unknown, trainValue: unkn
         });
       }
     }
-    s.batchNorm = m.boolean('batchNorm') ?? s.batchNorm;
-    s.activation = (m.string('activation', ACTIVATIONS) as RunSettings['activation'] | undefined) ?? s.activation;
-    s.dropout = m.number('dropout', { min: 0, below: 1 }) ?? s.dropout;
+    readSettings(m, 'model', s);
     if (m.has('layers')) {
       if (m.has('hidden')) problems.add('model', "give either 'hidden' (an MLP) or 'layers' (a full layer list), not both");
       const layers = m.obj.layers;
@@ -285,19 +283,19 @@ function parseSettings(problems: Problems, modelValue: unknown, trainValue: unkn
   const t = Fields.of(problems, 'train', trainValue);
   if (t) {
     t.known(TRAIN);
-    s.epochs = t.number('epochs', { integer: true, min: 1 }) ?? s.epochs;
-    s.batchSize = t.number('batchSize', { integer: true, min: 1 }) ?? s.batchSize;
-    s.optimizer = (t.string('optimizer', OPTIMIZERS) as RunSettings['optimizer'] | undefined) ?? s.optimizer;
-    s.learningRate = t.number('learningRate', { above: 0 }) ?? (t.has('optimizer') && s.optimizer !== 'adam' && s.optimizer !== 'rmsprop' ? 0.01 : s.learningRate);
-    s.beta = t.number('beta', { min: 0, below: 1 }) ?? s.beta;
-    s.beta1 = t.number('beta1', { min: 0, below: 1 }) ?? s.beta1;
-    s.beta2 = t.number('beta2', { min: 0, below: 1 }) ?? s.beta2;
-    s.eps = t.number('eps', { above: 0 }) ?? s.eps;
-    s.l2 = t.number('l2', { min: 0 }) ?? s.l2;
-    s.lrDecay = t.number('lrDecay', { min: 0 }) ?? s.lrDecay;
-    s.normalizeInputs = t.boolean('normalizeInputs') ?? s.normalizeInputs;
+    readSettings(t, 'train', s);
+    // SGD and momentum start from a larger default rate than Adam's and RMSprop's.
+    if (!t.has('learningRate') && t.has('optimizer') && s.optimizer !== 'adam' && s.optimizer !== 'rmsprop') s.learningRate = 0.01;
   }
   return s;
+}
+
+/** The one-value settings of a section (settings.ts), each checked by its rule, into `s`. */
+function readSettings(f: Fields, section: 'model' | 'train', s: RunSettings): void {
+  for (const name of settingsOf(section)) {
+    const value = f.value(name, SETTINGS[name].value);
+    if (value !== undefined) (s as unknown as Record<string, unknown>)[name] = value;
+  }
 }
 
 function parseTune(problems: Problems, value: unknown, settings: RunSettings): TuneSettings | null {
