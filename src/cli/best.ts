@@ -1,13 +1,18 @@
 /**
  * `caviar best STUDY --export PATH`: the best trial's model, out of the
  * study's folder and into a place of your choosing — a byte-for-byte copy of
- * the file the trial saved, or with `--retrain` a fresh run of the best
- * parameters from the experiment the study recorded.
+ * the file the trial saved; with `--retrain` a fresh run of the best
+ * parameters from the experiment the study recorded; with `--refit` that run
+ * on train + dev; with `--ensemble` several trials' models as one
+ * (best-ensemble.ts).
  */
 import { existsSync } from 'node:fs';
-import { loadSplits } from '../experiment/data.js';
-import { applyParams } from '../experiment/params.js';
+import { loadSplits, prepareData } from '../experiment/data.js';
+import { refitPlan, retrainPlan } from '../experiment/refit.js';
 import { trainRun } from '../experiment/run.js';
+import { rankTrials } from '../tune/rank.js';
+import { exportEnsemble } from './best-ensemble.js';
+import { command, helpText } from './command.js';
 import { experimentInputs, parseExperiment, type Experiment } from '../experiment/spec.js';
 import { checkModelOrigin, studyIdentity, trialModelMetadata, type StudyIdentity } from '../experiment/trial-model.js';
 import { decodeModel, encodeModel, readModelBytes } from '../io/model-file.js';
@@ -16,75 +21,88 @@ import type { Study } from '../tune/study.js';
 import type { FrozenTrial } from '../tune/types.js';
 import { formatParams } from './format.js';
 import { writeFileAtomically } from '../util/atomic-write.js';
-import { UsageError, type Output } from './output.js';
+import { NothingToExport, UsageError, type Output } from './output.js';
 import { findStudy, storageFile } from './study-files.js';
-import { parseCommandArgs } from './args.js';
+import { integerFlag, parseCommand } from './args.js';
 import { redactUrl } from '../util/redact.js';
 
-export const bestHelp = `Usage: caviar best STUDY --export PATH [options]
+export const bestSpec = command({
+  name: 'best',
+  summary: "export a study's best model: the trial's file, an ensemble of the best trials, or a refit",
+  usage: 'STUDY --export PATH [options]',
+  about: `Exports a study's best model to PATH. By default, a byte-for-byte copy of
+the model file the best trial saved (the weights of its best epoch, unless the
+study used tune.epoch: last). The trial's file must record this study and
+this trial (every model caviar tune saves does); a file of another study or
+trial is refused, never exported as this one's.
 
-Exports the best trial's model of a study: a copy of the model file the
-trial saved, or with --retrain a new training run of the best parameters on
-the experiment the study recorded (same data, seed and settings).
+--ensemble averages the probabilities of several trials' models and saves
+them as one model file that caviar predict and caviar export (one ONNX
+graph) read like any other, with its dev and test accuracy beside the best
+trial's. --refit trains the best parameters again on train + dev together
+for the best trial's best epoch count, the last step people usually do by
+hand, and reports its test accuracy beside the trial's. Both use the data of
+the experiment the study recorded.`,
+  options: {
+    export: { type: 'string', value: 'PATH', doc: 'where to write the model (.safetensors), atomically. An existing caviar model there is replaced; a study file, a trial\'s own file or a folder never is' },
+    force: { type: 'boolean', doc: 'replace PATH even when it is not a caviar model' },
+    ensemble: {
+      type: 'string', value: 'K|auto',
+      doc: 'an ensemble: the mean of the top K trials\' probabilities, or with auto, greedy ensemble selection on the dev set (Caruana et al. 2004), which picks the members and their weights among the top --library trials',
+    },
+    library: { type: 'string', value: 'N', doc: 'with --ensemble auto: how many of the best trials it chooses from (default 20)' },
+    refit: { type: 'boolean', doc: 'train the best parameters on train + dev together for the best trial\'s epochs (its best epoch), then test' },
+    retrain: { type: 'boolean', doc: 'train the best parameters again exactly as the trial did (same data, seed and epochs) instead of copying its file' },
+    storage: { type: 'string', value: 'PATH|URL', doc: 'the SQLite study file or postgres:// URL (default: every caviar-out/*/study.db)' },
+  },
+  exits: '0 exported; 1 nothing to export (no complete trial, a trial\'s model file is gone or is not that trial\'s, training failed); 2 bad usage, no such study, or PATH refused',
+  examples: [
+    'caviar best quickstart --export quickstart.safetensors',
+    'caviar best fashion --ensemble auto --export fashion-ensemble.safetensors',
+    'caviar best fashion --refit --export fashion-refit.safetensors',
+  ],
+});
 
-The trial's file must record this study and this trial (every model caviar
-tune saves does); a file of another study or trial is refused, never
-exported as this one's.
-
-Options:
-  --export PATH     where to write the model (.safetensors); written atomically.
-                    An existing caviar model there is replaced; a study file,
-                    the trial's own file or a folder never is
-  --force           replace PATH even when it is not a caviar model
-  --retrain         train the best parameters again instead of copying
-  --storage PATH    the SQLite study file or postgres:// URL (default: every caviar-out/*/study.db)
-  --json            one JSON object per event instead of text
-  -h, --help        this help
-
-Exit codes: 0 exported; 1 nothing to export (no complete trial, the trial's
-model file is gone or is not this trial's, training failed); 2 bad usage,
-no such study, or PATH refused.
-
-Example:
-  caviar best quickstart --export quickstart.safetensors`;
-
-/** A study that cannot give what was asked (no complete trial, a missing file): the work failed, exit 1. */
-class NothingToExport extends Error {
-  override name = 'NothingToExport';
-}
+/** The help text (kept as a string for the command list). */
+export const bestHelp = helpText(bestSpec);
 
 export async function bestCommand(args: string[], out: Output): Promise<number> {
-  const { values, positionals } = parseCommandArgs(args, bestHelp, {
-    export: { type: 'string' },
-    retrain: { type: 'boolean' },
-    storage: { type: 'string' },
-    force: { type: 'boolean' },
-  });
+  const { values, positionals } = parseCommand(args, bestSpec);
   if (values.help) {
     out.text(bestHelp);
     return 0;
   }
-  if (positionals.length !== 1) throw new UsageError(`caviar best needs one STUDY name\n\n${bestHelp}`);
-  if (values.export === undefined) throw new UsageError(`caviar best needs --export PATH: where to write the model\n\n${bestHelp}`);
+  if (positionals.length !== 1) throw new UsageError(`needs one STUDY name, got ${positionals.length}; 'caviar best --help' shows how`);
+  if (values.export === undefined) throw new UsageError("needs --export PATH: where to write the model; 'caviar best --help' shows how");
+  const modes = (['retrain', 'refit', 'ensemble'] as const).filter((m) => values[m] !== undefined && values[m] !== false);
+  if (modes.length > 1) throw new UsageError(`--${modes[0]} and --${modes[1]} do not go together: pick one`);
+  const ensemble = values.ensemble === undefined ? undefined : values.ensemble === 'auto' ? 'auto' as const : integerFlag('--ensemble', values.ensemble, 2);
+  if (values.library !== undefined && ensemble !== 'auto') throw new UsageError('--library goes with --ensemble auto');
+  const library = integerFlag('--library', values.library, 1) ?? 20;
   const target = values.export;
   const { study, file: where } = await findStudy(positionals[0], values.storage);
   const file = redactUrl(where);
   try {
     const best = bestTrial(study, file);
     const identity = await studyIdentity(study, { record: false });
-    // What --export may replace: never the study read, nor the trial's own file (nor, retraining, the experiment's files).
-    const exp = values.retrain ? recordedExperiment(study) : undefined;
-    const trialFile = typeof best.userAttrs.model === 'string' ? best.userAttrs.model : undefined;
+    // What --export may replace: never the study read, nor a trial's own file (nor, training, the experiment's files).
+    const exp = values.retrain || values.refit || ensemble !== undefined ? recordedExperiment(study) : undefined;
+    const trialFiles = ensemble === undefined ? [best] : rankTrials(study.trials(), study.direction).slice(0, ensemble === 'auto' ? library : ensemble);
     const rule: OutputRule = {
-      flag: '--export', kind: 'model', force: Boolean(values.force), studies: [storageFile(where)],
-      inputs: [...(trialFile ? [{ path: trialFile, what: `trial ${best.number}'s model file` }] : []), ...(exp ? experimentInputs(exp) : [])],
+      flag: '--export', kind: 'model', force: Boolean(values.force), studies: [storageFile(where) ?? where],
+      inputs: [
+        ...trialFiles.flatMap((t) => (typeof t.userAttrs.model === 'string' ? [{ path: t.userAttrs.model, what: `trial ${t.number}'s model file` }] : [])),
+        ...(exp ? experimentInputs(exp) : []),
+      ],
     };
     checkOutputFile(target, rule);
     const test = best.userAttrs.testAccuracy;
-    out.event('best', { study: study.name, storage: file, number: best.number, value: best.value, params: best.params, testAccuracy: test ?? null },
-      `Best trial of '${study.name}' (${file}): trial ${best.number}, value ${best.value!.toFixed(4)}` +
+    const epoch = typeof best.userAttrs.bestEpoch === 'number' ? `, best epoch ${best.userAttrs.bestEpoch}` : '';
+    out.event('best', { study: study.name, storage: file, number: best.number, value: best.value, params: best.params, testAccuracy: test ?? null, bestEpoch: best.userAttrs.bestEpoch ?? null },
+      `Best trial of '${study.name}' (${file}): trial ${best.number}, value ${best.value!.toFixed(4)}${epoch}` +
         `${test === undefined ? '' : `, test accuracy ${Number(test).toFixed(4)}`}\n  ${formatParams(best.params)}`);
-    if (exp) await retrain(exp, identity, best, target, rule, out);
+    if (ensemble !== undefined) await exportEnsemble({ study, identity, exp: exp!, candidates: trialFiles, mode: ensemble, target, rule, out });
+    else if (exp) await retrain(exp, identity, best, target, rule, out, values.refit ? 'refit' : 'retrain');
     else copyModel(identity, best, target, rule, out);
     return 0;
   } finally {
@@ -128,7 +146,7 @@ function copyModel(study: StudyIdentity, best: FrozenTrial, target: string, rule
 }
 
 /** The experiment `caviar tune` recorded with the study, for --retrain. */
-function recordedExperiment(study: Study): Experiment {
+export function recordedExperiment(study: Study): Experiment {
   const data = study.data as { experiment?: unknown; source?: unknown } | undefined;
   if (!data || data.experiment === undefined || typeof data.source !== 'string') {
     throw new NothingToExport(`study '${study.name}' recorded no experiment (it was not made by 'caviar tune'), so it cannot be retrained; export the trial's model without --retrain`);
@@ -136,18 +154,28 @@ function recordedExperiment(study: Study): Experiment {
   return parseExperiment(data.experiment, data.source);
 }
 
-/** Trains the best parameters on the recorded experiment, as its trial did, and saves the model. */
-async function retrain(exp: Experiment, study: StudyIdentity, best: FrozenTrial, target: string, rule: OutputRule, out: Output): Promise<void> {
-  const settings = applyParams(exp.settings, best.params);
+/**
+ * Trains the best parameters on the recorded experiment and saves the model.
+ * `retrain`: exactly as the trial did (its best epoch kept, as tune.epoch
+ * says), so the model is the trial's again. `refit`: on train + dev together
+ * for the trial's best epoch count (refit.ts), then tested.
+ */
+async function retrain(exp: Experiment, study: StudyIdentity, best: FrozenTrial, target: string, rule: OutputRule, out: Output, mode: 'retrain' | 'refit'): Promise<void> {
+  await prepareData(exp.data, (name, url) => out.event('download', { name, url }, `Downloading ${name} from ${url} (once, into the cache)`));
   const splits = loadSplits(exp.data, exp.seed);
-  out.event('retrain', { experiment: exp.name, source: exp.source, epochs: settings.epochs },
-    `Retraining trial ${best.number}'s parameters on ${splits.description} (${settings.epochs} epochs, seed ${exp.seed})`);
-  const result = await trainRun(settings, splits, exp.seed);
-  if (result.history.stopReason) throw new Error(`retraining stopped: ${result.history.stopReason}`);
-  const bytes = encodeModel(result.model, { experiment: exp.name, ...trialModelMetadata(study, best.number, best.params), retrained: 'true' });
+  const plan = mode === 'refit' ? refitPlan(exp, best, splits) : retrainPlan(exp, best, splits);
+  out.event(mode, { experiment: exp.name, source: exp.source, epochs: plan.settings.epochs, examples: plan.data.train.count },
+    `${mode === 'refit' ? 'Refitting' : 'Retraining'} trial ${best.number}'s parameters on ${plan.description} (${plan.settings.epochs} epochs, seed ${exp.seed})`);
+  const result = await trainRun(plan.settings, plan.data, exp.seed, [], undefined, plan.keepBest);
+  if (result.history.stopReason) throw new Error(`${mode === 'refit' ? 'refitting' : 'retraining'} stopped: ${result.history.stopReason}`);
+  const bytes = encodeModel(result.model, {
+    experiment: exp.name, ...trialModelMetadata(study, best.number, best.params), [mode === 'refit' ? 'refit' : 'retrained']: 'true',
+    ...(splits.train.classNames ? { classNames: JSON.stringify(splits.train.classNames) } : {}),
+  });
   checkOutputFile(target, rule); // again: training took a while, and the path may have changed meanwhile
   writeFileAtomically(target, bytes);
-  out.event('exported', { path: target, retrained: true, testAccuracy: result.test.accuracy, testLoss: result.test.loss },
-    `Retrained model: test accuracy ${result.test.accuracy.toFixed(4)}, test loss ${result.test.loss.toFixed(4)}\n  saved to ${target}`);
+  const trialTest = typeof best.userAttrs.testAccuracy === 'number' ? best.userAttrs.testAccuracy : undefined;
+  out.event('exported', { path: target, retrained: mode === 'retrain', refit: mode === 'refit', testAccuracy: result.test.accuracy, testLoss: result.test.loss, trialTestAccuracy: trialTest ?? null },
+    `${mode === 'refit' ? 'Refit' : 'Retrained'} model: test accuracy ${result.test.accuracy.toFixed(4)}` +
+      `${trialTest === undefined || mode === 'retrain' ? '' : ` (the trial's own: ${trialTest.toFixed(4)})`}, test loss ${result.test.loss.toFixed(4)}\n  saved to ${target}`);
 }
-

@@ -31,6 +31,11 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
+/** A study that cannot give what was asked (no complete trial, a missing model file): the work failed, exit 1. */
+export class NothingToExport extends Error {
+  override name = 'NothingToExport';
+}
+
 /**
  * The output of a command. With no `write`, lines go to stdout, and when
  * stdout is a terminal (and not `--json`) progress bars are drawn on it.

@@ -10,7 +10,7 @@ import { gunzipSync } from 'node:zlib';
 import { DataError } from '../data/errors.js';
 import { isGzip, readIdx } from '../data/idx.js';
 import { modelOrigin } from '../experiment/trial-model.js';
-import { loadModelWithMetadata } from '../io/model-file.js';
+import { loadSavedModel } from '../io/model-file.js';
 import { checkOutputFile, type OutputRule } from '../io/output-file.js';
 import { writeFileAtomically } from '../util/atomic-write.js';
 import { UsageError, type Output } from './output.js';
@@ -80,7 +80,7 @@ export async function predictCommand(args: string[], out: Output): Promise<numbe
     inputs: [{ path: modelPath, what: 'MODEL' }, { path: dataPath, what: 'DATA' }, ...(idx && values.label !== undefined ? [{ path: values.label, what: 'the --label file' }] : [])],
   };
   if (values.out !== undefined) checkOutputFile(values.out, rule);
-  const { model, metadata } = loadModelWithMetadata(modelPath);
+  const { model, metadata } = loadSavedModel(modelPath);
   showOrigin(modelPath, metadata, out, values.out === undefined && !values.json);
   const classes = model.classes;
   const names = classNames(metadata, classes);
@@ -133,9 +133,14 @@ export async function predictCommand(args: string[], out: Output): Promise<numbe
  */
 function showOrigin(path: string, metadata: Record<string, string>, out: Output, toStderr: boolean): void {
   const origin = modelOrigin(metadata);
-  const text = origin.study !== null && origin.trial !== null
+  // An ensemble (caviar best --ensemble) records its members' trials as a JSON list.
+  const members = metadata.trials;
+  const text = origin.study !== null && members !== undefined
+    ? `Model ${path}: an ensemble of trials ${members.replace(/,/g, ', ')} of study '${origin.study}'${origin.studyUid ? ` (uid ${origin.studyUid})` : ''}` +
+      `${origin.experiment ? `, experiment '${origin.experiment}'` : ''}`
+    : origin.study !== null && origin.trial !== null
     ? `Model ${path}: trial ${origin.trial} of study '${origin.study}'${origin.studyUid ? ` (uid ${origin.studyUid})` : ''}` +
-      `${origin.experiment ? `, experiment '${origin.experiment}'` : ''}${metadata.retrained === 'true' ? ', retrained' : ''}`
+      `${origin.experiment ? `, experiment '${origin.experiment}'` : ''}${metadata.retrained === 'true' ? ', retrained' : metadata.refit === 'true' ? ', refit on train + dev' : ''}`
     : origin.trial !== null
       ? `Model ${path}: trial ${origin.trial} of an unrecorded study${origin.experiment ? ` of experiment '${origin.experiment}'` : ''} (saved by an earlier caviar tune)`
       : `Model ${path}: not from a study${origin.experiment ? ` (experiment '${origin.experiment}')` : ''}`;

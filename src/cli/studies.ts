@@ -119,8 +119,9 @@ function show(study: Study, file: string, top: number, out: Output): number {
   for (const [k, v] of Object.entries(best.params)) lines.push(`  ${k} = ${v}`);
   if (best.userAttrs.model) lines.push(`  model: ${String(best.userAttrs.model)}`);
   lines.push('', `Top ${Math.min(top, ranked.length)} trials:`);
-  lines.push(table(['trial', 'value', 'test acc', ...names], ranked.slice(0, top).map((t) => [
-    String(t.number), t.value!.toFixed(4), t.userAttrs.testAccuracy === undefined ? '-' : Number(t.userAttrs.testAccuracy).toFixed(4),
+  lines.push(table(['trial', 'value', 'epoch', 'test acc', ...names], ranked.slice(0, top).map((t) => [
+    String(t.number), t.value!.toFixed(4), typeof t.userAttrs.bestEpoch === 'number' ? String(t.userAttrs.bestEpoch) : '-',
+    t.userAttrs.testAccuracy === undefined ? '-' : Number(t.userAttrs.testAccuracy).toFixed(4),
     ...names.map((n) => (t.params[n] === undefined ? '-' : formatParam(t.params[n]))),
   ])));
   let importance: Array<{ name: string; importance: number }> = [];
@@ -145,5 +146,6 @@ function show(study: Study, file: string, top: number, out: Output): number {
 }
 
 function testText(t: FrozenTrial): string {
-  return t.userAttrs.testAccuracy === undefined ? '' : `, test accuracy ${Number(t.userAttrs.testAccuracy).toFixed(4)}`;
+  const epoch = typeof t.userAttrs.bestEpoch === 'number' ? ` (epoch ${t.userAttrs.bestEpoch})` : '';
+  return `${epoch}${t.userAttrs.testAccuracy === undefined ? '' : `, test accuracy ${Number(t.userAttrs.testAccuracy).toFixed(4)}`}`;
 }

@@ -36,7 +36,7 @@ test('caviar best --export copies the best trial\'s model, --retrain trains its 
     const target = join(dir, 'export', 'best.safetensors');
     const copied = await run(['best', 'tiny', '--storage', storage, '--export', target]);
     assert.equal(copied.code, 0, copied.err);
-    assert.match(copied.out, new RegExp(`^Best trial of 'tiny' \\(.*\\): trial ${best.number}, value ${best.value!.toFixed(4)}, test accuracy ${Number(best.userAttrs.testAccuracy).toFixed(4)}\\n  learningRate=`));
+    assert.match(copied.out, new RegExp(`^Best trial of 'tiny' \\(.*\\): trial ${best.number}, value ${best.value!.toFixed(4)}, best epoch ${best.userAttrs.bestEpoch}, test accuracy ${Number(best.userAttrs.testAccuracy).toFixed(4)}\\n  learningRate=`));
     assert.match(copied.out, new RegExp(`Model copied from ${trialFile}\\n  to ${target}$`));
     assert.deepEqual(readFileSync(target), readFileSync(trialFile), 'the export is the trial\'s file, byte for byte');
     assert.deepEqual(readdirSync(join(dir, 'export')), ['best.safetensors'], 'no temporary file left behind');
@@ -66,7 +66,7 @@ test('caviar best --export copies the best trial\'s model, --retrain trains its 
     const nope = await run(['best', 'nope', '--storage', storage, '--export', target]);
     assert.equal(nope.code, 2);
     assert.match(nope.err, /no study named 'nope' in .*study\.db/);
-    assert.match((await run(['best', 'tiny', '--storage', storage])).err, /caviar best needs --export PATH/);
+    assert.match((await run(['best', 'tiny', '--storage', storage])).err, /^caviar best: needs --export PATH: where to write the model; 'caviar best --help' shows how$/m);
     assert.match((await run(['best', '--help'])).out, /^Usage: caviar best STUDY --export PATH/);
 
     const empty = await createStudy({ name: 'empty', storage, direction: 'maximize' });

@@ -116,8 +116,8 @@ test('caviar studies lists a study file, and caviar show prints the best trial, 
     const shown = await run(['show', 'tiny', '--storage', file, '--top', '3']);
     assert.equal(shown.code, 0, shown.err);
     assert.match(shown.out, /Study 'tiny' in .*: maximize, 6 complete, 0 pruned, 0 failed, 0 running/);
-    assert.match(shown.out, /Best trial \d+: value [01]\.\d{4}, test accuracy [01]\.\d{4}\n  learningRate = /);
-    assert.match(shown.out, /Top 3 trials:\ntrial +value +test acc +learningRate +batchSize/);
+    assert.match(shown.out, /Best trial \d+: value [01]\.\d{4} \(epoch \d+\), test accuracy [01]\.\d{4}\n  learningRate = /);
+    assert.match(shown.out, /Top 3 trials:\ntrial +value +epoch +test acc +learningRate +batchSize/);
     assert.match(shown.out, /Parameter importance \(fANOVA, on each parameter's own scale\):\nparameter +importance/);
     const json = await run(['show', 'tiny', '--storage', file, '--json']);
     const event = JSON.parse(json.out);

@@ -89,6 +89,8 @@ export async function makeStudy(storage: Storage, options: FixtureOptions = {}):
         curves,
         ...(i === 0 && options.modelPath ? { model: options.modelPath } : {}),
         ...(i === 0 && options.interventions ? { interventions: options.interventions } : {}),
+        // The epoch whose weights a trial kept (tune.epoch: best): here its last, whose value is the trial's.
+        ...(i === 0 && !pruned && !running && !failed ? { bestEpoch: intermediate.length } : {}),
         ...(!pruned && !running && !failed ? { testAccuracy: intermediate[intermediate.length - 1][1] - 0.01, trainSeconds: 1 + u() } : {}),
       },
       ...(running ? {} : {

@@ -175,6 +175,7 @@ test('trial page: curves with interventions marked, lineage, checkpoints, comman
   });
   assert.deepEqual(marks, [[4, 'set learningRate=0.001'], [8.5, 'rollback to #1']]);
   assert.match((await page.locator('section', { hasText: 'Lineage' }).textContent())!, /forks from it\s*trial 40 \(fork\)/);
+  assert.equal(await page.locator('#best-epoch').textContent(), '12', 'the epoch the trial kept');
   assert.equal(await page.locator('#checkpoints tbody tr').count(), 1);
   assert.ok(await page.locator('form.set-form [data-fork-param="dropout"]').isVisible(), 'a finished trial can be forked');
   assert.ok(!(await page.locator('button[data-action="pause"]').isVisible()), 'but not paused');

@@ -58,6 +58,9 @@ export function trialPage(root: HTMLElement, key: string, canControl: Promise<bo
       ['duration', t.startedAt ? duration((t.completedAt ?? Date.now()) - t.startedAt) : '–'],
       ['training time', typeof t.userAttrs.trainSeconds === 'number' ? duration(t.userAttrs.trainSeconds * 1000) : '–'],
       ['test accuracy', typeof t.userAttrs.testAccuracy === 'number' ? num(t.userAttrs.testAccuracy) : '–'],
+      // The epoch whose weights the trial kept and whose dev metric is its value (tune.epoch: best).
+      ['best epoch', typeof t.userAttrs.bestEpoch === 'number' ? el('span', { id: 'best-epoch' }, String(t.userAttrs.bestEpoch)) : null],
+      ['stopped', typeof t.userAttrs.stopReason === 'string' ? t.userAttrs.stopReason : null],
       ['failure', typeof t.systemAttrs.failReason === 'string' ? t.systemAttrs.failReason : null],
       ['model', t.hasModel ? el('button', { class: 'control', id: 'download-model', onclick: () => void download(`/api/trials/${t.key}/model`, `trial-${t.number}.safetensors`) }, `download trial-${t.number}.safetensors`)
         : t.modelProblem ? el('span', { class: 'error', id: 'model-refused' }, t.modelProblem) : 'none saved'],

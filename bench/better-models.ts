@@ -1,0 +1,114 @@
+/**
+ * Better models from the same ten minutes (issue 13), on Fashion-MNIST with
+ * the protocol of examples/fashion-mnist-timed.yaml (50,000 / 10,000 /
+ * 10,000, 1-3 hidden layers of 64-512 units, log learning rate, Adam's beta1
+ * on the 1 - beta scale, batch 64-512, up to 15 epochs, TPE + median pruner,
+ * a time budget). For each seed:
+ *
+ *   (a) last epoch   a study scored by each trial's last epoch (tune.epoch: last: caviar before this issue)
+ *   (b) best epoch   a study scored by each trial's best epoch (the default now); what `caviar best` exports
+ *   (c) ensemble     `caviar best --ensemble auto` on study (b)
+ *   (d) refit        `caviar best --refit` on study (b)
+ *
+ * (a) and (b) run at the same time, each with half the workers, so that
+ * both see the same machine (a shared machine's load changes from minute to
+ * minute; two studies run one after the other would not compare); with
+ * --sequential each runs alone with all the workers. The dev accuracy of
+ * (a), (b) is their best trial's value; their test accuracy is that trial's,
+ * measured once. (c)'s dev accuracy is optimistic (dev chose the members).
+ *
+ *   node --import tsx bench/better-models.ts [--seeds 1,2,3] [--minutes 10] [--workers 2] [--sequential] [--json out.json]
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { readExperiment } from '../src/experiment/spec.js';
+import { loadStudy } from '../src/tune/study.js';
+
+const { values } = parseArgs({
+  options: {
+    seeds: { type: 'string', default: '1,2,3' }, minutes: { type: 'string', default: '10' }, workers: { type: 'string', default: '2' },
+    sequential: { type: 'boolean', default: false }, json: { type: 'string' },
+  },
+});
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const CLI = join(ROOT, 'test', 'cli', 'fixtures', 'caviar.ts');
+const seeds = values.seeds.split(',').map(Number);
+const workers = Number(values.workers);
+const sideWorkers = values.sequential ? workers : Math.max(1, Math.floor(workers / 2));
+const root = mkdtempSync(join(tmpdir(), 'caviar-bench-models-'));
+const protocol = readExperiment(join(ROOT, 'examples', 'fashion-mnist-timed.yaml')).raw as Record<string, unknown>;
+
+/** Runs the command line in a child process (its own event loop and cores), returning its stdout. */
+function caviar(args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`caviar ${args.join(' ')} exited ${code}: ${err.slice(-2000)}`))));
+  });
+}
+
+const events = (out: string) => out.trim().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { type: string; [k: string]: unknown });
+
+interface Row { seed: number; variant: string; dev: number; test: number; trials: string; note: string }
+const rows: Row[] = [];
+
+async function tune(seed: number, epoch: 'best' | 'last'): Promise<{ storage: string; name: string; seconds: number }> {
+  const name = `fm-${epoch}-${seed}`;
+  const dir = join(root, name);
+  const raw = { ...protocol, name, seed, output: dir, tune: { ...(protocol.tune as object), epoch, workers: sideWorkers, timeout: `${values.minutes}m` } };
+  const file = join(root, `${name}.json`);
+  writeFileSync(file, JSON.stringify(raw));
+  const started = Date.now();
+  await caviar(['tune', file, '--json']);
+  return { storage: join(dir, 'study.db'), name, seconds: (Date.now() - started) / 1000 };
+}
+
+async function bestOf(run: { storage: string; name: string; seconds: number }, seed: number, variant: string): Promise<void> {
+  const study = await loadStudy({ name: run.name, storage: run.storage });
+  const best = study.bestTrial;
+  const count = (s: string) => study.trials().filter((t) => t.state === s).length;
+  const trials = `${count('complete')} complete, ${count('pruned')} pruned`;
+  rows.push({ seed, variant, dev: best.value!, test: Number(best.userAttrs.testAccuracy), trials, note: `trial ${best.number}, epoch ${best.userAttrs.bestEpoch ?? (best.userAttrs.curves as unknown[]).length}, ended after ${run.seconds.toFixed(0)} s` });
+  await study.close();
+}
+
+for (const seed of seeds) {
+  const [last, best] = values.sequential
+    ? [await tune(seed, 'last'), await tune(seed, 'best')]
+    : await Promise.all([tune(seed, 'last'), tune(seed, 'best')]);
+  await bestOf(last, seed, '(a) last epoch');
+  await bestOf(best, seed, '(b) best epoch');
+  const ensemble = events(await caviar(['best', best.name, '--storage', best.storage, '--ensemble', 'auto', '--export', join(root, `${best.name}-ensemble.safetensors`), '--json']))
+    .find((e) => e.type === 'ensemble') as unknown as { devAccuracy: number; testAccuracy: number; members: { trial: number; weight: number }[]; candidates: number };
+  rows.push({ seed, variant: '(c) ensemble', dev: ensemble.devAccuracy, test: ensemble.testAccuracy, trials: '', note: `${ensemble.members.length} of the best ${ensemble.candidates}: ${ensemble.members.map((m) => `${m.trial} x${m.weight.toFixed(2)}`).join(', ')}` });
+  const refit = events(await caviar(['best', best.name, '--storage', best.storage, '--refit', '--export', join(root, `${best.name}-refit.safetensors`), '--json']));
+  const done = refit.find((e) => e.type === 'exported') as unknown as { testAccuracy: number };
+  const plan = refit.find((e) => e.type === 'refit') as unknown as { epochs: number; examples: number };
+  rows.push({ seed, variant: '(d) refit', dev: NaN, test: done.testAccuracy, trials: '', note: `${plan.epochs} epochs on ${plan.examples} examples` });
+  console.log(rows.filter((r) => r.seed === seed).map(line).join('\n'));
+}
+
+function line(r: Row): string {
+  const pct = (v: number) => (Number.isNaN(v) ? '-' : `${(100 * v).toFixed(2)}%`);
+  return `seed ${r.seed}  ${r.variant.padEnd(15)} dev ${pct(r.dev).padStart(7)}  test ${pct(r.test).padStart(7)}  ${r.trials}${r.trials ? '  ' : ''}${r.note}`;
+}
+
+const median = (xs: number[]) => {
+  const s = xs.filter((x) => !Number.isNaN(x)).sort((a, b) => a - b);
+  return s.length === 0 ? NaN : s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+console.log(`\nMedians over seeds ${seeds.join(', ')} (${values.minutes} min, ${values.sequential ? `one study at a time, ${workers} workers` : `(a) and (b) side by side, ${sideWorkers} worker${sideWorkers === 1 ? '' : 's'} each`}):`);
+for (const variant of ['(a) last epoch', '(b) best epoch', '(c) ensemble', '(d) refit']) {
+  const of = rows.filter((r) => r.variant === variant);
+  const gap = median(of.map((r) => r.dev - r.test));
+  console.log(`  ${variant.padEnd(15)} dev ${Number.isNaN(median(of.map((r) => r.dev))) ? '     -' : `${(100 * median(of.map((r) => r.dev))).toFixed(2)}%`}  test ${(100 * median(of.map((r) => r.test))).toFixed(2)}%` +
+    `${Number.isNaN(gap) ? '' : `  dev - test ${(100 * gap).toFixed(2)} points`}`);
+}
+if (values.json) writeFileSync(values.json, JSON.stringify({ seeds, minutes: Number(values.minutes), workers, sequential: values.sequential, rows }, null, 2));
