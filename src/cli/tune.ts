@@ -11,6 +11,7 @@ import { experimentObjective, type ExperimentArgs } from '../experiment/objectiv
 import { objectiveModule } from '../experiment/objective-module.js';
 import { TooManyFailuresError } from '../tune/executor.js';
 import { studyIdentity } from '../experiment/trial-model.js';
+import { minimumEpochs, startReserveMs } from '../experiment/budget.js';
 import { redactUrl, withoutPasswordsIn } from '../util/redact.js';
 import { parseDuration, parseExperiment, readExperiment, type Experiment } from '../experiment/spec.js';
 import { createPruner } from '../tune/pruners/index.js';
@@ -42,7 +43,7 @@ budget. Each trial trains a model; the best one is kept.`,
       doc: 'a SQLite study file, or postgres://user@host/db for a study that workers on many machines share (default: tune.storage, or <output>/study.db)',
     },
     study: { type: 'string', value: 'NAME', doc: "the study's name (default: tune.study, or the experiment's name)" },
-    timeout: { type: 'string', value: 'DURATION', doc: 'start no trial after this long, e.g. 90s, 10m, 2h' },
+    timeout: { type: 'string', value: 'DURATION', doc: 'end the search after this long, e.g. 90s, 10m, 2h: running trials stop by then, keeping their best epoch, and no trial starts that cannot finish its minimum epochs in time' },
     'accept-changes': {
       type: 'boolean',
       doc: "resume a study although the experiment's data, model, training settings, seed or space changed since it was created (refused otherwise: its old and new trials would not compare)",
@@ -134,16 +135,25 @@ export async function tuneCommand(args: string[], shown: Output): Promise<number
       `Tuning ${exp.name}: ${trials} trials (${already} already complete), ${workers} worker${workers === 1 ? '' : 's'}, ` +
         `${tune.sampler.name} sampler, ${tune.pruner.name} pruner\n  study '${name}' in ${redactUrl(storage)}`);
     const started = Date.now();
+    // With a time budget, trials end by its deadline too, and none starts that cannot reach its minimum epochs (budget.ts).
+    const deadline = timeoutMs === undefined ? undefined : started + timeoutMs;
+    // Seconds left: at the pace of the complete trials so far, and never past the deadline.
+    const secondsLeft = (done: number, elapsed: number): number => {
+      const newlyDone = done - already;
+      const byPace = newlyDone > 0 ? (Math.max(0, trials - done) * elapsed) / newlyDone : NaN;
+      const byClock = deadline === undefined ? Infinity : Math.max(0, (deadline - Date.now()) / 1000);
+      return Number.isNaN(byPace) ? (deadline === undefined ? NaN : byClock) : Math.min(byPace, byClock);
+    };
     const progress = out.progress;
     const drawBar = progress && (() => {
       const done = study.trials(['complete']).length;
       const best = done > 0 ? study.bestTrial : undefined;
       const elapsed = (Date.now() - started) / 1000;
-      const newlyDone = done - already;
+      const remaining = secondsLeft(done, elapsed);
       progress(trialProgress({
         complete: done, trials, elapsedS: elapsed,
         ...(best ? { best: { value: best.value!, number: best.number } } : {}),
-        ...(newlyDone > 0 ? { remainingS: (Math.max(0, trials - done) * elapsed) / newlyDone } : {}),
+        ...(Number.isFinite(remaining) ? { remainingS: remaining } : {}),
       }));
     });
     // The clock moves while a trial trains: redraw every second (unref: it never keeps the process alive).
@@ -151,7 +161,10 @@ export async function tuneCommand(args: string[], shown: Output): Promise<number
     ticker?.unref();
     drawBar?.();
     // The study's name and uid: its trial models go to its own folder and record it.
-    const experimentArgs: ExperimentArgs = { raw: exp.raw, source: resolve(exp.source), study: await studyIdentity(study) };
+    const experimentArgs: ExperimentArgs = {
+      raw: exp.raw, source: resolve(exp.source), study: await studyIdentity(study), ...(deadline === undefined ? {} : { deadline }),
+    };
+    const minEpochs = minimumEpochs(tune.pruner, exp.settings.epochs);
     const objective = workers > 1
       ? { module: objectiveModule(), exportName: 'objective', args: experimentArgs }
       : (trial: Parameters<typeof experimentObjective>[0]) => experimentObjective(trial, experimentArgs);
@@ -159,7 +172,7 @@ export async function tuneCommand(args: string[], shown: Output): Promise<number
       untilComplete: trials,
       concurrency: workers,
       maxConsecutiveFailures: tune.maxConsecutiveFailures,
-      ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+      ...(deadline !== undefined ? { timeoutMs: Math.max(0, deadline - Date.now()), startReserveMs: () => startReserveMs(study.trials(), minEpochs) } : {}),
       signal: abort.signal,
       onWait: (others) => out.event('waiting', { trials: others.map((t) => t.number), graceMs: study.graceMs }, waitingLine(others, study.graceMs)),
       onTrialComplete: (t: FrozenTrial) => {
@@ -169,8 +182,7 @@ export async function tuneCommand(args: string[], shown: Output): Promise<number
         const best = done > 0 ? study.bestTrial : undefined;
         const elapsed = (Date.now() - started) / 1000;
         // Pruned and failed trials are part of what a complete one costs, so time per complete trial so far.
-        const newlyDone = done - already;
-        const remaining = newlyDone > 0 ? (Math.max(0, trials - done) * elapsed) / newlyDone : NaN;
+        const remaining = secondsLeft(done, elapsed);
         const value = t.value === undefined ? '' : `${metric} ${fmt(t.value)}  `;
         out.event('trial', { number: t.number, state: t.state, value: t.value ?? null, params: t.params, best: best?.value ?? null, complete: done },
           `trial ${String(t.number).padStart(3)}  ${t.state.padEnd(8)}  ${value}${formatParams(t.params)}` +
