@@ -2,6 +2,11 @@
 // of a trial, the time a new one needs, and the stop at the deadline.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCaviar } from '../helpers/cli.js';
+import { loadStudy } from '../../src/tune/study.js';
 import { DeadlineStop, minimumEpochs, startReserveMs } from '../../src/experiment/budget.js';
 import { createStudy } from '../../src/tune/study.js';
 import { RandomSampler } from '../../src/tune/samplers/index.js';
@@ -75,4 +80,39 @@ test('optimize with timeoutMs starts no trial when less time is left than startR
   // Without a timeout there is no deadline to keep: the reserve is not asked.
   await study.optimize((t) => t.suggestFloat('x', 0, 1), { nTrials: 2, startReserveMs: () => { throw new Error('asked without a deadline'); } });
   assert.equal(study.trials().length, 7);
+});
+
+test('caviar tune --timeout: trials stop by the deadline, keeping their best epoch, instead of running all their epochs', { timeout: 300_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'caviar-budget-'));
+  try {
+    const file = join(dir, 'slow.yaml');
+    // 200 epochs of 9,000 examples through 128-unit layers: far more than 2 s on any machine, however fast.
+    writeFileSync(file, [
+      'name: slow', 'data: { source: spirals, classes: 3, perClass: 3000 }', 'model: { hidden: [128, 128] }',
+      'train: { epochs: 200, batchSize: 64 }', `output: ${join(dir, 'out')}`,
+      'tune: { trials: 5, sampler: random, pruner: median, space: { learningRate: { type: float, low: 1e-3, high: 1e-2, scale: log } } }',
+    ].join('\n'));
+    const r = await runCaviar(['tune', file, '--timeout', '2s']);
+    const study = await loadStudy({ name: 'slow', storage: join(dir, 'out', 'study.db') });
+    try {
+      const trials = study.trials();
+      assert.ok(trials.length >= 1, r.err);
+      for (const t of trials) {
+        const epochs = (t.userAttrs.curves as unknown[]).length;
+        assert.ok(epochs < 200, `trial ${t.number} ran ${epochs} epochs`);
+        if (t.state === 'complete') {
+          assert.match(String(t.userAttrs.stopReason), /^the time budget ran out: stopped after epoch \d+ of 200$/);
+          assert.equal(t.value, Math.max(...(t.userAttrs.curves as { devAccuracy: number }[]).map((c) => c.devAccuracy)), 'its best epoch');
+        } else {
+          // The only other way the deadline ends a trial: before the first epoch the median pruner judges (under heavy load).
+          assert.equal(t.state, 'pruned', `trial ${t.number}: ${t.state}`);
+        }
+      }
+      assert.equal(r.code, trials.some((t) => t.state === 'complete') ? 0 : 1, r.err);
+    } finally {
+      await study.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
