@@ -106,9 +106,8 @@ export interface HelpFlag {
 }
 
 /**
- * The options listed in a help text's Options block: for a command whose
- * help is still written by hand (no table yet), what completion offers and
- * what the help-shape test checks against its parser.
+ * The options a help text's Options block lists, read back as a person
+ * reads them: the help test checks them against the parser and completion.
  *
  * @example helpFlags('Options:\n  --top N     how many\n  -h, --help  this help') // [{ long: '--top', value: 'N', doc: 'how many' }, { long: '--help', short: '-h', doc: 'this help' }]
  */

@@ -4,8 +4,8 @@
  * through this table; `caviar help COMMAND` and shell completion read it,
  * so none of them can name a command or an option that does not exist.
  */
-import { bestCommand, bestHelp } from './best.js';
-import { command, helpFlags, helpText, type CommandSpec } from './command.js';
+import { bestCommand, bestSpec } from './best.js';
+import { command, helpText, type CommandSpec } from './command.js';
 import { completionScript, SHELLS, type CompletionCommand, type CompletionFlag, type Shell } from './completion.js';
 import { dashboardCommand, dashboardSpec } from './dashboard.js';
 import { exportCommand, exportSpec } from './export.js';
@@ -36,15 +36,6 @@ function fromSpec(spec: CommandSpec, run: Run, words?: readonly string[]): Comma
     long: `--${name}`, ...(o.short ? { short: `-${o.short}` } : {}), takesValue: o.type === 'string', ...(o.choices ? { choices: o.choices } : {}), doc: o.doc,
   }));
   return { name: spec.name, summary: spec.summary, help: helpText(spec), flags: [...flags, ...commonFlags], run, ...(words ? { words } : {}) };
-}
-
-/** A command whose help is still written by hand: completion reads its Options block. */
-function fromHelp(name: string, summary: string, help: string, run: Run): CommandEntry {
-  const flags: CompletionFlag[] = helpFlags(help).map((f) => ({
-    long: f.long, ...(f.short ? { short: f.short } : {}), takesValue: f.value !== undefined,
-    ...(f.value && /^[a-z0-9]+(\|[a-z0-9]+)+$/.test(f.value) ? { choices: f.value.split('|') } : {}), doc: f.doc,
-  }));
-  return { name, summary, help, flags, run };
 }
 
 const commonFlags: CompletionFlag[] = [
@@ -84,7 +75,7 @@ const WORK: readonly CommandEntry[] = [
   fromSpec(tuneSpec, tuneCommand),
   fromSpec(studiesSpec, studiesCommand),
   fromSpec(showSpec, showCommand),
-  fromHelp('best', "export a study's best model (a copy of the trial's file, or retrained)", bestHelp, bestCommand),
+  fromSpec(bestSpec, bestCommand),
   fromSpec(predictSpec, predictCommand),
   fromSpec(exportSpec, exportCommand),
   fromSpec(importSpec, importCommand),

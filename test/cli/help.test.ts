@@ -12,8 +12,6 @@ import { COMMANDS } from '../../src/cli/commands.js';
 import { helpFlags } from '../../src/cli/command.js';
 import { runCaviar } from '../helpers/cli.js';
 
-/** Commands whose help is still written by hand: they still print their help after a usage mistake. */
-const HAND_WRITTEN = new Set(['best']);
 
 test('the command list names every command, and caviar help lists them', async () => {
   const { code, out } = await runCaviar(['--help']);
@@ -71,10 +69,8 @@ for (const c of COMMANDS) {
     const wrong = await runCaviar([c.name, 'p1', 'p2', 'p3', 'p4', 'p5']);
     assert.equal(wrong.code, 2);
     assert.doesNotMatch(wrong.err, new RegExp(`caviar ${c.name}: caviar ${c.name}`));
-    if (!HAND_WRITTEN.has(c.name)) {
-      assert.equal(wrong.err.split('\n').length, 1, wrong.err);
-      assert.match(wrong.err, new RegExp(`^caviar ${c.name}: `));
-    }
+    assert.equal(wrong.err.split('\n').length, 1, wrong.err);
+    assert.match(wrong.err, new RegExp(`^caviar ${c.name}: `));
   });
 }
 
