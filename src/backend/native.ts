@@ -4,14 +4,14 @@
  * cache-blocked, register-blocked micro-kernels picked at load time by CPU
  * feature detection (AVX-512, AVX2 + FMA, or portable C); everything else is
  * one vectorized pass in C. Float32 only: float64 work (gradient checks,
- * float64 parity runs) goes to the reference backend, which is exact there.
+ * float64 parity runs) goes to the reference backend (float32.ts).
  *
  * When the addon was not built (no compiler at install time), `loadNativeAddon`
  * returns null and the registry in index.ts simply leaves `native` out.
  */
 import { createRequire } from 'node:module';
-import type { ActivationKind, Backend } from './backend.js';
-import { ReferenceBackend } from './reference.js';
+import type { ActivationKind } from './backend.js';
+import { Float32Backend, type Float32Kernels, type Matrix32 } from './float32.js';
 import type { FloatArray, Matrix } from './tensor.js';
 import { checkGemm, shapeError } from './shapes.js';
 
@@ -90,32 +90,139 @@ export function loadNativeAddon(): NativeAddon | null {
 /** Activation codes of native/caviar.h. */
 const ACTIVATION: Record<ActivationKind, number> = { linear: 0, relu: 1, leakyRelu: 2, tanh: 3, sigmoid: 4 };
 
+/**
+ * The addon's kernels, for float32 arrays (Float32Backend sends float64
+ * calls to the reference backend).
+ */
+class NativeKernels implements Float32Kernels {
+  constructor(private readonly native: NativeAddon) {}
 
-export class NativeBackend implements Backend {
+  gemm(a: Matrix32, transA: boolean, b: Matrix32, transB: boolean, out: Matrix32, alpha: number, beta: number): void {
+    checkGemm(a, transA, b, transB, out);
+    this.native.gemm(
+      a.data, a.rows, a.cols, transA, b.data, b.rows, b.cols, transB, out.data,
+      alpha, beta, null,
+    );
+  }
+
+  addRowVector(m: Matrix32, v: Float32Array): void {
+    if (v.length !== m.cols) throw shapeError('addRowVector', `matrix has ${m.cols} columns, vector ${v.length}`);
+    this.native.addRowVector(m.data, m.rows, m.cols, v);
+  }
+
+  sumRows(m: Matrix32, out: Float32Array): void {
+    if (out.length !== m.cols) throw shapeError('sumRows', `matrix has ${m.cols} columns, out ${out.length}`);
+    this.native.sumRows(m.data, m.rows, m.cols, out);
+  }
+
+  activationForward(kind: ActivationKind, slope: number, z: Matrix32, a: Matrix32): void {
+    const n = z.rows * z.cols;
+    if (a.rows * a.cols !== n) throw shapeError('activationForward', `z has ${n} values, a ${a.rows * a.cols}`);
+    this.native.activationForward(ACTIVATION[kind], slope, z.data, a.data, n);
+  }
+
+  activationBackward(kind: ActivationKind, slope: number, z: Matrix32, a: Matrix32, da: Matrix32, dz: Matrix32): void {
+    const n = z.rows * z.cols;
+    if (da.rows * da.cols !== n || dz.rows * dz.cols !== n) {
+      throw shapeError('activationBackward', `z has ${n} values, da ${da.rows * da.cols}, dz ${dz.rows * dz.cols}`);
+    }
+    this.native.activationBackward(
+      ACTIVATION[kind], slope, z.data, a.data, da.data, dz.data, n,
+    );
+  }
+
+  batchNormTrain(
+    z: Matrix32, gamma: Float32Array, beta: Float32Array, eps: number, mean: Float32Array, variance: Float32Array,
+    invStd: Float32Array, zHat: Matrix32, out: Matrix32,
+  ): void {
+    this.native.batchNormTrain(
+      z.data, z.rows, z.cols, gamma, beta, eps, mean,
+      variance, invStd, zHat.data, out.data,
+    );
+  }
+
+  batchNormEval(
+    z: Matrix32, gamma: Float32Array, beta: Float32Array, runningMean: Float32Array, runningVar: Float32Array, eps: number,
+    out: Matrix32,
+  ): void {
+    this.native.batchNormEval(
+      z.data, z.rows, z.cols, gamma, beta, runningMean,
+      runningVar, eps, out.data,
+    );
+  }
+
+  batchNormBackward(
+    dOut: Matrix32, zHat: Matrix32, gamma: Float32Array, invStd: Float32Array, dz: Matrix32, dGamma: Float32Array,
+    dBeta: Float32Array,
+  ): void {
+    this.native.batchNormBackward(
+      dOut.data, zHat.data, dOut.rows, dOut.cols, gamma, invStd,
+      dz.data, dGamma, dBeta,
+    );
+  }
+
+  softmax(z: Matrix32, probs: Matrix32): void {
+    this.native.softmax(z.data, z.rows, z.cols, probs.data);
+  }
+
+  softmaxCrossEntropy(z: Matrix32, labels: Int32Array, probs: Matrix32, dz: Matrix32 | null): number {
+    return this.native.softmaxCrossEntropy(
+      z.data, z.rows, z.cols, labels, probs.data, dz ? (dz.data) : null,
+    );
+  }
+
+  sigmoidBinaryCrossEntropy(z: Matrix32, labels: Int32Array, probs: Matrix32, dz: Matrix32 | null): number {
+    return this.native.sigmoidBinaryCrossEntropy(
+      z.data, z.rows, labels, probs.data, dz ? (dz.data) : null,
+    );
+  }
+
+  countCorrect(probs: Matrix32, labels: Int32Array): number {
+    return this.native.countCorrect(probs.data, probs.rows, probs.cols, labels);
+  }
+
+  multiply(a: Matrix32, mask: Matrix32, out: Matrix32): void {
+    this.native.multiply(a.data, mask.data, out.data, a.rows * a.cols);
+  }
+
+  sgdStep(w: Float32Array, g: Float32Array, lr: number, weightDecay: number): void {
+    this.native.sgdStep(w, g, lr, weightDecay);
+  }
+
+  momentumStep(w: Float32Array, g: Float32Array, v: Float32Array, lr: number, beta: number, weightDecay: number): void {
+    this.native.momentumStep(w, g, v, lr, beta, weightDecay);
+  }
+
+  rmspropStep(
+    w: Float32Array, g: Float32Array, s: Float32Array, lr: number, beta: number, eps: number, weightDecay: number,
+  ): void {
+    this.native.rmspropStep(w, g, s, lr, beta, eps, weightDecay);
+  }
+
+  adamStep(
+    w: Float32Array, g: Float32Array, v: Float32Array, s: Float32Array, lr: number, beta1: number, beta2: number, eps: number,
+    t: number, weightDecay: number,
+  ): void {
+    this.native.adamStep(w, g, v, s, lr, beta1, beta2, eps, t, weightDecay);
+  }
+}
+
+
+export class NativeBackend extends Float32Backend {
   readonly name = 'native';
   private readonly native: NativeAddon;
-  /** Float64 arrays go here: the native kernels are float32 only. */
-  private readonly reference = new ReferenceBackend();
 
   /** @example const backend = new NativeBackend(); backend.info().kernel; // 'avx512' */
   constructor() {
     const loaded = loadNativeAddon();
     if (!loaded) throw new Error('the native backend is not built (run `npm install` with a C compiler present)');
+    super(new NativeKernels(loaded));
     this.native = loaded;
   }
 
   /** The kernel in use and the CPU features the addon detected. */
   info(): NativeInfo {
     return this.native.info();
-  }
-
-  gemm(a: Matrix, transA: boolean, b: Matrix, transB: boolean, out: Matrix, alpha: number, beta: number): void {
-    if (!(a.data instanceof Float32Array)) return this.reference.gemm(a, transA, b, transB, out, alpha, beta);
-    checkGemm(a, transA, b, transB, out);
-    this.native.gemm(
-      a.data, a.rows, a.cols, transA, b.data as Float32Array, b.rows, b.cols, transB, out.data as Float32Array,
-      alpha, beta, null,
-    );
   }
 
   /**
@@ -125,8 +232,8 @@ export class NativeBackend implements Backend {
    */
   gemmBias(a: Matrix, transA: boolean, b: Matrix, transB: boolean, out: Matrix, bias: FloatArray): void {
     if (!(a.data instanceof Float32Array)) {
-      this.reference.gemm(a, transA, b, transB, out, 1, 0);
-      this.reference.addRowVector(out, bias);
+      this.gemm(a, transA, b, transB, out, 1, 0);
+      this.addRowVector(out, bias);
       return;
     }
     checkGemm(a, transA, b, transB, out);
@@ -135,130 +242,5 @@ export class NativeBackend implements Backend {
       a.data, a.rows, a.cols, transA, b.data as Float32Array, b.rows, b.cols, transB, out.data as Float32Array,
       1, 0, bias as Float32Array,
     );
-  }
-
-  addRowVector(m: Matrix, v: FloatArray): void {
-    if (!(m.data instanceof Float32Array)) return this.reference.addRowVector(m, v);
-    if (v.length !== m.cols) throw shapeError('addRowVector', `matrix has ${m.cols} columns, vector ${v.length}`);
-    this.native.addRowVector(m.data, m.rows, m.cols, v as Float32Array);
-  }
-
-  sumRows(m: Matrix, out: FloatArray): void {
-    if (!(m.data instanceof Float32Array)) return this.reference.sumRows(m, out);
-    if (out.length !== m.cols) throw shapeError('sumRows', `matrix has ${m.cols} columns, out ${out.length}`);
-    this.native.sumRows(m.data, m.rows, m.cols, out as Float32Array);
-  }
-
-  activationForward(kind: ActivationKind, slope: number, z: Matrix, a: Matrix): void {
-    if (!(z.data instanceof Float32Array)) return this.reference.activationForward(kind, slope, z, a);
-    const n = z.rows * z.cols;
-    if (a.rows * a.cols !== n) throw shapeError('activationForward', `z has ${n} values, a ${a.rows * a.cols}`);
-    this.native.activationForward(ACTIVATION[kind], slope, z.data, a.data as Float32Array, n);
-  }
-
-  activationBackward(kind: ActivationKind, slope: number, z: Matrix, a: Matrix, da: Matrix, dz: Matrix): void {
-    if (!(z.data instanceof Float32Array)) return this.reference.activationBackward(kind, slope, z, a, da, dz);
-    const n = z.rows * z.cols;
-    if (da.rows * da.cols !== n || dz.rows * dz.cols !== n) {
-      throw shapeError('activationBackward', `z has ${n} values, da ${da.rows * da.cols}, dz ${dz.rows * dz.cols}`);
-    }
-    this.native.activationBackward(
-      ACTIVATION[kind], slope, z.data, a.data as Float32Array, da.data as Float32Array, dz.data as Float32Array, n,
-    );
-  }
-
-  batchNormTrain(
-    z: Matrix, gamma: FloatArray, beta: FloatArray, eps: number, mean: FloatArray, variance: FloatArray,
-    invStd: FloatArray, zHat: Matrix, out: Matrix,
-  ): void {
-    if (!(z.data instanceof Float32Array)) {
-      return this.reference.batchNormTrain(z, gamma, beta, eps, mean, variance, invStd, zHat, out);
-    }
-    this.native.batchNormTrain(
-      z.data, z.rows, z.cols, gamma as Float32Array, beta as Float32Array, eps, mean as Float32Array,
-      variance as Float32Array, invStd as Float32Array, zHat.data as Float32Array, out.data as Float32Array,
-    );
-  }
-
-  batchNormEval(
-    z: Matrix, gamma: FloatArray, beta: FloatArray, runningMean: FloatArray, runningVar: FloatArray, eps: number,
-    out: Matrix,
-  ): void {
-    if (!(z.data instanceof Float32Array)) {
-      return this.reference.batchNormEval(z, gamma, beta, runningMean, runningVar, eps, out);
-    }
-    this.native.batchNormEval(
-      z.data, z.rows, z.cols, gamma as Float32Array, beta as Float32Array, runningMean as Float32Array,
-      runningVar as Float32Array, eps, out.data as Float32Array,
-    );
-  }
-
-  batchNormBackward(
-    dOut: Matrix, zHat: Matrix, gamma: FloatArray, invStd: FloatArray, dz: Matrix, dGamma: FloatArray,
-    dBeta: FloatArray,
-  ): void {
-    if (!(dOut.data instanceof Float32Array)) {
-      return this.reference.batchNormBackward(dOut, zHat, gamma, invStd, dz, dGamma, dBeta);
-    }
-    this.native.batchNormBackward(
-      dOut.data, zHat.data as Float32Array, dOut.rows, dOut.cols, gamma as Float32Array, invStd as Float32Array,
-      dz.data as Float32Array, dGamma as Float32Array, dBeta as Float32Array,
-    );
-  }
-
-  softmax(z: Matrix, probs: Matrix): void {
-    if (!(z.data instanceof Float32Array)) return this.reference.softmax(z, probs);
-    this.native.softmax(z.data, z.rows, z.cols, probs.data as Float32Array);
-  }
-
-  softmaxCrossEntropy(z: Matrix, labels: Int32Array, probs: Matrix, dz: Matrix | null): number {
-    if (!(z.data instanceof Float32Array)) return this.reference.softmaxCrossEntropy(z, labels, probs, dz);
-    return this.native.softmaxCrossEntropy(
-      z.data, z.rows, z.cols, labels, probs.data as Float32Array, dz ? (dz.data as Float32Array) : null,
-    );
-  }
-
-  sigmoidBinaryCrossEntropy(z: Matrix, labels: Int32Array, probs: Matrix, dz: Matrix | null): number {
-    if (!(z.data instanceof Float32Array)) return this.reference.sigmoidBinaryCrossEntropy(z, labels, probs, dz);
-    return this.native.sigmoidBinaryCrossEntropy(
-      z.data, z.rows, labels, probs.data as Float32Array, dz ? (dz.data as Float32Array) : null,
-    );
-  }
-
-  countCorrect(probs: Matrix, labels: Int32Array): number {
-    if (!(probs.data instanceof Float32Array)) return this.reference.countCorrect(probs, labels);
-    return this.native.countCorrect(probs.data, probs.rows, probs.cols, labels);
-  }
-
-  multiply(a: Matrix, mask: Matrix, out: Matrix): void {
-    if (!(a.data instanceof Float32Array)) return this.reference.multiply(a, mask, out);
-    this.native.multiply(a.data, mask.data as Float32Array, out.data as Float32Array, a.rows * a.cols);
-  }
-
-  sgdStep(w: FloatArray, g: FloatArray, lr: number, weightDecay: number): void {
-    if (!(w instanceof Float32Array)) return this.reference.sgdStep(w, g, lr, weightDecay);
-    this.native.sgdStep(w, g as Float32Array, lr, weightDecay);
-  }
-
-  momentumStep(w: FloatArray, g: FloatArray, v: FloatArray, lr: number, beta: number, weightDecay: number): void {
-    if (!(w instanceof Float32Array)) return this.reference.momentumStep(w, g, v, lr, beta, weightDecay);
-    this.native.momentumStep(w, g as Float32Array, v as Float32Array, lr, beta, weightDecay);
-  }
-
-  rmspropStep(
-    w: FloatArray, g: FloatArray, s: FloatArray, lr: number, beta: number, eps: number, weightDecay: number,
-  ): void {
-    if (!(w instanceof Float32Array)) return this.reference.rmspropStep(w, g, s, lr, beta, eps, weightDecay);
-    this.native.rmspropStep(w, g as Float32Array, s as Float32Array, lr, beta, eps, weightDecay);
-  }
-
-  adamStep(
-    w: FloatArray, g: FloatArray, v: FloatArray, s: FloatArray, lr: number, beta1: number, beta2: number, eps: number,
-    t: number, weightDecay: number,
-  ): void {
-    if (!(w instanceof Float32Array)) {
-      return this.reference.adamStep(w, g, v, s, lr, beta1, beta2, eps, t, weightDecay);
-    }
-    this.native.adamStep(w, g as Float32Array, v as Float32Array, s as Float32Array, lr, beta1, beta2, eps, t, weightDecay);
   }
 }

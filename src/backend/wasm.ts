@@ -19,13 +19,16 @@
  * Workspace matrices hold their whole allocation.
  *
  * Float32 only: float64 work (gradient checks, float64 parity runs) goes to
- * the reference backend, which is exact there, as in the native backend.
+ * the reference backend (float32.ts). The allocator is wasm-heap.ts.
  */
 import { readFileSync } from 'node:fs';
-import type { ActivationKind, Backend } from './backend.js';
-import { ReferenceBackend } from './reference.js';
-import type { FloatArray, Matrix } from './tensor.js';
+import type { ActivationKind } from './backend.js';
+import { Float32Backend, type Float32Kernels, type Matrix32 } from './float32.js';
+import type { FloatArray } from './tensor.js';
 import { checkGemm, shapeError } from './shapes.js';
+import { ballast, LinearHeap, roundUp, type LinearMemory } from './wasm-heap.js';
+
+export { LinearHeap, type LinearMemory } from './wasm-heap.js';
 
 /**
  * The parts of the WebAssembly JavaScript API used here. The project compiles
@@ -44,12 +47,6 @@ export interface WebAssemblyApi {
 /** A compiled WebAssembly.Module (opaque). */
 export interface WasmModule {
   readonly [Symbol.toStringTag]: string;
-}
-
-/** A shared WebAssembly.Memory: growing it gives `buffer` a new, longer SharedArrayBuffer and leaves the old one valid. */
-export interface LinearMemory {
-  readonly buffer: ArrayBufferLike;
-  grow(pages: number): number;
 }
 
 /** The runtime's WebAssembly object. */
@@ -112,124 +109,11 @@ export function loadWasmModule(): WasmModule | null {
 /** Activation codes of wasm/assembly/ops.ts. */
 const ACTIVATION: Record<ActivationKind, number> = { linear: 0, relu: 1, leakyRelu: 2, tanh: 3, sigmoid: 4 };
 
-const PAGE = 65536;
-/** Every block starts on a cache line. */
-const ALIGN = 64;
-
-const roundUp = (bytes: number) => Math.max(ALIGN, Math.ceil(bytes / ALIGN) * ALIGN);
-
 /**
- * An ArrayBuffer of `bytes` that nothing will touch (see WasmBackend.blocks).
- * Node's Buffer.allocUnsafeSlow does not zero it, so its pages are never
- * written; elsewhere (a browser) a plain ArrayBuffer.
+ * The kernels on linear memory, for float32 arrays (Float32Backend sends
+ * float64 calls to the reference backend).
  */
-function ballast(bytes: number): ArrayBufferLike {
-  const nodeBuffer = (globalThis as { Buffer?: { allocUnsafeSlow(size: number): { buffer: ArrayBufferLike } } }).Buffer;
-  return nodeBuffer ? nodeBuffer.allocUnsafeSlow(bytes).buffer : new ArrayBuffer(bytes);
-}
-
-
-/**
- * First-fit allocation of linear memory above `start`, in blocks of whole
- * cache lines; free blocks are kept sorted by address and merged with their
- * neighbours. When nothing fits, the memory grows by what is missing, and by
- * at least half its size so that growing stays rare. Exported for its tests.
- */
-export class LinearHeap {
-  /** Free blocks as [offset, bytes] pairs, sorted by offset, none adjacent. */
-  private readonly free: number[] = [];
-  /** Live blocks: offset → bytes. */
-  private readonly live = new Map<number, number>();
-
-  constructor(
-    private readonly memory: LinearMemory,
-    start: number,
-    private readonly onGrow: () => void,
-  ) {
-    const begin = Math.ceil(start / ALIGN) * ALIGN;
-    const end = memory.buffer.byteLength;
-    if (end > begin) this.free.push(begin, end - begin);
-    else this.grow(begin - end);
-  }
-
-  /** A block of at least `bytes`; returns its byte offset. Its contents are whatever was there. */
-  alloc(bytes: number): number {
-    const size = roundUp(bytes);
-    const { free } = this;
-    for (let i = 0; i < free.length; i += 2) {
-      if (free[i + 1] < size) continue;
-      const at = free[i];
-      if (free[i + 1] === size) free.splice(i, 2);
-      else {
-        free[i] += size;
-        free[i + 1] -= size;
-      }
-      this.live.set(at, size);
-      return at;
-    }
-    const end = this.memory.buffer.byteLength;
-    const last = free.length - 2;
-    const tail = last >= 0 && free[last] + free[last + 1] === end ? free[last + 1] : 0;
-    this.grow(size - tail);
-    return this.alloc(bytes);
-  }
-
-  /** Free bytes and the number of free blocks (for tests). */
-  get freeSpace(): { bytes: number; blocks: number } {
-    let bytes = 0;
-    for (let i = 1; i < this.free.length; i += 2) bytes += this.free[i];
-    return { bytes, blocks: this.free.length / 2 };
-  }
-
-  /** Returns the block at `at` (from `alloc`) to the heap. */
-  release(at: number): void {
-    const size = this.live.get(at);
-    if (size === undefined) return;
-    this.live.delete(at);
-    this.insert(at, size);
-  }
-
-  private insert(at: number, size: number): void {
-    const { free } = this;
-    let i = 0;
-    while (i < free.length && free[i] < at) i += 2;
-    const joinsBefore = i > 0 && free[i - 2] + free[i - 1] === at;
-    const joinsAfter = i < free.length && at + size === free[i];
-    if (joinsBefore && joinsAfter) {
-      free[i - 1] += size + free[i + 1];
-      free.splice(i, 2);
-    } else if (joinsBefore) free[i - 1] += size;
-    else if (joinsAfter) {
-      free[i] = at;
-      free[i + 1] += size;
-    } else free.splice(i, 0, at, size);
-  }
-
-  private grow(missing: number): void {
-    const end = this.memory.buffer.byteLength;
-    const needed = Math.ceil(missing / PAGE);
-    let pages = Math.max(needed, Math.ceil(end / PAGE / 2));
-    try {
-      this.memory.grow(pages);
-    } catch {
-      // Past the maximum (4 GiB, scripts/build-wasm.mjs) with the extra half: try exactly what is missing.
-      pages = needed;
-      try {
-        this.memory.grow(pages);
-      } catch {
-        throw new RangeError(
-          `the WebAssembly backend's memory cannot grow by ${(missing / 2 ** 20).toFixed(1)} MiB ` +
-            `(${(end / 2 ** 20).toFixed(0)} MiB in use)`,
-        );
-      }
-    }
-    this.insert(end, pages * PAGE);
-    this.onGrow();
-  }
-}
-
-export class WasmBackend implements Backend {
-  readonly name = 'wasm';
+class WasmFloat32 implements Float32Kernels {
   private readonly kernels: WasmKernels;
   private readonly heap: LinearHeap;
   /** Every buffer object linear memory has had (each growth gives a new one): how a resident array is recognised. */
@@ -263,19 +147,11 @@ export class WasmBackend implements Backend {
   private readonly pendingOffsets: number[] = [];
   private readonly pendingCounts: number[] = [];
   private pending = 0;
-  /** Float64 arrays go here: the wasm kernels are float32 only. */
-  private readonly reference = new ReferenceBackend();
 
   /**
-   * `module`: the compiled caviar.wasm; by default the committed build, read
-   * from disk. A browser page fetches and compiles the file itself and
-   * passes it here (the dashboard's predictions worker).
-   * @example const backend = new WasmBackend(); backend.gemm(x, false, w, true, z, 1, 0); // z = x W^T
+   * One instance of `module`, hence one linear memory.
    */
-  constructor(module: WasmModule | null = loadWasmModule()) {
-    if (!module) {
-      throw new Error(`the WebAssembly backend cannot load ${WASM_URL.pathname} (missing, or no WebAssembly SIMD or shared memory here)`);
-    }
+  constructor(module: WasmModule) {
     // One instance, hence one linear memory, per backend object.
     this.kernels = new webAssembly.Instance(module, {}).exports as unknown as WasmKernels;
     const memory = this.kernels.memory;
@@ -300,8 +176,7 @@ export class WasmBackend implements Backend {
     return view;
   }
 
-  gemm(a: Matrix, transA: boolean, b: Matrix, transB: boolean, out: Matrix, alpha: number, beta: number): void {
-    if (!(a.data instanceof Float32Array)) return this.reference.gemm(a, transA, b, transB, out, alpha, beta);
+  gemm(a: Matrix32, transA: boolean, b: Matrix32, transB: boolean, out: Matrix32, alpha: number, beta: number): void {
     checkGemm(a, transA, b, transB, out);
     const m = transA ? a.cols : a.rows;
     const k = transA ? a.rows : a.cols;
@@ -319,8 +194,7 @@ export class WasmBackend implements Backend {
     this.end();
   }
 
-  addRowVector(m: Matrix, v: FloatArray): void {
-    if (!(m.data instanceof Float32Array)) return this.reference.addRowVector(m, v);
+  addRowVector(m: Matrix32, v: Float32Array): void {
     if (v.length !== m.cols) throw shapeError('addRowVector', `matrix has ${m.cols} columns, vector ${v.length}`);
     this.begin();
     const mp = this.inout(m.data, m.rows * m.cols);
@@ -328,16 +202,14 @@ export class WasmBackend implements Backend {
     this.end();
   }
 
-  sumRows(m: Matrix, out: FloatArray): void {
-    if (!(m.data instanceof Float32Array)) return this.reference.sumRows(m, out);
+  sumRows(m: Matrix32, out: Float32Array): void {
     if (out.length !== m.cols) throw shapeError('sumRows', `matrix has ${m.cols} columns, out ${out.length}`);
     this.begin();
     this.kernels.sumRows(this.input(m.data, m.rows * m.cols), m.rows, m.cols, this.output(out, m.cols));
     this.end();
   }
 
-  activationForward(kind: ActivationKind, slope: number, z: Matrix, a: Matrix): void {
-    if (!(z.data instanceof Float32Array)) return this.reference.activationForward(kind, slope, z, a);
+  activationForward(kind: ActivationKind, slope: number, z: Matrix32, a: Matrix32): void {
     const n = z.rows * z.cols;
     if (a.rows * a.cols !== n) throw shapeError('activationForward', `z has ${n} values, a ${a.rows * a.cols}`);
     this.begin();
@@ -346,8 +218,7 @@ export class WasmBackend implements Backend {
     this.end();
   }
 
-  activationBackward(kind: ActivationKind, slope: number, z: Matrix, a: Matrix, da: Matrix, dz: Matrix): void {
-    if (!(z.data instanceof Float32Array)) return this.reference.activationBackward(kind, slope, z, a, da, dz);
+  activationBackward(kind: ActivationKind, slope: number, z: Matrix32, a: Matrix32, da: Matrix32, dz: Matrix32): void {
     const n = z.rows * z.cols;
     if (da.rows * da.cols !== n || dz.rows * dz.cols !== n) {
       throw shapeError('activationBackward', `z has ${n} values, da ${da.rows * da.cols}, dz ${dz.rows * dz.cols}`);
@@ -363,12 +234,9 @@ export class WasmBackend implements Backend {
   }
 
   batchNormTrain(
-    z: Matrix, gamma: FloatArray, beta: FloatArray, eps: number, mean: FloatArray, variance: FloatArray,
-    invStd: FloatArray, zHat: Matrix, out: Matrix,
+    z: Matrix32, gamma: Float32Array, beta: Float32Array, eps: number, mean: Float32Array, variance: Float32Array,
+    invStd: Float32Array, zHat: Matrix32, out: Matrix32,
   ): void {
-    if (!(z.data instanceof Float32Array)) {
-      return this.reference.batchNormTrain(z, gamma, beta, eps, mean, variance, invStd, zHat, out);
-    }
     const { rows: m, cols: n } = z;
     this.begin();
     const zp = this.input(z.data, m * n);
@@ -379,12 +247,9 @@ export class WasmBackend implements Backend {
   }
 
   batchNormEval(
-    z: Matrix, gamma: FloatArray, beta: FloatArray, runningMean: FloatArray, runningVar: FloatArray, eps: number,
-    out: Matrix,
+    z: Matrix32, gamma: Float32Array, beta: Float32Array, runningMean: Float32Array, runningVar: Float32Array, eps: number,
+    out: Matrix32,
   ): void {
-    if (!(z.data instanceof Float32Array)) {
-      return this.reference.batchNormEval(z, gamma, beta, runningMean, runningVar, eps, out);
-    }
     const { rows: m, cols: n } = z;
     this.begin();
     const zp = this.input(z.data, m * n);
@@ -395,12 +260,9 @@ export class WasmBackend implements Backend {
   }
 
   batchNormBackward(
-    dOut: Matrix, zHat: Matrix, gamma: FloatArray, invStd: FloatArray, dz: Matrix, dGamma: FloatArray,
-    dBeta: FloatArray,
+    dOut: Matrix32, zHat: Matrix32, gamma: Float32Array, invStd: Float32Array, dz: Matrix32, dGamma: Float32Array,
+    dBeta: Float32Array,
   ): void {
-    if (!(dOut.data instanceof Float32Array)) {
-      return this.reference.batchNormBackward(dOut, zHat, gamma, invStd, dz, dGamma, dBeta);
-    }
     const { rows: m, cols: n } = dOut;
     this.begin();
     const gOut = this.input(dOut.data, m * n), hp = this.input(zHat.data, m * n);
@@ -410,8 +272,7 @@ export class WasmBackend implements Backend {
     this.end();
   }
 
-  softmax(z: Matrix, probs: Matrix): void {
-    if (!(z.data instanceof Float32Array)) return this.reference.softmax(z, probs);
+  softmax(z: Matrix32, probs: Matrix32): void {
     const count = z.rows * z.cols;
     this.begin();
     const zp = this.input(z.data, count);
@@ -419,8 +280,7 @@ export class WasmBackend implements Backend {
     this.end();
   }
 
-  softmaxCrossEntropy(z: Matrix, labels: Int32Array, probs: Matrix, dz: Matrix | null): number {
-    if (!(z.data instanceof Float32Array)) return this.reference.softmaxCrossEntropy(z, labels, probs, dz);
+  softmaxCrossEntropy(z: Matrix32, labels: Int32Array, probs: Matrix32, dz: Matrix32 | null): number {
     const { rows: m, cols: c } = z;
     const count = m * c;
     this.checkLabels(labels, m, c);
@@ -434,8 +294,7 @@ export class WasmBackend implements Backend {
     return loss;
   }
 
-  sigmoidBinaryCrossEntropy(z: Matrix, labels: Int32Array, probs: Matrix, dz: Matrix | null): number {
-    if (!(z.data instanceof Float32Array)) return this.reference.sigmoidBinaryCrossEntropy(z, labels, probs, dz);
+  sigmoidBinaryCrossEntropy(z: Matrix32, labels: Int32Array, probs: Matrix32, dz: Matrix32 | null): number {
     const m = z.rows;
     this.begin();
     const zp = this.input(z.data, m);
@@ -447,8 +306,7 @@ export class WasmBackend implements Backend {
     return loss;
   }
 
-  countCorrect(probs: Matrix, labels: Int32Array): number {
-    if (!(probs.data instanceof Float32Array)) return this.reference.countCorrect(probs, labels);
+  countCorrect(probs: Matrix32, labels: Int32Array): number {
     const { rows: m, cols: c } = probs;
     this.begin();
     const correct = this.kernels.countCorrect(this.input(probs.data, m * c), m, c, this.labels(labels, m));
@@ -456,8 +314,7 @@ export class WasmBackend implements Backend {
     return correct;
   }
 
-  multiply(a: Matrix, mask: Matrix, out: Matrix): void {
-    if (!(a.data instanceof Float32Array)) return this.reference.multiply(a, mask, out);
+  multiply(a: Matrix32, mask: Matrix32, out: Matrix32): void {
     const n = a.rows * a.cols;
     this.begin();
     const ap = this.input(a.data, n), kp = this.input(mask.data, n);
@@ -465,8 +322,7 @@ export class WasmBackend implements Backend {
     this.end();
   }
 
-  sgdStep(w: FloatArray, g: FloatArray, lr: number, weightDecay: number): void {
-    if (!(w instanceof Float32Array)) return this.reference.sgdStep(w, g, lr, weightDecay);
+  sgdStep(w: Float32Array, g: Float32Array, lr: number, weightDecay: number): void {
     const n = w.length;
     this.begin();
     const wp = this.inout(w, n);
@@ -474,8 +330,7 @@ export class WasmBackend implements Backend {
     this.end();
   }
 
-  momentumStep(w: FloatArray, g: FloatArray, v: FloatArray, lr: number, beta: number, weightDecay: number): void {
-    if (!(w instanceof Float32Array)) return this.reference.momentumStep(w, g, v, lr, beta, weightDecay);
+  momentumStep(w: Float32Array, g: Float32Array, v: Float32Array, lr: number, beta: number, weightDecay: number): void {
     const n = w.length;
     this.begin();
     const wp = this.inout(w, n), gp = this.input(g, n), vp = this.inout(v, n);
@@ -484,9 +339,8 @@ export class WasmBackend implements Backend {
   }
 
   rmspropStep(
-    w: FloatArray, g: FloatArray, s: FloatArray, lr: number, beta: number, eps: number, weightDecay: number,
+    w: Float32Array, g: Float32Array, s: Float32Array, lr: number, beta: number, eps: number, weightDecay: number,
   ): void {
-    if (!(w instanceof Float32Array)) return this.reference.rmspropStep(w, g, s, lr, beta, eps, weightDecay);
     const n = w.length;
     this.begin();
     const wp = this.inout(w, n), gp = this.input(g, n), sp = this.inout(s, n);
@@ -495,12 +349,9 @@ export class WasmBackend implements Backend {
   }
 
   adamStep(
-    w: FloatArray, g: FloatArray, v: FloatArray, s: FloatArray, lr: number, beta1: number, beta2: number, eps: number,
+    w: Float32Array, g: Float32Array, v: Float32Array, s: Float32Array, lr: number, beta1: number, beta2: number, eps: number,
     t: number, weightDecay: number,
   ): void {
-    if (!(w instanceof Float32Array)) {
-      return this.reference.adamStep(w, g, v, s, lr, beta1, beta2, eps, t, weightDecay);
-    }
     const n = w.length;
     this.begin();
     const wp = this.inout(w, n), gp = this.input(g, n), vp = this.inout(v, n), sp = this.inout(s, n);
@@ -612,5 +463,35 @@ export class WasmBackend implements Backend {
       const y = labels[i];
       if (!(y >= 0 && y < c)) throw new RangeError(`softmaxCrossEntropy: labels [${i}] is ${y}, outside 0..${c - 1}`);
     }
+  }
+}
+
+export class WasmBackend extends Float32Backend {
+  readonly name = 'wasm';
+  private readonly memory: WasmFloat32;
+
+  /**
+   * `module`: the compiled caviar.wasm; by default the committed build, read
+   * from disk. A browser page fetches and compiles the file itself and
+   * passes it here (the dashboard's predictions worker).
+   * @example const backend = new WasmBackend(); backend.gemm(x, false, w, true, z, 1, 0); // z = x W^T
+   */
+  constructor(module: WasmModule | null = loadWasmModule()) {
+    if (!module) {
+      throw new Error(`the WebAssembly backend cannot load ${WASM_URL.pathname} (missing, or no WebAssembly SIMD or shared memory here)`);
+    }
+    const memory = new WasmFloat32(module);
+    super(memory);
+    this.memory = memory;
+  }
+
+  /**
+   * A zero-filled Float32Array on linear memory, which every kernel here
+   * reads and writes in place. Kept while the array is reachable; a subarray
+   * of it does not keep it.
+   * @example const w = backend.allocateFloat32(256 * 784); // a dense layer's weights, never copied
+   */
+  allocateFloat32(length: number): Float32Array {
+    return this.memory.allocateFloat32(length);
   }
 }
