@@ -3,13 +3,13 @@
  * run, every measurement in its own child process, interleaved for
  * `--rounds` rounds so that ratios are measured side by side:
  *   - GEMM GFLOP/s of the three product forms per caviar backend
- *     (bench/gemm.ts) beside numpy's OpenBLAS (bench/gemm_numpy.py);
+ *     (bench/gemm.ts) beside numpy's BLAS (bench/gemm_numpy.py);
  *   - one Fashion-MNIST epoch (784-256-128-10, batch norm, ReLU, softmax CE,
  *     Adam, batch 128, one thread) per caviar backend (bench/fashion-mnist.ts;
  *     the reference backend on a `--reference-train` subset), PyTorch
- *     (bench/pytorch_fashion_mnist.py, one thread, OpenBLAS with its
- *     SkylakeX kernels) and TensorFlow.js-wasm (bench/tfjs.ts, a fixed number
- *     of batches, extrapolated), each skipped with a notice when absent;
+ *     (bench/pytorch_fashion_mnist.py, one thread) and TensorFlow.js-wasm
+ *     (bench/tfjs.ts, a fixed number of batches, extrapolated), each skipped
+ *     with a notice when absent;
  *   - peak RSS of each training process (/usr/bin/time, else none);
  *   - then the machine's own ceiling for two processes and two trainings in
  *     parallel (bench/parallel.ts) unless --no-parallel.
@@ -19,10 +19,16 @@
  *
  *   node --import tsx bench/run.ts [--json] [--rounds 2] [--reference-train 6000] [--tfjs-batches 60] [--no-parallel]
  *
- * PyTorch runs with /usr/bin/python3 and OPENBLAS_CORETYPE=SkylakeX,
- * LD_LIBRARY_PATH=$CAVIAR_OPENBLAS_DIR (default
- * /tmp/cav/ob/usr/lib/x86_64-linux-gnu/openblas-pthread: Debian's
- * libopenblas0-pthread 0.3.21 unpacked with dpkg-deb -x), OPENBLAS_L2_SIZE unset.
+ * PyTorch and numpy run with /usr/bin/python3 on the system's BLAS
+ * (libblas.so.3: on Debian, OpenBLAS once `apt-get install
+ * libopenblas0-pthread` has registered it as that alternative), one thread,
+ * OPENBLAS_CORETYPE=SkylakeX on a CPU with AVX-512 unless it is set already
+ * (OpenBLAS 0.3.21 picks its Haswell kernels there otherwise), and with the
+ * libblas.so.3 of the folder $CAVIAR_OPENBLAS_DIR names in front, if set
+ * (LD_LIBRARY_PATH). Which BLAS they ran on is read in the Python process
+ * itself (bench/blas_info.py: the library that provides the sgemm_ torch or
+ * numpy calls) and printed; on the reference (netlib) BLAS, about ten times
+ * slower than OpenBLAS, no ratio against PyTorch is printed.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -40,7 +46,8 @@ const rounds = option('rounds', 2);
 const referenceTrain = option('reference-train', 6000);
 const tfjsBatches = option('tfjs-batches', 60);
 const python = '/usr/bin/python3';
-const openblasDir = process.env.CAVIAR_OPENBLAS_DIR ?? '/tmp/cav/ob/usr/lib/x86_64-linux-gnu/openblas-pthread';
+/** A folder whose libblas.so.3 PyTorch and numpy should load instead of the system's (optional). */
+const openblasDir = process.env.CAVIAR_OPENBLAS_DIR;
 const timeBin = existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
 const tmp = mkdtempSync(join(tmpdir(), 'caviar-bench-'));
 
@@ -60,14 +67,35 @@ function emit(row: Row): void {
   if (json) console.log(JSON.stringify(row));
 }
 
-/** Python's environment: OpenBLAS in front of the netlib BLAS, its AVX-512 kernels, one thread. */
+/** Python's environment: one thread, OpenBLAS's AVX-512 kernels where the CPU has them, $CAVIAR_OPENBLAS_DIR in front if set. */
 function pythonEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, OPENBLAS_CORETYPE: 'SkylakeX', OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1' };
+  const env: NodeJS.ProcessEnv = { ...process.env, OPENBLAS_NUM_THREADS: '1', OMP_NUM_THREADS: '1' };
+  if (env.OPENBLAS_CORETYPE === undefined && hasAvx512()) env.OPENBLAS_CORETYPE = 'SkylakeX';
   delete env.OPENBLAS_L2_SIZE;
-  if (existsSync(openblasDir)) env.LD_LIBRARY_PATH = [openblasDir, process.env.LD_LIBRARY_PATH].filter(Boolean).join(':');
-  else notice(`notice: ${openblasDir} not found; Python uses whatever BLAS it links (unpack libopenblas0-pthread 0.3.21 there with dpkg-deb -x)`);
+  if (openblasDir !== undefined) {
+    if (!existsSync(join(openblasDir, 'libblas.so.3'))) throw new Error(`CAVIAR_OPENBLAS_DIR=${openblasDir} holds no libblas.so.3`);
+    env.LD_LIBRARY_PATH = [openblasDir, process.env.LD_LIBRARY_PATH].filter(Boolean).join(':');
+  }
   return env;
 }
+
+function hasAvx512(): boolean {
+  try {
+    return /^flags\s*:.*\bavx512f\b/m.test(readFileSync('/proc/cpuinfo', 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+/** The BLAS a Python module (torch, numpy) runs on in this environment, as bench/blas_info.py reads it. */
+interface Blas { kind: string; library: string; detail: string }
+function blasOf(module: string): Blas {
+  const r = spawnSync(python, ['bench/blas_info.py', module], { env: pythonEnv(), encoding: 'utf8' });
+  return r.status === 0 ? (JSON.parse(r.stdout) as Blas) : { kind: 'unknown', library: '', detail: r.stderr.trim().split('\n').pop() ?? '' };
+}
+const BLAS_NAMES: Record<string, string> = { openblas: 'OpenBLAS', mkl: 'MKL', blis: 'BLIS', atlas: 'ATLAS', reference: 'the reference (netlib) BLAS', unknown: 'an unknown BLAS' };
+const describeBlas = (b: Blas) => `${BLAS_NAMES[b.kind] ?? b.kind}${b.library ? ` (${[b.library, b.detail].filter(Boolean).join(': ')})` : ''}`;
+const INSTALL_OPENBLAS = 'apt-get install libopenblas0-pthread (Debian registers it as libblas.so.3), or set CAVIAR_OPENBLAS_DIR to a folder holding OpenBLAS\'s libblas.so.3';
 
 /** Runs a child, under /usr/bin/time when present; returns its stdout lines that are JSON objects and its peak RSS. */
 function child(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): { objects: Array<Record<string, unknown>>; stdout: string; peakRssMb: number | null } {
@@ -88,9 +116,15 @@ const hasNumpy = spawnSync(python, ['-c', 'import numpy'], { stdio: 'ignore' }).
 if (!hasTorch) notice(`notice: PyTorch skipped (${python} cannot import torch; apt-get install python3-torch)`);
 if (!hasTfjs) notice('notice: TensorFlow.js skipped (@tensorflow/tfjs and @tensorflow/tfjs-backend-wasm not installed; npm install)');
 if (!hasNumpy) notice(`notice: numpy GEMM skipped (${python} cannot import numpy)`);
+// What PyTorch will run on, said before anything is measured; a ratio against the reference BLAS would flatter caviar tenfold.
+const torchBlas = hasTorch ? blasOf('torch') : undefined;
+if (torchBlas) notice(`PyTorch runs on ${describeBlas(torchBlas)}`);
+if (torchBlas?.kind === 'reference') {
+  notice(`notice: PyTorch is on the reference (netlib) BLAS, about ten times slower than OpenBLAS: its speed is measured, but no ratio against it is printed. Install OpenBLAS: ${INSTALL_OPENBLAS}`);
+}
 const data = fashionMnistAvailable();
 if (!data) notice('notice: training skipped: Fashion-MNIST not found (apt-get install dataset-fashion-mnist)');
-let blasKernel = 'unknown';
+let blasKernel = hasNumpy ? describeBlas(blasOf('numpy')) : 'none';
 const load = loadavg().map((v) => v.toFixed(2)).join(', ');
 if (!json) console.error(`load average at start: ${load}`);
 
@@ -119,16 +153,17 @@ try {
       });
     }
     if (hasTorch) {
-      // The PyTorch script as it is, then the BLAS kernel that ran in the same process.
+      // The PyTorch script as it is, then the BLAS that ran in the same process.
       const wrapper = [
-        'import sys, runpy', "sys.argv = ['bench/pytorch_fashion_mnist.py', '1']", "runpy.run_path(sys.argv[0], run_name='__main__')",
-        "sys.path.insert(0, 'bench')", 'import gemm_numpy', "print('blas', gemm_numpy.blas_kernel())",
+        'import sys, runpy, json', "sys.argv = ['bench/pytorch_fashion_mnist.py', '1']", "runpy.run_path(sys.argv[0], run_name='__main__')",
+        "sys.path.insert(0, 'bench')", 'import blas_info', "print('blas', json.dumps(blas_info.blas_in_use('torch')))",
       ].join('\n');
       const r = child(python, ['-c', wrapper], pythonEnv());
       const m = /^pytorch (\S+) epoch \d+ loss \S+ acc (\S+) (\d+) samples\/s/m.exec(r.stdout);
-      const kernel = /^blas (.*)$/m.exec(r.stdout)?.[1] ?? 'unknown';
+      const blasLine = /^blas (.*)$/m.exec(r.stdout)?.[1];
+      const blas: Blas = blasLine ? (JSON.parse(blasLine) as Blas) : { kind: 'unknown', library: '', detail: '' };
       if (!m) throw new Error(`unexpected PyTorch output: ${r.stdout}`);
-      emit({ system: `pytorch ${m[1]}`, backend: 'cpu', samplesPerSec: Number(m[3]), gflops: null, peakRssMb: r.peakRssMb, round, note: `train accuracy ${m[2]}, BLAS: ${kernel}` });
+      emit({ system: `pytorch ${m[1]}`, backend: blas.kind, samplesPerSec: Number(m[3]), gflops: null, peakRssMb: r.peakRssMb, round, note: `train accuracy ${m[2]}, BLAS: ${describeBlas(blas)}` });
     }
     if (hasTfjs) {
       const r = child(process.execPath, tsx('bench/tfjs.ts', '--json', '--batches', String(tfjsBatches)));
@@ -162,7 +197,8 @@ if (!json) {
   const training = rows.filter((r) => r.samplesPerSec !== null);
   if (training.length) {
     console.log('\nOne Fashion-MNIST epoch, samples per second (peak RSS of the process)\n');
-    const torch = (round: number) => training.find((r) => r.round === round && r.system.startsWith('pytorch'))?.samplesPerSec ?? null;
+    // No ratio against PyTorch on the reference BLAS (notice above): it would say more about the BLAS than about caviar.
+    const torch = (round: number) => training.find((r) => r.round === round && r.system.startsWith('pytorch') && r.backend !== 'reference')?.samplesPerSec ?? null;
     console.log('| round | system | backend | samples/s | vs PyTorch | peak RSS | notes |\n| ---: | --- | --- | ---: | ---: | ---: | --- |');
     for (const r of training) {
       const t = torch(r.round);
