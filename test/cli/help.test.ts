@@ -143,6 +143,19 @@ test('the zsh and fish scripts are valid (checked by the shells where installed,
       const file = join(dir, `caviar.${shell}`);
       writeFileSync(file, script + '\n');
       execFileSync(shell, [...check, file]);
+      if (shell === 'zsh') {
+        // Loaded after compinit, it registers itself for caviar.
+        const registered = execFileSync('zsh', ['-f', '-c', `autoload -U compinit; compinit -u -D; source ${file}; print -r -- $_comps[caviar]`], { encoding: 'utf8' });
+        assert.equal(registered.trim(), '_caviar');
+      } else {
+        // What fish offers for a command line, as its `complete -C` reports it.
+        const offers = (line: string) => execFileSync('fish', ['-c', `source ${file}; complete -C '${line}'`], { encoding: 'utf8' })
+          .trim().split('\n').map((l) => l.split('\t')[0]);
+        assert.deepEqual(offers('caviar tu'), ['tune']);
+        assert.deepEqual(offers('caviar tune --tr'), ['--trials']);
+        assert.deepEqual(offers('caviar predict --format '), ['csv', 'json']);
+        assert.deepEqual(offers('caviar completion '), ['bash', 'fish', 'zsh']);
+      }
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
