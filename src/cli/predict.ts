@@ -11,6 +11,7 @@ import { DataError } from '../data/errors.js';
 import { isGzip, readIdx } from '../data/idx.js';
 import { modelOrigin } from '../experiment/trial-model.js';
 import { loadSavedModel } from '../io/model-file.js';
+import { argmaxRows } from '../train/evaluate.js';
 import { checkOutputFile, type OutputRule } from '../io/output-file.js';
 import { writeFileAtomically } from '../util/atomic-write.js';
 import { UsageError, type Output } from './output.js';
@@ -89,7 +90,7 @@ export async function predictCommand(args: string[], out: Output): Promise<numbe
     : readCsvRows(dataPath, values.label, model.inputSize, modelPath, names ?? [], classes);
 
   const probabilities = model.predict(rows.x); // [count][classes]
-  const predicted = argmaxRows(probabilities, rows.count, classes); // [count]
+  const predicted = argmaxRows(probabilities, classes); // [count]
   const header = names ?? Array.from({ length: classes }, (_, c) => `class_${c}`);
   const className = (c: number) => (names ? names[c] : c);
 
@@ -296,17 +297,6 @@ function csvRecords(text: string, path: string): Array<{ line: number; fields: s
   }
   if (field !== '' || fields.length > 0 || quoted) end();
   return records;
-}
-
-/** [count] index of the largest probability of each row (the first on ties, as predictClass). */
-function argmaxRows(p: Float32Array, count: number, classes: number): Int32Array {
-  const out = new Int32Array(count);
-  for (let i = 0; i < count; i++) {
-    let best = 0;
-    for (let c = 1; c < classes; c++) if (p[i * classes + c] > p[i * classes + best]) best = c;
-    out[i] = best;
-  }
-  return out;
 }
 
 /** Nine significant digits: enough to read back the same float32, bit for bit. */

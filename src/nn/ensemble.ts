@@ -14,7 +14,7 @@
  *   ensemble.predict(x); // [n][C], rows sum to 1
  *   ensemble.evaluate(xDev, yDev).accuracy;
  */
-import type { Evaluation } from '../train/evaluate.js';
+import { argmaxRows, type Evaluation } from '../train/evaluate.js';
 import { toExamples, toLabels, type Inputs, type Labels } from '../train/inputs.js';
 import type { Sequential } from './model.js';
 
@@ -96,23 +96,10 @@ export function scoreProbabilities(probabilities: ArrayLike<number>, labels: Int
   const n = labels.length;
   let loss = 0;
   let correct = 0;
+  const predicted = argmaxRows(probabilities, classes);
   for (let i = 0; i < n; i++) {
-    const row = i * classes;
-    let best = 0;
-    for (let c = 1; c < classes; c++) if (probabilities[row + c] > probabilities[row + best]) best = c;
-    if (best === labels[i]) correct++;
-    loss -= Math.log(Math.max(MIN_PROBABILITY, probabilities[row + labels[i]]));
+    if (predicted[i] === labels[i]) correct++;
+    loss -= Math.log(Math.max(MIN_PROBABILITY, probabilities[i * classes + labels[i]]));
   }
   return { loss: n > 0 ? loss / n : NaN, accuracy: n > 0 ? correct / n : NaN, count: n };
-}
-
-/** The most probable class of each row. */
-export function argmaxRows(probabilities: ArrayLike<number>, classes: number): Int32Array {
-  const out = new Int32Array(probabilities.length / classes);
-  for (let i = 0; i < out.length; i++) {
-    let best = 0;
-    for (let c = 1; c < classes; c++) if (probabilities[i * classes + c] > probabilities[i * classes + best]) best = c;
-    out[i] = best;
-  }
-  return out;
 }

@@ -1,5 +1,5 @@
 /** Evaluation and prediction in eval mode (batch norm uses its running averages, no dropout). */
-import type { Sequential } from '../nn/model.js';
+import type { Network } from '../nn/network.js';
 import { BatchGatherer, toExamples, toLabels, type Inputs, type Labels } from './inputs.js';
 
 export interface Evaluation {
@@ -13,7 +13,7 @@ export interface Evaluation {
 const DEFAULT_BATCH = 1024;
 
 /** @example const { loss, accuracy } = evaluate(model, xTest, yTest); */
-export function evaluate(model: Sequential, x: Inputs, y: Labels, { batchSize = DEFAULT_BATCH } = {}): Evaluation {
+export function evaluate(model: Network, x: Inputs, y: Labels, { batchSize = DEFAULT_BATCH } = {}): Evaluation {
   const ex = toExamples(x, model.inputSize, 'evaluate x');
   const labels = toLabels(y, ex.count, model.classes, 'evaluate y');
   checkBatchSize(batchSize);
@@ -30,7 +30,7 @@ export function evaluate(model: Sequential, x: Inputs, y: Labels, { batchSize = 
 }
 
 /** Probabilities [n][C] row-major; for a sigmoid output, each row is [p(0), p(1)]. */
-export function predict(model: Sequential, x: Inputs, { batchSize = DEFAULT_BATCH } = {}): Float32Array {
+export function predict(model: Network, x: Inputs, { batchSize = DEFAULT_BATCH } = {}): Float32Array {
   const ex = toExamples(x, model.inputSize, 'predict x');
   checkBatchSize(batchSize);
   const classes = model.classes;
@@ -51,13 +51,22 @@ export function predict(model: Sequential, x: Inputs, { batchSize = DEFAULT_BATC
 }
 
 /** Hardmax: the index of the largest probability of each example. */
-export function predictClass(model: Sequential, x: Inputs, options: { batchSize?: number } = {}): Int32Array {
-  const probs = predict(model, x, options);
-  const c = model.classes;
-  const out = new Int32Array(probs.length / c);
+export function predictClass(model: Network, x: Inputs, options: { batchSize?: number } = {}): Int32Array {
+  return argmaxRows(predict(model, x, options), model.classes);
+}
+
+/**
+ * The most probable class of each row of probabilities [n][classes] (ties
+ * go to the lowest class): the one hardmax of models, ensembles and `caviar
+ * predict`.
+ *
+ * @example argmaxRows(Float32Array.from([0.2, 0.8, 0.6, 0.4]), 2); // Int32Array [1, 0]
+ */
+export function argmaxRows(probabilities: ArrayLike<number>, classes: number): Int32Array {
+  const out = new Int32Array(probabilities.length / classes);
   for (let i = 0; i < out.length; i++) {
     let best = 0;
-    for (let j = 1; j < c; j++) if (probs[i * c + j] > probs[i * c + best]) best = j;
+    for (let c = 1; c < classes; c++) if (probabilities[i * classes + c] > probabilities[i * classes + best]) best = c;
     out[i] = best;
   }
   return out;
