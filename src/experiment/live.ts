@@ -11,7 +11,7 @@
  * way through epoch 4.
  */
 import { Dropout } from '../nn/dropout.js';
-import type { Sequential } from '../nn/model.js';
+import type { Network } from '../nn/network.js';
 import { encodeCheckpoint, restoreCheckpoint } from '../train/checkpoint.js';
 import type { FitControl, FitHooks } from '../train/fit.js';
 import type { CommandRecord } from '../tune/storage/storage.js';
@@ -86,7 +86,7 @@ export class Steering {
   }
 
   /** Takes and applies pending commands; while paused, keeps taking them until resumed or stopped. */
-  private async poll(step: number, model: Sequential, control: FitControl): Promise<void> {
+  private async poll(step: number, model: Network, control: FitControl): Promise<void> {
     for (;;) {
       for (const command of await this.trial.live.takeCommands()) await this.apply(command, step, model, control);
       if (!this.paused) return;
@@ -94,7 +94,7 @@ export class Steering {
     }
   }
 
-  private async apply(command: CommandRecord, step: number, model: Sequential, control: FitControl): Promise<void> {
+  private async apply(command: CommandRecord, step: number, model: Network, control: FitControl): Promise<void> {
     let message: string | undefined;
     try {
       message = await this.perform(command, step, model, control);
@@ -108,7 +108,7 @@ export class Steering {
   }
 
   /** Does what the command says; throws (with the reason to record) when it cannot. */
-  private async perform(command: CommandRecord, step: number, model: Sequential, control: FitControl): Promise<string | undefined> {
+  private async perform(command: CommandRecord, step: number, model: Network, control: FitControl): Promise<string | undefined> {
     switch (command.kind) {
       case 'pause':
         if (this.paused) throw new Error('already paused');
@@ -143,7 +143,7 @@ export class Steering {
   }
 
   /** Saves a checkpoint of the run at `step`; returns its id. */
-  private async checkpoint(step: number, model: Sequential, control: FitControl, kind: 'auto' | 'manual', metric?: number): Promise<number> {
+  private async checkpoint(step: number, model: Network, control: FitControl, kind: 'auto' | 'manual', metric?: number): Promise<number> {
     const data = encodeCheckpoint(model, control.optimizer, { step: String(step) });
     const meta = { learningRate: control.learningRate, ...(metric !== undefined && Number.isFinite(metric) ? { metric } : {}) };
     const saved = await this.trial.live.saveCheckpoint(
@@ -160,7 +160,7 @@ export class Steering {
  * Applies `{ name: value }` changes all at once or not at all: every name and
  * value is checked before anything changes. Returns what changed, in words.
  */
-function applySet(params: unknown, model: Sequential, control: FitControl): string {
+function applySet(params: unknown, model: Network, control: FitControl): string {
   if (!params || typeof params !== 'object' || Array.isArray(params) || Object.keys(params).length === 0) {
     throw new Error('set needs args.params, an object like { "learningRate": 0.001 }');
   }

@@ -11,7 +11,7 @@
  *   await model.fit(x, y, { epochs: 15, validation, hooks: [best.hooks] });
  *   best.restore(model); // the weights of epoch best.epoch, whose devAccuracy was best.value
  */
-import type { Sequential } from '../nn/model.js';
+import type { Network } from '../nn/network.js';
 import type { EpochMetrics, FitHooks } from './fit.js';
 
 export type Direction = 'maximize' | 'minimize';
@@ -21,7 +21,7 @@ export class BestEpoch {
   epoch: number | undefined;
   /** Its metric. */
   value: number | undefined;
-  private weights: ReturnType<Sequential['stateDict']> | undefined;
+  private weights: ReturnType<Network['stateDict']> | undefined;
   /** The last epoch seen, to tell whether restoring changes anything. */
   private last: number | undefined;
 
@@ -51,7 +51,7 @@ export class BestEpoch {
    * watched). Returns whether they differed from the last epoch's; false, and
    * nothing changed, when no epoch had a finite metric.
    */
-  restore(model: Sequential): boolean {
+  restore(model: Network): boolean {
     if (!this.weights || this.epoch === this.last) return false;
     model.loadStateDict(this.weights, { source: `the weights of epoch ${this.epoch}` });
     return true;

@@ -7,7 +7,7 @@
  */
 import type { FloatArray } from '../backend/tensor.js';
 import { decodeSafetensors, encodeSafetensors, SafetensorsError, type SafeTensor } from '../io/safetensors.js';
-import type { Sequential } from '../nn/model.js';
+import type { Network } from '../nn/network.js';
 import type { Optimizer } from '../optim/optimizer.js';
 
 export const CHECKPOINT_FORMAT = 'caviar-checkpoint/1';
@@ -22,7 +22,7 @@ export class CheckpointError extends Error {
  *   const bytes = encodeCheckpoint(model, optimizer, { epoch: '3' });
  *   restoreCheckpoint(bytes, model, optimizer, 'checkpoint 12'); // back to the state after epoch 3
  */
-export function encodeCheckpoint(model: Sequential, optimizer: Optimizer, metadata: Record<string, string> = {}): Uint8Array {
+export function encodeCheckpoint(model: Network, optimizer: Optimizer, metadata: Record<string, string> = {}): Uint8Array {
   const tensors: Record<string, SafeTensor> = {};
   for (const [name, t] of Object.entries(model.stateDict())) tensors[`model/${name}`] = tensor(t.shape, t.data);
   if (model.inputNormalization) {
@@ -52,7 +52,7 @@ export function encodeCheckpoint(model: Sequential, optimizer: Optimizer, metada
  * hyperparameters (a person may have changed them on purpose); its moments
  * and step count come from the checkpoint. Returns the checkpoint's metadata.
  */
-export function restoreCheckpoint(bytes: Uint8Array, model: Sequential, optimizer: Optimizer, source: string): Record<string, string> {
+export function restoreCheckpoint(bytes: Uint8Array, model: Network, optimizer: Optimizer, source: string): Record<string, string> {
   let decoded;
   try {
     decoded = decodeSafetensors(bytes, source);

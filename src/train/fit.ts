@@ -4,7 +4,7 @@
  * after each batch and epoch through which a tuner or a person can read the
  * metrics, change the learning rate, or stop. Seeded end to end.
  */
-import type { Sequential } from '../nn/model.js';
+import type { Network } from '../nn/network.js';
 import { Adam } from '../optim/adam.js';
 import { createOptimizer } from '../optim/index.js';
 import type { Optimizer, OptimizerConfig } from '../optim/optimizer.js';
@@ -63,14 +63,14 @@ export interface BatchInfo {
   batch: number;
   batches: number;
   loss: number;
-  model: Sequential;
+  model: Network;
   control: FitControl;
 }
 
 export interface EpochInfo {
   metrics: EpochMetrics;
   history: History;
-  model: Sequential;
+  model: Network;
   control: FitControl;
 }
 
@@ -126,7 +126,7 @@ export interface FitOptions {
  *     hooks: { onEpochEnd: ({ metrics }) => console.log(metrics.epoch, metrics.loss) },
  *   });
  */
-export async function fit(model: Sequential, x: Inputs, y: Labels, options: FitOptions = {}): Promise<History> {
+export async function fit(model: Network, x: Inputs, y: Labels, options: FitOptions = {}): Promise<History> {
   let epochs = options.epochs ?? 10;
   let batchSize = options.batchSize ?? 32;
   const initialEpoch = options.initialEpoch ?? 0;

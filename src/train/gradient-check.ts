@@ -10,7 +10,7 @@
 import type { Backend } from '../backend/backend.js';
 import { ReferenceBackend } from '../backend/reference.js';
 import { Matrix } from '../backend/tensor.js';
-import type { Sequential } from '../nn/model.js';
+import type { Network } from '../nn/network.js';
 import { Rng } from '../util/rng.js';
 import { toExamples, toLabels, type Inputs, type Labels } from './inputs.js';
 
@@ -44,7 +44,7 @@ export interface GradientCheckResult {
  *   const { maxRelativeError } = gradientCheck(model, x, y);
  *   assert(maxRelativeError < 1e-6);
  */
-export function gradientCheck(model: Sequential, x: Inputs, y: Labels, options: GradientCheckOptions = {}): GradientCheckResult {
+export function gradientCheck(model: Network, x: Inputs, y: Labels, options: GradientCheckOptions = {}): GradientCheckResult {
   const eps = options.epsilon ?? 1e-6;
   const net = model.clone({ dtype: 'float64', backend: options.backend ?? new ReferenceBackend() });
   const ex = toExamples(x, net.inputSize, 'gradientCheck x');

@@ -4,7 +4,7 @@
  * on, and gathers mini-batches into reusable workspaces.
  */
 import { Matrix, Workspace, type FloatArray } from '../backend/tensor.js';
-import type { InputNormalization, Sequential } from '../nn/model.js';
+import type { InputNormalization, Network } from '../nn/network.js';
 
 /** [n][features] as nested arrays, a flat row-major typed array, or a Matrix. */
 export type Inputs = Matrix | readonly (readonly number[])[] | Float32Array | Float64Array;
@@ -84,7 +84,7 @@ export class BatchGatherer {
    * normalized (see `normalizeExamples`), and rows are copied as they are.
    */
   constructor(
-    private readonly model: Sequential,
+    private readonly model: Network,
     private readonly options: { normalized?: boolean } = {},
   ) {
     this.xs = new Workspace(model.inputSize, model.dtype, model.backend);
@@ -128,7 +128,7 @@ export class BatchGatherer {
  * of normalizing every row of every epoch again (a quarter of an epoch's time
  * with a fast backend), at the cost of one copy of the training data.
  */
-export function normalizeExamples(model: Sequential, ex: Examples): Examples {
+export function normalizeExamples(model: Network, ex: Examples): Examples {
   const norm = model.inputNormalization;
   if (!norm) return ex;
   return normalizeRows(ex, norm.mean, norm.std, model.dtype);

@@ -8,7 +8,7 @@
 import type { Backend } from '../backend/backend.js';
 import { Matrix, type DType } from '../backend/tensor.js';
 import { batchNorm, dense, leakyRelu, type LayerConfig } from '../nn/config.js';
-import { Sequential } from '../nn/model.js';
+import { Network } from '../nn/network.js';
 import { createOptimizer } from '../optim/index.js';
 import type { OptimizerConfig } from '../optim/optimizer.js';
 
@@ -56,7 +56,7 @@ export function runParityCase(c: ParityCase, options: ParityOptions = {}): Parit
   const first = c.model[0];
   const inputSize = Number(first.in ?? (c.batches[0]?.x[0]?.length ?? 0));
   if (c.loss !== 'softmax_cross_entropy_mean') throw new Error(`${where}: unsupported loss '${c.loss}'`);
-  const model = new Sequential({ inputSize, layers }, { dtype: options.dtype ?? 'float32', ...(options.backend ? { backend: options.backend } : {}) });
+  const model = new Network({ inputSize, layers }, { dtype: options.dtype ?? 'float32', ...(options.backend ? { backend: options.backend } : {}) });
   model.loadStateDict(flatten(c.init), { strict: false, source: `${where}: init` });
   const missing = model.params().filter((p) => !(p.name in c.init)).map((p) => p.name);
   if (missing.length) throw new Error(`${where}: init lacks parameters ${missing.join(', ')}`);
