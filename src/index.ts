@@ -13,6 +13,7 @@ export {
   type LayerConfig, type LeakyReluConfig, type LossKind, type ModelConfig,
 } from './nn/config.js';
 export { Sequential, type InputNormalization, type ModelOptions, type NamedBuffer, type NamedParam } from './nn/model.js';
+export { Ensemble } from './nn/ensemble.js';
 export type { BufferTensor, Layer, Param } from './nn/layer.js';
 
 export {
@@ -21,6 +22,7 @@ export {
   type OptimizerConfig, type OptimizerOptions, type Schedule, type ScheduleConfig,
 } from './optim/index.js';
 
+export { BestEpoch } from './train/best-epoch.js';
 export { fit, type BatchInfo, type EpochInfo, type EpochMetrics, type FitControl, type FitHooks, type FitOptions, type History } from './train/fit.js';
 export { evaluate, predict, predictClass, type Evaluation } from './train/evaluate.js';
 export { encodeCheckpoint, restoreCheckpoint, CheckpointError } from './train/checkpoint.js';
@@ -30,7 +32,9 @@ export { runParityCase, runParityFile, type ParityCase, type ParityResult } from
 
 export * from './data/index.js';
 export { decodeSafetensors, encodeSafetensors, SafetensorsError, type SafeTensor } from './io/safetensors.js';
-export { decodeModel, encodeModel, loadModel, loadModelWithMetadata, saveModel, ModelFileError, MODEL_FORMAT } from './io/model-file.js';
+export {
+  decodeModel, decodeSavedModel, encodeModel, loadModel, loadModelWithMetadata, loadSavedModel, saveModel, ModelFileError, MODEL_FORMAT, ENSEMBLE_FORMAT, type SavedModel,
+} from './io/model-file.js';
 export { exportOnnx, importOnnx, loadOnnx, saveOnnx, OnnxExportError, ONNX_FORMAT, type OnnxExportOptions, type OnnxExportSummary } from './io/onnx/index.js';
 
 export { Rng } from './util/rng.js';
