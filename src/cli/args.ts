@@ -26,7 +26,15 @@ export type OptionValues<O extends OptionTable> = {
 export function parseCommand<O extends OptionTable>(args: string[], spec: CommandSpec<O>): { values: OptionValues<O>; positionals: string[] } {
   const options: ParserOptions = {};
   for (const [name, o] of Object.entries<OptionSpec>({ ...spec.options, ...COMMON_OPTIONS })) options[name] = { type: o.type, ...(o.short ? { short: o.short } : {}) };
-  return parseWith(args, spec.name, options) as { values: OptionValues<O>; positionals: string[] };
+  const parsed = parseWith(args, spec.name, options) as { values: OptionValues<O>; positionals: string[] };
+  // An option with a fixed list of values takes only those, every command alike.
+  for (const [name, o] of Object.entries<OptionSpec>(spec.options)) {
+    const value = (parsed.values as Record<string, unknown>)[name];
+    if (o.choices && typeof value === 'string' && !o.choices.includes(value)) {
+      throw new UsageError(`--${name}: expected ${o.choices.length === 1 ? o.choices[0] : `one of ${o.choices.join(', ')}`}, got '${value}'${didYouMean(value, o.choices)}`);
+    }
+  }
+  return parsed;
 }
 
 /**

@@ -46,7 +46,6 @@ export async function exportCommand(args: string[], out: Output): Promise<number
   }
   if (positionals.length !== 2) throw new UsageError(`expected a MODEL file and an OUT file, got ${positionals.length} arguments: caviar export ${exportSpec.usage}`);
   const format = values.format ?? 'onnx';
-  if (format !== 'onnx') throw new UsageError(`--format: caviar exports onnx only, got '${format}'`);
   const [modelPath, outPath] = positionals;
   const rule = { flag: 'OUT', kind: 'onnx', force: Boolean(values.force), inputs: [{ path: modelPath, what: 'MODEL' }] } as const;
   checkOutputFile(outPath, rule);

@@ -34,8 +34,7 @@ export function parityCommand(args: string[], out: (line: string) => void = cons
   }
   if (positionals.length !== 1) throw new UsageError(`expected one FILE, got ${positionals.length}: caviar parity ${paritySpec.usage}`);
   const file = positionals[0];
-  const dtype = values.dtype ?? 'float32';
-  if (dtype !== 'float32' && dtype !== 'float64') throw new UsageError(`--dtype: expected float32 or float64, got '${dtype}'`);
+  const dtype = (values.dtype ?? 'float32') as 'float32' | 'float64';
   const tolerance = (flag: string, value: string | undefined, fallback: number) => {
     if (value === undefined) return fallback;
     const v = Number(value);

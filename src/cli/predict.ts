@@ -73,7 +73,6 @@ export async function predictCommand(args: string[], out: Output): Promise<numbe
   }
   if (positionals.length !== 2) throw new UsageError(`expected a MODEL file and a DATA file, got ${positionals.length} arguments: caviar predict ${predictSpec.usage}`);
   const format = values.format ?? 'csv';
-  if (format !== 'csv' && format !== 'json') throw new UsageError(`--format: expected csv or json, got '${format}'`);
   const [modelPath, dataPath] = positionals;
   const idx = isIdxFile(dataPath);
   const rule: OutputRule = {

@@ -45,6 +45,8 @@ test('an unknown option is named, with the nearest real one, in one line', async
     [['info', '--bogus'], "caviar info: unknown option '--bogus'; 'caviar info --help' lists the options"],
     [['studies', '--storage'], "caviar studies: --storage needs a value; 'caviar studies --help' lists the options"],
     [['export', 'a', 'b', '--force=yes'], "caviar export: --force takes no value, got '--force=yes'; 'caviar export --help' lists the options"],
+    [['predict', 'm', 'd', '--format', 'jsn'], "caviar predict: --format: expected one of csv, json, got 'jsn' (did you mean 'json'?)"],
+    [['parity', 'f', '--dtype', 'float16'], "caviar parity: --dtype: expected one of float32, float64, got 'float16' (did you mean 'float32'?)"],
   ] as const;
   for (const [args, message] of cases) {
     const { code, err } = await runCaviar([...args]);

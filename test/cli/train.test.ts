@@ -49,13 +49,14 @@ test('--json prints one JSON object per event', async () => {
 
 test('bad usage exits 2 with a message that names the problem', async () => {
   const cases: Array<[string[], RegExp]> = [
-    [['train', '--data', 'mnist'], /--data: unknown data set 'mnist'; expected one of spirals, blobs, circles, xor, fashion-mnist/],
+    [['train', '--data', 'mnist'], /^caviar train: --data: expected one of spirals, blobs, circles, xor, fashion-mnist, got 'mnist'$/],
+    [['train', '--data', 'spiral'], /--data: expected one of .*, got 'spiral' \(did you mean 'spirals'\?\)$/],
     [['train', '--epochs', '0'], /--epochs: expected an integer >= 1, got 0/],
     [['train', '--batch-size', 'x'], /--batch-size: expected an integer >= 1, got NaN/],
     [['train', '--lr', '0'], /--lr: expected a number > 0, got 0/],
     [['train', '--lr=-1'], /--lr: expected a number > 0, got -1/],
     [['train', '--hidden', '16,a'], /--hidden\[1\]: expected a positive integer, got NaN/],
-    [['train', '--optimizer', 'adamw'], /--optimizer: expected one of sgd, momentum, rmsprop, adam, got "adamw"/],
+    [['train', '--optimizer', 'adamw'], /--optimizer: expected one of sgd, momentum, rmsprop, adam, got 'adamw' \(did you mean 'adam'\?\)$/],
     [['train', 'a.yaml', 'b.yaml'], /^caviar train: expected at most one EXPERIMENT file, got 2: caviar train \[EXPERIMENT\] \[options\]$/],
     [['train', 'exp.yaml', '--epochs', '3'], /--epochs only applies without an experiment file; set it in exp\.yaml instead/],
     [['train', '/nonexistent/exp.yaml'], /\/nonexistent\/exp\.yaml: 1 problem:\n  no such file/],

@@ -118,7 +118,7 @@ test('caviar export: a file that is not a caviar model, a damaged one, or a mode
 
   const good = join(dir, 'good.safetensors');
   saveModel(model, good);
-  await refused(dir, ['export', good, '--format', 'tflite', out], /^caviar export: --format: caviar exports onnx only, got 'tflite'$/, out);
+  await refused(dir, ['export', good, '--format', 'tflite', out], /^caviar export: --format: expected onnx, got 'tflite'$/, out);
   await refused(dir, ['export', good, good], /^caviar export: OUT .*good\.safetensors: is this command's input \(MODEL\); a command never writes over what it reads; choose another path$/, join(dir, 'never'));
 }));
 
