@@ -1,5 +1,7 @@
 """Optuna's side of bench/tuner-efficiency.ts: the same functions, spaces and
 protocol (seeds x trials, median of the best value found), printed as JSON.
+GPSampler runs where the installed Optuna has it (3.6 and later, with torch
+and scipy); otherwise a note in the JSON says why it is missing.
 
     python3 bench/optuna_efficiency.py --seeds 20 --trials 50 [--functions branin,hartmann6]
 """
@@ -74,7 +76,20 @@ FUNCTIONS = {"branin": branin, "hartmann6": hartmann6, "mlp-like": mlp_like, "ro
 SAMPLERS = {
     "random": lambda seed: optuna.samplers.RandomSampler(seed=seed),
     "tpe": lambda seed: optuna.samplers.TPESampler(seed=seed),
+    "gp": lambda seed: optuna.samplers.GPSampler(seed=seed),
 }
+
+
+def gp_missing():
+    """Why Optuna's GPSampler cannot run here, or None when it can."""
+    if not hasattr(optuna.samplers, "GPSampler"):
+        return f"Optuna {optuna.__version__} has no GPSampler (added in 3.6): the Optuna GP column is empty"
+    try:
+        import scipy  # noqa: F401
+        import torch  # noqa: F401
+    except ImportError as e:
+        return f"Optuna's GPSampler needs scipy and torch ({e}): the Optuna GP column is empty"
+    return None
 
 
 def main():
@@ -84,9 +99,14 @@ def main():
     parser.add_argument("--functions", default=",".join(FUNCTIONS))
     parser.add_argument("--samplers", default=",".join(SAMPLERS))
     args = parser.parse_args()
-    results = {"optuna": optuna.__version__, "medians": {}, "seconds": {}}
+    results = {"optuna": optuna.__version__, "medians": {}, "seconds": {}, "notes": []}
+    samplers = args.samplers.split(",")
+    missing = gp_missing()
+    if "gp" in samplers and missing is not None:
+        samplers.remove("gp")
+        results["notes"].append(missing)
     for fname in args.functions.split(","):
-        for sname in args.samplers.split(","):
+        for sname in samplers:
             started = time.perf_counter()
             bests = []
             for seed in range(args.seeds):

@@ -2,17 +2,20 @@
  * Sample efficiency of the tuner's samplers against Optuna's, on one protocol:
  * for each function, each sampler runs `--seeds` studies of `--trials` trials
  * (seeds 0..seeds-1) and we report the median over seeds of the best value
- * found. Optuna's random and TPE samplers run the same functions and spaces
+ * found. Optuna's random and TPE samplers (and its GPSampler, where the
+ * installed Optuna has one: 3.6 and later) run the same functions and spaces
  * through bench/optuna_efficiency.py in the same run (skipped, with a notice,
  * where Python or Optuna is missing).
  *
- *   node --import tsx bench/tuner-efficiency.ts [--seeds 20] [--trials 50] [--functions branin,hartmann6] [--no-optuna]
+ *   node --import tsx bench/tuner-efficiency.ts [--seeds 20] [--trials 50] [--functions branin,hartmann6]
+ *     [--samplers random,sobol,coarse-to-fine,tpe,gp,auto] [--timing tpe,gp,auto] [--no-optuna] [--no-timing]
  *
  * Studies run through the real `Study` (src/tune/study.ts) in memory. The
- * run ends with TPE's own cost per proposal at trials 1-100 and 900-1000 on
- * a 4-parameter space, measured on the bare `StudyView` of the tests so that
- * only the sampler is timed (bench/tuner-speed.ts times whole studies, with
- * storage).
+ * run ends with each timed sampler's own cost per proposal over 1,000 trials
+ * of a 4-parameter space (TPE at trials 1-100 and 901-1000; every sampler at
+ * trials 191-200 and 991-1000), measured on the bare `StudyView` of the
+ * tests so that only the sampler is timed (bench/tuner-speed.ts times whole
+ * studies, with storage).
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -113,7 +116,7 @@ const FUNCTIONS: readonly BenchFunction[] = [
   },
 ];
 
-const OUR_SAMPLERS = ['random', 'sobol', 'coarse-to-fine', 'tpe'] as const;
+const OUR_SAMPLERS = ['random', 'sobol', 'coarse-to-fine', 'tpe', 'gp', 'auto'] as const;
 
 function median(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -151,7 +154,7 @@ function findPython(): string | undefined {
   return undefined;
 }
 
-function optuna(functions: readonly string[], seeds: number, trials: number): Record<string, number> | string {
+function optuna(functions: readonly string[], seeds: number, trials: number): { medians: Record<string, number>; notes: string[] } | string {
   const python = findPython();
   if (python === undefined) return 'Optuna not found (python3 -c "import optuna" failed): Optuna columns skipped';
   const script = join(dirname(fileURLToPath(import.meta.url)), 'optuna_efficiency.py');
@@ -160,20 +163,23 @@ function optuna(functions: readonly string[], seeds: number, trials: number): Re
     maxBuffer: 1 << 24,
   });
   if (run.status !== 0) return `Optuna run failed: ${run.stderr.trim().split('\n').pop()}`;
-  const parsed = JSON.parse(run.stdout) as { optuna: string; medians: Record<string, number> };
+  const parsed = JSON.parse(run.stdout) as { optuna: string; medians: Record<string, number>; notes?: string[] };
   console.error(`Optuna ${parsed.optuna} via ${python}`);
-  return parsed.medians;
+  return { medians: parsed.medians, notes: parsed.notes ?? [] };
 }
 
-/** CPU milliseconds per TPE proposal at trials 1-100 and 900-1000 on a 4-parameter space (in memory). */
-export function tpeTiming(total = 1000): { early: number; late: number } {
+/**
+ * CPU milliseconds of each of `total` proposals of sampler `name` on a
+ * 4-parameter space (in memory; entry i is trial i + 1).
+ */
+export function samplerTiming(name: string, total = 1000): number[] {
   const space = parseSpace({
     lr: { type: 'float', low: 1e-5, high: 1, scale: 'log' },
     beta: { type: 'float', low: 0.9, high: 0.999, scale: 'oneMinusBeta' },
     units: { type: 'int', low: 16, high: 512, scale: 'log' },
     dropout: { type: 'float', low: 0, high: 0.5 },
   });
-  const study = new MemoryStudy('minimize', createSampler('tpe', {}, 0));
+  const study = new MemoryStudy('minimize', createSampler(name, {}, 0));
   const times: number[] = [];
   for (let i = 0; i < total; i++) {
     // CPU time of this thread, so that other processes on a busy machine do not count.
@@ -184,9 +190,10 @@ export function tpeTiming(total = 1000): { early: number; late: number } {
     times.push((t1.user + t1.system) / 1000);
     study.tell(trial, (Math.log10(p.lr) + 3) ** 2 + (Math.log10(1 - p.beta) + 2) ** 2 + (Math.log2(p.units) - 7) ** 2 / 4 + p.dropout);
   }
-  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-  return { early: mean(times.slice(0, 100)), late: mean(times.slice(total - 100)) };
+  return times;
 }
+
+const mean = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
@@ -202,9 +209,11 @@ async function main(): Promise<void> {
 
   const theirs = args.includes('--no-optuna') ? 'Optuna skipped (--no-optuna)' : optuna(functions.map((f) => f.name), seeds, trials);
   if (typeof theirs === 'string') console.log(`> ${theirs}`);
+  else for (const note of theirs.notes) console.log(`> ${note}`);
+  const their = (key: string): number | undefined => (typeof theirs === 'string' ? undefined : theirs.medians[key]);
 
   const fmt = (x: number | undefined): string => (x === undefined ? '-' : x.toFixed(3));
-  const header = ['function (optimum)', ...samplers.map((s) => `caviar ${s}`), 'Optuna random', 'Optuna TPE', 'TPE: caviar <= Optuna'];
+  const header = ['function (optimum)', ...samplers.map((s) => `caviar ${s}`), 'Optuna random', 'Optuna TPE', 'Optuna GP', 'TPE: caviar <= Optuna'];
   const lines = [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`];
   for (const fn of functions) {
     const row: number[] = [];
@@ -213,19 +222,21 @@ async function main(): Promise<void> {
       row.push(r.median);
       console.error(`${fn.name} ${s}: median best ${r.median.toFixed(4)} (${r.seconds.toFixed(1)} s)`);
     }
-    const theirRandom = typeof theirs === 'string' ? undefined : theirs[`${fn.name}/random`];
-    const theirTpe = typeof theirs === 'string' ? undefined : theirs[`${fn.name}/tpe`];
+    const theirTpe = their(`${fn.name}/tpe`);
     const ourTpe = samplers.includes('tpe') ? row[samplers.indexOf('tpe')] : undefined;
     const verdict = ourTpe === undefined || theirTpe === undefined ? '-' : ourTpe <= theirTpe ? 'yes' : 'NO';
-    lines.push(`| ${fn.name} (${fn.optimum}) | ${[...row.map(fmt), fmt(theirRandom), fmt(theirTpe), verdict].join(' | ')} |`);
+    lines.push(`| ${fn.name} (${fn.optimum}) | ${[...row.map(fmt), fmt(their(`${fn.name}/random`)), fmt(theirTpe), fmt(their(`${fn.name}/gp`)), verdict].join(' | ')} |`);
   }
   console.log(`\nMedian best value over ${seeds} seeds x ${trials} trials (minimization; lower is better)\n`);
   console.log(lines.join('\n'));
   if (!args.includes('--no-timing')) {
-    const t = tpeTiming();
-    console.log(
-      `\nTPE sampler CPU time per trial (4 parameters, bare in-memory StudyView): ${t.early.toFixed(2)} ms at trials 1-100, ${t.late.toFixed(2)} ms at trials 901-1000`,
-    );
+    console.log('\nSampler CPU time per trial (4 parameters, bare in-memory StudyView), ms:\n');
+    console.log('| sampler | trials 1-100 | trials 191-200 | trials 901-1000 | trials 991-1000 |\n|---|---:|---:|---:|---:|');
+    for (const name of arg('timing', 'tpe,gp,auto').split(',')) {
+      const t = samplerTiming(name);
+      const cells = [t.slice(0, 100), t.slice(190, 200), t.slice(900, 1000), t.slice(990, 1000)].map((w) => mean(w).toFixed(2));
+      console.log(`| ${name} | ${cells.join(' | ')} |`);
+    }
   }
 }
 

@@ -308,7 +308,8 @@ function parseTune(problems: Problems, value: unknown, settings: RunSettings): T
     metric,
     direction: metric === 'devLoss' ? 'minimize' : 'maximize',
     space: null,
-    sampler: namedChoice(problems, f, 'sampler', 'tpe', SAMPLER_NAMES, (name, options) => createSampler(name, options, 0)),
+    // auto: GP for small all-numeric spaces (the course's default space), TPE otherwise; it matched or beat TPE on every function of bench/tuner-efficiency.ts (docs/BENCHMARKS.md).
+    sampler: namedChoice(problems, f, 'sampler', 'auto', SAMPLER_NAMES, (name, options) => createSampler(name, options, 0)),
     pruner: namedChoice(problems, f, 'pruner', 'median', PRUNER_CHOICES, (name, options) => {
       if (name !== 'none') createPruner(name, options);
     }),
