@@ -59,7 +59,8 @@ export const completionSpec = command({
   usage: 'bash|zsh|fish',
   about: `Prints a script that completes caviar's commands, their options and the
 values of options with a fixed list (such as predict --format), and file
-names elsewhere. Load it in the current shell, or from your shell's
+names elsewhere, for a caviar command on your PATH (npm install -g, or npm
+link in a clone). Load it in the current shell, or from your shell's
 startup file:
 
   bash  source <(caviar completion bash)        (in ~/.bashrc)
