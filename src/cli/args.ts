@@ -37,21 +37,6 @@ export function parseCommand<O extends OptionTable>(args: string[], spec: Comman
   return parsed;
 }
 
-/**
- * The same for a command whose help is still written by hand: its name is
- * read from the help's usage line.
- *
- * @example
- *   const { values, positionals } = parseCommandArgs(args, 'Usage: caviar predict MODEL DATA', { out: { type: 'string' } });
- */
-type Parsed<O extends ParserOptions> = ReturnType<typeof parseArgs<{ args: string[]; allowPositionals: true; options: O & typeof COMMON_PARSER }>>;
-const COMMON_PARSER = { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } as const;
-
-export function parseCommandArgs<const O extends ParserOptions>(args: string[], help: string, options: O): Parsed<O> {
-  const name = /^Usage: caviar ([\w-]+)/.exec(help)?.[1] ?? '';
-  return parseWith(args, name, { ...options, ...COMMON_PARSER }) as Parsed<O>;
-}
-
 function parseWith(args: string[], command: string, options: ParserOptions) {
   const given = joinNegativeValues(args, options);
   try {
