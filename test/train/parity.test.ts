@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { runParityFile } from '../../src/train/parity.js';
 import { parityCommand } from '../../src/cli/parity.js';
 
@@ -32,4 +34,41 @@ test('a wrong expectation fails the case and the command exits 1', () => {
   assert.equal(parityCommand([fixture.pathname], (l) => lines.push(l)), 0);
   assert.equal(lines.length, 6);
   assert.match(lines[5], /^5 passed, 0 failed/);
+});
+
+/** A Python that has PyTorch (Debian's python3-torch is /usr/bin/python3's), or undefined. */
+function pythonWithTorch(): string | undefined {
+  for (const python of ['python3', '/usr/bin/python3']) {
+    if (spawnSync(python, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0) return python;
+  }
+  return undefined;
+}
+
+test('the committed generator (test/fixtures/parity.py) gives the committed file again, to float64 rounding', (t) => {
+  const python = pythonWithTorch();
+  if (!python) {
+    t.skip('no Python with PyTorch here (Debian: apt install python3-torch)');
+    return;
+  }
+  const script = fileURLToPath(new URL('../fixtures/parity.py', import.meta.url));
+  const run = spawnSync(python, [script, '--keep-inputs', fileURLToPath(fixture)], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  assert.equal(run.status, 0, run.stderr);
+  const committed = JSON.parse(text);
+  const again = JSON.parse(run.stdout);
+  assert.deepEqual(again.cases.map((c: { name: string }) => c.name), committed.cases.map((c: { name: string }) => c.name));
+  // Same layout and inputs; PyTorch's numbers equal up to its float64 rounding (another build may sum in another order).
+  let worst = 0;
+  const compare = (a: unknown, b: unknown, path: string): void => {
+    if (typeof a === 'number' && typeof b === 'number') {
+      worst = Math.max(worst, Math.abs(a - b) / Math.max(1, Math.abs(a)));
+      return;
+    }
+    if (typeof a !== 'object' || a === null) return assert.equal(b, a, path);
+    assert.deepEqual(Object.keys(b as object), Object.keys(a), path);
+    for (const key of Object.keys(a)) compare((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key], `${path}.${key}`);
+  };
+  compare(committed.cases, again.cases, 'cases');
+  assert.ok(worst < 1e-12, `largest difference ${worst}`);
+  // And what it writes, the parity runner reads and passes.
+  assert.ok(runParityFile(run.stdout, 'regenerated').every((r) => r.ok));
 });
