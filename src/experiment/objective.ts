@@ -86,7 +86,8 @@ export async function experimentObjective(trial: Trial, args: ExperimentArgs): P
   const steering = new Steering(trial, {
     checkpointEvery: tune.checkpointEvery, keepCheckpoints: tune.keepCheckpoints, metricOf, checkpointAtEnd: segment !== undefined,
   });
-  let pruned = false;
+  // Why the pruner stopped the trial (the time budget may stop the same epoch too; the pruner's word counts).
+  let pruned: string | undefined;
   const curves: Curve[] = [];
   const clock = args.deadline === undefined ? undefined : new DeadlineStop(args.deadline, minimumEpochs(tune.pruner, settings.epochs));
   // A population segment hands its last epoch on to the next one, so it keeps the last epoch whatever tune.epoch says.
@@ -104,15 +105,15 @@ export async function experimentObjective(trial: Trial, args: ExperimentArgs): P
       if (value === undefined || !Number.isFinite(value)) return;
       trial.report(value, metrics.epoch);
       if (trial.shouldPrune()) {
-        pruned = true;
-        control.stop(`pruned at epoch ${metrics.epoch}`);
+        pruned = `pruned at epoch ${metrics.epoch}`;
+        control.stop(pruned);
       }
     },
   }, steering.hooks, ...(clock ? [clock.hooks] : [])], start, keepBest);
   const { history } = result;
   // Recorded for pruned trials too: a timed study sizes its last trials by the seconds per epoch (budget.ts).
   trial.setUserAttr('trainSeconds', history.epochs.reduce((s, e) => s + e.seconds, 0));
-  if (pruned) throw new TrialPruned(history.stopReason);
+  if (pruned !== undefined) throw new TrialPruned(pruned);
   if (clock?.short) throw new TrialPruned(clock.reason);
   if (steering.stoppedAt !== undefined) trial.setUserAttr('stoppedAt', steering.stoppedAt);
   else if (clock?.cut) trial.setUserAttr('stopReason', clock.reason);
