@@ -89,7 +89,8 @@ export async function experimentObjective(trial: Trial, args: ExperimentArgs): P
   // Why the pruner stopped the trial (the time budget may stop the same epoch too; the pruner's word counts).
   let pruned: string | undefined;
   const curves: Curve[] = [];
-  const clock = args.deadline === undefined ? undefined : new DeadlineStop(args.deadline, minimumEpochs(tune.pruner, settings.epochs));
+  // A population segment is not cut: the next segment starts from the checkpoint it leaves after its last epoch.
+  const clock = args.deadline === undefined || segment ? undefined : new DeadlineStop(args.deadline, minimumEpochs(tune.pruner, settings.epochs));
   // A population segment hands its last epoch on to the next one, so it keeps the last epoch whatever tune.epoch says.
   const keepBest = tune.epoch === 'best' && !segment ? { metricOf, direction: tune.direction } : undefined;
   const result = await trainRun(settings, data, exp.seed, [{
