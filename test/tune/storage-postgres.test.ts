@@ -158,7 +158,7 @@ if (!available) {
     const schema = freshSchema();
     // What the storage's own connections run with (read through its pool: no other way to see a session's setting).
     const setting = async (s: PostgresStorage) =>
-      ((await (s as unknown as { pool: pg.Pool }).pool.query('SHOW synchronous_commit')).rows[0] as { synchronous_commit: string }).synchronous_commit;
+      ((await (s as unknown as { db: { pool: pg.Pool } }).db.pool.query('SHOW synchronous_commit')).rows[0] as { synchronous_commit: string }).synchronous_commit;
     const serverDefault = (await sql('SHOW synchronous_commit')).rows[0].synchronous_commit;
     const safe = await PostgresStorage.open(`${PG_URL}?schema=${schema}`);
     assert.equal(safe.durability, 'full');

@@ -49,6 +49,10 @@
  *   comes after, and `trialsSince` answers a cursor inside the gap (or past
  *   the counter) with every trial and `reset: true`. A runner's claim key
  *   (see storage.ts) keeps a reused trial id from taking its writes.
+ *
+ * This file is the storage's logic, method by method; its SQL is
+ * postgres-sql.ts, its connection, pool and retried transactions
+ * postgres-connection.ts, its tables and migrations postgres-schema.ts.
  */
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
@@ -63,19 +67,33 @@ import {
   TrialNotFoundError,
 } from './errors.js';
 import { migrate, quoteIdent } from './postgres-schema.js';
-// One idea of where a password sits in a URL (also '@', ':' or '/' inside it), shared with every command.
-import { redactUrl as redact } from '../../util/redact.js';
+import { connectError, createPool, errorCode, parseTarget, Transactions, type Durability, type Target, type Tx } from './postgres-connection.js';
+import {
+  inline,
+  SERVER_NOW,
+  SERVER_UP_SINCE,
+  sqlId,
+  sqlNumber,
+  staleCutoff,
+  statements,
+  valuesOf,
+  VERSION_GAP,
+  type FreshClaim,
+  type LockedTrial,
+  type SinceColumns,
+  type TrialRowWithValues,
+} from './postgres-sql.js';
+
+export { VERSION_GAP } from './postgres-sql.js';
+export type { Durability } from './postgres-connection.js';
 import {
   checkpoint,
   checkpointInfo,
-  CHECKPOINT_INFO_COLUMNS,
-  COMMAND_COLUMNS,
   commandRecord,
   frozen,
   isHeartbeatOnly,
   loaded,
   studyRecord,
-  TRIAL_COLUMNS,
   type CheckpointRow,
   type CommandRow,
   type Loaded,
@@ -161,93 +179,6 @@ export interface PostgresStorageOptions {
 }
 
 
-/** SQL pieces of a fresh claim: the time now, the heartbeat to record, and when a fresh trial is the answer. */
-interface FreshClaim {
-  readonly now: string;
-  readonly heartbeat: string;
-  readonly where: string;
-  /** The claim's key, as an SQL literal. */
-  readonly key: string;
-}
-
-/** The study's columns on `trialsSince`'s rows (attributes on the first row only, and only when they changed). */
-interface SinceColumns {
-  s_version: number;
-  s_attrs_version: number;
-  s_name: string | null;
-  s_direction: StudyRow['direction'] | null;
-  s_user_attrs: string | null;
-  s_system_attrs: string | null;
-  s_data: string | null;
-  s_created_at: number | null;
-  s_run: string | null;
-  s_run_from: number;
-}
-
-interface TrialRowWithValues extends TrialRow {
-  /** Intermediate values, from `array_agg` (null when the trial has none). */
-  steps?: number[] | null;
-  step_values?: number[] | null;
-}
-
-/** A trial row read under its lock, with what only a writer needs. */
-type LockedTrial = TrialRowWithValues & { now: number; claim_key: string | null };
-
-/**
- * How far the version counter jumps when a new server run hands out its first
- * version: more versions than a crash can lose (a fraction of a second of
- * commits), so versions a reader may have seen are never handed out again.
- * Versions stay below 2^53 through billions of restarts.
- */
-export const VERSION_GAP = 1_000_000;
-
-/**
- * The server's run, as a string that changes when it restarts and when it
- * recovers from a crash without a restart (a backend crash reinitializes the
- * server and resets its statistics): microseconds, so that no client's time
- * zone enters it.
- */
-const SERVER_RUN = `((extract(epoch from pg_postmaster_start_time()) * 1000000)::bigint::text || '/' ||
-  coalesce((extract(epoch from pg_stat_get_bgwriter_stat_reset_time()) * 1000000)::bigint::text, ''))`;
-
-/** When the server's run began (ms): its start, or its last recovery from a crash (see `SERVER_RUN`). */
-const SERVER_UP_SINCE = `(extract(epoch from greatest(pg_postmaster_start_time(),
-  coalesce(pg_stat_get_bgwriter_stat_reset_time(), pg_postmaster_start_time()))) * 1000)::bigint`;
-
-/** The study's next version: one more within a server run, a jump past `VERSION_GAP` in a new one. */
-const NEXT_VERSION = `CASE WHEN run IS NOT DISTINCT FROM ${SERVER_RUN} THEN version + 1 ELSE version + ${VERSION_GAP} END`;
-
-/** The SET clause that hands out the study's next version (use with RETURNING version). */
-const BUMP = `version = ${NEXT_VERSION}, run_from = CASE WHEN run IS NOT DISTINCT FROM ${SERVER_RUN} THEN run_from ELSE version END,
-  run = ${SERVER_RUN}`;
-
-
-const STUDY_COLUMNS = 'id, name, direction, user_attrs, system_attrs, data, created_at, version, attrs_version';
-/** The server's clock in ms since the epoch. */
-const SERVER_NOW = '(extract(epoch from clock_timestamp()) * 1000)::bigint';
-
-/** How long a commit waits: see `PostgresStorageOptions.durability`. */
-export type Durability = 'full' | 'fast';
-
-/** bigint columns (ids, versions, ms timestamps) as JS numbers: they stay far below 2^53. */
-const TYPES = {
-  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-    oid === pg.types.builtins.INT8 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
-};
-
-/** What a `postgres://` URL names, with the password left out of anything printed. */
-interface Target {
-  readonly connectionString: string;
-  readonly schema: string;
-  /** `postgres://user@host:port/db` (plus `?schema=` when not public), for messages. */
-  readonly location: string;
-  /** `host:port`, for connection errors. */
-  readonly address: string;
-  readonly user: string;
-  readonly database: string;
-  readonly durability: Durability;
-}
-
 /**
  * Studies in a PostgreSQL database. Open with `PostgresStorage.open`, which
  * creates the schema and its tables when needed.
@@ -264,13 +195,12 @@ export class PostgresStorage implements Storage {
   /** Whether a commit waits for the server's disk flush (`full`) or not (`fast`). */
   readonly durability: Durability;
   private readonly clock: (() => number) | undefined;
-  private readonly reconnectForMs: number;
-  private readonly loseAnswer: ((method: string) => boolean) | undefined;
   private readonly q: ReturnType<typeof statements>;
-  private closed = false;
+  /** The pool and its retried transactions (postgres-connection.ts). */
+  private readonly db: Transactions;
 
   private constructor(
-    private readonly pool: pg.Pool,
+    pool: pg.Pool,
     /** The URL it was opened with (password included), for `reopen`-style uses. */
     readonly url: string,
     target: Target,
@@ -280,8 +210,7 @@ export class PostgresStorage implements Storage {
     this.schema = target.schema;
     this.durability = target.durability;
     this.clock = options.clock;
-    this.reconnectForMs = options.reconnectForMs ?? 120_000;
-    this.loseAnswer = options.loseAnswerAfterCommit;
+    this.db = new Transactions(pool, target.location, options.reconnectForMs ?? 120_000, options.loseAnswerAfterCommit);
     this.q = statements(quoteIdent(target.schema));
   }
 
@@ -296,22 +225,7 @@ export class PostgresStorage implements Storage {
    */
   static async open(url: string, options: PostgresStorageOptions = {}): Promise<PostgresStorage> {
     const target = parseTarget(url, options.schema, options.durability);
-    const pool = new pg.Pool({
-      connectionString: target.connectionString,
-      max: options.poolSize ?? 4,
-      idleTimeoutMillis: 10_000,
-      connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
-      keepAlive: true,
-      allowExitOnIdle: true,
-      types: TYPES,
-      application_name: 'caviar',
-      ...(target.durability === 'fast' ? { options: '-c synchronous_commit=off' } : {}),
-    });
-    // An idle connection the server dropped (a restart): the pool discards it and the next query reconnects.
-    pool.on('error', () => undefined);
-    // A connection in use when the server goes away (a restart) emits 'error' on its client; without a
-    // listener that would crash the process. The query running on it rejects too, and is retried.
-    pool.on('connect', (client) => client.on('error', () => undefined));
+    const pool = createPool(target, options);
     let client: pg.PoolClient;
     try {
       client = await pool.connect();
@@ -334,7 +248,7 @@ export class PostgresStorage implements Storage {
   async createStudy(study: NewStudy): Promise<StudyRecord> {
     checkStudyInput(study);
     const key = randomUUID();
-    return this.transaction('createStudy', undefined, async (c, _first, attempt) => {
+    return this.db.transaction('createStudy', undefined, async (c, _first, attempt) => {
       try {
         const row = await c.query<StudyRow>(this.q.insertStudy, [
           study.name,
@@ -357,12 +271,12 @@ export class PostgresStorage implements Storage {
   }
 
   async getStudy(name: string): Promise<StudyRecord | undefined> {
-    const row = await this.one<StudyRow>('getStudy', this.q.studyByName, [name]);
+    const row = await this.db.one<StudyRow>('getStudy', this.q.studyByName, [name]);
     return row && studyRecord(row);
   }
 
   async listStudies(): Promise<StudyRecord[]> {
-    return (await this.all<StudyRow>('listStudies', this.q.allStudies, [])).map(studyRecord);
+    return (await this.db.all<StudyRow>('listStudies', this.q.allStudies, [])).map(studyRecord);
   }
 
   async updateStudy(studyId: number, update: StudyUpdate): Promise<void> {
@@ -381,7 +295,7 @@ export class PostgresStorage implements Storage {
   }
 
   async deleteStudy(name: string): Promise<void> {
-    await this.transaction('deleteStudy', undefined, async (c, _first, attempt) => {
+    await this.db.transaction('deleteStudy', undefined, async (c, _first, attempt) => {
       const deleted = (await c.query<{ id: number }>(this.q.deleteStudy, [name])).rows;
       // Nothing left to delete on a retry: the first attempt deleted it (its answer was lost).
       if (deleted.length === 0 && attempt === 0) throw new StudyNotFoundError(name, this.location);
@@ -419,7 +333,7 @@ export class PostgresStorage implements Storage {
       if ('again' in done) return frozen(loaded(done.again), valuesOf(done.again));
       fresh = done.rows;
     } else {
-      fresh = await this.transaction('claimTrial', undefined, async (c, _first, attempt) => {
+      fresh = await this.db.transaction('claimTrial', undefined, async (c, _first, attempt) => {
         if (attempt > 0) retried = true;
         const results = (await c.query(this.q.claimFresh(studyId, this.claimConditions(studyId, options, key)))) as unknown as pg.QueryResult[];
         return results[1].rows as TrialRow[];
@@ -482,7 +396,7 @@ export class PostgresStorage implements Storage {
   async updateTrial(trialId: number, update: TrialUpdate): Promise<void> {
     if (isHeartbeatOnly(update)) {
       // The common case while a trial runs: one UPDATE of one row, no study lock, no version bump.
-      const beat = await this.all<{ id: number }>('updateTrial', this.q.heartbeat, [this.clock?.() ?? null, trialId, update.claimKey ?? null]);
+      const beat = await this.db.all<{ id: number }>('updateTrial', this.q.heartbeat, [this.clock?.() ?? null, trialId, update.claimKey ?? null]);
       if (beat.length > 0) return;
     }
     // Locks the study row, then the trial's (the order every writer follows), and reads both after the
@@ -490,7 +404,7 @@ export class PostgresStorage implements Storage {
     // COMMIT go in a second, so the study stays locked for one round trip of this client, not three.
     const names = update.params?.map((p) => p.name) ?? [];
     const lookup = names.length > 0 ? `; ${inline(this.q.studyParamsOfTrial, [trialId, names])}` : '';
-    await this.transaction('updateTrial', `BEGIN; ${this.q.lockTrial(trialId)}${lookup}`, async (c, _last, attempt, tx) => {
+    await this.db.transaction('updateTrial', `BEGIN; ${this.q.lockTrial(trialId)}${lookup}`, async (c, _last, attempt, tx) => {
       const row = tx.opened[1].rows[0] as LockedTrial | undefined;
       if (!row) throw new TrialNotFoundError(trialId, this.location);
       checkClaim(trialId, this.location, row.claim_key, update.claimKey);
@@ -526,7 +440,7 @@ export class PostgresStorage implements Storage {
     // claim's key already claimed if any, and the study's distributions of the parameters written.
     const mine = `; ${inline(this.q.idByClaimKey, [studyId, key])}`;
     const lookup = names.length > 0 ? `; ${inline(this.q.studyParamsOfTrial, [trialId, names])}` : '';
-    return this.transaction('claimTrial', `BEGIN; ${this.q.lockTrial(trialId)}${mine}${lookup}`, async (c, _last, attempt, tx) => {
+    return this.db.transaction('claimTrial', `BEGIN; ${this.q.lockTrial(trialId)}${mine}${lookup}`, async (c, _last, attempt, tx) => {
       if (attempt > 0) onRetry();
       // The same claim again (the caller's key, or this call's first answer lost): the trial it claimed,
       // whose finishing went with it.
@@ -553,14 +467,14 @@ export class PostgresStorage implements Storage {
   }
 
   async getTrial(trialId: number): Promise<FrozenTrial> {
-    const row = await this.one<TrialRowWithValues>('getTrial', this.q.trialWithValues, [trialId]);
+    const row = await this.db.one<TrialRowWithValues>('getTrial', this.q.trialWithValues, [trialId]);
     if (!row) throw new TrialNotFoundError(trialId, this.location);
     return frozen(loaded(row), valuesOf(row));
   }
 
   async trialsSince(studyId: number, cursor: number): Promise<TrialsPage> {
     // One statement, so one snapshot: the trials, their values and the new cursor agree.
-    const rows = await this.all<TrialRowWithValues & SinceColumns>('trialsSince', this.q.trialsSince, [studyId, cursor]);
+    const rows = await this.db.all<TrialRowWithValues & SinceColumns>('trialsSince', this.q.trialsSince, [studyId, cursor]);
     if (rows.length === 0) throw new StudyNotFoundError(studyId, this.location);
     const head = rows[0];
     // A cursor past the counter, or inside the gap a new server run jumped over, counted versions
@@ -568,7 +482,7 @@ export class PostgresStorage implements Storage {
     const lost = cursor > head.s_version || (head.s_run !== null && cursor > head.s_run_from && cursor < head.s_run_from + VERSION_GAP);
     if (cursor > 0 && lost) {
       const page = await this.trialsSince(studyId, 0);
-      const study = await this.one<StudyRow>('trialsSince', this.q.studyById, [studyId]);
+      const study = await this.db.one<StudyRow>('trialsSince', this.q.studyById, [studyId]);
       if (!study) throw new StudyNotFoundError(studyId, this.location);
       return { ...page, study: studyRecord(study), reset: true };
     }
@@ -598,7 +512,7 @@ export class PostgresStorage implements Storage {
     // Locks the study row, then the trial's, as every writer does; the trial is stamped with the next version.
     // Made before the first attempt, so that every retry carries the same key (checked with the command).
     const key = (command as NewCommand | undefined)?.key ?? randomUUID();
-    return this.transaction('sendCommand', `BEGIN; ${this.q.lockTrial(trialId)}`, async (c, first, attempt) => {
+    return this.db.transaction('sendCommand', `BEGIN; ${this.q.lockTrial(trialId)}`, async (c, first, attempt) => {
       const row = first[0] as LockedTrial | undefined;
       if (!row) throw new TrialNotFoundError(trialId, this.location);
       checkNewCommand(trialId, command);
@@ -621,7 +535,7 @@ export class PostgresStorage implements Storage {
     // `state = 'pending'` after the wait, so each command is taken exactly once. The take's key
     // marks what it took, so a retry whose first answer was lost takes the same commands again.
     const key = randomUUID();
-    const rows = await this.all<CommandRow & { trial: number; trial_claim_key: string | null }>('takeCommands', this.q.takeCommands, [
+    const rows = await this.db.all<CommandRow & { trial: number; trial_claim_key: string | null }>('takeCommands', this.q.takeCommands, [
       trialId,
       key,
       claimKey ?? null,
@@ -632,7 +546,7 @@ export class PostgresStorage implements Storage {
   }
 
   async settleCommand(commandId: number, outcome: CommandOutcome, claimKey?: string): Promise<CommandRecord> {
-    return this.transaction('settleCommand', `BEGIN; ${this.q.lockCommand(commandId)}`, async (c, first, attempt) => {
+    return this.db.transaction('settleCommand', `BEGIN; ${this.q.lockCommand(commandId)}`, async (c, first, attempt) => {
       const row = first[0] as (CommandRow & { study_id: number; now: number; claim_key: string | null }) | undefined;
       if (!row) throw new RecordNotFoundError('command', commandId, this.location);
       checkClaim(row.trial_id, this.location, row.claim_key, claimKey);
@@ -656,7 +570,7 @@ export class PostgresStorage implements Storage {
   }
 
   async listCommands(trialId: number): Promise<CommandRecord[]> {
-    const rows = await this.all<CommandRow & { trial: number }>('listCommands', this.q.commandsOfTrial, [trialId]);
+    const rows = await this.db.all<CommandRow & { trial: number }>('listCommands', this.q.commandsOfTrial, [trialId]);
     if (rows.length === 0) throw new TrialNotFoundError(trialId, this.location);
     return rows.filter((r) => r.id !== null).map(commandRecord);
   }
@@ -664,7 +578,7 @@ export class PostgresStorage implements Storage {
   async saveCheckpoint(trialId: number, cp: NewCheckpoint, options: SaveCheckpointOptions = {}): Promise<CheckpointInfo> {
     // The trial's row lock serializes two savers of one trial, so pruning sees every auto checkpoint.
     const key = (cp as NewCheckpoint | undefined)?.key ?? randomUUID();
-    return this.transaction('saveCheckpoint', `BEGIN; ${this.q.lockTrialOnly(trialId)}`, async (c, first, attempt) => {
+    return this.db.transaction('saveCheckpoint', `BEGIN; ${this.q.lockTrialOnly(trialId)}`, async (c, first, attempt) => {
       const trial = first[0] as { now: number; claim_key: string | null } | undefined;
       if (!trial) throw new TrialNotFoundError(trialId, this.location);
       checkClaim(trialId, this.location, trial.claim_key, options.claimKey);
@@ -685,21 +599,19 @@ export class PostgresStorage implements Storage {
   }
 
   async listCheckpoints(trialId: number): Promise<CheckpointInfo[]> {
-    const rows = await this.all<CheckpointRow>('listCheckpoints', this.q.checkpointsOfTrial, [trialId]);
+    const rows = await this.db.all<CheckpointRow>('listCheckpoints', this.q.checkpointsOfTrial, [trialId]);
     if (rows.length === 0) throw new TrialNotFoundError(trialId, this.location);
     return rows.filter((r) => r.id !== null).map(checkpointInfo);
   }
 
   async loadCheckpoint(checkpointId: number): Promise<Checkpoint> {
-    const row = await this.one<CheckpointRow & { data: Uint8Array }>('loadCheckpoint', this.q.checkpointWithData, [checkpointId]);
+    const row = await this.db.one<CheckpointRow & { data: Uint8Array }>('loadCheckpoint', this.q.checkpointWithData, [checkpointId]);
     if (!row) throw new RecordNotFoundError('checkpoint', checkpointId, this.location);
     return checkpoint(row);
   }
 
   async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    await this.pool.end();
+    await this.db.close();
   }
 
   // -- inside transactions --------------------------------------------------
@@ -836,373 +748,14 @@ export class PostgresStorage implements Storage {
     studyId: number,
     fn: (c: pg.PoolClient, now: number, attempt: number, upSince: number | undefined) => Promise<T>,
   ): Promise<T> {
-    return this.transaction(method, `BEGIN; ${this.q.lockStudy(studyId)}`, (c, first, attempt) => {
+    return this.db.transaction(method, `BEGIN; ${this.q.lockStudy(studyId)}`, (c, first, attempt) => {
       if (first.length === 0) throw new StudyNotFoundError(studyId, this.location);
       const row = first[0] as { now: number; up_since: number };
       return this.clock ? fn(c, this.clock(), attempt, undefined) : fn(c, row.now, attempt, row.up_since);
     });
   }
 
-  private async one<R extends pg.QueryResultRow>(method: string, text: string, values: unknown[]): Promise<R | undefined> {
-    return (await this.all<R>(method, text, values))[0];
-  }
-
-  /** One statement on its own (its own snapshot and transaction), retried like a transaction. */
-  private all<R extends pg.QueryResultRow>(method: string, text: string, values: unknown[]): Promise<R[]> {
-    return this.transaction(method, undefined, async (c) => (await c.query<R>(text, values)).rows);
-  }
-
-  /**
-   * Runs `fn` in a transaction until it commits or fails with anything but a
-   * transient error: serialization failures, deadlocks and lost connections
-   * are retried with jittered exponential backoff, for `reconnectForMs` in all.
-   * `begin` (BEGIN, possibly followed by a statement without parameters, in
-   * one round trip) opens the transaction, and `fn` gets the rows of its last
-   * statement (and `tx.opened`, every statement's result); without `begin`,
-   * `fn` runs one statement on its own. `fn` may send COMMIT itself, with its
-   * last statement, and say so in `tx.committed`. `method` names the caller,
-   * for the tests' fault hook (`loseAnswerAfterCommit`).
-   */
-  private async transaction<T>(
-    method: string,
-    begin: string | undefined,
-    fn: (c: pg.PoolClient, first: pg.QueryResultRow[], attempt: number, tx: Tx) => Promise<T>,
-  ): Promise<T> {
-    if (this.closed) throw new StorageError(`${this.location} is closed`);
-    const start = Date.now();
-    let delay = 5;
-    for (let attempt = 0; ; attempt++) {
-      let client: pg.PoolClient | undefined;
-      try {
-        client = await this.pool.connect();
-        const tx: Tx = { opened: [], committed: false };
-        if (begin) {
-          const opened = (await client.query(begin)) as pg.QueryResult | pg.QueryResult[];
-          tx.opened = Array.isArray(opened) ? opened : [opened];
-        }
-        const result = await fn(client, tx.opened.at(-1)?.rows ?? [], attempt, tx);
-        if (begin && !tx.committed) await client.query('COMMIT');
-        if (this.loseAnswer?.(method)) {
-          // Tests: the commit happened, but the caller is told the connection dropped before its answer.
-          throw Object.assign(new Error('Connection terminated unexpectedly (test fault after COMMIT)'), { code: 'ECONNRESET' });
-        }
-        client.release();
-        return result;
-      } catch (e) {
-        if (client) await abandon(client, begin !== undefined, e);
-        if (!isTransient(e)) throw asStorageError(e, this.location);
-        const elapsed = Date.now() - start;
-        if (elapsed > this.reconnectForMs || this.closed) {
-          throw new StorageError(
-            `${this.location}: gave up after ${Math.round(elapsed / 1000)} s of ${describeTransient(e)}`,
-          );
-        }
-        await new Promise((resolve) => setTimeout(resolve, delay * (0.5 + Math.random())));
-        // Conflicts clear in milliseconds; a restarting server takes seconds.
-        delay = Math.min(delay * 2, isConflict(e) ? 100 : 1000);
-      }
-    }
-  }
 }
-
-/** Ends a failed transaction: rolls back a live connection, discards a broken one. */
-async function abandon(client: pg.PoolClient, inTransaction: boolean, error: unknown): Promise<void> {
-  if (isConnectionError(error)) return client.release(true);
-  if (!inTransaction) return client.release();
-  try {
-    await client.query('ROLLBACK');
-    client.release();
-  } catch {
-    client.release(true);
-  }
-}
-
-function statements(S: string) {
-  return {
-    studyById: `SELECT ${STUDY_COLUMNS} FROM ${S}.studies WHERE id = $1`,
-    studyByName: `SELECT ${STUDY_COLUMNS} FROM ${S}.studies WHERE name = $1`,
-    allStudies: `SELECT ${STUDY_COLUMNS} FROM ${S}.studies ORDER BY id`,
-    insertStudy: `INSERT INTO ${S}.studies (name, direction, user_attrs, system_attrs, data, created_at, create_key)
-      VALUES ($1, $2, $3, $4, $5, coalesce($6::bigint, ${SERVER_NOW}), $7) RETURNING ${STUDY_COLUMNS}`,
-    studyByCreateKey: `SELECT ${STUDY_COLUMNS} FROM ${S}.studies WHERE name = $1 AND create_key = $2`,
-    updateStudyAttrs: `UPDATE ${S}.studies SET user_attrs = $1, system_attrs = $2, data = $3,
-      attrs_version = ${NEXT_VERSION}, ${BUMP} WHERE id = $4`,
-    deleteStudy: `DELETE FROM ${S}.studies WHERE name = $1 RETURNING id`,
-    // Statements sent with BEGIN in one simple query take no parameters: the ids are written in.
-    lockStudy: (studyId: number) => `SELECT ${SERVER_NOW} AS now, ${SERVER_UP_SINCE} AS up_since FROM ${S}.studies
-      WHERE id = ${sqlId(studyId)} FOR UPDATE`,
-    // FOR UPDATE locks both rows and re-reads both after waiting, so the trial read is current.
-    lockTrial: (trialId: number) => `SELECT ${SERVER_NOW} AS now, ${columns('t')}, t.claim_key FROM ${S}.studies s
-      JOIN ${S}.trials t ON t.study_id = s.id WHERE t.id = ${sqlId(trialId)} FOR UPDATE`,
-    // Cheap to plan, for the hot path; the whole trial only when there is one.
-    idByClaimKey: `SELECT id FROM ${S}.trials WHERE study_id = $1 AND claim_key = $2`,
-    trialByClaimKey: `SELECT ${TRIAL_COLUMNS}, v.steps, v.step_values FROM ${S}.trials t
-      LEFT JOIN LATERAL (${valuesOfTrial(S)}) v ON true WHERE t.study_id = $1 AND t.claim_key = $2`,
-    trialByEnqueueKey: `SELECT ${TRIAL_COLUMNS}, v.steps, v.step_values FROM ${S}.trials t
-      LEFT JOIN LATERAL (${valuesOfTrial(S)}) v ON true WHERE t.study_id = $1 AND t.enqueue_key = $2`,
-    studyByIdInline: (studyId: number) => `SELECT ${STUDY_COLUMNS} FROM ${S}.studies WHERE id = ${sqlId(studyId)}`,
-    studyParamsOfTrial: `SELECT name, distribution FROM ${S}.study_params
-      WHERE study_id = (SELECT study_id FROM ${S}.trials WHERE id = $1) AND name = ANY($2::text[])`,
-    // Numbered under the study lock taken by an earlier statement, so max(number) is current.
-    insertTrial: `WITH bumped AS (UPDATE ${S}.studies SET ${BUMP} WHERE id = $1 RETURNING version)
-      INSERT INTO ${S}.trials (study_id, number, state, params, distributions, user_attrs, system_attrs,
-        started_at, heartbeat_at, version, claim_key, enqueue_key)
-      SELECT $1, (SELECT coalesce(max(number) + 1, 0) FROM ${S}.trials WHERE study_id = $1), $2, $3, $4, $5, $6,
-        $7, $8, bumped.version, $9, $10 FROM bumped
-      RETURNING id, number, version`,
-    saveTrial: `WITH bumped AS (UPDATE ${S}.studies SET ${BUMP} WHERE id = $12 AND $13::boolean RETURNING version),
-      new_params AS (INSERT INTO ${S}.study_params (study_id, name, distribution)
-        SELECT $12, unnest($14::text[]), unnest($15::text[]) ON CONFLICT DO NOTHING),
-      new_values AS (INSERT INTO ${S}.trial_values (trial_id, step, value)
-        SELECT $11, unnest($16::bigint[]), unnest($17::double precision[]) ON CONFLICT DO NOTHING)
-      UPDATE ${S}.trials SET state = $1, value = $2, params = $3, distributions = $4, user_attrs = $5, system_attrs = $6,
-        started_at = $7, completed_at = $8, heartbeat_at = $9, version = coalesce((SELECT version FROM bumped), $10),
-        claim_key = coalesce($18, claim_key)
-      WHERE id = $11 RETURNING version`,
-    trialWithValues: `SELECT ${TRIAL_COLUMNS}, v.steps, v.step_values FROM ${S}.trials t
-      LEFT JOIN LATERAL (${valuesOfTrial(S)}) v ON true WHERE t.id = $1`,
-    // One row: the oldest waiting trial (all nulls when none), the count of complete or running
-    // trials, and of running trials whose heartbeat is older than $2 (0 when $2 is null).
-    firstWaiting: `SELECT w.*,
-        (SELECT count(*) FROM ${S}.trials WHERE study_id = $1 AND state IN ('complete', 'running')) AS busy,
-        (SELECT count(*) FROM ${S}.trials WHERE study_id = $1 AND state = 'running'
-          AND heartbeat_at IS NOT NULL AND heartbeat_at < $2::bigint) AS stale
-      FROM (SELECT 1) AS one LEFT JOIN LATERAL (SELECT ${TRIAL_COLUMNS} FROM ${S}.trials
-        WHERE study_id = $1 AND state = 'waiting' ORDER BY number LIMIT 1 FOR UPDATE SKIP LOCKED) w ON true`,
-    retryCandidates: `SELECT ${TRIAL_COLUMNS} FROM ${S}.trials WHERE study_id = $1 AND state = 'failed'
-        AND system_attrs::jsonb -> 'retryable' = 'true'::jsonb AND NOT (system_attrs::jsonb ? 'retriedBy')
-      ORDER BY number FOR UPDATE SKIP LOCKED`,
-    // FOR UPDATE: a heartbeat that commits meanwhile is seen, and its trial is no longer stale.
-    staleTrials: `SELECT ${TRIAL_COLUMNS} FROM ${S}.trials WHERE study_id = $1 AND state = 'running'
-        AND heartbeat_at IS NOT NULL AND heartbeat_at < $2 ORDER BY number FOR UPDATE`,
-    heartbeat: `UPDATE ${S}.trials SET heartbeat_at = coalesce($1::bigint, ${SERVER_NOW})
-      WHERE id = $2 AND state = 'running' AND heartbeat_at IS NOT NULL AND ($3::text IS NULL OR claim_key = $3) RETURNING id`,
-    // Stamps the trial (the study and trial rows are locked by lockTrial) and queues the command.
-    insertCommand: `WITH bumped AS (UPDATE ${S}.studies SET ${BUMP} WHERE id = $1 RETURNING version),
-      stamped AS (UPDATE ${S}.trials SET version = (SELECT version FROM bumped) WHERE id = $2)
-      INSERT INTO ${S}.trial_commands (trial_id, kind, args, state, created_at, send_key) VALUES ($2, $3, $4, 'pending', $5, $6)
-      RETURNING ${COMMAND_COLUMNS}`,
-    commandBySendKey: `SELECT ${COMMAND_COLUMNS} FROM ${S}.trial_commands WHERE send_key = $1`,
-    // One row per taken command, in id order, or one row of nulls (but the trial's columns) when none
-    // is pending; no row when the trial does not exist. $2 is the take's key (a retry takes again what
-    // it took), $3 the runner's claim key (nothing is taken from a trial that is not its claim).
-    takeCommands: `WITH taken AS (UPDATE ${S}.trial_commands SET state = 'taken', take_key = $2
-        WHERE trial_id = $1 AND (state = 'pending' OR (state = 'taken' AND take_key = $2))
-          AND ($3::text IS NULL OR EXISTS (SELECT 1 FROM ${S}.trials WHERE id = $1 AND claim_key = $3))
-        RETURNING ${COMMAND_COLUMNS})
-      SELECT t.id AS trial, t.claim_key AS trial_claim_key, taken.* FROM ${S}.trials t LEFT JOIN taken ON true
-      WHERE t.id = $1 ORDER BY taken.id`,
-    // Study, trial, then command: the order every writer locks in.
-    lockCommand: (commandId: number) => `SELECT ${SERVER_NOW} AS now, s.id AS study_id, t.claim_key, ${columns('c', COMMAND_COLUMNS)}
-      FROM ${S}.studies s JOIN ${S}.trials t ON t.study_id = s.id JOIN ${S}.trial_commands c ON c.trial_id = t.id
-      WHERE c.id = ${sqlId(commandId)} FOR UPDATE`,
-    settleCommand: `WITH bumped AS (UPDATE ${S}.studies SET ${BUMP} WHERE id = $1 RETURNING version),
-      stamped AS (UPDATE ${S}.trials SET version = (SELECT version FROM bumped) WHERE id = $2)
-      UPDATE ${S}.trial_commands SET state = $3, settled_at = $4, step = $5, message = $6 WHERE id = $7
-      RETURNING ${COMMAND_COLUMNS}`,
-    commandsOfTrial: `SELECT t.id AS trial, ${columns('c', COMMAND_COLUMNS)} FROM ${S}.trials t
-      LEFT JOIN ${S}.trial_commands c ON c.trial_id = t.id WHERE t.id = $1 ORDER BY c.id`,
-    lockTrialOnly: (trialId: number) => `SELECT ${SERVER_NOW} AS now, claim_key FROM ${S}.trials WHERE id = ${sqlId(trialId)} FOR UPDATE`,
-    insertCheckpoint: `WITH c AS (INSERT INTO ${S}.trial_checkpoints (trial_id, step, kind, meta, created_at, data, save_key)
-        VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *)
-      SELECT ${CHECKPOINT_INFO_COLUMNS} FROM c JOIN ${S}.trials t ON t.id = c.trial_id`,
-    checkpointBySaveKey: `SELECT ${CHECKPOINT_INFO_COLUMNS} FROM ${S}.trial_checkpoints c
-      JOIN ${S}.trials t ON t.id = c.trial_id WHERE c.save_key = $1`,
-    // Keeps the newest $2 auto checkpoints of the trial; manual ones are never touched.
-    pruneAuto: `DELETE FROM ${S}.trial_checkpoints WHERE trial_id = $1 AND kind = 'auto' AND id NOT IN
-      (SELECT id FROM ${S}.trial_checkpoints WHERE trial_id = $1 AND kind = 'auto' ORDER BY id DESC LIMIT $2)`,
-    // One row per checkpoint, or one row of nulls when the trial has none; no row when there is no such trial.
-    checkpointsOfTrial: `SELECT ${CHECKPOINT_INFO_COLUMNS}
-      FROM ${S}.trials t LEFT JOIN ${S}.trial_checkpoints c ON c.trial_id = t.id WHERE t.id = $1 ORDER BY c.id`,
-    checkpointWithData: `SELECT ${CHECKPOINT_INFO_COLUMNS}, c.data FROM ${S}.trial_checkpoints c
-      JOIN ${S}.trials t ON t.id = c.trial_id WHERE c.id = $1`,
-    // One row per trial changed after $2 (or one row of nulls but the study's version when none),
-    // with its values; the study's attributes ride on the first row when they changed after $2.
-    // No row at all: no such study.
-    trialsSince: `SELECT s.version AS s_version, s.attrs_version AS s_attrs_version, s.run AS s_run, s.run_from AS s_run_from,
-        ${['name', 'direction', 'user_attrs', 'system_attrs', 'data', 'created_at'].map((c) =>
-          `CASE WHEN s.attrs_version > $2 AND row_number() OVER (ORDER BY t.number) = 1 THEN s.${c} END AS s_${c}`).join(', ')},
-        t.*, v.steps, v.step_values
-      FROM ${S}.studies s
-      LEFT JOIN LATERAL (SELECT ${TRIAL_COLUMNS} FROM ${S}.trials
-        WHERE study_id = s.id AND version > $2 AND s.version > $2) t ON true
-      LEFT JOIN LATERAL (${valuesOfTrial(S)}) v ON true
-      WHERE s.id = $1 ORDER BY t.number`,
-    // A fresh trial in one simple query, its statements one implicit transaction: the first locks the
-    // study row; the second, with a snapshot taken after the lock, numbers and inserts the trial when
-    // the conditions hold (see claimConditions), and returns nothing otherwise.
-    claimFresh: (studyId: number, { now, heartbeat, where, key }: FreshClaim) => {
-      const id = sqlId(studyId);
-      return `SELECT 1 FROM ${S}.studies WHERE id = ${id} FOR UPDATE;
-      WITH now AS (SELECT ${now}::bigint AS ms),
-        bumped AS (UPDATE ${S}.studies SET ${BUMP} WHERE id = ${id} AND ${where} RETURNING version)
-      INSERT INTO ${S}.trials (study_id, number, state, params, distributions, user_attrs, system_attrs,
-        started_at, heartbeat_at, version, claim_key)
-      SELECT ${id}, (SELECT coalesce(max(number) + 1, 0) FROM ${S}.trials WHERE study_id = ${id}), 'running',
-        '{}', '{}', '{}', '{}', now.ms, ${heartbeat}, bumped.version, ${key} FROM bumped, now
-      RETURNING ${TRIAL_COLUMNS}`;
-    },
-  };
-}
-
-/**
- * Heartbeats older than this (ms, the server's clock) are stale; null when
- * none can be yet, because the server came back less than `graceMs` ago
- * (`upSince`): a worker that could not reach it meanwhile was not dead.
- */
-function staleCutoff(now: number, graceMs: number, upSince: number | undefined): number | null {
-  const cutoff = now - graceMs;
-  return upSince !== undefined && upSince > cutoff ? null : cutoff;
-}
-
-/** The trial columns (or other `a, b` columns), qualified by `alias`. */
-function columns(alias: string, list = TRIAL_COLUMNS): string {
-  return list.split(', ').map((c) => `${alias}.${c}`).join(', ');
-}
-
-/** A transaction in progress: the results of the statements that opened it, and whether `fn` committed it. */
-interface Tx {
-  opened: pg.QueryResult[];
-  committed: boolean;
-}
-
-/**
- * `text` with its `$n` placeholders replaced by `values` written as SQL
- * literals, for statements sent together in one simple query (which takes no
- * parameters). Strings are quoted by pg's escapeLiteral; numbers keep every
- * digit JavaScript prints (PostgreSQL reads them back exactly); NaN and the
- * infinities become float8 literals.
- */
-function inline(text: string, values: readonly unknown[]): string {
-  return text.replace(/\$(\d+)/g, (_, i: string) => sqlLiteral(values[Number(i) - 1]));
-}
-
-function sqlLiteral(v: unknown): string {
-  if (v === null || v === undefined) return 'NULL';
-  if (typeof v === 'boolean') return v ? 'TRUE' : 'FALSE';
-  if (typeof v === 'number') return Number.isFinite(v) ? String(v) : `'${String(v)}'::float8`;
-  if (typeof v === 'string') return pg.escapeLiteral(v);
-  if (Array.isArray(v)) return `ARRAY[${v.map(sqlLiteral).join(', ')}]`;
-  throw new TypeError(`cannot write ${typeof v} into SQL`);
-}
-
-/** A number written into SQL (finite only: the options that give these are checked numbers). */
-function sqlNumber(n: number): string {
-  if (!Number.isFinite(n)) throw new StorageError(`expected a finite number, got ${n}`);
-  return String(n);
-}
-
-/** An id written into SQL; anything but a safe integer matches no row. */
-function sqlId(id: number): string {
-  return Number.isSafeInteger(id) ? String(id) : '-1';
-}
-
-/** The intermediate values of trial `t`, as two arrays in step order (float8: exact for any step below 2^53). */
-function valuesOfTrial(S: string): string {
-  return `SELECT array_agg(step::double precision ORDER BY step) AS steps, array_agg(value ORDER BY step) AS step_values
-    FROM ${S}.trial_values WHERE trial_id = t.id`;
-}
-
-/**
- * Splits a storage URL into what `pg` needs and what messages show.
- * `?schema=NAME` picks the PostgreSQL schema (the `schema` option wins).
- */
-function parseTarget(url: string, schemaOption: string | undefined, durabilityOption: Durability | undefined): Target {
-  const hint = 'write postgres://user[:password]@host[:port]/database';
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new StorageError(`storage "${redact(url)}" is not a valid URL; ${hint}`);
-  }
-  if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:') {
-    throw new StorageError(`storage "${redact(url)}" is not a PostgreSQL URL; ${hint}`);
-  }
-  if (parsed.hostname === '') throw new StorageError(`storage "${redact(url)}" names no host; ${hint}`);
-  const schema = schemaOption ?? parsed.searchParams.get('schema') ?? 'public';
-  if (schema.length === 0 || Buffer.byteLength(schema) > 63) {
-    throw new StorageError(`storage "${redact(url)}": schema name must be 1 to 63 bytes, got "${schema}"`);
-  }
-  parsed.searchParams.delete('schema');
-  const durability = durabilityOption ?? parsed.searchParams.get('durability') ?? 'full';
-  if (durability !== 'full' && durability !== 'fast') {
-    throw new StorageError(`storage "${redact(url)}": durability must be full or fast, got "${durability}"`);
-  }
-  parsed.searchParams.delete('durability');
-  const user = decodeURIComponent(parsed.username) || process.env.PGUSER || process.env.USER || 'postgres';
-  const database = decodeURIComponent(parsed.pathname.slice(1)) || user;
-  const address = `${parsed.hostname}:${parsed.port || '5432'}`;
-  const shown = `postgres://${parsed.username ? `${parsed.username}@` : ''}${parsed.host}${parsed.pathname}`;
-  return {
-    connectionString: parsed.toString(),
-    schema,
-    location: schema === 'public' ? shown : `${shown}?schema=${schema}`,
-    address,
-    user,
-    database,
-    durability,
-  };
-}
-
-/** A one-line error for a connection that could not be made. */
-function connectError(e: unknown, target: Target): StorageError {
-  const where = `cannot connect to PostgreSQL at ${target.address}`;
-  const code = errorCode(e);
-  const message = (e as Error)?.message ?? String(e);
-  if (code === 'ECONNREFUSED') return new StorageError(`${where}: connection refused (is the server running?)`);
-  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return new StorageError(`${where}: no such host`);
-  if (code === 'ETIMEDOUT' || /timeout/i.test(message)) return new StorageError(`${where}: connection timed out`);
-  if (code === '28P01' || code === '28000') {
-    return new StorageError(`${where}: authentication failed for user "${target.user}" (${message})`);
-  }
-  if (code === '3D000') return new StorageError(`${where}: database "${target.database}" does not exist`);
-  if (/password must be a string|SASL/.test(message)) {
-    return new StorageError(`${where}: authentication failed for user "${target.user}" (the server wants a password)`);
-  }
-  return new StorageError(`${where}: ${message.split('\n')[0]}`);
-}
-
-/** The error's code, looking inside the AggregateError Node raises when every address of a host refuses. */
-function errorCode(e: unknown): string | undefined {
-  const code = (e as { code?: unknown })?.code;
-  if (typeof code === 'string') return code;
-  const inner = (e as { errors?: unknown[] })?.errors;
-  return Array.isArray(inner) ? errorCode(inner[0]) : undefined;
-}
-
-const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH']);
-
-function isConnectionError(e: unknown): boolean {
-  const code = errorCode(e);
-  if (code !== undefined && (CONNECTION_CODES.has(code) || code.startsWith('08') || code.startsWith('57P'))) return true;
-  if (code === '53300') return true; // too many connections: wait for one to free up
-  const message = (e as Error)?.message ?? '';
-  return /Connection terminated|connection error|not queryable|timeout exceeded when trying to connect|the database system is/i.test(
-    message,
-  );
-}
-
-/** 40001 serialization failure, 40P01 deadlock, 55P03 lock not available. */
-function isConflict(e: unknown): boolean {
-  const code = errorCode(e);
-  return code === '40001' || code === '40P01' || code === '55P03';
-}
-
-function isTransient(e: unknown): boolean {
-  return !(e instanceof StorageError) && (isConflict(e) || isConnectionError(e));
-}
-
-function describeTransient(e: unknown): string {
-  return isConflict(e) ? 'transaction conflicts' : `lost connection (${((e as Error)?.message ?? String(e)).split('\n')[0]})`;
-}
-
-/** Storage errors pass through; anything the server or driver raised becomes a one-line StorageError. */
-function asStorageError(e: unknown, location: string): unknown {
-  if (e instanceof StorageError || e instanceof TypeError || !(e instanceof Error)) return e;
-  if (!(e instanceof pg.DatabaseError) && errorCode(e) === undefined) return e;
-  return new StorageError(`${location}: ${e.message.split('\n')[0]}`, { cause: e });
-}
-
 
 function newTrial(studyId: number, state: 'waiting' | 'running', heartbeatAt: number | null, now: number | undefined): Loaded {
   return {
@@ -1221,14 +774,3 @@ function newTrial(studyId: number, state: 'waiting' | 'running', heartbeatAt: nu
     version: 0,
   };
 }
-
-
-
-function valuesOf(row: TrialRowWithValues): Map<number, number> {
-  const values = new Map<number, number>();
-  const steps = row.steps ?? [];
-  const stepValues = row.step_values ?? [];
-  for (let i = 0; i < steps.length; i++) values.set(steps[i], stepValues[i] ?? NaN);
-  return values;
-}
-
