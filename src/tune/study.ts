@@ -36,8 +36,9 @@ import { studyToJson, trialsToCsv, type StudyJson } from './export.js';
 import { runTrials, type ObjectiveModule, type OptimizeOptions } from './executor.js';
 import { ScheduleCompleteError, type Scheduler } from './pbt.js';
 import { bestOf } from './rank.js';
+import { TrialCache } from './study-cache.js';
 import { storageLink, StudyTrial, type Trial, type TrialHost } from './trial.js';
-import type { Direction, Distribution, FrozenTrial, ParamValue, Pruner, Sampler, StudyView, TrialState } from './types.js';
+import type { Direction, FrozenTrial, ParamValue, Pruner, Sampler, StudyView, TrialState } from './types.js';
 
 /** An objective run in this thread: returns the value to minimize or maximize. */
 export type Objective = (trial: Trial) => number | Promise<number>;
@@ -204,16 +205,10 @@ export class Study implements StudyView {
   private studyFlush: Promise<void> = Promise.resolve();
   private studyFlushError: unknown;
 
-  // The cache: trials by number as storage last said, and the cursor to read changes after.
-  private readonly cache: FrozenTrial[] = [];
-  private cursor = 0;
-  private readonly known = new Map<string, Distribution>();
   // Trials this study object is running, which override the cache (they are fresher).
   private readonly active = new Map<number, StudyTrial>();
-  private view: FrozenTrial[] | undefined;
-  private readonly viewByStates = new Map<string, readonly FrozenTrial[]>();
-  private pullInFlight: Promise<void> | undefined;
-  private pullQueued: Promise<void> | undefined;
+  /** The trials as storage last said, and the views samplers read (study-cache.ts). */
+  private readonly cache: TrialCache;
   private readonly flushScheduled = new Set<StudyTrial>();
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private closed = false;
@@ -238,6 +233,12 @@ export class Study implements StudyView {
     this.userAttrMap = { ...record.userAttrs };
     this.systemAttrMap = { ...record.systemAttrs };
     this.dataValue = record.data;
+    this.cache = new TrialCache(storage, record.id, this.active, (study) => {
+      // Attributes this process set but has not written yet stay on top.
+      this.userAttrMap = { ...study.userAttrs, ...this.pendingStudyAttrs.userAttrs };
+      this.systemAttrMap = { ...study.systemAttrs, ...this.pendingStudyAttrs.systemAttrs };
+      this.dataValue = study.data;
+    });
     this.sampler = options.sampler ?? new RandomSampler(options.seed !== undefined ? { seed: options.seed } : {});
     this.pruner = options.pruner;
     this.scheduler = options.scheduler;
@@ -262,17 +263,7 @@ export class Study implements StudyView {
    *   study.trials(['complete']).length;
    */
   trials(states?: readonly TrialState[]): readonly FrozenTrial[] {
-    if (!this.view) {
-      // Numbers are dense, so the cache is already in number order.
-      const stored = this.cache.filter((t) => t !== undefined);
-      this.view = this.active.size === 0 ? stored : stored.map((t) => this.active.get(t.number)?.snapshot() ?? t);
-      this.viewByStates.clear();
-    }
-    if (!states) return this.view;
-    const key = [...states].sort().join(',');
-    let list = this.viewByStates.get(key);
-    if (!list) this.viewByStates.set(key, (list = this.view.filter((t) => states.includes(t.state))));
-    return list;
+    return this.cache.trials(states);
   }
 
   get systemAttrs(): Readonly<Record<string, unknown>> {
@@ -392,7 +383,7 @@ export class Study implements StudyView {
   private async adopt(frozen: FrozenTrial, claimKey: string): Promise<StudyTrial> {
     const trial = new StudyTrial(this.host, frozen, claimKey);
     this.active.set(trial.number, trial);
-    this.view = undefined;
+    this.cache.changed();
     this.startHeartbeats();
     try {
       this.sampleRelative(trial);
@@ -506,12 +497,12 @@ export class Study implements StudyView {
       } else throw e;
     } finally {
       this.active.delete(number);
-      this.view = undefined;
+      this.cache.changed();
       if (this.active.size === 0) this.stopHeartbeats();
     }
     if (own.lost !== undefined) return this.dropLost(own, outcome);
     await this.refresh();
-    const finished = this.cache[number]!;
+    const finished = this.cache.stored(number)!;
     this.sampler.afterTrial?.(this, finished);
     return finished;
   }
@@ -528,8 +519,7 @@ export class Study implements StudyView {
     this.warn(`study "${this.name}": trial ${own.number} was lost (${why}); ${result} is dropped and the study goes on`);
     // The cache's copy of it is what this process wrote, not what the storage holds: forget it, then
     // read what the storage holds now (the crash may have rolled back other trials this process saw).
-    if (this.cache[own.number]?.id === own.id) delete this.cache[own.number];
-    this.view = undefined;
+    this.cache.forget(own.number, own.id);
     await this.refresh().catch(() => {});
     const snapshot = own.snapshot();
     return {
@@ -636,18 +626,7 @@ export class Study implements StudyView {
    *   study.trials().length;
    */
   refresh(): Promise<void> {
-    if (!this.pullInFlight) {
-      this.pullInFlight = this.pull().finally(() => (this.pullInFlight = undefined));
-      return this.pullInFlight;
-    }
-    // A read is under way but may have started before the caller's change: queue one more.
-    this.pullQueued ??= this.pullInFlight
-      .catch(() => {})
-      .then(() => {
-        this.pullQueued = undefined;
-        return this.refresh();
-      });
-    return this.pullQueued;
+    return this.cache.refresh();
   }
 
   /**
@@ -666,38 +645,14 @@ export class Study implements StudyView {
     if (this.ownsStorage) await this.storage.close();
   }
 
-  private async pull(): Promise<void> {
-    let page = await this.storage.trialsSince(this.id, this.cursor);
-    // Versions went back (a storage that does not flag it): nothing read since can be trusted.
-    if (!page.reset && page.cursor < this.cursor) page = { ...(await this.storage.trialsSince(this.id, 0)), reset: true };
-    if (page.reset) {
-      // The storage lost commits this cache had seen: start again from what it holds now.
-      this.cache.length = 0;
-      this.view = undefined;
-    }
-    this.cursor = page.cursor;
-    if (page.study) {
-      // Attributes this process set but has not written yet stay on top.
-      this.userAttrMap = { ...page.study.userAttrs, ...this.pendingStudyAttrs.userAttrs };
-      this.systemAttrMap = { ...page.study.systemAttrs, ...this.pendingStudyAttrs.systemAttrs };
-      this.dataValue = page.study.data;
-    }
-    if (page.trials.length === 0) return;
-    for (const t of page.trials) {
-      this.cache[t.number] = t;
-      for (const [name, d] of Object.entries(t.distributions)) if (!this.known.has(name)) this.known.set(name, d);
-    }
-    this.view = undefined;
-  }
-
   /** How trials reach the study; kept off the public surface. */
   private readonly host: TrialHost = {
     link: (frozen, claimKey) => storageLink(this.storage, frozen.id, { ...frozen.systemAttrs }, claimKey),
     sampleIndependent: (trial, name, distribution) => this.sampler.sampleIndependent(this, trial, name, distribution),
     prune: (trial) => (this.pruner ? this.pruner.prune(this, trial) : false),
-    knownDistribution: (name) => this.known.get(name),
+    knownDistribution: (name) => this.cache.known.get(name),
     trialChanged: (trial) => {
-      this.view = undefined;
+      this.cache.changed();
       if (this.flushScheduled.has(trial)) return;
       this.flushScheduled.add(trial);
       // Wait for the objective to yield, so one batch carries all its suggests and reports.
@@ -736,13 +691,13 @@ export class Study implements StudyView {
 
   private async tellOther(number: number, result: TellResult): Promise<FrozenTrial> {
     await this.refresh();
-    const t = this.cache[number];
+    const t = this.cache.stored(number);
     if (!t) throw new RangeError(`study "${this.name}" has no trial ${number}`);
     if (t.state !== 'running') throw new TrialFinishedError(number, t.state);
     const last = [...t.intermediate.entries()].sort((a, b) => b[0] - a[0])[0]?.[1];
     await this.storage.updateTrial(t.id, { finish: outcomeOf(result, last) });
     await this.refresh();
-    const finished = this.cache[number]!;
+    const finished = this.cache.stored(number)!;
     this.sampler.afterTrial?.(this, finished);
     return finished;
   }
