@@ -20,6 +20,12 @@ export interface StudySummary {
   /** `running` while some trial runs, `waiting` when trials wait and none runs, `idle` when neither, `empty` with no trial at all. */
   readonly state: 'running' | 'waiting' | 'idle' | 'empty';
   readonly counts: Readonly<Record<TrialState, number>>;
+  /**
+   * What a trial's value and intermediate values measure: the experiment's
+   * `tune.metric` (devAccuracy, devLoss), else the study's user attribute
+   * `metric` (a script names its own objective so), else `objective value`.
+   */
+  readonly metric: string;
   readonly best: number | null;
   readonly bestTrial: number | null;
   /** Milliseconds since the epoch: the latest start or end of a trial, or the study's creation. */
@@ -140,6 +146,8 @@ export interface TrialDetail {
   readonly studyKey: string;
   readonly studyName: string;
   readonly direction: Direction;
+  /** What its value measures (`StudySummary.metric`). */
+  readonly metric: string;
   readonly number: number;
   readonly state: TrialState;
   readonly value: number | null;

@@ -57,7 +57,7 @@ export async function makeStudy(storage: Storage, options: FixtureOptions = {}):
   const random = rng(options.seed ?? 1);
   const n = options.trials ?? 40;
   const epochs = options.epochs ?? 12;
-  const study = await storage.createStudy({ name: options.name ?? 'demo', direction: 'maximize', userAttrs: { experiment: 'fixture' } });
+  const study = await storage.createStudy({ name: options.name ?? 'demo', direction: 'maximize', userAttrs: { experiment: 'fixture', metric: 'devAccuracy' } });
   for (let i = 0; i < n; i++) {
     const trial = (await storage.claimTrial(study.id, { heartbeat: false }))!;
     const u = () => random();

@@ -119,7 +119,7 @@ test('study page: history, curves, parallel coordinates, slices on their scales,
   });
   assert.deepEqual(axes.parallel, [
     ['learningRate (log)', 'log', false], ['beta (1 − β scale)', 'log', true], ['hiddenUnits (log)', 'log', false],
-    ['batchSize', 'category', false], ['dropout', 'value', false], ['objective', 'value', false],
+    ['batchSize', 'category', false], ['dropout', 'value', false], ['devAccuracy', 'value', false],
   ]);
   assert.deepEqual(axes.betaTicks, ['0.9', '0.99', '0.999']);
   assert.deepEqual(axes.sliceBeta, ['log', true]);

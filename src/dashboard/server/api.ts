@@ -21,7 +21,7 @@ import {
 import { hasRecordedExperiment } from './examples.js';
 import { modelFile, modelState, originProblem } from './trial-model.js';
 import { HttpError, SECURITY_HEADERS } from './http.js';
-import { originRow, type StudyMirror } from './mirror.js';
+import { metricName, originRow, type StudyMirror } from './mirror.js';
 import type { StoreSet } from './stores.js';
 
 export async function listStudies(set: StoreSet): Promise<StudySummary[]> {
@@ -67,12 +67,14 @@ export function detailJsonOf(set: StoreSet, m: StudyMirror): string {
  */
 const IMPORTANCE_TRIALS = 1000;
 const IMPORTANCE_STALE_MS = 5000;
-const importanceCache = new WeakMap<StudyMirror, { cursor: number; at: number; answer: ImportanceAnswer }>();
+const importanceCache = new WeakMap<StudyMirror, { cursor: number; resetAt: number; at: number; answer: ImportanceAnswer }>();
 
 export async function importance(set: StoreSet, key: string): Promise<ImportanceAnswer> {
   const m = await set.study(key);
   const cached = importanceCache.get(m);
-  if (cached && (cached.cursor === m.cursor || Date.now() - cached.at < IMPORTANCE_STALE_MS)) return cached.answer;
+  // After a reset (the storage lost commits, or its file was made anew) the cursor counts again from below: an answer cached
+  // at an equal cursor may be of trials that are gone, and would disagree with the summary.
+  if (cached && cached.resetAt === m.resetAt && (cached.cursor === m.cursor || Date.now() - cached.at < IMPORTANCE_STALE_MS)) return cached.answer;
   const complete = m.trials.filter((t) => t && t.state === 'complete' && Number.isFinite(t.value)).slice(-IMPORTANCE_TRIALS);
   let answer: ImportanceAnswer;
   try {
@@ -80,7 +82,7 @@ export async function importance(set: StoreSet, key: string): Promise<Importance
   } catch (e) {
     answer = { importance: [], trials: complete.length, message: (e as Error).message };
   }
-  importanceCache.set(m, { cursor: m.cursor, at: Date.now(), answer });
+  importanceCache.set(m, { cursor: m.cursor, resetAt: m.resetAt, at: Date.now(), answer });
   return answer;
 }
 
@@ -114,6 +116,7 @@ export async function trialDetail(set: StoreSet, key: string): Promise<TrialDeta
     studyKey: m.key,
     studyName: m.record.name,
     direction: m.record.direction,
+    metric: metricName(m.record),
     number: t.number,
     state: t.state,
     // Full precision here (the study's rows are rounded to seven digits).

@@ -149,6 +149,7 @@ export class StudyMirror {
       direction: this.record.direction,
       state: counts.running > 0 ? 'running' : counts.waiting > 0 ? 'waiting' : this.trials.length === 0 ? 'empty' : 'idle',
       counts,
+      metric: metricName(this.record),
       best: best?.value ?? null,
       bestTrial: best?.number ?? null,
       lastActivity: last,
@@ -156,6 +157,16 @@ export class StudyMirror {
     this.derived = { cursor: this.cursor, summary, distributions };
     return this.derived;
   }
+}
+
+/** What the study's values measure (see `StudySummary.metric`). */
+export function metricName(record: StudyRecord): string {
+  const data = record.data as { experiment?: { tune?: { metric?: unknown } }; source?: unknown } | null;
+  const tuned = data && typeof data === 'object' ? data.experiment?.tune?.metric : undefined;
+  if (typeof tuned === 'string' && tuned !== '') return tuned;
+  if (typeof record.userAttrs.metric === 'string' && record.userAttrs.metric !== '') return record.userAttrs.metric;
+  // A recorded experiment without tune.metric tunes its default.
+  return data && typeof data === 'object' && data.experiment !== undefined && typeof data.source === 'string' ? 'devAccuracy' : 'objective value';
 }
 
 /** Numeric ranges widen to cover every trial's; anything else keeps the first seen. */

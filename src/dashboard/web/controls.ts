@@ -17,7 +17,7 @@ import { describe } from './charts/trial-curves.js';
 
 
 /** What a waiting trial (a fork) needs: nothing trains it until a runner of its study claims it. */
-const WAITS_FOR_A_RUNNER =
+export const WAITS_FOR_A_RUNNER =
   'it trains when a caviar tune or caviar worker of this study claims its next trial. If none is running, or the study has ' +
   'reached its budget, start one: caviar tune EXPERIMENT --trials N (more than the complete trials), or caviar worker --storage URL --study NAME.';
 
@@ -112,7 +112,7 @@ export function controlsPanel(first: TrialDetail, canControl: boolean, onSent: (
   forkForm.append(el('button', { type: 'submit', class: 'control', 'data-action': 'fork' }, 'fork'));
 
   const runningOnly = el('div', {}, buttons, el('h3', {}, 'Change hyperparameters'), setForm, rollback);
-  const note = el('p', { class: 'muted small' });
+  const note = el('p', { class: 'muted small', id: 'controls-note' });
   const forkSection = el('div', {}, el('h3', {}, 'Fork'), forkForm);
   const element = el('div', { class: 'controls', id: 'controls' }, note, status, runningOnly, forkSection);
 
@@ -125,10 +125,13 @@ export function controlsPanel(first: TrialDetail, canControl: boolean, onSent: (
   const update = (t: TrialDetail) => {
     const live = t.state === 'running' || t.state === 'waiting';
     runningOnly.hidden = !live;
-    note.textContent = !canControl
-      ? 'Controls need the token: open the address caviar dashboard printed (…/#token=…).'
-      : t.state === 'waiting' ? `This trial waits: ${WAITS_FOR_A_RUNNER}`
-      : live ? 'Each change is sent to the trial, which applies it at its next step and records that step.' : `The trial is ${t.state}: it can only be forked from a checkpoint.`;
+    // What the trial allows, with or without the token: a page without it still says what could be done.
+    note.textContent = (!canControl ? 'Controls need the token: open the address caviar dashboard printed (…/#token=…). ' : '') + (t.state === 'waiting' ? `This trial waits: ${WAITS_FOR_A_RUNNER}`
+      : live ? 'Each change is sent to the trial, which applies it at its next step and records that step.'
+      : t.checkpoints.length > 0 ? `The trial is ${t.state}: it can only be forked from a checkpoint.`
+      // No checkpoint: say what would have made one, rather than a panel with nothing to press.
+      : `The trial is ${t.state} and saved no checkpoint, so nothing here can act on it: it cannot be forked. Trials save checkpoints ` +
+        'while they run when the experiment sets tune.checkpointEvery, or when "save checkpoint" is pressed on a running trial.');
     for (const b of element.querySelectorAll('button')) b.disabled = !canControl;
     fillSelect(rollbackSelect, t.checkpoints);
     fillSelect(forkSelect, t.checkpoints);

@@ -37,6 +37,8 @@ export function ago(ms: number, now = Date.now()): string {
 export function duration(ms: number | null | undefined): string {
   if (ms === null || ms === undefined || !Number.isFinite(ms)) return '–';
   const s = ms / 1000;
+  // A sub-second trial reads in milliseconds, never "0.0 s".
+  if (s < 1) return `${Math.round(ms)} ms`;
   if (s < 60) return `${s.toFixed(1)} s`;
   if (s < 3600) return `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
   return `${Math.floor(s / 3600)} h ${Math.round((s % 3600) / 60)} min`;

@@ -115,7 +115,7 @@ export class TrialsTable {
     const header = (label: string, key: SortKey) =>
       el('th', { class: 'sortable', 'data-sort': key, onclick: () => this.set({ sortKey: key }) }, label, this.sortKey === key ? (this.descending ? ' ▼' : ' ▲') : '');
     replace(this.head, el('tr', {},
-      header('trial', 'number'), header('state', 'state'), header('value', 'value'), header('duration', 'duration'),
+      header('trial', 'number'), header('state', 'state'), header(this.model.summary.metric, 'value'), header('duration', 'duration'),
       ...names.map((n) => header(n, `param:${n}`)), header('test acc.', 'testAccuracy'), el('th', {}, 'lineage')));
     const start = this.page * this.pageSize;
     replace(this.body, ...rows.slice(start, start + this.pageSize).map((t) => el('tr', {},

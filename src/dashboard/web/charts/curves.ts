@@ -8,6 +8,7 @@
 import { num } from '../format.js';
 import { lastPoint, type StudyModel } from '../study-model.js';
 import type { TrialRow } from '../../api-types.js';
+import { valueAxis } from '../scales.js';
 import { AXIS_NAME, chart, grid, STATE_COLORS, tip } from './echarts.js';
 
 const CROSS = 'path://M0,0 L10,10 M10,0 L0,10';
@@ -33,6 +34,7 @@ export function drawCurves(box: HTMLElement, m: StudyModel, open: (trialKey: str
   const groups: Record<string, Group> = {};
   for (const state of ['complete', 'pruned', 'failed', 'running']) groups[state] = { flat: [], trials: [], points: 0 };
   const stops: [number, number, number][] = [];
+  let xMin = Infinity;
   let xMax = 1;
   let yMin = Infinity;
   let yMax = -Infinity;
@@ -47,6 +49,7 @@ export function drawCurves(box: HTMLElement, m: StudyModel, open: (trialKey: str
     for (const [x, y] of c) {
       g.flat.push(x, y);
       if (x > xMax) xMax = x;
+      if (x < xMin) xMin = x;
       if (y < yMin) yMin = y;
       if (y > yMax) yMax = y;
     }
@@ -56,9 +59,6 @@ export function drawCurves(box: HTMLElement, m: StudyModel, open: (trialKey: str
     if (t.state === 'pruned' && last) stops.push([last[0], last[1], t.number]);
   }
   if (!Number.isFinite(yMin)) [yMin, yMax] = [0, 1];
-  // Round the ends outwards to a tick of the range's size: the lines series gives ECharts no extent, so the axis takes these.
-  const tick = 10 ** Math.floor(Math.log10(yMax - yMin || 1)) / 2;
-  const [yLo, yHi] = [Math.floor(yMin / tick) * tick, Math.ceil(yMax / tick) * tick + (yMax === yMin ? tick : 0)];
   const count = m.trials.length;
   const opacity = count > 2000 ? 0.08 : count > 200 ? 0.25 : 0.6;
   const order = ['complete', 'pruned', 'failed', 'running'];
@@ -93,8 +93,9 @@ export function drawCurves(box: HTMLElement, m: StudyModel, open: (trialKey: str
         return tip(`trial ${t?.number ?? '?'}`, [['state', t?.state ?? ''], ['last', last ? `${num(last[1])} at step ${last[0]}` : '–']]);
       },
     },
-    xAxis: { type: 'value', name: 'step (epoch)', ...AXIS_NAME, min: 0, max: xMax, axisLabel: { formatter: (v: number) => num(v, 3) } },
-    yAxis: { type: 'value', name: 'intermediate value', ...AXIS_NAME, nameGap: 48, min: yLo, max: yHi, axisLabel: { formatter: (v: number) => num(v, 3) } },
+    // The lines series gives ECharts no extent: the axes take these ends. Steps are epochs, whole numbers.
+    xAxis: { type: 'value', name: 'epoch', ...AXIS_NAME, ...valueAxis(Number.isFinite(xMin) ? Math.min(xMin, 1) : 1, xMax, { integer: true }) },
+    yAxis: { type: 'value', name: `${m.summary.metric} per epoch`, ...AXIS_NAME, nameGap: 48, ...valueAxis(yMin, yMax) },
     series: [
       lines('complete', 1, opacity),
       lines('pruned', 1, opacity),

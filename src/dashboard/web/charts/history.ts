@@ -2,6 +2,7 @@
 import { num } from '../format.js';
 import { isBetter } from '../../../tune/rank.js';
 import { lastPoint, type StudyModel } from '../study-model.js';
+import { valueAxis } from '../scales.js';
 import { AXIS_NAME, chart, grid, PointSet, STATE_COLORS, tip } from './echarts.js';
 
 export function drawHistory(box: HTMLElement, m: StudyModel, open: (trialKey: string) => void): void {
@@ -9,14 +10,20 @@ export function drawHistory(box: HTMLElement, m: StudyModel, open: (trialKey: st
   const pruned = new PointSet();
   const best: [number, number][] = [];
   let bestValue: number | undefined;
+  let lo = Infinity;
+  let hi = -Infinity;
   for (const t of m.trials) {
     if (!t) continue;
     if (t.state === 'pruned') {
       const v = t.value ?? lastPoint(t)?.[1];
-      if (v !== undefined) pruned.add(t.number, v, t.number);
+      if (v !== undefined) {
+        pruned.add(t.number, v, t.number);
+        [lo, hi] = [Math.min(lo, v), Math.max(hi, v)];
+      }
     }
     if (t.value === null || t.state !== 'complete') continue;
     complete.add(t.number, t.value, t.number);
+    [lo, hi] = [Math.min(lo, t.value), Math.max(hi, t.value)];
     // Only where the best changes: a step line needs no more, and 10,000 points would cost a redraw.
     if (bestValue === undefined || isBetter(m.direction, t.value, bestValue)) {
       bestValue = t.value;
@@ -43,8 +50,8 @@ export function drawHistory(box: HTMLElement, m: StudyModel, open: (trialKey: st
         return tip(`trial ${t?.number ?? '?'}`, [[p.seriesName, num(p.seriesIndex === 2 ? best[p.dataIndex][1] : t?.value ?? lastPoint(t!)?.[1])]]);
       },
     },
-    xAxis: { type: 'value', name: 'trial', ...AXIS_NAME, min: 0, max: Math.max(1, m.trials.length - 1) },
-    yAxis: { type: 'value', name: 'objective value', ...AXIS_NAME, nameGap: 48, scale: true, axisLabel: { formatter: (v: number) => num(v, 3) } },
+    xAxis: { type: 'value', name: 'trial', ...AXIS_NAME, ...valueAxis(0, Math.max(1, m.trials.length - 1), { integer: true }) },
+    yAxis: { type: 'value', name: m.summary.metric, ...AXIS_NAME, nameGap: 48, ...valueAxis(lo, hi) },
     dataZoom: [{ type: 'inside', xAxisIndex: 0 }],
     series: [
       { type: 'scatter', name: 'complete', ...complete.series(), symbolSize: small, itemStyle: { color: STATE_COLORS.complete, opacity: 0.7 } },

@@ -58,8 +58,9 @@ export function drawParallel(box: HTMLElement, m: StudyModel): string {
   c.draw({
     parallel: { left: 60, right: 110, top: 50, bottom: 30, parallelAxisDefault: { nameLocation: 'end', nameGap: 14, nameTextStyle: { fontSize: 11 } } },
     parallelAxis: [
-      ...axes.map((a, i) => ({ dim: i, ...axisOption(a) })),
-      { dim: valueDim, type: 'value', name: 'objective', scale: true, axisLabel: { formatter: (v: number) => num(v) } },
+      // A reversed axis (1 - beta) has its end at the bottom: its title goes at its start, above the chart like the others.
+      ...axes.map((a, i) => ({ dim: i, ...axisOption(a), nameLocation: a.inverse ? 'start' : 'end' })),
+      { dim: valueDim, type: 'value', name: m.summary.metric, scale: true, axisLabel: { formatter: (v: number) => num(v) } },
     ],
     visualMap: {
       type: 'continuous',
@@ -72,6 +73,8 @@ export function drawParallel(box: HTMLElement, m: StudyModel): string {
       top: 'middle',
       itemHeight: 120,
       text: m.direction === 'maximize' ? ['better', 'worse'] : ['worse', 'better'],
+      // The ends' labels in the values' own digits: ECharts rounds them to whole numbers (0.75 .. 0.87 read '1' and '1').
+      formatter: (v: number) => num(v),
       calculable: true,
       seriesIndex: 0,
     },

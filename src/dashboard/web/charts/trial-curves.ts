@@ -6,6 +6,7 @@
  */
 import type { TrialDetail } from '../../api-types.js';
 import { num } from '../format.js';
+import { valueAxis } from '../scales.js';
 import { AXIS_NAME, chart, grid, type Option } from './echarts.js';
 
 interface EpochRow {
@@ -54,19 +55,43 @@ function series(name: string, rows: EpochRow[], field: keyof EpochRow, color: st
   };
 }
 
-function marks(list: Intervention[]): Option {
+/**
+ * One mark per step: commands applied at the same step share one line and
+ * one label (their vertical labels would be drawn over each other). Marks
+ * that follow each other put their labels at alternate ends of their lines,
+ * so two close steps do not collide either.
+ */
+export function markGroups(list: Intervention[]): Intervention[] {
+  const byStep = new Map<number, string[]>();
+  for (const i of list) byStep.set(i.step, [...(byStep.get(i.step) ?? []), i.label]);
+  return [...byStep].sort((a, b) => a[0] - b[0]).map(([step, labels]) => ({ step, label: labels.join(' · ') }));
+}
+
+function marks(list: Intervention[], pruned?: { step: number; label: string }): Option {
+  const data: Option[] = markGroups(list).map((i, k) => ({ xAxis: i.step, name: i.label, label: { position: k % 2 === 0 ? 'insideEndTop' : 'insideStartTop' } }));
+  if (pruned) data.push({ xAxis: pruned.step, name: pruned.label, lineStyle: { color: '#d9822b', type: 'solid', width: 2 }, label: { position: 'insideEndBottom', color: '#d9822b' } });
   return {
     symbol: 'none', silent: false, animation: false,
     lineStyle: { color: '#c2255c', type: 'dashed', width: 1.5 },
     label: { formatter: (p: { data: { name?: string } }) => p.data.name ?? '', position: 'insideEndTop', color: '#c2255c', fontSize: 11 },
-    data: list.map((i) => ({ xAxis: i.step, name: i.label })),
+    data,
   };
 }
 
-function frame(yName: string, extra: Option = {}): Option {
+/** Where a pruned trial stopped: its last reported step and value. */
+export function prunedAt(t: TrialDetail): { step: number; value: number } | undefined {
+  if (t.state !== 'pruned') return undefined;
+  for (let i = t.values.length - 1; i >= 0; i--) {
+    const v = t.values[i];
+    if (v !== null) return { step: t.steps[i], value: v };
+  }
+  return undefined;
+}
+
+function frame(yName: string, lastEpoch: number, extra: Option = {}): Option {
   return {
     grid: grid(), legend: { top: 4 }, tooltip: { trigger: 'axis', valueFormatter: (v: number) => num(v) },
-    xAxis: { type: 'value', name: 'epoch', ...AXIS_NAME, min: 0, minInterval: 1 },
+    xAxis: { type: 'value', name: 'epoch', ...AXIS_NAME, ...valueAxis(Math.min(1, lastEpoch), Math.max(1, lastEpoch), { integer: true }) },
     yAxis: { type: 'value', name: yName, ...AXIS_NAME, nameGap: 48, scale: true, ...extra },
   };
 }
@@ -74,20 +99,24 @@ function frame(yName: string, extra: Option = {}): Option {
 export function drawTrialCurves(boxes: { loss: HTMLElement; accuracy: HTMLElement; rate: HTMLElement }, t: TrialDetail): void {
   const rows = epochs(t);
   const list = interventions(t);
-  const withMarks = (s: Option[]) => s.map((x, i) => (i === 0 ? { ...x, markLine: marks(list) } : x));
+  const stop = prunedAt(t);
+  const pruned = stop && { step: stop.step, label: `pruned at epoch ${num(stop.step)}` };
+  const lastEpoch = Math.max(0, ...t.steps, ...rows.map((r) => (typeof r.epoch === 'number' ? r.epoch : 0)), ...list.map((i) => Math.ceil(i.step)));
+  const withMarks = (s: Option[]) => s.map((x, i) => (i === 0 ? { ...x, markLine: marks(list, pruned) } : x));
+  const frameOf = (yName: string, extra: Option = {}) => frame(yName, lastEpoch, extra);
   if (rows.length === 0) {
     // No per-epoch record: the intermediate values (the dev metric) are what there is.
     const data = t.steps.map((s, i) => [s, t.values[i]]).filter((p) => p[1] !== null);
-    chart('trial:loss', boxes.loss).draw({ ...frame('intermediate value'), series: withMarks([{ type: 'line', name: 'intermediate value', data, showSymbol: data.length < 60 }]) });
-    chart('trial:accuracy', boxes.accuracy).draw({ ...frame('accuracy'), series: [] });
+    chart('trial:loss', boxes.loss).draw({ ...frameOf(t.metric), series: withMarks([{ type: 'line', name: t.metric, data, showSymbol: data.length < 60 }]) });
+    chart('trial:accuracy', boxes.accuracy).draw({ ...frameOf('accuracy'), series: [] });
     boxes.accuracy.hidden = true;
     boxes.rate.hidden = true;
     return;
   }
   boxes.accuracy.hidden = false;
-  chart('trial:loss', boxes.loss).draw({ ...frame('loss'), series: withMarks([series('train loss', rows, 'loss', '#2f6fde'), series('dev loss', rows, 'devLoss', '#d9822b', true)]) });
-  chart('trial:accuracy', boxes.accuracy).draw({ ...frame('accuracy'), series: withMarks([series('train accuracy', rows, 'accuracy', '#2f6fde'), series('dev accuracy', rows, 'devAccuracy', '#d9822b', true)]) });
+  chart('trial:loss', boxes.loss).draw({ ...frameOf('loss'), series: withMarks([series('train loss', rows, 'loss', '#2f6fde'), series('dev loss', rows, 'devLoss', '#d9822b', true)]) });
+  chart('trial:accuracy', boxes.accuracy).draw({ ...frameOf('accuracy'), series: withMarks([series('train accuracy', rows, 'accuracy', '#2f6fde'), series('dev accuracy', rows, 'devAccuracy', '#d9822b', true)]) });
   const hasRate = rows.some((r) => typeof r.learningRate === 'number' && r.learningRate > 0);
   boxes.rate.hidden = !hasRate;
-  if (hasRate) chart('trial:rate', boxes.rate).draw({ ...frame('learning rate (log)', { type: 'log' }), series: withMarks([series('learning rate', rows, 'learningRate', '#12a150')]) });
+  if (hasRate) chart('trial:rate', boxes.rate).draw({ ...frameOf('learning rate (log)', { type: 'log' }), series: withMarks([series('learning rate', rows, 'learningRate', '#12a150')]) });
 }

@@ -39,7 +39,7 @@ function table(studies: StudySummary[]): HTMLTableElement {
       el('td', {}, badge(s.state)),
       el('td', {}, s.direction),
       ...(['complete', 'pruned', 'running', 'waiting', 'failed'] as const).map((k) => el('td', { class: 'num' }, String(s.counts[k]))),
-      el('td', { class: 'num' }, s.best === null ? '–' : `${num(s.best)} (trial ${s.bestTrial})`),
+      el('td', { class: 'num best' }, s.best === null ? '–' : `${s.metric} ${num(s.best)} (trial ${s.bestTrial})`),
       el('td', { title: time(s.lastActivity) }, ago(s.lastActivity)),
       el('td', { class: 'muted small' }, s.storage)))));
 }

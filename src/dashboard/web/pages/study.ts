@@ -24,6 +24,7 @@ export function studyPage(root: HTMLElement, key: string): Page {
   let stopped = false;
   let unwatch = () => {};
   let redrawTimer: number | undefined;
+  let importanceTimer: number | undefined;
   replace(root, el('p', { class: 'muted' }, 'Loading the study…'));
   const page: Page & { title: string } = {
     title: 'Study',
@@ -31,6 +32,7 @@ export function studyPage(root: HTMLElement, key: string): Page {
       stopped = true;
       unwatch();
       clearTimeout(redrawTimer);
+      clearTimeout(importanceTimer);
     },
   };
   void (async () => {
@@ -56,7 +58,7 @@ export function studyPage(root: HTMLElement, key: string): Page {
       parallelNote: el('p', { class: 'muted small', id: 'parallel-note' }),
       slices: el('div', { class: 'slices', id: 'chart-slices' }),
       importance: el('div', { class: 'chart short', id: 'chart-importance' }),
-      importanceNote: el('p', { class: 'muted small' }),
+      importanceNote: el('p', { class: 'muted small', id: 'importance-note' }),
       regions: el('div', { class: 'slices', id: 'chart-regions' }),
       population: el('div', { class: 'chart tall', id: 'chart-population' }),
       regionsTable: el('div', { class: 'scroll' }),
@@ -116,19 +118,33 @@ export function studyPage(root: HTMLElement, key: string): Page {
     };
     requestAnimationFrame(whenDrawn);
 
+    // fANOVA is recomputed at most every 10 s; a request skipped for that is made when the 10 s are up, so the
+    // note never stays on an older count than the summary's once the study stops changing.
     let importanceAt = 0;
     let importanceFor = -1;
+    let behind = 0;
     const loadImportance = async () => {
       const complete = m.summary.counts.complete;
-      if (complete === importanceFor || Date.now() - importanceAt < 10_000) return;
+      if (complete === importanceFor || stopped) return;
+      const wait = importanceAt + 10_000 - Date.now();
+      if (wait > 0) {
+        importanceTimer ??= window.setTimeout(() => { importanceTimer = undefined; void loadImportance(); }, wait);
+        return;
+      }
       importanceAt = Date.now();
-      importanceFor = complete;
       try {
         const answer = await getJson<ImportanceAnswer>(`/api/studies/${key}/importance`);
         if (stopped) return;
+        // An answer the server cached from fewer trials is asked for again, a few times (a complete trial without a
+        // finite value counts in the summary and not in fANOVA: that difference stays).
+        const caughtUp = answer.trials >= Math.min(complete, 1000) || ++behind > 3;
+        if (caughtUp) behind = 0;
+        importanceFor = caughtUp ? complete : -1;
         drawImportance(boxes.importance, answer);
         boxes.importanceNote.textContent = answer.message ?? `From ${answer.trials} complete trials${answer.trials >= 1000 ? ' (the most recent)' : ''}.`;
+        boxes.importanceNote.dataset.trials = String(answer.trials);
         window.__caviar.ready.importance = performance.now();
+        if (importanceFor !== m.summary.counts.complete) void loadImportance();
       } catch (e) {
         boxes.importanceNote.textContent = `Importance: ${(e as Error).message}`;
       }
@@ -162,7 +178,7 @@ function summary(box: HTMLElement, m: StudyModel): void {
   replace(box,
     badge(s.state), ` ${s.direction} · `,
     ...(['complete', 'pruned', 'running', 'waiting', 'failed'] as const).filter((k) => s.counts[k] > 0).flatMap((k) => [`${s.counts[k]} ${k}`, ' · ']),
-    'best ', bestRow ? link(`/trial/${bestRow.key}`, `${num(s.best)} (trial ${bestRow.number})`) : '–',
+    `best ${s.metric} `, bestRow ? link(`/trial/${bestRow.key}`, `${num(s.best)} (trial ${bestRow.number})`) : '–',
     ` · last activity ${ago(s.lastActivity)} · `,
     el('span', { class: 'muted small' }, s.storage));
 }

@@ -8,8 +8,8 @@
 import type { Distribution, TrialDetail, TrialLinkRow } from '../../api-types.js';
 import { download, getJson, watchStudy } from '../api.js';
 import { allDrawn } from '../charts/echarts.js';
-import { describe, drawTrialCurves } from '../charts/trial-curves.js';
-import { controlsPanel, type ControlsPanel } from '../controls.js';
+import { describe, drawTrialCurves, prunedAt } from '../charts/trial-curves.js';
+import { controlsPanel, WAITS_FOR_A_RUNNER, type ControlsPanel } from '../controls.js';
 import { badge, el, facts, link, replace, section } from '../dom.js';
 import { bytes, duration, json, num, param, time } from '../format.js';
 import { predictionsPanel } from '../predictions.js';
@@ -49,10 +49,15 @@ export function trialPage(root: HTMLElement, key: string, canControl: Promise<bo
   const render = (t: TrialDetail) => {
     document.title = `caviar · ${t.studyName} · trial ${t.number}`;
     page.title = `trial ${t.number}`;
-    replace(boxes.head, el('h1', {}, `Trial ${t.number} `, badge(t.state)), el('span', {}, 'of study ', link(`/study/${t.studyKey}`, el('span', { class: 'study-name' }, t.studyName))), boxes.live);
+    const state = shownState(t);
+    const stop = prunedAt(t);
+    replace(boxes.head, el('h1', {}, `Trial ${t.number} `, badge(state)), el('span', {}, 'of study ', link(`/study/${t.studyKey}`, el('span', { class: 'study-name' }, t.studyName))), boxes.live);
     replace(boxes.facts, facts([
-      ['state', badge(t.state)],
-      ['value', `${num(t.value)} (${t.direction})`],
+      ['state', el('span', { id: 'trial-state' }, badge(state))],
+      ['value', `${num(t.value)} ${t.metric} (${t.direction})`],
+      ['pruned', stop ? el('span', { id: 'pruned-at' }, `at epoch ${num(stop.step)}, ${t.metric} ${num(stop.value)} (the pruner stopped it there)`) : null],
+      // A fork or an enqueued trial trains only when a runner of its study claims it.
+      ['runner', t.state === 'waiting' ? el('span', { id: 'waits-for-runner' }, `none yet: ${WAITS_FOR_A_RUNNER}`) : null],
       ['started', time(t.startedAt)],
       ['completed', time(t.completedAt)],
       ['duration', t.startedAt ? duration((t.completedAt ?? Date.now()) - t.startedAt) : '–'],
@@ -65,7 +70,7 @@ export function trialPage(root: HTMLElement, key: string, canControl: Promise<bo
       ['model', t.hasModel ? el('button', { class: 'control', id: 'download-model', onclick: () => void download(`/api/trials/${t.key}/model`, `trial-${t.number}.safetensors`) }, `download trial-${t.number}.safetensors`)
         : t.modelProblem ? el('span', { class: 'error', id: 'model-refused' }, t.modelProblem) : 'none saved'],
     ].filter(([, v]) => v !== null) as [string, Node | string][]));
-    replace(boxes.params, el('table', { class: 'grid' },
+    replace(boxes.params, el('table', { class: 'grid wrap', id: 'params' },
       el('thead', {}, el('tr', {}, el('th', {}, 'parameter'), el('th', {}, 'value'), el('th', {}, 'distribution'))),
       el('tbody', {}, ...Object.entries(t.params).map(([n, v]) => el('tr', {}, el('td', {}, n), el('td', { class: 'num' }, param(v)), el('td', { class: 'muted' }, distText(t.distributions[n])))))));
     replace(boxes.lineage, lineage(t));
@@ -136,6 +141,21 @@ export function trialPage(root: HTMLElement, key: string, canControl: Promise<bo
   };
   void load(true);
   return page;
+}
+
+/**
+ * The state to show: a running trial that applied a pause (and no resume or
+ * stop since) is paused, though the storage still records it running.
+ */
+export function shownState(t: TrialDetail): string {
+  if (t.state !== 'running') return t.state;
+  let paused = false;
+  for (const c of [...t.commands].sort((a, b) => a.id - b.id)) {
+    if (c.state !== 'applied') continue;
+    if (c.kind === 'pause') paused = true;
+    else if (c.kind === 'resume' || c.kind === 'stop') paused = false;
+  }
+  return paused ? 'paused' : 'running';
 }
 
 function distText(d: Distribution | undefined): string {
