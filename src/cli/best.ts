@@ -103,7 +103,14 @@ export async function bestCommand(args: string[], out: Output): Promise<number> 
         `${test === undefined ? '' : `, test accuracy ${Number(test).toFixed(4)}`}\n  ${formatParams(best.params)}`);
     if (ensemble !== undefined) await exportEnsemble({ study, identity, exp: exp!, candidates: trialFiles, mode: ensemble, target, rule, out });
     else if (exp) await retrain(exp, identity, best, target, rule, out, values.refit ? 'refit' : 'retrain');
-    else copyModel(identity, best, target, rule, out);
+    else {
+      copyModel(identity, best, target, rule, out);
+      // The single best trial is what most people deploy; an ensemble is usually more accurate (docs/BENCHMARKS.md) and K times larger.
+      const complete = study.trials(['complete']).length;
+      if (complete >= 3 && !values.json) {
+        out.text(`  (an ensemble of the best trials is usually more accurate, and larger: caviar best ${study.name} --ensemble auto --export PATH)`);
+      }
+    }
     return 0;
   } finally {
     await study.close();

@@ -37,7 +37,7 @@ test('caviar best --export copies the best trial\'s model, --retrain trains its 
     const copied = await run(['best', 'tiny', '--storage', storage, '--export', target]);
     assert.equal(copied.code, 0, copied.err);
     assert.match(copied.out, new RegExp(`^Best trial of 'tiny' \\(.*\\): trial ${best.number}, value ${best.value!.toFixed(4)}, best epoch ${best.userAttrs.bestEpoch}, test accuracy ${Number(best.userAttrs.testAccuracy).toFixed(4)}\\n  learningRate=`));
-    assert.match(copied.out, new RegExp(`Model copied from ${trialFile}\\n  to ${target}$`));
+    assert.match(copied.out, new RegExp(`Model copied from ${trialFile}\\n  to ${target}\\n  \\(an ensemble of the best trials is usually more accurate, and larger: caviar best tiny --ensemble auto --export PATH\\)$`));
     assert.deepEqual(readFileSync(target), readFileSync(trialFile), 'the export is the trial\'s file, byte for byte');
     assert.deepEqual(readdirSync(join(dir, 'export')), ['best.safetensors'], 'no temporary file left behind');
 
