@@ -125,7 +125,7 @@ test('study page: history, curves, parallel coordinates, slices on their scales,
   assert.deepEqual(axes.sliceBeta, ['log', true]);
   // The table: sort by value (best first for a maximized study), filter by state, page.
   await page.locator('#trials th[data-sort="value"]').click();
-  const first = Number(await page.locator('#trials tbody tr:first-child td:nth-child(3)').textContent());
+  const first = Number(await page.locator('#trials tbody tr:first-child td:nth-child(4)').textContent());
   const best = Math.max(...detail.trials.filter((x) => x.state === 'complete').map((x) => x.value!));
   assert.equal(first, Number(best.toPrecision(4)));
   await page.locator('.table-tools select').first().selectOption('pruned');
@@ -271,7 +271,7 @@ test('10,000 trials: the study page draws them all; the table sorts, filters and
     assert.match((await page.locator('#parallel-note').textContent())!, /The 1000 best of 8000 complete trials and 2000 others/);
 
     const seen = (await page.evaluate(TABLE_CLICKS)) as Record<'byValue' | 'byLearningRate' | 'filtered' | 'nextPage', TableView>;
-    const numbers = (view: TableView) => view.rows.map((r) => Number(r[0]));
+    const numbers = (view: TableView) => view.rows.map((r) => Number(r[1]));
     const lr = (tr: TrialRow) => (typeof tr.params.learningRate === 'number' ? tr.params.learningRate : null);
     // Value: best first for a maximized study; the pruned and failed trials (no value) last.
     assert.equal(detail.summary.direction, 'maximize');

@@ -2,7 +2,7 @@
  * The dashboard page: a hash router over three pages.
  *
  *   #/                 studies
- *   #/study/KEY        one study
+ *   #/study/KEY        one study (?compare=3,7,12: those trials side by side)
  *   #/trial/KEY        one trial (with the panda controls)
  *
  * Opened as `…/#token=…`, it first moves the token into sessionStorage.
@@ -31,10 +31,10 @@ function route(): void {
   window.__caviar.ready = {};
   const root = document.getElementById('app')!;
   const hash = location.hash.replace(/^#/, '') || '/';
-  const study = /^\/study\/(\d+-\d+)$/.exec(hash);
+  const study = /^\/study\/(\d+-\d+)(?:\?(.*))?$/.exec(hash);
   const trial = /^\/trial\/(\d+-\d+)$/.exec(hash);
   document.title = 'caviar dashboard';
-  if (study) current = studyPage(root, study[1]);
+  if (study) current = studyPage(root, study[1], new URLSearchParams(study[2] ?? ''));
   else if (trial) current = trialPage(root, trial[1], session.then((s) => s.token === 'valid'));
   else if (hash === '/') current = studiesPage(root);
   else {

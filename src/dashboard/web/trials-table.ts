@@ -56,7 +56,11 @@ export class TrialsTable {
   /** Milliseconds the last sort-and-filter took (shown, and read by the browser test). */
   lastWorkMs = 0;
 
-  constructor(private readonly model: StudyModel) {
+  /**
+   * `selected`: the trials being compared, which the first column's boxes
+   * show and change (`onSelect` then tells the page).
+   */
+  constructor(private readonly model: StudyModel, private readonly selected: Set<number> = new Set(), private readonly onSelect: () => void = () => {}) {
     const states = el('select', { 'aria-label': 'state', onchange: (e: Event) => this.set({ state: (e.target as HTMLSelectElement).value }) },
       ...['all', 'complete', 'pruned', 'running', 'waiting', 'failed'].map((s) => el('option', { value: s }, s)));
     const search = el('input', { type: 'search', placeholder: 'filter: trial number or parameter value', 'aria-label': 'filter',
@@ -115,10 +119,17 @@ export class TrialsTable {
     const header = (label: string, key: SortKey) =>
       el('th', { class: 'sortable', 'data-sort': key, onclick: () => this.set({ sortKey: key }) }, label, this.sortKey === key ? (this.descending ? ' ▼' : ' ▲') : '');
     replace(this.head, el('tr', {},
+      el('th', { title: 'compare' }, '⇄'),
       header('trial', 'number'), header('state', 'state'), header(this.model.summary.metric, 'value'), header('duration', 'duration'),
       ...names.map((n) => header(n, `param:${n}`)), header('test acc.', 'testAccuracy'), el('th', {}, 'lineage')));
     const start = this.page * this.pageSize;
     replace(this.body, ...rows.slice(start, start + this.pageSize).map((t) => el('tr', {},
+      el('td', {}, el('input', { type: 'checkbox', 'data-compare': t.number, 'aria-label': `compare trial ${t.number}`, checked: this.selected.has(t.number),
+        onchange: (e: Event) => {
+          if ((e.target as HTMLInputElement).checked) this.selected.add(t.number);
+          else this.selected.delete(t.number);
+          this.onSelect();
+        } })),
       el('td', {}, el('a', { href: `#/trial/${t.key}` }, String(t.number))),
       el('td', {}, badge(t.state)),
       el('td', { class: 'num' }, num(t.value)),

@@ -9,7 +9,7 @@ import { num } from '../format.js';
 import { lastPoint, type StudyModel } from '../study-model.js';
 import type { TrialRow } from '../../api-types.js';
 import { valueAxis } from '../scales.js';
-import { AXIS_NAME, chart, grid, STATE_COLORS, tip } from './echarts.js';
+import { AXIS_NAME, chart, grid, STATE_COLORS, tip, type OpenTrial } from './echarts.js';
 
 const CROSS = 'path://M0,0 L10,10 M10,0 L0,10';
 
@@ -30,7 +30,7 @@ interface Group {
   points: number;
 }
 
-export function drawCurves(box: HTMLElement, m: StudyModel, open: (trialKey: string) => void): void {
+export function drawCurves(box: HTMLElement, m: StudyModel, open: OpenTrial): void {
   const groups: Record<string, Group> = {};
   for (const state of ['complete', 'pruned', 'failed', 'running']) groups[state] = { flat: [], trials: [], points: 0 };
   const stops: [number, number, number][] = [];
@@ -79,7 +79,7 @@ export function drawCurves(box: HTMLElement, m: StudyModel, open: (trialKey: str
   c.chart.off('click');
   c.chart.on('click', (p) => {
     const t = p.seriesType === 'lines' ? trialOf(p.seriesIndex ?? -1, p.dataIndex) : m.trials[(p.value as number[])[2]];
-    if (t) open(t.key);
+    if (t) open(t.key, p.event?.event as MouseEvent | undefined);
   });
   c.draw({
     grid: grid(),

@@ -211,6 +211,12 @@ export class PointSet {
   }
 }
 
+/**
+ * What a click on a trial does: open its page, or with Shift (or Ctrl, ⌘)
+ * held add it to or take it from the trials being compared.
+ */
+export type OpenTrial = (trialKey: string, event?: MouseEvent) => void;
+
 /** The common frame of a cartesian chart. */
 export function grid(extra: Option = {}): Option {
   return { left: 64, right: 24, top: 36, bottom: 40, containLabel: false, ...extra };

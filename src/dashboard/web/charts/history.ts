@@ -3,9 +3,9 @@ import { num } from '../format.js';
 import { isBetter } from '../../../tune/rank.js';
 import { lastPoint, type StudyModel } from '../study-model.js';
 import { valueAxis } from '../scales.js';
-import { AXIS_NAME, chart, grid, PointSet, STATE_COLORS, tip } from './echarts.js';
+import { AXIS_NAME, chart, grid, PointSet, STATE_COLORS, tip, type OpenTrial } from './echarts.js';
 
-export function drawHistory(box: HTMLElement, m: StudyModel, open: (trialKey: string) => void): void {
+export function drawHistory(box: HTMLElement, m: StudyModel, open: OpenTrial): void {
   const complete = new PointSet();
   const pruned = new PointSet();
   const best: [number, number][] = [];
@@ -37,7 +37,7 @@ export function drawHistory(box: HTMLElement, m: StudyModel, open: (trialKey: st
   c.chart.off('click');
   c.chart.on('click', (p) => {
     const t = m.trials[trialAt(p.seriesIndex ?? -1, p.dataIndex) ?? -1];
-    if (t) open(t.key);
+    if (t) open(t.key, p.event?.event as MouseEvent | undefined);
   });
   const small = complete.size > 2000 ? 3 : 6;
   c.draw({

@@ -7,7 +7,7 @@
 import { num, param } from '../format.js';
 import type { StudyModel } from '../study-model.js';
 import type { TrialRow } from '../../api-types.js';
-import { chart, grid, tip } from './echarts.js';
+import { chart, grid, tip, type OpenTrial } from './echarts.js';
 
 const integer = (v: number) => (Number.isInteger(v) ? String(v) : '');
 
@@ -16,7 +16,7 @@ export function hasPopulation(m: StudyModel): boolean {
   return m.trials.some((t) => t?.pbt);
 }
 
-export function drawPopulation(box: HTMLElement, m: StudyModel, open: (trialKey: string) => void): void {
+export function drawPopulation(box: HTMLElement, m: StudyModel, open: OpenTrial): void {
   const segments = m.trials.filter((t): t is TrialRow & { pbt: NonNullable<TrialRow['pbt']> } => !!t?.pbt);
   const dots = segments.map((t) => ({ value: [t.pbt.generation, t.pbt.member, t.value ?? NaN], trial: t }));
   const links: { coords: [number, number][]; exploit: boolean }[] = [];
@@ -36,7 +36,7 @@ export function drawPopulation(box: HTMLElement, m: StudyModel, open: (trialKey:
   c.chart.off('click');
   c.chart.on('click', (p) => {
     const d = p.data as { trial?: TrialRow } | undefined;
-    if (d?.trial) open(d.trial.key);
+    if (d?.trial) open(d.trial.key, p.event?.event as MouseEvent | undefined);
   });
   c.draw({
     grid: grid({ left: 70 }),

@@ -7,9 +7,9 @@ import { el } from '../dom.js';
 import { num, param } from '../format.js';
 import { axisOption, paramAxis, valueAxis } from '../scales.js';
 import { paramNames, type StudyModel } from '../study-model.js';
-import { chart, disposeChartsWith, grid, PointSet, tip } from './echarts.js';
+import { chart, disposeChartsWith, grid, PointSet, tip, type OpenTrial } from './echarts.js';
 
-export function drawSlices(box: HTMLElement, m: StudyModel, open: (trialKey: string) => void): void {
+export function drawSlices(box: HTMLElement, m: StudyModel, open: OpenTrial): void {
   const names = paramNames(m);
   // One cell per parameter; cells are rebuilt only when the set of parameters changes.
   const wanted = names.join('\u0000');
@@ -38,7 +38,7 @@ export function drawSlices(box: HTMLElement, m: StudyModel, open: (trialKey: str
     c.chart.off('click');
     c.chart.on('click', (p) => {
       const t = m.trials[points.trials[p.dataIndex]];
-      if (t) open(t.key);
+      if (t) open(t.key, p.event?.event as MouseEvent | undefined);
     });
     c.draw({
       grid: grid({ top: 30, bottom: 46, left: 64, right: 12 }),

@@ -7,7 +7,8 @@
 import type { ImportanceAnswer, StudyDetail } from '../../api-types.js';
 import { getJson, watchStudy } from '../api.js';
 import { drawCurves } from '../charts/curves.js';
-import { allDrawn, warmUp } from '../charts/echarts.js';
+import { allDrawn, warmUp, type OpenTrial } from '../charts/echarts.js';
+import { ComparePanel, parseSelection } from '../compare.js';
 import { drawHistory } from '../charts/history.js';
 import { drawImportance } from '../charts/importance.js';
 import { drawParallel } from '../charts/parallel.js';
@@ -20,7 +21,7 @@ import { applyEvent, studyModel, type StudyModel } from '../study-model.js';
 import { TrialsTable } from '../trials-table.js';
 import { go, type Page } from './page.js';
 
-export function studyPage(root: HTMLElement, key: string): Page {
+export function studyPage(root: HTMLElement, key: string, query: URLSearchParams = new URLSearchParams()): Page {
   let stopped = false;
   let unwatch = () => {};
   let redrawTimer: number | undefined;
@@ -49,7 +50,21 @@ export function studyPage(root: HTMLElement, key: string): Page {
     const m = studyModel(detail);
     document.title = `caviar · ${m.summary.name}`;
     page.title = m.summary.name;
-    const open = (trialKey: string) => go(`/trial/${trialKey}`);
+    // The trials compared, in the address: written back without a reload (replaceState fires no hashchange).
+    const selection = new Set(parseSelection(query.get('compare')));
+    const selectionChanged = () => {
+      const address = selection.size === 0 ? `#/study/${key}` : `#/study/${key}?compare=${[...selection].sort((a, b) => a - b).join(',')}`;
+      history.replaceState(null, '', address);
+      showCompare();
+      table.render();
+    };
+    const open: OpenTrial = (trialKey, event) => {
+      const t = event && (event.shiftKey || event.ctrlKey || event.metaKey) ? m.trials.find((x) => x?.key === trialKey) : undefined;
+      if (!t) return go(`/trial/${trialKey}`);
+      if (selection.has(t.number)) selection.delete(t.number);
+      else selection.add(t.number);
+      selectionChanged();
+    };
     const boxes = {
       summary: el('div', { class: 'summary' }),
       history: el('div', { class: 'chart', id: 'chart-history' }),
@@ -64,7 +79,13 @@ export function studyPage(root: HTMLElement, key: string): Page {
       regionsTable: el('div', { class: 'scroll' }),
       live: el('span', { class: 'live muted' }),
     };
-    const table = new TrialsTable(m);
+    const table = new TrialsTable(m, selection, selectionChanged);
+    const compare = new ComparePanel(m, selection, selectionChanged);
+    const comparePanel = section('Compare trials', compare.element);
+    const showCompare = () => {
+      comparePanel.hidden = selection.size === 0;
+      if (!comparePanel.hidden) compare.render();
+    };
     const regionsPanel = section('Coarse-to-fine regions', boxes.regions, boxes.regionsTable);
     const populationPanel = section('Population-based training',
       el('p', { class: 'muted small' }, 'Each segment of each member; a red line where a member copied a better one (exploit), grey where it went on from its own checkpoint.'),
@@ -72,6 +93,7 @@ export function studyPage(root: HTMLElement, key: string): Page {
     replace(root,
       el('div', { class: 'title-row' }, el('h1', { class: 'study-name' }, m.summary.name), boxes.live),
       boxes.summary,
+      comparePanel,
       el('div', { class: 'row' }, section('Optimization history', boxes.history), section('Learning curves', boxes.curves)),
       section('Parallel coordinates', boxes.parallelNote, boxes.parallel),
       section('Slices', boxes.slices),
@@ -107,6 +129,7 @@ export function studyPage(root: HTMLElement, key: string): Page {
       populationPanel.hidden = !hasPopulation(m);
       if (!populationPanel.hidden) timed('population', () => drawPopulation(boxes.population, m, open));
       timed('table', () => table.render());
+      timed('compare', showCompare);
       lastDrawMs = performance.now() - t0;
     };
     draw();
