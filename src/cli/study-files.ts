@@ -7,8 +7,7 @@
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { openStorage } from '../tune/storage/open.js';
-import { studyFilePath } from '../tune/storage/url.js';
+import { openStorage, studyFilePath } from '../tune/storage/open.js';
 import { loadStudy, type Study } from '../tune/study.js';
 import type { Storage } from '../tune/storage/storage.js';
 import { redactUrl } from '../util/redact.js';

@@ -48,7 +48,7 @@ export interface OutputRule {
   readonly force?: boolean;
   /** The command's own input files, each with what it is ('MODEL', 'the experiment file'). */
   readonly inputs?: readonly { readonly path: string; readonly what: string }[];
-  /** Study files the command reads, as paths (`studyFilePath` in tune/storage/url.ts); undefined for a database, which has none. */
+  /** Study files the command reads, as paths (`studyFilePath` in tune/storage/open.ts); undefined for a database, which has none. */
   readonly studies?: readonly (string | undefined)[];
 }
 

@@ -5,9 +5,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { openStorage } from '../../src/tune/storage/open.js';
+import { openStorage, storageLocation, studyFilePath } from '../../src/tune/storage/open.js';
 import { MemoryStorage } from '../../src/tune/storage/memory.js';
-import { storageLocation, studyFilePath } from '../../src/tune/storage/url.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'caviar-open-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
