@@ -62,6 +62,8 @@ export interface TrialRow {
   readonly retryOf: number | null;
   readonly failReason: string | null;
   readonly testAccuracy: number | null;
+  /** Who ran it, when its runner recorded that (system attribute `worker`: a string, or `{ host, pid, slot }`); else null. */
+  readonly worker: string | null;
 }
 
 /** A round of a coarse-to-fine search: the region sampled from `startTrial` on. */

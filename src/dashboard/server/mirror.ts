@@ -214,7 +214,17 @@ function trialRow(t: FrozenTrial, mirror: StudyMirror): TrialRow {
     retryOf: numberOrNull(t.systemAttrs.retryOf),
     failReason: typeof t.systemAttrs.failReason === 'string' ? t.systemAttrs.failReason : null,
     testAccuracy: short(numberOrNull(t.userAttrs.testAccuracy)),
+    worker: workerName(t.systemAttrs.worker),
   };
+}
+
+/** `host pid 123 slot 2` from a recorded `{ host, pid, slot }`; a string as it is. */
+function workerName(w: unknown): string | null {
+  if (typeof w === 'string') return w === '' ? null : w;
+  if (!w || typeof w !== 'object') return null;
+  const { host, pid, slot } = w as { host?: unknown; pid?: unknown; slot?: unknown };
+  const parts = [typeof host === 'string' ? host : '', typeof pid === 'number' ? `pid ${pid}` : '', typeof slot === 'number' ? `slot ${slot}` : ''].filter(Boolean);
+  return parts.length === 0 ? null : parts.join(' ');
 }
 
 export function originRow(t: FrozenTrial, mirror: StudyMirror): OriginRow | null {

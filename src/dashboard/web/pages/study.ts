@@ -1,12 +1,15 @@
 /**
  * A study: optimization history, learning curves, parallel coordinates,
- * slices, parameter importance, the coarse-to-fine regions and the trials
+ * slices, a contour of two parameters, the empirical distribution of values,
+ * a timeline of trials per worker, parameter importance, the coarse-to-fine regions and the trials
  * table, kept live by the study's event stream (redrawn at most every few
  * hundred milliseconds, slower when a redraw is slow).
  */
 import type { ImportanceAnswer, StudyDetail } from '../../api-types.js';
 import { getJson, watchStudy } from '../api.js';
+import { drawContour, type ContourState } from '../charts/contour.js';
 import { drawCurves } from '../charts/curves.js';
+import { drawDistribution } from '../charts/distribution.js';
 import { allDrawn, warmUp, type OpenTrial } from '../charts/echarts.js';
 import { ComparePanel, parseSelection } from '../compare.js';
 import { drawHistory } from '../charts/history.js';
@@ -15,6 +18,7 @@ import { drawParallel } from '../charts/parallel.js';
 import { drawPopulation, hasPopulation } from '../charts/population.js';
 import { drawRegions, regionsTable } from '../charts/regions.js';
 import { drawSlices } from '../charts/slices.js';
+import { drawTimeline } from '../charts/timeline.js';
 import { badge, el, link, replace, section } from '../dom.js';
 import { ago, num } from '../format.js';
 import { applyEvent, studyModel, type StudyModel } from '../study-model.js';
@@ -75,6 +79,11 @@ export function studyPage(root: HTMLElement, key: string, query: URLSearchParams
       importance: el('div', { class: 'chart short', id: 'chart-importance' }),
       importanceNote: el('p', { class: 'muted small', id: 'importance-note' }),
       regions: el('div', { class: 'slices', id: 'chart-regions' }),
+      contour: el('div', { class: 'chart', id: 'chart-contour' }),
+      contourControls: el('div', { class: 'chart-tools', id: 'contour-controls' }),
+      distribution: el('div', { class: 'chart', id: 'chart-distribution' }),
+      timeline: el('div', { class: 'chart', id: 'chart-timeline' }),
+      timelineNote: el('p', { class: 'muted small', id: 'timeline-note' }),
       population: el('div', { class: 'chart tall', id: 'chart-population' }),
       regionsTable: el('div', { class: 'scroll' }),
       live: el('span', { class: 'live muted' }),
@@ -97,10 +106,15 @@ export function studyPage(root: HTMLElement, key: string, query: URLSearchParams
       el('div', { class: 'row' }, section('Optimization history', boxes.history), section('Learning curves', boxes.curves)),
       section('Parallel coordinates', boxes.parallelNote, boxes.parallel),
       section('Slices', boxes.slices),
+      el('div', { class: 'row' },
+        section('Contour', boxes.contourControls, boxes.contour),
+        section('Empirical distribution of values', boxes.distribution)),
+      section('Timeline', boxes.timelineNote, boxes.timeline),
       el('div', { class: 'row' }, section('Parameter importance (fANOVA)', boxes.importance, boxes.importanceNote), regionsPanel),
       populationPanel,
       section('Trials', table.element));
 
+    const contourState: ContourState = { x: query.get('x') ?? '', y: query.get('y') ?? '' };
     let lastDrawMs = 0;
     // How long each part took, for the browser test's report and for anyone profiling in the console.
     const timings = (window.__caviar.timings = { loaded: performance.now() } as Record<string, number>);
@@ -121,6 +135,9 @@ export function studyPage(root: HTMLElement, key: string, query: URLSearchParams
       timed('curves', () => drawCurves(boxes.curves, m, open));
       timed('parallel', () => (boxes.parallelNote.textContent = drawParallel(boxes.parallel, m)));
       timed('slices', () => drawSlices(boxes.slices, m, open));
+      timed('contour', () => drawContour(boxes.contour, boxes.contourControls, m, contourState, open));
+      timed('distribution', () => drawDistribution(boxes.distribution, m));
+      timed('timeline', () => (boxes.timelineNote.textContent = drawTimeline(boxes.timeline, m, open)));
       regionsPanel.hidden = m.regions.length === 0;
       if (m.regions.length > 0) {
         timed('regions', () => drawRegions(boxes.regions, m));
