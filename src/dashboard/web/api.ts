@@ -3,6 +3,7 @@
  * the token header when the page has one, and the live stream.
  */
 import { TOKEN_HEADER, type TrialsEvent } from '../api-types.js';
+import { saveFile } from './dom.js';
 
 const TOKEN_KEY = 'caviar.token';
 
@@ -59,12 +60,7 @@ export async function getBytes(path: string, signal?: AbortSignal): Promise<Arra
 export async function download(path: string, name: string): Promise<void> {
   const res = await fetch(path, { headers: headers(false) });
   if (!res.ok) await answer(res);
-  const url = URL.createObjectURL(await res.blob());
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  a.click();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  saveFile(name, await res.blob());
 }
 
 export interface StreamHandlers {

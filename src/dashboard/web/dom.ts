@@ -57,3 +57,13 @@ export function link(route: string, ...children: Child[]): HTMLAnchorElement {
 export function badge(state: string): HTMLElement {
   return el('span', { class: `badge state-${state.replace(/[^a-z]/g, '')}` }, state);
 }
+
+/** Saves `data` as a file called `name`. */
+export function saveFile(name: string, data: Blob): void {
+  const url = URL.createObjectURL(data);
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}

@@ -5,13 +5,23 @@
  * answers at once without asking the server (measured in the browser test).
  */
 import type { TrialRow } from '../api-types.js';
-import { badge, el, replace } from './dom.js';
+import { badge, el, replace, saveFile } from './dom.js';
+import { trialsCsv, trialsJson } from './export.js';
 import { duration, num, param } from './format.js';
 import { paramNames, type StudyModel } from './study-model.js';
 
 type SortKey = 'number' | 'state' | 'value' | 'duration' | 'testAccuracy' | `param:${string}`;
 
 const PAGE_SIZES = [25, 50, 100, 250];
+const STATES = ['all', 'complete', 'pruned', 'running', 'waiting', 'failed'];
+
+/** What the table's filter and order are: kept in the study's address, so a link shows the same rows. */
+export interface TableSettings {
+  state: string;
+  text: string;
+  sortKey: string;
+  descending: boolean;
+}
 
 function sortValue(t: TrialRow, key: SortKey): number | string | null {
   switch (key) {
@@ -60,15 +70,27 @@ export class TrialsTable {
    * `selected`: the trials being compared, which the first column's boxes
    * show and change (`onSelect` then tells the page).
    */
-  constructor(private readonly model: StudyModel, private readonly selected: Set<number> = new Set(), private readonly onSelect: () => void = () => {}) {
+  constructor(
+    private readonly model: StudyModel,
+    private readonly selected: Set<number> = new Set(),
+    /** Called when the selection or the filter and order change (the page writes them into its address). */
+    private readonly onChange: () => void = () => {},
+    initial: Partial<TableSettings> = {},
+  ) {
+    if (initial.state && STATES.includes(initial.state)) this.state = initial.state;
+    if (initial.text) this.text = initial.text.trim().toLowerCase();
+    if (initial.sortKey && /^(number|state|value|duration|testAccuracy|param:.+)$/.test(initial.sortKey)) this.sortKey = initial.sortKey as SortKey;
+    if (initial.descending) this.descending = true;
     const states = el('select', { 'aria-label': 'state', onchange: (e: Event) => this.set({ state: (e.target as HTMLSelectElement).value }) },
-      ...['all', 'complete', 'pruned', 'running', 'waiting', 'failed'].map((s) => el('option', { value: s }, s)));
-    const search = el('input', { type: 'search', placeholder: 'filter: trial number or parameter value', 'aria-label': 'filter',
+      ...STATES.map((s) => el('option', { value: s, selected: s === this.state }, s)));
+    const search = el('input', { type: 'search', placeholder: 'filter: trial number or parameter value', 'aria-label': 'filter', value: this.text,
       oninput: (e: Event) => this.set({ text: (e.target as HTMLInputElement).value.trim().toLowerCase() }) });
     const sizes = el('select', { 'aria-label': 'rows per page', onchange: (e: Event) => this.set({ pageSize: Number((e.target as HTMLSelectElement).value) }) },
       ...PAGE_SIZES.map((n) => el('option', { value: n, selected: n === this.pageSize }, `${n} rows`)));
     this.element = el('div', { class: 'trials-table' },
-      el('div', { class: 'table-tools' }, states, search, sizes),
+      el('div', { class: 'table-tools' }, states, search, sizes,
+        el('button', { 'data-export': 'csv', title: 'the trials shown (filtered, in this order) as CSV', onclick: () => this.save('csv') }, 'CSV'),
+        el('button', { 'data-export': 'json', title: 'the trials shown (filtered, in this order) as JSON', onclick: () => this.save('json') }, 'JSON')),
       el('div', { class: 'scroll' }, el('table', { class: 'grid', id: 'trials' }, this.head, this.body)),
       this.footer);
     this.render();
@@ -85,6 +107,21 @@ export class TrialsTable {
     this.page = 0;
     this.orderVersion = -1;
     this.render();
+    this.onChange();
+  }
+
+  /** The filter and order, for the page's address. */
+  settings(): TableSettings {
+    return { state: this.state, text: this.text, sortKey: this.sortKey, descending: this.descending };
+  }
+
+  /** Saves every trial the table shows, filtered and in its order (not only this page of rows). */
+  private save(format: 'csv' | 'json'): void {
+    const names = paramNames(this.model);
+    const metric = this.model.summary.metric;
+    const text = format === 'csv' ? trialsCsv(this.rows(), names, metric) : trialsJson(this.rows(), names, metric);
+    const base = this.model.summary.name.replace(/[^\w.-]+/g, '-') || 'study';
+    saveFile(`${base}-trials.${format}`, new Blob([text], { type: format === 'csv' ? 'text/csv' : 'application/json' }));
   }
 
   /** Sorted and filtered trials, recomputed only when the data or the settings changed. */
@@ -128,7 +165,7 @@ export class TrialsTable {
         onchange: (e: Event) => {
           if ((e.target as HTMLInputElement).checked) this.selected.add(t.number);
           else this.selected.delete(t.number);
-          this.onSelect();
+          this.onChange();
         } })),
       el('td', {}, el('a', { href: `#/trial/${t.key}` }, String(t.number))),
       el('td', {}, badge(t.state)),

@@ -40,19 +40,23 @@ export function contourParams(m: StudyModel): string[] {
 export interface ContourState {
   x: string;
   y: string;
+  /** Whether a person chose the pair (then the page's address keeps it), rather than the first two parameters. */
+  picked: boolean;
 }
 
 /**
  * Draws the contour of `state.x` against `state.y` into `box` (with two
  * selects to change them in `controls`).
  */
-export function drawContour(box: HTMLElement, controls: HTMLElement, m: StudyModel, state: ContourState, open: OpenTrial): void {
+export function drawContour(box: HTMLElement, controls: HTMLElement, m: StudyModel, state: ContourState, open: OpenTrial, changed: () => void = () => {}): void {
   const names = contourParams(m);
   if (!names.includes(state.x)) state.x = names[0] ?? '';
   if (!names.includes(state.y) || state.y === state.x) state.y = names.find((n) => n !== state.x) ?? '';
   const select = (which: 'x' | 'y') => el('select', { 'aria-label': `contour ${which}`, 'data-axis': which, onchange: (e: Event) => {
     state[which] = (e.target as HTMLSelectElement).value;
-    drawContour(box, controls, m, state, open);
+    state.picked = true;
+    drawContour(box, controls, m, state, open, changed);
+    changed();
   } }, ...names.map((n) => el('option', { value: n, selected: n === state[which] }, n)));
   replace(controls, 'x ', select('x'), ' y ', select('y'));
   const [dx, dy] = [m.distributions[state.x], m.distributions[state.y]];

@@ -14,14 +14,14 @@
 import * as echarts from 'echarts/core';
 import { BarChart, CustomChart, LineChart, LinesChart, ParallelChart, ScatterChart } from 'echarts/charts';
 import { DataZoomComponent, GridComponent, LegendComponent, MarkLineComponent, ParallelComponent, TooltipComponent, VisualMapComponent } from 'echarts/components';
-import { CanvasRenderer } from 'echarts/renderers';
-import { el } from '../dom.js';
+import { CanvasRenderer, SVGRenderer } from 'echarts/renderers';
+import { el, saveFile } from '../dom.js';
 import type { PredictionsReport } from '../../api-types.js';
 
 echarts.use([
   BarChart, CustomChart, LineChart, LinesChart, ParallelChart, ScatterChart,
   DataZoomComponent, GridComponent, LegendComponent, MarkLineComponent, ParallelComponent, TooltipComponent, VisualMapComponent,
-  CanvasRenderer,
+  CanvasRenderer, SVGRenderer,
 ]);
 
 export type Chart = echarts.ECharts;
@@ -98,6 +98,7 @@ export function chart(id: string, container: HTMLElement): { chart: Chart; draw(
     entry?.chart.dispose();
     entry?.observer.disconnect();
     const made = echarts.init(container, undefined, { renderer: 'canvas' });
+    addExport(id, container, made);
     // Only a real change of size redraws: the observer also fires once when it starts, which would draw every chart twice.
     const observer = new ResizeObserver(() => {
       if (container.clientWidth !== made.getWidth() || container.clientHeight !== made.getHeight()) made.resize();
@@ -119,6 +120,38 @@ export function chart(id: string, container: HTMLElement): { chart: Chart; draw(
       e.chart.setOption({ animation: false, ...option }, { notMerge: true, lazyUpdate: false });
     },
   };
+}
+
+/** A file name from a chart id: `slice:learningRate` -> `slice-learningRate`. */
+function fileName(id: string): string {
+  return id.replace(/[^\w.-]+/g, '-');
+}
+
+/** The chart as an SVG document: drawn again, off screen, by ECharts' SVG renderer from the same option. */
+export function chartSvg(c: Chart): string {
+  const copy = echarts.init(null as unknown as HTMLElement, undefined, { renderer: 'svg', ssr: true, width: c.getWidth(), height: c.getHeight() });
+  try {
+    copy.setOption({ ...(c.getOption() as Option), animation: false, backgroundColor: '#fff' });
+    return copy.renderToSVGString();
+  } finally {
+    copy.dispose();
+  }
+}
+
+/** The chart as PNG bytes, at twice its size on screen for print. */
+export function chartPng(c: Chart): Blob {
+  const url = c.getDataURL({ type: 'png', pixelRatio: 2, backgroundColor: '#fff' });
+  const bytes = Uint8Array.from(atob(url.slice(url.indexOf(',') + 1)), (ch) => ch.charCodeAt(0));
+  return new Blob([bytes], { type: 'image/png' });
+}
+
+/** Two small buttons in the chart's corner: save it as PNG or as SVG. */
+function addExport(id: string, container: HTMLElement, c: Chart): void {
+  container.querySelector(':scope > .chart-export')?.remove();
+  container.classList.add('exportable');
+  container.append(el('div', { class: 'chart-export' },
+    el('button', { 'data-export': 'png', title: `save this chart as ${fileName(id)}.png`, onclick: () => saveFile(`${fileName(id)}.png`, chartPng(c)) }, 'PNG'),
+    el('button', { 'data-export': 'svg', title: `save this chart as ${fileName(id)}.svg`, onclick: () => saveFile(`${fileName(id)}.svg`, new Blob([chartSvg(c)], { type: 'image/svg+xml' })) }, 'SVG')));
 }
 
 /**

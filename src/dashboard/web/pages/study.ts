@@ -56,12 +56,30 @@ export function studyPage(root: HTMLElement, key: string, query: URLSearchParams
     page.title = m.summary.name;
     // The trials compared, in the address: written back without a reload (replaceState fires no hashchange).
     const selection = new Set(parseSelection(query.get('compare')));
-    const selectionChanged = () => {
-      const address = selection.size === 0 ? `#/study/${key}` : `#/study/${key}?compare=${[...selection].sort((a, b) => a - b).join(',')}`;
-      history.replaceState(null, '', address);
+    const changed = () => {
+      history.replaceState(null, '', address());
       showCompare();
+    };
+    const selectionChanged = () => {
+      changed();
       table.render();
     };
+    // The address holds what a link should keep: the trials compared, the table's filter and order, the contour's pair.
+    const address = () => {
+      const q = new URLSearchParams();
+      if (selection.size > 0) q.set('compare', [...selection].sort((a, b) => a - b).join(','));
+      const t = table.settings();
+      if (t.state !== 'all') q.set('state', t.state);
+      if (t.text !== '') q.set('filter', t.text);
+      if (t.sortKey !== 'number' || t.descending) q.set('sort', `${t.descending ? '-' : ''}${t.sortKey}`);
+      if (contourState.picked) {
+        q.set('x', contourState.x);
+        q.set('y', contourState.y);
+      }
+      const text = q.toString().replace(/%2C/g, ',').replace(/%3A/g, ':');
+      return `#/study/${key}${text ? `?${text}` : ''}`;
+    };
+    const contourState: ContourState = { x: query.get('x') ?? '', y: query.get('y') ?? '', picked: query.has('x') || query.has('y') };
     const open: OpenTrial = (trialKey, event) => {
       const t = event && (event.shiftKey || event.ctrlKey || event.metaKey) ? m.trials.find((x) => x?.key === trialKey) : undefined;
       if (!t) return go(`/trial/${trialKey}`);
@@ -88,7 +106,11 @@ export function studyPage(root: HTMLElement, key: string, query: URLSearchParams
       regionsTable: el('div', { class: 'scroll' }),
       live: el('span', { class: 'live muted' }),
     };
-    const table = new TrialsTable(m, selection, selectionChanged);
+    const sort = query.get('sort') ?? '';
+    const table = new TrialsTable(m, selection, changed, {
+      state: query.get('state') ?? undefined, text: query.get('filter') ?? undefined,
+      sortKey: sort.replace(/^-/, '') || undefined, descending: sort.startsWith('-'),
+    });
     const compare = new ComparePanel(m, selection, selectionChanged);
     const comparePanel = section('Compare trials', compare.element);
     const showCompare = () => {
@@ -114,7 +136,6 @@ export function studyPage(root: HTMLElement, key: string, query: URLSearchParams
       populationPanel,
       section('Trials', table.element));
 
-    const contourState: ContourState = { x: query.get('x') ?? '', y: query.get('y') ?? '' };
     let lastDrawMs = 0;
     // How long each part took, for the browser test's report and for anyone profiling in the console.
     const timings = (window.__caviar.timings = { loaded: performance.now() } as Record<string, number>);
@@ -135,7 +156,7 @@ export function studyPage(root: HTMLElement, key: string, query: URLSearchParams
       timed('curves', () => drawCurves(boxes.curves, m, open));
       timed('parallel', () => (boxes.parallelNote.textContent = drawParallel(boxes.parallel, m)));
       timed('slices', () => drawSlices(boxes.slices, m, open));
-      timed('contour', () => drawContour(boxes.contour, boxes.contourControls, m, contourState, open));
+      timed('contour', () => drawContour(boxes.contour, boxes.contourControls, m, contourState, open, () => history.replaceState(null, '', address())));
       timed('distribution', () => drawDistribution(boxes.distribution, m));
       timed('timeline', () => (boxes.timelineNote.textContent = drawTimeline(boxes.timeline, m, open)));
       regionsPanel.hidden = m.regions.length === 0;
