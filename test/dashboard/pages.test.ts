@@ -269,6 +269,11 @@ test('10,000 trials: the study page draws them all; the table sorts, filters and
     assert.equal(c.history.series[0].points, 8000);
     assert.equal(c.parallel.series[0].points, 3000, 'the 1000 best and 2000 others');
     assert.match((await page.locator('#parallel-note').textContent())!, /The 1000 best of 8000 complete trials and 2000 others/);
+    // The cap is the page's to change: every trial, and the note says so.
+    await page.locator('#parallel-cap').selectOption('Infinity');
+    assert.equal((await charts(page)).parallel.series[0].points, 8000);
+    assert.match((await page.locator('#parallel-note').textContent())!, /^8000 complete trials;/);
+    await page.locator('#parallel-cap').selectOption('3000');
 
     const seen = (await page.evaluate(TABLE_CLICKS)) as Record<'byValue' | 'byLearningRate' | 'filtered' | 'nextPage', TableView>;
     const numbers = (view: TableView) => view.rows.map((r) => Number(r[1]));

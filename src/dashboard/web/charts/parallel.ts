@@ -4,9 +4,10 @@
  * (darker is better). Brushing an axis (drag along it) filters the lines.
  *
  * ECharts draws each line of a parallel series as its own shape (there is no
- * large mode for it), about 40 µs a line here: past `MAX_LINES` the chart
- * shows the best `BEST_LINES` trials and others spread evenly over the study,
- * and says so, rather than making a 10,000-trial page wait a third of a second.
+ * large mode for it), about 40 µs a line here: past a cap (3,000 lines unless
+ * the page's control says otherwise) the chart shows the best third of the
+ * cap and others spread evenly over the study, and says so, rather than
+ * making a 10,000-trial page wait a third of a second.
  */
 import { num } from '../format.js';
 import { axisOption, paramAxis } from '../scales.js';
@@ -15,29 +16,30 @@ import { paramNames, type StudyModel } from '../study-model.js';
 import type { TrialRow } from '../../api-types.js';
 import { chart } from './echarts.js';
 
-const MAX_LINES = 3000;
-const BEST_LINES = 1000;
+/** The caps a person can choose on the page (Infinity: every trial). */
+export const LINE_CAPS = [3000, 10_000, 30_000, Infinity];
 
-/** The complete trials to draw: all of them, or past MAX_LINES the best and an even spread of the rest. */
-function chosen(m: StudyModel): { trials: TrialRow[]; total: number } {
+/** The complete trials to draw: all of them, or past `cap` the best third of it and an even spread of the rest. */
+function chosen(m: StudyModel, cap: number): { trials: TrialRow[]; total: number; best: number } {
   const complete = m.trials.filter((t) => t && t.state === 'complete' && t.value !== null);
-  if (complete.length <= MAX_LINES) return { trials: complete, total: complete.length };
+  if (complete.length <= cap) return { trials: complete, total: complete.length, best: 0 };
+  const bestLines = Math.floor(cap / 3);
   const ranked = rankTrials(complete, m.direction);
-  const best = ranked.slice(0, BEST_LINES);
-  const rest = ranked.slice(BEST_LINES).sort((a, b) => a.number - b.number);
-  const step = rest.length / (MAX_LINES - BEST_LINES);
-  const spread = Array.from({ length: MAX_LINES - BEST_LINES }, (_, i) => rest[Math.floor(i * step)]);
-  return { trials: [...best, ...spread], total: complete.length };
+  const best = ranked.slice(0, bestLines);
+  const rest = ranked.slice(bestLines).sort((a, b) => a.number - b.number);
+  const step = rest.length / (cap - bestLines);
+  const spread = Array.from({ length: cap - bestLines }, (_, i) => rest[Math.floor(i * step)]);
+  return { trials: [...best, ...spread], total: complete.length, best: bestLines };
 }
 
-/** Draws the chart; returns a line saying which trials it shows. */
-export function drawParallel(box: HTMLElement, m: StudyModel): string {
+/** Draws the chart with at most `cap` lines; returns a line saying which trials it shows. */
+export function drawParallel(box: HTMLElement, m: StudyModel, cap = LINE_CAPS[0]): string {
   const names = paramNames(m);
   const axes = names.map((n) => paramAxis(n, m.distributions[n]));
   const rows: (number | string)[][] = [];
   let lo = Infinity;
   let hi = -Infinity;
-  const { trials, total } = chosen(m);
+  const { trials, total, best: bestLines } = chosen(m, cap);
   for (const t of trials) {
     const row: (number | string)[] = [];
     let ok = true;
@@ -94,5 +96,5 @@ export function drawParallel(box: HTMLElement, m: StudyModel): string {
   });
   return trials.length === total
     ? `${total} complete trials; drag along an axis to filter. Each parameter on its own scale.`
-    : `The ${BEST_LINES} best of ${total} complete trials and ${trials.length - BEST_LINES} others spread over the study; drag along an axis to filter. Each parameter on its own scale.`;
+    : `The ${bestLines} best of ${total} complete trials and ${trials.length - bestLines} others spread over the study (raise the cap to see more); drag along an axis to filter. Each parameter on its own scale.`;
 }

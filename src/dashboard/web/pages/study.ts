@@ -14,7 +14,7 @@ import { allDrawn, warmUp, type OpenTrial } from '../charts/echarts.js';
 import { ComparePanel, parseSelection } from '../compare.js';
 import { drawHistory } from '../charts/history.js';
 import { drawImportance } from '../charts/importance.js';
-import { drawParallel } from '../charts/parallel.js';
+import { drawParallel, LINE_CAPS } from '../charts/parallel.js';
 import { drawPopulation, hasPopulation } from '../charts/population.js';
 import { drawRegions, regionsTable } from '../charts/regions.js';
 import { drawSlices } from '../charts/slices.js';
@@ -92,7 +92,9 @@ export function studyPage(root: HTMLElement, key: string, query: URLSearchParams
       history: el('div', { class: 'chart', id: 'chart-history' }),
       curves: el('div', { class: 'chart', id: 'chart-curves' }),
       parallel: el('div', { class: 'chart tall', id: 'chart-parallel' }),
-      parallelNote: el('p', { class: 'muted small', id: 'parallel-note' }),
+      parallelNote: el('span', { id: 'parallel-note' }),
+      parallelCap: el('select', { 'aria-label': 'most lines drawn', id: 'parallel-cap' },
+        ...LINE_CAPS.map((n) => el('option', { value: String(n), selected: n === LINE_CAPS[0] }, Number.isFinite(n) ? `at most ${n.toLocaleString('en-US')} lines` : 'every trial'))),
       slices: el('div', { class: 'slices', id: 'chart-slices' }),
       importance: el('div', { class: 'chart short', id: 'chart-importance' }),
       importanceNote: el('p', { class: 'muted small', id: 'importance-note' }),
@@ -126,7 +128,7 @@ export function studyPage(root: HTMLElement, key: string, query: URLSearchParams
       boxes.summary,
       comparePanel,
       el('div', { class: 'row' }, section('Optimization history', boxes.history), section('Learning curves', boxes.curves)),
-      section('Parallel coordinates', boxes.parallelNote, boxes.parallel),
+      section('Parallel coordinates', el('div', { class: 'chart-tools' }, boxes.parallelCap, boxes.parallelNote), boxes.parallel),
       section('Slices', boxes.slices),
       el('div', { class: 'row' },
         section('Contour', boxes.contourControls, boxes.contour),
@@ -154,7 +156,7 @@ export function studyPage(root: HTMLElement, key: string, query: URLSearchParams
       summary(boxes.summary, m);
       timed('history', () => drawHistory(boxes.history, m, open));
       timed('curves', () => drawCurves(boxes.curves, m, open));
-      timed('parallel', () => (boxes.parallelNote.textContent = drawParallel(boxes.parallel, m)));
+      timed('parallel', () => (boxes.parallelNote.textContent = drawParallel(boxes.parallel, m, Number(boxes.parallelCap.value))));
       timed('slices', () => drawSlices(boxes.slices, m, open));
       timed('contour', () => drawContour(boxes.contour, boxes.contourControls, m, contourState, open, () => history.replaceState(null, '', address())));
       timed('distribution', () => drawDistribution(boxes.distribution, m));
@@ -170,6 +172,7 @@ export function studyPage(root: HTMLElement, key: string, query: URLSearchParams
       timed('compare', showCompare);
       lastDrawMs = performance.now() - t0;
     };
+    boxes.parallelCap.addEventListener('change', () => timed('parallel', () => (boxes.parallelNote.textContent = drawParallel(boxes.parallel, m, Number(boxes.parallelCap.value)))));
     draw();
     // Ready: every chart has finished drawing (ECharts' 'finished', after progressive rendering) and the table is in.
     const whenDrawn = () => {
