@@ -81,7 +81,8 @@ test('contour on the parameters\' own scales, the distribution of values, a time
   assert.equal(await inPage(page, `chart('distribution').getOption().xAxis[0].name`), 'devAccuracy');
 
   // The fixture runs trials one after another, recording no worker: one lane.
-  assert.equal(c.timeline.series[0].points, demo.trials.filter((x) => x.startedAt !== null).length);
+  assert.equal(c.timeline.series.reduce((n, x) => n + x.points, 0), demo.trials.filter((x) => x.startedAt !== null).length, 'a bar per trial');
+  assert.deepEqual(c.timeline.series.map((x) => [x.name, x.points]), [['complete', 32], ['pruned', 7], ['failed', 1], ['running', 0], ['waiting', 0]]);
   assert.deepEqual(await inPage(page, `chart('timeline').getOption().yAxis[0].data`), ['lane 1']);
   assert.match((await page.locator('#timeline-note').textContent())!, /no trial recorded its worker/);
   await screenshot(page, 'more-charts');
@@ -97,8 +98,8 @@ test('timeline: a lane per recorded worker, trials that ran at once without one 
   const lanes = await inPage<string[]>(page, `chart('timeline').getOption().yAxis[0].data`);
   // The six were claimed before any finished: the two unnamed ones overlap, so they take two lanes.
   assert.deepEqual(lanes, ['alpha pid 100 slot 0', 'beta pid 101 slot 0', 'lane 1', 'lane 2']);
-  const rows = await inPage<number[][]>(page, `chart('timeline').getOption().series[0].data`);
-  assert.deepEqual(rows.map((r) => [r[3], r[0]]).sort((a, b) => a[0] - b[0]), [[0, 0], [1, 1], [2, 0], [3, 1], [4, 2], [5, 3]]);
+  // A bar per trial, coloured by state: five complete, the failed one.
+  assert.deepEqual((await charts(page)).timeline.series.map((x) => x.points), [5, 0, 1, 0, 0]);
   assert.match((await page.locator('#timeline-note').textContent())!, /^6 trials on 4 workers/);
   assert.deepEqual(errors, []);
   await page.close();
