@@ -22,7 +22,10 @@
  * $PYTHON; it returns each trial's last-epoch dev accuracy, as a PyTorch
  * loop does) instead of beside (a).
  *
- *   node --import tsx bench/better-models.ts [--seeds 1,2,3] [--minutes 10] [--workers 2] [--sequential] [--against last|optuna] [--json out.json]
+ * With `--against pruner=NAME`, (b) runs beside the same study with another
+ * pruner (f), and both are ensembled: which pruner a timed study should use.
+ *
+ *   node --import tsx bench/better-models.ts [--seeds 1,2,3] [--minutes 10] [--workers 2] [--sequential] [--against last|optuna|pruner=NAME] [--json out.json]
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -74,15 +77,24 @@ function optuna(seed: number): Promise<{ complete: number; pruned: number; best:
 
 const events = (out: string) => out.trim().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { type: string; [k: string]: unknown });
 
+/** `caviar best --ensemble auto` on a study: its ensemble event. */
+async function ensembleOf(run: { storage: string; name: string }) {
+  return events(await caviar(['best', run.name, '--storage', run.storage, '--ensemble', 'auto', '--export', join(root, `${run.name}-ensemble.safetensors`), '--json']))
+    .find((e) => e.type === 'ensemble') as unknown as { devAccuracy: number; testAccuracy: number; members: { trial: number; weight: number }[]; candidates: number };
+}
+
 interface Row { seed: number; variant: string; dev: number; test: number; trials: string; note: string }
 const rows: Row[] = [];
 /** Per study: the median dev - test gap of its complete trials (no choice among trials), to explain the best trial's. */
 const gaps: { seed: number; variant: string; trialGap: number; bestGap: number }[] = [];
 
-async function tune(seed: number, epoch: 'best' | 'last'): Promise<{ storage: string; name: string; seconds: number }> {
-  const name = `fm-${epoch}-${seed}`;
+async function tune(seed: number, epoch: 'best' | 'last', pruner?: string): Promise<{ storage: string; name: string; seconds: number }> {
+  const name = `fm-${epoch}${pruner ? `-${pruner}` : ''}-${seed}`;
   const dir = join(root, name);
-  const raw = { ...protocol, name, seed, output: dir, tune: { ...(protocol.tune as object), epoch, workers: sideWorkers, timeout: `${values.minutes}m` } };
+  const raw = {
+    ...protocol, name, seed, output: dir,
+    tune: { ...(protocol.tune as object), epoch, workers: sideWorkers, timeout: `${values.minutes}m`, ...(pruner ? { pruner } : {}) },
+  };
   const file = join(root, `${name}.json`);
   writeFileSync(file, JSON.stringify(raw));
   const started = Date.now();
@@ -103,7 +115,14 @@ async function bestOf(run: { storage: string; name: string; seconds: number }, s
 
 for (const seed of seeds) {
   let best: Awaited<ReturnType<typeof tune>>;
-  if (values.against === 'optuna') {
+  const otherPruner = /^pruner=(.+)$/.exec(values.against)?.[1];
+  if (otherPruner) {
+    const [other, b] = await Promise.all([tune(seed, 'best', otherPruner), tune(seed, 'best')]);
+    best = b;
+    await bestOf(other, seed, `(f) ${otherPruner}`);
+    const ens = await ensembleOf(other);
+    rows.push({ seed, variant: `(f) ${otherPruner}, ensemble`, dev: ens.devAccuracy, test: ens.testAccuracy, trials: '', note: `${ens.members.length} of the best ${ens.candidates}` });
+  } else if (values.against === 'optuna') {
     const [o, b] = await Promise.all([optuna(seed), tune(seed, 'best')]);
     best = b;
     rows.push({ seed, variant: '(e) Optuna+PyTorch', dev: o.dev, test: o.test, trials: `${o.complete} complete, ${o.pruned} pruned`, note: `trial ${o.best}, last epoch, ended after ${o.seconds.toFixed(0)} s` });
@@ -115,8 +134,7 @@ for (const seed of seeds) {
     await bestOf(last, seed, '(a) last epoch');
   }
   await bestOf(best, seed, '(b) best epoch');
-  const ensemble = events(await caviar(['best', best.name, '--storage', best.storage, '--ensemble', 'auto', '--export', join(root, `${best.name}-ensemble.safetensors`), '--json']))
-    .find((e) => e.type === 'ensemble') as unknown as { devAccuracy: number; testAccuracy: number; members: { trial: number; weight: number }[]; candidates: number };
+  const ensemble = await ensembleOf(best);
   rows.push({ seed, variant: '(c) ensemble', dev: ensemble.devAccuracy, test: ensemble.testAccuracy, trials: '', note: `${ensemble.members.length} of the best ${ensemble.candidates}: ${ensemble.members.map((m) => `${m.trial} x${m.weight.toFixed(2)}`).join(', ')}` });
   const refit = events(await caviar(['best', best.name, '--storage', best.storage, '--refit', '--export', join(root, `${best.name}-refit.safetensors`), '--json']));
   const done = refit.find((e) => e.type === 'exported') as unknown as { testAccuracy: number };
@@ -134,8 +152,8 @@ function median(xs: number[]): number {
   const s = xs.filter((x) => !Number.isNaN(x)).sort((a, b) => a - b);
   return s.length === 0 ? NaN : s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
-console.log(`\nMedians over seeds ${seeds.join(', ')} (${values.minutes} min, ${values.sequential ? `one study at a time, ${workers} workers` : `${values.against === 'optuna' ? '(e)' : '(a)'} and (b) side by side, ${sideWorkers} worker${sideWorkers === 1 ? '' : 's'} each`}):`);
-for (const variant of ['(a) last epoch', '(e) Optuna+PyTorch', '(b) best epoch', '(c) ensemble', '(d) refit']) {
+console.log(`\nMedians over seeds ${seeds.join(', ')} (${values.minutes} min, ${values.sequential ? `one study at a time, ${workers} workers` : `${values.against === 'optuna' ? '(e)' : values.against.startsWith('pruner=') ? '(f)' : '(a)'} and (b) side by side, ${sideWorkers} worker${sideWorkers === 1 ? '' : 's'} each`}):`);
+for (const variant of ['(a) last epoch', '(e) Optuna+PyTorch', ...new Set(rows.filter((r) => r.variant.startsWith('(f)')).map((r) => r.variant)), '(b) best epoch', '(c) ensemble', '(d) refit']) {
   const of = rows.filter((r) => r.variant === variant);
   if (of.length === 0) continue;
   const gap = median(of.map((r) => r.dev - r.test));
