@@ -249,4 +249,6 @@ export interface PredictionsReport {
   /** Wall-clock ms to compute the whole test set's predictions in the page, and the worker's share of it spent in the model. */
   ms?: number;
   modelMs?: number;
+  /** For two-feature data: the decision-regions grid, its cells' predicted classes (column by column from the left, each bottom to top) and [x0, x1, y0, y1]. */
+  regions?: { cells: number; predicted: number[]; range: number[] };
 }

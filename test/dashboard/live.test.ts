@@ -155,7 +155,8 @@ test('live: a running trial\'s curve grows on the page; pause, change the learni
   const marks = await until('the change marked on the curves', () => page.evaluate(() => {
     const series = (globalThis as unknown as PageWindow).__caviar.chart('trial:loss')?.getOption().series as { markLine?: { data: { xAxis: number; name: string }[] } }[] | undefined;
     const data = series?.[0]?.markLine?.data ?? [];
-    return data.some((m) => m.name.includes('set ')) ? data.map((m) => [m.xAxis, m.name]) : undefined;
+    // The page may draw the pause and the set before the resume reaches it: wait for the three recorded.
+    return data.some((m) => m.name.includes('set ') && m.name.includes('resume')) ? data.map((m) => [m.xAxis, m.name]) : undefined;
   }));
   // Three commands applied at one step: one mark, one label naming them in order.
   assert.deepEqual(marks.find((m) => String(m[1]).includes('set ')), [pausedAt, 'pause · set learningRate=0.0005 · resume']);

@@ -64,6 +64,12 @@ before(async () => {
     'model: { hidden: [8] }',
     'train: { epochs: 20, batchSize: 16, learningRate: 0.05 }',
   ]);
+  // Two features: the page adds the model's decision regions.
+  await tune('spirals', [
+    'data: { source: spirals, classes: 3, perClass: 80 }',
+    'model: { hidden: [16] }',
+    'train: { epochs: 15, batchSize: 16, learningRate: 0.05 }',
+  ]);
   if (fashionMnist) {
     // A short run on a subset of the training images; the test set is all 10,000.
     await tune('fashion', [
@@ -277,4 +283,30 @@ test("a trial whose model file records another study: the page shows the refusal
   } finally {
     writeFileSync(path, good);
   }
+});
+
+test('two features (spirals): the decision regions, a grid over the data predicted in the page, equal to caviar predict on its cells', async (t) => {
+  if (!requireOrSkip(t, chromium, CHROMIUM_NOTICE)) return;
+  const trial = await trialOf('spirals');
+  const { page, errors } = await openPage(browser);
+  await page.goto(`${d.url}#/trial/${trial.key}`);
+  await ready(page, 'decision');
+  const report = await page.evaluate(() => (globalThis as unknown as { __caviar: { predictions: PredictionsReport } }).__caviar.predictions);
+  const regions = report.regions!;
+  assert.equal(regions.cells, 60 * 60);
+  assert.equal(new Set(regions.predicted).size, 3, 'the model tells three classes apart somewhere on the plane');
+  // A few cells, by their centres, through caviar predict: the same class as the page's.
+  const [x0, x1, y0, y1] = regions.range;
+  const cells = [0, 1234, 1830, 2999, 3599];
+  const centre = (k: number) => [x0 + (Math.floor(k / 60) + 0.5) * (x1 - x0) / 60, y0 + ((k % 60) + 0.5) * (y1 - y0) / 60].map((v) => Math.fround(v));
+  const file = join(dir, 'cells.csv');
+  writeFileSync(file, ['x1,x2', ...cells.map((k) => centre(k).join(','))].join('\n') + '\n');
+  const predicted = await caviarPredict(String(trial.userAttrs.model), file);
+  assert.deepEqual(predicted.probabilities.map((p) => p.indexOf(Math.max(...p))), cells.map((k) => regions.predicted[k]));
+  const c = await page.evaluate(() => (globalThis as unknown as { __caviar: { charts(): Record<string, { series: { name: string; points: number }[] }> } }).__caviar.charts().decision);
+  assert.equal(c.series[0].points, 3600);
+  assert.equal(c.series.slice(1).reduce((n, s) => n + s.points, 0), report.total, 'every test example drawn over the regions');
+  await screenshot(page, 'trial-decision-regions');
+  assert.deepEqual(errors, []);
+  await page.close();
 });

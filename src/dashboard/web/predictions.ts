@@ -5,12 +5,17 @@
  * of them drawn with the true label, the predicted class and the top
  * probabilities, then the whole test set as a confusion matrix, sent to the
  * worker in chunks so the page stays responsive and shows its progress.
+ * For data of two features (the quickstart's spirals), the model's decision
+ * regions: a grid over the data's range predicted by the same worker, each
+ * cell in its predicted class's colour (paler where the model is less sure),
+ * with the test examples drawn over it in their true classes' colours.
  *
  * What it computed is in `window.__caviar.predictions`, for the browser
  * tests (which compare it with `caviar predict`) and the curious.
  */
 import type { ExamplesHeader, PredictionsReply, PredictionsReport, PredictionsRequest, TrialDetail } from '../api-types.js';
 import { getBytes } from './api.js';
+import { chart } from './charts/echarts.js';
 import { el, replace } from './dom.js';
 import { duration, num } from './format.js';
 
@@ -18,6 +23,10 @@ import { duration, num } from './format.js';
 const PAGE_SIZE = 24;
 /** Rows per message to the worker while the confusion matrix is computed. */
 const CHUNK_ROWS = 1000;
+/** Cells per side of the decision-regions grid. */
+const REGION_CELLS = 60;
+/** Class colours of the decision regions (they repeat past ten). */
+const CLASS_COLORS = ['#2f6fde', '#d9822b', '#12a150', '#c2255c', '#7048e8', '#0c8599', '#e8590c', '#5c940d', '#862e9c', '#495057'];
 /** Features shown for a row of CSV data (the rest are counted). */
 const SHOWN_FEATURES = 8;
 
@@ -33,9 +42,11 @@ export function predictionsPanel(t: TrialDetail): { element: HTMLElement; dispos
   const grid = el('div', { class: 'examples', id: 'prediction-examples' });
   const pager = el('div', { class: 'pager' });
   const confusion = el('div', { class: 'scroll', id: 'confusion' });
+  const regionsBox = el('div', { class: 'chart tall', id: 'chart-decision' });
+  const regions = el('div', { hidden: true }, el('h3', {}, 'Decision regions'), regionsBox);
   const element = el('div', { id: 'predictions' },
     el('p', { class: 'small' }, 'Computed in this browser with caviar\'s WebAssembly backend (caviar.wasm, in a worker) from the trial\'s saved model, on the test set of the experiment its study recorded.'),
-    status, grid, pager, el('h3', {}, 'Confusion matrix over the test set'), confusion);
+    status, grid, pager, el('h3', {}, 'Confusion matrix over the test set'), confusion, regions);
   const abort = new AbortController();
   const worker = new PredictionsWorker();
   const report: PredictionsReport = { backend: '', examples: [] };
@@ -86,6 +97,62 @@ export function predictionsPanel(t: TrialDetail): { element: HTMLElement; dispos
       ` · ${all.header.count.toLocaleString('en')} predictions in ${duration(ms)} (${duration(modelMs)} in the model) on the ${report.backend} backend · ${all.header.description}`;
     replace(confusion, confusionTable(counts, names));
     window.__caviar.ready.predictions = performance.now();
+    return all;
+  };
+
+  const decisionRegions = async (all: Examples) => {
+    const { features, classes } = all.header;
+    if (features !== 2 || all.header.image || all.header.count === 0) return;
+    // The data's range on each feature, 5% wider, cut into REGION_CELLS cells.
+    const range = (f: number) => {
+      let lo = Infinity;
+      let hi = -Infinity;
+      for (let i = 0; i < all.header.count; i++) [lo, hi] = [Math.min(lo, all.x[2 * i + f]), Math.max(hi, all.x[2 * i + f])];
+      const pad = (hi - lo || 1) * 0.05;
+      return [lo - pad, hi + pad];
+    };
+    const [[x0, x1], [y0, y1]] = [range(0), range(1)];
+    const [dx, dy] = [(x1 - x0) / REGION_CELLS, (y1 - y0) / REGION_CELLS];
+    const centres = new Float32Array(REGION_CELLS * REGION_CELLS * 2); // [cells][2]
+    for (let i = 0; i < REGION_CELLS; i++) {
+      for (let j = 0; j < REGION_CELLS; j++) centres.set([x0 + (i + 0.5) * dx, y0 + (j + 0.5) * dy], 2 * (i * REGION_CELLS + j));
+    }
+    const { probabilities } = await worker.predict(centres);
+    if (abort.signal.aborted) return;
+    const cells: number[][] = [];
+    for (let k = 0; k < REGION_CELLS * REGION_CELLS; k++) {
+      const p = probabilities.subarray(k * classes, (k + 1) * classes);
+      const c = argmax(p);
+      const [i, j] = [Math.floor(k / REGION_CELLS), k % REGION_CELLS];
+      cells.push([x0 + i * dx, x0 + (i + 1) * dx, y0 + j * dy, y0 + (j + 1) * dy, c, p[c]]);
+    }
+    regions.hidden = false;
+    const featureName = (f: number) => all.header.featureNames?.[f] ?? `x${f + 1}`;
+    chart('decision', regionsBox).draw({
+      grid: { left: 56, right: 24, top: 36, bottom: 46 },
+      legend: { top: 4, data: names.map((n) => n) },
+      xAxis: { type: 'value', name: featureName(0), nameLocation: 'middle', nameGap: 28, min: x0, max: x1, axisLabel: { formatter: (v: number) => num(v, 3) } },
+      yAxis: { type: 'value', name: featureName(1), nameLocation: 'middle', nameGap: 40, min: y0, max: y1, axisLabel: { formatter: (v: number) => num(v, 3) } },
+      series: [
+        {
+          type: 'custom', name: 'predicted class', silent: true, data: cells, encode: { x: [0, 1], y: [2, 3] },
+          renderItem: (_: unknown, api: { value(i: number): number; coord(p: number[]): number[] }) => {
+            const [ax, ay] = api.coord([api.value(0), api.value(2)]);
+            const [bx, by] = api.coord([api.value(1), api.value(3)]);
+            // Paler where the model is less sure: opacity from a near tie (1 / classes) to certain (1).
+            const sure = (api.value(5) - 1 / classes) / (1 - 1 / classes);
+            return { type: 'rect', shape: { x: ax, y: by, width: bx - ax + 0.5, height: ay - by + 0.5 }, style: { fill: CLASS_COLORS[api.value(4) % CLASS_COLORS.length], opacity: 0.12 + 0.33 * sure } };
+          },
+        },
+        ...names.map((n, c) => ({
+          type: 'scatter', name: n, symbolSize: 5,
+          data: Array.from(all.labels).flatMap((label, i) => (label === c ? [[all.x[2 * i], all.x[2 * i + 1]]] : [])),
+          itemStyle: { color: CLASS_COLORS[c % CLASS_COLORS.length], borderColor: '#fff', borderWidth: 0.5 },
+        })),
+      ],
+    });
+    report.regions = { cells: cells.length, predicted: cells.map((c) => c[4]), range: [x0, x1, y0, y1] };
+    window.__caviar.ready.decision = performance.now();
   };
 
   const fail = (e: unknown) => {
@@ -109,7 +176,8 @@ export function predictionsPanel(t: TrialDetail): { element: HTMLElement; dispos
     names = classNames(first.header, loaded.metadata, loaded.classes);
     status.textContent = `Model: ${loaded.inputSize} inputs → ${loaded.layers.join(' → ')} → ${loaded.classes} classes, on the ${loaded.backend} backend. Computing the confusion matrix…`;
     await showPage(0);
-    await confusionMatrix();
+    const all = await confusionMatrix();
+    if (all) await decisionRegions(all);
   };
   run().catch(fail);
   return {
