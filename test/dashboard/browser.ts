@@ -76,3 +76,16 @@ export interface ChartReport {
 export function charts(page: Page): Promise<Record<string, ChartReport>> {
   return page.evaluate(() => (globalThis as unknown as PageWindow).__caviar.charts());
 }
+
+/**
+ * Code run in the page, as a string: the test's TypeScript loader would add
+ * helpers to a function that the page lacks. `axis(chart, kind, index)` is an
+ * axis as ECharts laid it out.
+ */
+export function inPage<T>(page: Page, body: string): Promise<T> {
+  return page.evaluate(`(() => {
+    const chart = (id) => window.__caviar.chart(id);
+    const axis = (id, kind, index) => chart(id).getModel().getComponent(kind, index ?? 0).axis;
+    return (${body});
+  })()`) as Promise<T>;
+}

@@ -5,39 +5,27 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { SqliteStorage } from '../../src/tune/storage/sqlite.js';
-import type { StudyDetail, StudySummary } from '../../src/dashboard/api-types.js';
+import type { StudyDetail } from '../../src/dashboard/api-types.js';
 import { param } from '../../src/dashboard/web/format.js';
 import { requireOrSkip } from '../helpers/requirements.js';
-import { makeStudy } from './fixtures.js';
-import { testDashboard, type TestDashboard } from './helpers.js';
-import { CHROMIUM_NOTICE, charts, chromiumPath, launch, openPage, ready, screenshot } from './browser.js';
+import { demoDashboard, type DemoDashboard, type TestDashboard } from './helpers.js';
+import { CHROMIUM_NOTICE, charts, chromiumPath, openPage, ready, screenshot } from './browser.js';
 
 const available = chromiumPath() !== undefined;
-const dir = mkdtempSync(join(tmpdir(), 'caviar-dash-compare-'));
+let demo: DemoDashboard;
 let browser: Browser;
 let d: TestDashboard;
-let storage: SqliteStorage;
 let detail: StudyDetail;
 
 before(async () => {
   if (!available) return;
-  storage = await SqliteStorage.open(join(dir, 'study.db'));
-  await makeStudy(storage, { name: 'demo', trials: 12 });
-  d = await testDashboard({ storage: join(dir, 'study.db') });
-  const [s] = (await d.get<StudySummary[]>('/api/studies')).body;
-  detail = (await d.get<StudyDetail>(`/api/studies/${s.key}`)).body;
-  browser = await launch();
+  demo = await demoDashboard('compare', 12);
+  ({ browser, d, detail } = demo);
 });
 
 after(async () => {
-  await browser?.close();
-  await d?.close();
-  await storage?.close();
+  await demo?.close();
 });
 
 /** What the compare panel shows: its curves (name and points of each), its columns, and each row's cells and whether it is marked as differing. */

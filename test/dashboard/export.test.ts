@@ -6,39 +6,30 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Download, Page } from 'playwright-core';
-import { SqliteStorage } from '../../src/tune/storage/sqlite.js';
-import type { StudyDetail, StudySummary } from '../../src/dashboard/api-types.js';
+import type { StudyDetail } from '../../src/dashboard/api-types.js';
 import { csvField } from '../../src/dashboard/web/export.js';
 import { requireOrSkip } from '../helpers/requirements.js';
-import { makeStudy } from './fixtures.js';
-import { testDashboard, type TestDashboard } from './helpers.js';
-import { CHROMIUM_NOTICE, chromiumPath, launch, openPage, ready } from './browser.js';
+import { demoDashboard, type DemoDashboard, type TestDashboard } from './helpers.js';
+import { CHROMIUM_NOTICE, chromiumPath, openPage, ready } from './browser.js';
 
 const available = chromiumPath() !== undefined;
-const dir = mkdtempSync(join(tmpdir(), 'caviar-dash-export-'));
+let demo: DemoDashboard;
 let browser: Browser;
 let d: TestDashboard;
-let storage: SqliteStorage;
 let detail: StudyDetail;
+let dir: string;
 
 before(async () => {
   if (!available) return;
-  storage = await SqliteStorage.open(join(dir, 'study.db'));
-  await makeStudy(storage, { name: 'demo', trials: 80 });
-  d = await testDashboard({ storage: join(dir, 'study.db') });
-  const [s] = (await d.get<StudySummary[]>('/api/studies')).body;
-  detail = (await d.get<StudyDetail>(`/api/studies/${s.key}`)).body;
-  browser = await launch();
+  demo = await demoDashboard('export', 80);
+  ({ browser, d, detail, dir } = demo);
 });
 
 after(async () => {
-  await browser?.close();
-  await d?.close();
-  await storage?.close();
+  await demo?.close();
 });
 
 async function saved(page: Page, click: () => Promise<void>): Promise<{ name: string; bytes: Buffer }> {

@@ -1,5 +1,13 @@
 /** A dashboard on a free port for a test, and requests to it: with fetch, and raw (paths exactly as written). */
+import { mkdtempSync } from 'node:fs';
 import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser } from 'playwright-core';
+import type { StudyDetail, StudySummary } from '../../src/dashboard/api-types.js';
+import { SqliteStorage } from '../../src/tune/storage/sqlite.js';
+import { launch } from './browser.js';
+import { makeStudy } from './fixtures.js';
 import { startDashboard, type Dashboard, type DashboardOptions } from '../../src/dashboard/server/server.js';
 import { TOKEN_HEADER, type TrialsEvent } from '../../src/dashboard/api-types.js';
 import { HANG_MS } from '../helpers/hang.js';
@@ -70,4 +78,41 @@ export async function readTrialsEvents(res: Response, onTrials: (event: TrialsEv
   } catch {
     // Aborted.
   }
+}
+
+/** A dashboard over one fixture study in a fresh folder, the study's detail as the API gives it, and a browser. */
+export interface DemoDashboard {
+  readonly dir: string;
+  readonly d: TestDashboard;
+  readonly storage: SqliteStorage;
+  readonly detail: StudyDetail;
+  readonly browser: Browser;
+  close(): Promise<void>;
+}
+
+/**
+ * The fixture study 'demo' of `trials` trials (fixtures.ts) in a SQLite file
+ * of its own, served by a test dashboard, with Chromium launched.
+ *
+ * @example
+ *   let demo: DemoDashboard;
+ *   before(async () => { demo = await demoDashboard('compare', 12); });
+ *   after(() => demo?.close());
+ */
+export async function demoDashboard(name: string, trials: number): Promise<DemoDashboard> {
+  const dir = mkdtempSync(join(tmpdir(), `caviar-dash-${name}-`));
+  const storage = await SqliteStorage.open(join(dir, 'study.db'));
+  await makeStudy(storage, { name: 'demo', trials });
+  const d = await testDashboard({ storage: join(dir, 'study.db') });
+  const [s] = (await d.get<StudySummary[]>('/api/studies')).body;
+  const detail = (await d.get<StudyDetail>(`/api/studies/${s.key}`)).body;
+  const browser = await launch();
+  return {
+    dir, d, storage, detail, browser,
+    async close() {
+      await browser.close();
+      await d.close();
+      await storage.close();
+    },
+  };
 }

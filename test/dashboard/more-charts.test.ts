@@ -7,13 +7,13 @@ import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { SqliteStorage } from '../../src/tune/storage/sqlite.js';
 import type { StudyDetail, StudySummary } from '../../src/dashboard/api-types.js';
 import { requireOrSkip } from '../helpers/requirements.js';
 import { makeStudy, SPACE } from './fixtures.js';
 import { testDashboard, type TestDashboard } from './helpers.js';
-import { CHROMIUM_NOTICE, charts, chromiumPath, launch, openPage, ready, screenshot } from './browser.js';
+import { CHROMIUM_NOTICE, charts, chromiumPath, inPage, launch, openPage, ready, screenshot } from './browser.js';
 
 const available = chromiumPath() !== undefined;
 const dir = mkdtempSync(join(tmpdir(), 'caviar-dash-more-'));
@@ -50,9 +50,6 @@ after(async () => {
   await storage?.close();
 });
 
-function inPage<T>(page: Page, body: string): Promise<T> {
-  return page.evaluate(`(() => { const chart = (id) => window.__caviar.chart(id); return (${body}); })()`) as Promise<T>;
-}
 
 test('contour on the parameters\' own scales, the distribution of values, a timeline of one lane for trials run one after another', async (t) => {
   if (!requireOrSkip(t, available, CHROMIUM_NOTICE)) return;

@@ -23,7 +23,7 @@ import { valueAxis } from '../../src/dashboard/web/scales.js';
 import { requireOrSkip } from '../helpers/requirements.js';
 import { makeStudy } from './fixtures.js';
 import { testDashboard, type TestDashboard } from './helpers.js';
-import { CHROMIUM_NOTICE, chromiumPath, launch, openPage, ready, screenshot } from './browser.js';
+import { CHROMIUM_NOTICE, chromiumPath, inPage, launch, openPage, ready, screenshot } from './browser.js';
 
 const available = chromiumPath() !== undefined;
 const LONG = 'aParameterWithAVeryLongNameThatNoTableCellCouldHoldOnOneLineWithoutBreakingIt';
@@ -74,19 +74,6 @@ after(async () => {
   await d?.close();
   await storage?.close();
 });
-
-/**
- * Code run in the page, as a string: the test's TypeScript loader would add
- * helpers to a function that the page lacks. `axis(chart, kind, index)` is an
- * axis as ECharts laid it out.
- */
-function inPage<T>(page: Page, body: string): Promise<T> {
-  return page.evaluate(`(() => {
-    const chart = (id) => window.__caviar.chart(id);
-    const axis = (id, kind, index) => chart(id).getModel().getComponent(kind, index ?? 0).axis;
-    return (${body});
-  })()`) as Promise<T>;
-}
 
 /** The labels ECharts lays out on an axis (`kind`: xAxis, yAxis, parallelAxis), as drawn. */
 function axisLabels(page: Page, chartId: string, kind: string, index = 0): Promise<string[]> {
