@@ -95,6 +95,8 @@ export class DeadlineStop {
   readonly hooks: FitHooks = {
     onEpochEnd: ({ metrics, control }) => {
       if (metrics.epoch >= control.epochs) return; // the last epoch: nothing more to cut
+      // A diverged epoch has already stopped the run, and must fail the trial as divergence, not complete it as cut.
+      if (!Number.isFinite(metrics.loss)) return;
       if (this.now() + metrics.seconds * 1000 <= this.deadline) return;
       this.short = metrics.epoch < this.minEpochs;
       this.reason = this.short

@@ -41,10 +41,10 @@ test('startReserveMs: the median seconds per epoch of finished trials (complete 
   assert.equal(startReserveMs(trials.slice(0, 2), 1), 3 * 1000, 'an even count: the mean of the middle two');
 });
 
-function epochEnd(clock: DeadlineStop, epoch: number, seconds: number, epochs = 10): string | undefined {
+function epochEnd(clock: DeadlineStop, epoch: number, seconds: number, epochs = 10, loss = 0.5): string | undefined {
   let stopped: string | undefined;
   const control = { epochs, stop: (reason: string) => (stopped = reason) } as unknown as FitControl;
-  clock.hooks.onEpochEnd!({ metrics: { epoch, seconds } as EpochMetrics, control, history: { epochs: [] }, model: undefined as never });
+  clock.hooks.onEpochEnd!({ metrics: { epoch, seconds, loss } as EpochMetrics, control, history: { epochs: [] }, model: undefined as never });
   return stopped;
 }
 
@@ -63,6 +63,11 @@ test('DeadlineStop stops when the next epoch would end after the deadline; befor
   const early = new DeadlineStop(10_000, 3, () => 9_000);
   assert.match(epochEnd(early, 2, 2)!, /ran out at epoch 2, before the 3 epochs a trial needs to be compared/);
   assert.equal(early.short, true);
+
+  // A diverged epoch is the divergence's to report: the clock does not turn it into a cut (and a completed trial).
+  const diverged = new DeadlineStop(10_000, 3, () => 9_999);
+  assert.equal(epochEnd(diverged, 5, 2, 10, NaN), undefined);
+  assert.equal(diverged.cut, false);
 
   const lastEpoch = new DeadlineStop(10_000, 3, () => 9_999);
   assert.equal(epochEnd(lastEpoch, 10, 5), undefined, 'the last epoch: nothing left to cut');
