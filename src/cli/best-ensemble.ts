@@ -14,7 +14,7 @@ import type { Experiment } from '../experiment/spec.js';
 import { checkModelOrigin, type StudyIdentity } from '../experiment/trial-model.js';
 import { decodeModel, encodeModel, readModelBytes } from '../io/model-file.js';
 import { checkOutputFile, type OutputRule } from '../io/output-file.js';
-import { Ensemble, mixProbabilities, scoreProbabilities } from '../nn/ensemble.js';
+import { Ensemble, scoreProbabilities } from '../nn/ensemble.js';
 import type { Sequential } from '../nn/model.js';
 import type { Study } from '../tune/study.js';
 import type { FrozenTrial } from '../tune/types.js';
@@ -38,7 +38,6 @@ interface Candidate {
   readonly model: Sequential;
   readonly classNames?: string;
   readonly dev: Float32Array;
-  readonly test: Float32Array;
 }
 
 export async function exportEnsemble(req: EnsembleRequest): Promise<void> {
@@ -53,7 +52,7 @@ export async function exportEnsemble(req: EnsembleRequest): Promise<void> {
   for (const trial of req.candidates) {
     const model = trialModel(identity, trial, mode === 'auto', out);
     if (!model) continue;
-    candidates.push({ trial, ...model, dev: model.model.predict(splits.dev.x), test: model.model.predict(splits.test.x) });
+    candidates.push({ trial, ...model, dev: model.model.predict(splits.dev.x) });
   }
   if (candidates.length === 0) throw new NothingToExport('none of the best trials has its model file; use --retrain on the best trial instead');
   const classes = candidates[0].model.classes;
@@ -63,10 +62,11 @@ export async function exportEnsemble(req: EnsembleRequest): Promise<void> {
     : topK(candidates.map((c) => c.dev), splits.dev.y, classes, mode);
   const chosen = candidates.flatMap((c, k) => (selection.counts[k] > 0 ? [{ ...c, count: selection.counts[k] }] : []));
   const ensemble = new Ensemble(chosen.map((c) => c.model), chosen.map((c) => c.count));
-  const test = scoreProbabilities(mixProbabilities(chosen.map((c) => c.test), ensemble.weights), splits.test.y, classes);
+  // The test set is read only for the members and the best trial: selection looked at dev alone.
+  const test = ensemble.evaluate(splits.test.x, splits.test.y);
   const single = candidates[0];
   const singleDev = scoreProbabilities(single.dev, splits.dev.y, classes);
-  const singleTest = scoreProbabilities(single.test, splits.test.y, classes);
+  const singleTest = single.model.evaluate(splits.test.x, splits.test.y);
 
   const members = chosen.map((c, k) => ({ trial: c.trial.number, weight: ensemble.weights[k] }));
   const bytes = encodeModel(ensemble, {
