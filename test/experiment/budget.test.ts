@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCaviar } from '../helpers/cli.js';
 import { loadStudy } from '../../src/tune/study.js';
-import { DeadlineStop, minimumEpochs, startReserveMs } from '../../src/experiment/budget.js';
+import { DeadlineStop, minimumEpochs, StartReserve, startReserveMs } from '../../src/experiment/budget.js';
 import { createStudy } from '../../src/tune/study.js';
 import { RandomSampler } from '../../src/tune/samplers/index.js';
 import type { FitControl, EpochMetrics } from '../../src/train/fit.js';
@@ -39,6 +39,13 @@ test('startReserveMs: the median seconds per epoch of finished trials (complete 
   ];
   assert.equal(startReserveMs(trials, 3), 4 * 3 * 1000);
   assert.equal(startReserveMs(trials.slice(0, 2), 1), 3 * 1000, 'an even count: the mean of the middle two');
+  // Kept up to date trial by trial: the same answers as from the whole list.
+  const reserve = new StartReserve(3);
+  assert.equal(reserve.ms, 0);
+  for (const t of trials) reserve.add(t);
+  assert.equal(reserve.ms, 4 * 3 * 1000);
+  reserve.add(finished('complete', 40, 2)); // 20 s: the median of 2, 4, 10, 20 is 7
+  assert.equal(reserve.ms, 7 * 3 * 1000);
 });
 
 function epochEnd(clock: DeadlineStop, epoch: number, seconds: number, epochs = 10, loss = 0.5): string | undefined {
@@ -91,10 +98,11 @@ test('caviar tune --timeout: trials stop by the deadline, keeping their best epo
   const dir = mkdtempSync(join(tmpdir(), 'caviar-budget-'));
   try {
     const file = join(dir, 'slow.yaml');
-    // 200 epochs of 9,000 examples through 128-unit layers: far more than 2 s on any machine, however fast.
+    // 1,000 epochs of 15,000 examples through 256-unit layers: about 6 TFLOP, far more than 2 s on any machine
+    // (200 epochs of a smaller net took just 2 s on an idle AVX-512 core).
     writeFileSync(file, [
-      'name: slow', 'data: { source: spirals, classes: 3, perClass: 3000 }', 'model: { hidden: [128, 128] }',
-      'train: { epochs: 200, batchSize: 64 }', `output: ${join(dir, 'out')}`,
+      'name: slow', 'data: { source: spirals, classes: 3, perClass: 5000 }', 'model: { hidden: [256, 256] }',
+      'train: { epochs: 1000, batchSize: 64 }', `output: ${join(dir, 'out')}`,
       'tune: { trials: 5, sampler: random, pruner: median, space: { learningRate: { type: float, low: 1e-3, high: 1e-2, scale: log } } }',
     ].join('\n'));
     const r = await runCaviar(['tune', file, '--timeout', '2s']);
@@ -104,9 +112,9 @@ test('caviar tune --timeout: trials stop by the deadline, keeping their best epo
       assert.ok(trials.length >= 1, r.err);
       for (const t of trials) {
         const epochs = (t.userAttrs.curves as unknown[]).length;
-        assert.ok(epochs < 200, `trial ${t.number} ran ${epochs} epochs`);
+        assert.ok(epochs < 1000, `trial ${t.number} ran ${epochs} epochs`);
         if (t.state === 'complete') {
-          assert.match(String(t.userAttrs.stopReason), /^the time budget ran out: stopped after epoch \d+ of 200$/);
+          assert.match(String(t.userAttrs.stopReason), /^the time budget ran out: stopped after epoch \d+ of 1000$/);
           assert.equal(t.value, Math.max(...(t.userAttrs.curves as { devAccuracy: number }[]).map((c) => c.devAccuracy)), 'its best epoch');
         } else {
           // The only other way the deadline ends a trial: before the first epoch the median pruner judges (under heavy load).
