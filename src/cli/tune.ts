@@ -11,7 +11,7 @@ import { experimentObjective, type ExperimentArgs } from '../experiment/objectiv
 import { objectiveModule } from '../experiment/objective-module.js';
 import { TooManyFailuresError } from '../tune/executor.js';
 import { studyIdentity } from '../experiment/trial-model.js';
-import { minimumEpochs, startReserveMs } from '../experiment/budget.js';
+import { minimumEpochs, StartReserve } from '../experiment/budget.js';
 import { redactUrl, withoutPasswordsIn } from '../util/redact.js';
 import { parseDuration, parseExperiment, readExperiment, type Experiment } from '../experiment/spec.js';
 import { createPruner } from '../tune/pruners/index.js';
@@ -164,7 +164,8 @@ export async function tuneCommand(args: string[], shown: Output): Promise<number
     const experimentArgs: ExperimentArgs = {
       raw: exp.raw, source: resolve(exp.source), study: await studyIdentity(study), ...(deadline === undefined ? {} : { deadline }),
     };
-    const minEpochs = minimumEpochs(tune.pruner, exp.settings.epochs);
+    // What a new trial needs at least, from the trials so far; each finished trial updates it.
+    const reserve = new StartReserve(minimumEpochs(tune.pruner, exp.settings.epochs), study.trials());
     const objective = workers > 1
       ? { module: objectiveModule(), exportName: 'objective', args: experimentArgs }
       : (trial: Parameters<typeof experimentObjective>[0]) => experimentObjective(trial, experimentArgs);
@@ -172,10 +173,11 @@ export async function tuneCommand(args: string[], shown: Output): Promise<number
       untilComplete: trials,
       concurrency: workers,
       maxConsecutiveFailures: tune.maxConsecutiveFailures,
-      ...(deadline !== undefined ? { timeoutMs: Math.max(0, deadline - Date.now()), startReserveMs: () => startReserveMs(study.trials(), minEpochs) } : {}),
+      ...(deadline !== undefined ? { timeoutMs: Math.max(0, deadline - Date.now()), startReserveMs: () => reserve.ms } : {}),
       signal: abort.signal,
       onWait: (others) => out.event('waiting', { trials: others.map((t) => t.number), graceMs: study.graceMs }, waitingLine(others, study.graceMs)),
       onTrialComplete: (t: FrozenTrial) => {
+        reserve.add(t);
         // A lost trial (a database crash) was reported by its warning; it is not among the study's trials.
         if (t.systemAttrs.lost === true) return;
         const done = study.trials(['complete']).length;

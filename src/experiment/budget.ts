@@ -47,23 +47,58 @@ export function minimumEpochs(pruner: TuneSettings['pruner'], epochs: number): n
  * How long a new trial needs at least: the median seconds per epoch of the
  * study's finished trials (complete or pruned, from their `curves` and
  * `trainSeconds`), times its minimum epochs; 0 before any trial finished.
+ * Kept up to date one finished trial at a time (`add`), since the executor
+ * asks before every claim and a study may hold many trials.
+ *
+ * @example
+ *   const reserve = new StartReserve(3, study.trials());
+ *   reserve.add(finishedTrial);
+ *   reserve.ms; // 3 x the median epoch, in ms
+ */
+export class StartReserve {
+  private readonly perEpoch: number[] = [];
+  private median = 0;
+
+  constructor(
+    private readonly minEpochs: number,
+    trials: Iterable<FrozenTrial> = [],
+  ) {
+    for (const t of trials) this.note(t);
+    this.update();
+  }
+
+  /** A trial that just finished (any state; only complete and pruned ones with curves count). */
+  add(trial: FrozenTrial): void {
+    if (this.note(trial)) this.update();
+  }
+
+  get ms(): number {
+    return this.median * this.minEpochs * 1000;
+  }
+
+  private note(t: FrozenTrial): boolean {
+    if (t.state !== 'complete' && t.state !== 'pruned') return false;
+    const seconds = t.userAttrs.trainSeconds;
+    const curves = t.userAttrs.curves;
+    if (typeof seconds !== 'number' || !Array.isArray(curves) || curves.length === 0) return false;
+    this.perEpoch.push(seconds / curves.length);
+    return true;
+  }
+
+  private update(): void {
+    const s = [...this.perEpoch].sort((a, b) => a - b);
+    const mid = s.length >> 1;
+    this.median = s.length === 0 ? 0 : s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+  }
+}
+
+/**
+ * `StartReserve` of a list of trials, at once.
  *
  * @example startReserveMs(study.trials(), 3); // 3 x the median epoch, in ms
  */
 export function startReserveMs(trials: readonly FrozenTrial[], minEpochs: number): number {
-  const perEpoch: number[] = [];
-  for (const t of trials) {
-    if (t.state !== 'complete' && t.state !== 'pruned') continue;
-    const seconds = t.userAttrs.trainSeconds;
-    const curves = t.userAttrs.curves;
-    if (typeof seconds !== 'number' || !Array.isArray(curves) || curves.length === 0) continue;
-    perEpoch.push(seconds / curves.length);
-  }
-  if (perEpoch.length === 0) return 0;
-  perEpoch.sort((a, b) => a - b);
-  const mid = perEpoch.length >> 1;
-  const median = perEpoch.length % 2 ? perEpoch[mid] : (perEpoch[mid - 1] + perEpoch[mid]) / 2;
-  return median * minEpochs * 1000;
+  return new StartReserve(minEpochs, trials).ms;
 }
 
 /**
