@@ -1,0 +1,42 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { checkConstraints, isFeasible, violation } from '../../../src/tune/multi/constraints.js';
+import { dominates, paretoFront } from '../../../src/tune/multi/pareto.js';
+
+test('dominance follows each objective in its own direction', () => {
+  const dirs = ['maximize', 'minimize'] as const;
+  assert.equal(dominates([0.9, 2], [0.8, 3], dirs), true);
+  assert.equal(dominates([0.9, 3], [0.8, 3], dirs), true);
+  assert.equal(dominates([0.9, 4], [0.8, 3], dirs), false);
+  assert.equal(dominates([0.8, 3], [0.8, 3], dirs), false, 'equal vectors do not dominate');
+});
+
+test('the front keeps non-dominated, complete, feasible trials in number order', () => {
+  const t = (number: number, values: number[] | null, extra: object = {}) => ({ number, state: 'complete', values, ...extra });
+  const trials = [
+    t(0, [0.8, 5]),
+    t(1, [0.9, 4]), // dominates 0
+    t(2, [0.7, 1]),
+    t(3, [0.95, 10]),
+    t(4, [0.99, 0.5], { constraints: [1] }), // would dominate all, but infeasible
+    t(5, [0.9, 4]), // equal to 1: both stay
+    { number: 6, state: 'pruned', values: [1, 0] },
+    t(7, [Number.NaN, 0]),
+    t(8, [0.5]), // wrong length
+  ];
+  assert.deepEqual(
+    paretoFront(trials, ['maximize', 'minimize']).map((x) => x.number),
+    [1, 2, 3, 5],
+  );
+});
+
+test('feasibility: every constraint <= 0, NaN a violation, none means feasible', () => {
+  assert.equal(isFeasible({}), true);
+  assert.equal(isFeasible({ constraints: [0, -3] }), true);
+  assert.equal(isFeasible({ constraints: [0, 1e-9] }), false);
+  assert.equal(isFeasible({ constraints: [Number.NaN] }), false);
+  assert.equal(violation({ constraints: [2, -1, 0.5] }), 2.5);
+  assert.equal(violation({ constraints: [Number.NaN] }), Infinity);
+  assert.throws(() => checkConstraints('trial 3', []), /trial 3: constraints must be a non-empty array/);
+  assert.throws(() => checkConstraints('trial 3', ['1']), /trial 3/);
+});
