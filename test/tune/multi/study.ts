@@ -1,0 +1,160 @@
+/**
+ * A tiny in-memory multi-objective study for testing samplers and pruners
+ * through the `StudyView` contract alone (directions, objective vectors,
+ * constraints, intermediate vectors), with the ask/tell loop of a Study:
+ * relative sampling once per trial, then `suggest` calls that take a
+ * relative value when the distribution contains it and ask
+ * `sampleIndependent` otherwise. The lead's Study does the same for real;
+ * this one lets the samplers be tested (and benchmarked) on their own.
+ */
+import type { Direction, Distribution, FrozenTrial, ParamValue, Sampler, StudyView, TrialState } from '../../../src/tune/types.js';
+import { distributionContains } from '../../../src/tune/space/distributions.js';
+
+interface VectorRecord {
+  id: number;
+  number: number;
+  state: TrialState;
+  params: Record<string, ParamValue>;
+  distributions: Record<string, Distribution>;
+  value?: number;
+  values?: number[];
+  constraints?: number[];
+  intermediate: Map<number, number>;
+  intermediateVectors?: Map<number, number[]>;
+  userAttrs: Record<string, unknown>;
+  systemAttrs: Record<string, unknown>;
+}
+
+/** What an objective returns: the values (one per direction) and, optionally, constraint values. */
+export interface Outcome {
+  readonly values: readonly number[];
+  readonly constraints?: readonly number[];
+}
+
+export class VectorStudy implements StudyView {
+  readonly systemAttrs: Record<string, unknown> = {};
+  readonly direction: Direction;
+  private readonly records: VectorRecord[] = [];
+  private complete: FrozenTrial[] = [];
+
+  constructor(
+    readonly directions: readonly Direction[],
+    readonly sampler?: Sampler,
+  ) {
+    this.direction = directions[0];
+  }
+
+  trials(states?: readonly TrialState[]): readonly FrozenTrial[] {
+    const all = this.records as readonly FrozenTrial[];
+    if (states === undefined) return all;
+    if (states.length === 1 && states[0] === 'complete') return this.complete;
+    return all.filter((t) => states.includes(t.state));
+  }
+
+  setSystemAttr(key: string, value: unknown): void {
+    this.systemAttrs[key] = value;
+  }
+
+  ask(sampler: Sampler | undefined = this.sampler): VectorTrial {
+    const record: VectorRecord = {
+      id: 5000 + this.records.length,
+      number: this.records.length,
+      state: 'running',
+      params: {},
+      distributions: {},
+      intermediate: new Map(),
+      userAttrs: {},
+      systemAttrs: {},
+    };
+    this.records.push(record);
+    let relative: Record<string, ParamValue> = {};
+    if (sampler?.inferRelativeSpace && sampler.sampleRelative) {
+      const space = sampler.inferRelativeSpace(this, record);
+      if (Object.keys(space).length > 0) relative = sampler.sampleRelative(this, record, space);
+    }
+    return new VectorTrial(this, record, sampler, relative);
+  }
+
+  /** Finishes a trial: complete with its outcome, or pruned / failed. */
+  tell(trial: VectorTrial, outcome: Outcome | 'pruned' | 'failed', sampler: Sampler | undefined = this.sampler): void {
+    const r = trial.record;
+    if (typeof outcome === 'string') {
+      r.state = outcome;
+    } else {
+      if (outcome.values.length !== this.directions.length) throw new Error(`expected ${this.directions.length} values, got ${outcome.values.length}`);
+      r.state = 'complete';
+      if (this.directions.length === 1) r.value = outcome.values[0];
+      else r.values = [...outcome.values];
+      if (outcome.constraints !== undefined) r.constraints = [...outcome.constraints];
+      this.complete = this.records.filter((t) => t.state === 'complete');
+    }
+    sampler?.afterTrial?.(this, r);
+  }
+
+  optimize(objective: (trial: VectorTrial) => Outcome, nTrials: number, sampler: Sampler | undefined = this.sampler): void {
+    for (let i = 0; i < nTrials; i++) {
+      const trial = this.ask(sampler);
+      this.tell(trial, objective(trial), sampler);
+    }
+  }
+
+  /** Adds a trial directly (pruner fixtures): `vectors` are the reports by step (0, 1, ...). */
+  add(fields: { state: TrialState; values?: number[]; constraints?: number[]; vectors?: readonly (readonly number[])[] }): FrozenTrial {
+    const record: VectorRecord = {
+      id: 5000 + this.records.length,
+      number: this.records.length,
+      state: fields.state,
+      params: {},
+      distributions: {},
+      intermediate: new Map(),
+      userAttrs: {},
+      systemAttrs: {},
+    };
+    if (fields.vectors !== undefined) {
+      record.intermediateVectors = new Map();
+      fields.vectors.forEach((v, step) => {
+        record.intermediateVectors!.set(step, [...v]);
+        record.intermediate.set(step, v[0]);
+      });
+    }
+    if (fields.values !== undefined) {
+      if (this.directions.length === 1) record.value = fields.values[0];
+      else record.values = fields.values;
+    }
+    if (fields.constraints !== undefined) record.constraints = fields.constraints;
+    this.records.push(record);
+    this.complete = this.records.filter((t) => t.state === 'complete');
+    return record;
+  }
+}
+
+export class VectorTrial {
+  constructor(
+    private readonly study: VectorStudy,
+    readonly record: VectorRecord,
+    private readonly sampler: Sampler | undefined,
+    readonly relative: Readonly<Record<string, ParamValue>>,
+  ) {}
+
+  get number(): number {
+    return this.record.number;
+  }
+
+  suggest(name: string, distribution: Distribution): ParamValue {
+    if (name in this.record.params) return this.record.params[name];
+    let value: ParamValue;
+    if (name in this.relative && distributionContains(distribution, this.relative[name])) value = this.relative[name];
+    else if (this.sampler) value = this.sampler.sampleIndependent(this.study, this.record, name, distribution);
+    else throw new Error(`no sampler for ${name}`);
+    if (!distributionContains(distribution, value)) {
+      throw new Error(`sampler returned ${String(value)} for ${name}, outside its distribution ${JSON.stringify(distribution)}`);
+    }
+    this.record.params[name] = value;
+    this.record.distributions[name] = distribution;
+    return value;
+  }
+
+  num(name: string, distribution: Distribution): number {
+    return this.suggest(name, distribution) as number;
+  }
+}
