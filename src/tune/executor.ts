@@ -26,6 +26,7 @@ import type { Objective, Study, TellResult } from './study.js';
 import { isTrialPruned, type StudyTrial } from './trial.js';
 import type { Distribution, FrozenTrial } from './types.js';
 import type { CommandOutcome, NewCheckpoint, SaveCheckpointOptions } from './storage/storage.js';
+import { WORKER_ATTR, workerIdentity } from './worker-identity.js';
 
 /** An objective that worker threads load: an absolute path to a .js (or, under tsx, .ts) module. */
 export interface ObjectiveModule {
@@ -218,6 +219,8 @@ export async function runTrials(study: Study, objective: Objective | ObjectiveMo
       let result: TellResult;
       let rethrow: { error: unknown } | undefined;
       running.add(trial.number);
+      // Who runs it (host, process, slot), for the dashboard's timeline: sent with the trial's first write.
+      trial.recordSystemAttr(WORKER_ATTR, workerIdentity(index));
       try {
         const value: unknown = pool ? await pool.run(index, trial) : await (objective as Objective)(trial);
         const described = value instanceof Unreturnable ? value.described : describeValue(value);

@@ -240,6 +240,9 @@ export class StudyTrial extends TrialBase {
   private pendingParams: ParamWrite[] = [];
   private pendingValues: [number, number][] = [];
   private pendingAttrs: Record<string, unknown> | undefined;
+  /** System attributes this process set (`recordSystemAttr`): sent with the next write and again with the final one. */
+  private readonly ownSystemAttrs: Record<string, unknown> = {};
+  private pendingSystemAttrs: Record<string, unknown> | undefined;
   /** A failed background flush, raised at the next call (and recorded when the trial is told). */
   flushError: unknown;
   /** Set once the trial is told; any further call is an error. */
@@ -357,6 +360,19 @@ export class StudyTrial extends TrialBase {
     this.host.trialChanged(this);
   }
 
+  /**
+   * Records a system attribute with the trial's next write (the executor
+   * records who runs it: `worker`, see worker-identity.ts).
+   * @internal Not for objectives: system attributes are caviar's own.
+   */
+  recordSystemAttr(key: string, value: unknown): void {
+    checkJson(`trial ${this.number}, system attribute "${key}"`, value);
+    this.systemAttrs[key] = value;
+    this.ownSystemAttrs[key] = value;
+    (this.pendingSystemAttrs ??= {})[key] = value;
+    this.host.trialChanged(this);
+  }
+
   /** The trial as samplers and pruners see it: running, with everything set so far. */
   snapshot(): FrozenTrial {
     return {
@@ -394,21 +410,24 @@ export class StudyTrial extends TrialBase {
       ...(params.length ? { params } : {}),
       ...(this.intermediate.size ? { intermediate: [...this.intermediate] } : {}),
       ...(Object.keys(this.attrs).length ? { userAttrs: { ...this.attrs } } : {}),
+      ...(Object.keys(this.ownSystemAttrs).length ? { systemAttrs: { ...this.ownSystemAttrs } } : {}),
       ...(this.claimKey !== undefined ? { claimKey: this.claimKey } : {}),
     };
   }
 
   /** Hands the buffered writes to the caller (the study), emptying the buffer. */
   takePending(): TrialUpdate | undefined {
-    if (this.pendingParams.length === 0 && this.pendingValues.length === 0 && !this.pendingAttrs) return undefined;
+    if (this.pendingParams.length === 0 && this.pendingValues.length === 0 && !this.pendingAttrs && !this.pendingSystemAttrs) return undefined;
     const update: TrialUpdate = {
       ...(this.pendingParams.length ? { params: this.pendingParams } : {}),
       ...(this.pendingValues.length ? { intermediate: this.pendingValues } : {}),
       ...(this.pendingAttrs ? { userAttrs: this.pendingAttrs } : {}),
+      ...(this.pendingSystemAttrs ? { systemAttrs: this.pendingSystemAttrs } : {}),
     };
     this.pendingParams = [];
     this.pendingValues = [];
     this.pendingAttrs = undefined;
+    this.pendingSystemAttrs = undefined;
     return update;
   }
 
