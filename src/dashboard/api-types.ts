@@ -161,6 +161,8 @@ export interface TrialDetail {
   readonly systemAttrs: Readonly<Record<string, unknown>>;
   readonly startedAt: number | null;
   readonly completedAt: number | null;
+  /** Who ran it (`TrialRow.worker`): host, process and slot, when its runner recorded them; else null. */
+  readonly worker: string | null;
   readonly origin: OriginRow | null;
   readonly retryOf: TrialLinkRow | null;
   readonly retriedBy: TrialLinkRow | null;

@@ -87,7 +87,7 @@ test('contour on the parameters\' own scales, the distribution of values, a time
   await page.close();
 });
 
-test('timeline: a lane per recorded worker, trials that ran at once without one on lanes of their own, states coloured', async (t) => {
+test('timeline: a lane per recorded worker, trials that ran at once without one on lanes of their own, states coloured; the trial page names its worker', async (t) => {
   if (!requireOrSkip(t, available, CHROMIUM_NOTICE)) return;
   const { page, errors } = await openPage(browser);
   await page.goto(`${d.url}#/study/${studies.workers.summary.key}`);
@@ -100,4 +100,13 @@ test('timeline: a lane per recorded worker, trials that ran at once without one 
   assert.match((await page.locator('#timeline-note').textContent())!, /^6 trials on 4 workers/);
   assert.deepEqual(errors, []);
   await page.close();
+  // The trial page says who ran it, in the timeline's words; a trial that recorded nobody says so.
+  for (const [n, worker] of [[1, 'beta pid 101 slot 0'], [5, 'not recorded']] as const) {
+    const trialPage = await openPage(browser);
+    await trialPage.page.goto(`${d.url}#/trial/${studies.workers.trials[n].key}`);
+    await ready(trialPage.page, 'trial');
+    assert.equal(await trialPage.page.locator('#trial-worker').textContent(), worker, `trial ${n}`);
+    assert.deepEqual(trialPage.errors, []);
+    await trialPage.page.close();
+  }
 });

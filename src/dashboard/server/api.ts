@@ -6,7 +6,6 @@
 import { readFileSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import { decodeSafetensors } from '../../io/safetensors.js';
-import { parameterImportance } from '../../tune/importance/importance.js';
 import type { CheckpointInfo, CommandRecord } from '../../tune/storage/storage.js';
 import { LIVE_PARAMS } from '../../experiment/live.js';
 import {
@@ -19,6 +18,7 @@ import {
   type TrialLinkRow,
 } from '../api-types.js';
 import { hasRecordedExperiment } from './examples.js';
+import type { ImportanceThread } from './importance-thread.js';
 import { modelFile, modelState, originProblem } from './trial-model.js';
 import { HttpError, SECURITY_HEADERS } from './http.js';
 import { metricName, originRow, type StudyMirror } from './mirror.js';
@@ -60,30 +60,44 @@ export function detailJsonOf(set: StoreSet, m: StudyMirror): string {
 }
 
 /**
- * fANOVA is a forest fitted to the trials: on thousands of trials it takes
- * seconds and blocks the server meanwhile. So it uses the most recent
- * `IMPORTANCE_TRIALS` complete trials, is cached per study, and on a running
- * study is recomputed at most every `IMPORTANCE_STALE_MS`.
+ * fANOVA is a forest fitted to the trials: half a second at 1,000 trials.
+ * It runs in a worker thread (`ImportanceThread`), so the server keeps
+ * answering meanwhile; it uses the most recent `IMPORTANCE_TRIALS` complete
+ * trials, is cached per study, on a running study is recomputed at most
+ * every `IMPORTANCE_STALE_MS`, and requests that come while it computes
+ * share the one computation.
  */
 const IMPORTANCE_TRIALS = 1000;
 const IMPORTANCE_STALE_MS = 5000;
 const importanceCache = new WeakMap<StudyMirror, { cursor: number; resetAt: number; at: number; answer: ImportanceAnswer }>();
+const importanceRunning = new WeakMap<StudyMirror, { cursor: number; resetAt: number; answer: Promise<ImportanceAnswer> }>();
 
-export async function importance(set: StoreSet, key: string): Promise<ImportanceAnswer> {
+export async function importance(set: StoreSet, key: string, thread: ImportanceThread): Promise<ImportanceAnswer> {
   const m = await set.study(key);
   const cached = importanceCache.get(m);
   // After a reset (the storage lost commits, or its file was made anew) the cursor counts again from below: an answer cached
   // at an equal cursor may be of trials that are gone, and would disagree with the summary.
   if (cached && cached.resetAt === m.resetAt && (cached.cursor === m.cursor || Date.now() - cached.at < IMPORTANCE_STALE_MS)) return cached.answer;
+  const running = importanceRunning.get(m);
+  if (running && running.resetAt === m.resetAt) return running.answer;
   const complete = m.trials.filter((t) => t && t.state === 'complete' && Number.isFinite(t.value)).slice(-IMPORTANCE_TRIALS);
-  let answer: ImportanceAnswer;
+  const stamp = { cursor: m.cursor, resetAt: m.resetAt };
+  const answer = thread.compute(complete).then(
+    (importance): ImportanceAnswer => ({ importance, trials: complete.length, message: null }),
+    (e: Error): ImportanceAnswer => {
+      // A worker that died says nothing about the study: that is the server's error, not an answer to cache.
+      if (e.name !== 'ImportanceError') throw e;
+      return { importance: [], trials: complete.length, message: e.message };
+    },
+  );
+  importanceRunning.set(m, { ...stamp, answer });
   try {
-    answer = { importance: parameterImportance(complete), trials: complete.length, message: null };
-  } catch (e) {
-    answer = { importance: [], trials: complete.length, message: (e as Error).message };
+    const done = await answer;
+    importanceCache.set(m, { ...stamp, at: Date.now(), answer: done });
+    return done;
+  } finally {
+    if (importanceRunning.get(m)?.answer === answer) importanceRunning.delete(m);
   }
-  importanceCache.set(m, { cursor: m.cursor, resetAt: m.resetAt, at: Date.now(), answer });
-  return answer;
 }
 
 function link(m: StudyMirror, n: unknown, reason?: string): TrialLinkRow | null {
@@ -132,6 +146,7 @@ export async function trialDetail(set: StoreSet, key: string): Promise<TrialDeta
     systemAttrs: t.systemAttrs,
     startedAt: row.startedAt,
     completedAt: row.completedAt,
+    worker: row.worker,
     origin: row.origin,
     retryOf: link(m, t.systemAttrs.retryOf),
     retriedBy: link(m, t.systemAttrs.retriedBy),

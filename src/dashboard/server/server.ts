@@ -8,7 +8,7 @@
  *   GET  /api/studies                   every study: state, counts, best, last activity
  *   GET  /api/studies/:key              one study with all its trials
  *   GET  /api/studies/:key/events       live changes (server-sent events; ?since=CURSOR)
- *   GET  /api/studies/:key/importance   fANOVA parameter importance
+ *   GET  /api/studies/:key/importance   fANOVA parameter importance (computed in a worker thread)
  *   GET  /api/trials/:key               one trial: curves, lineage, commands, checkpoints
  *   GET  /api/trials/:key/model         the trial's saved model file
  *   GET  /api/trials/:key/examples      its study's test examples, binary (?offset=N&limit=N: a page of them)
@@ -25,6 +25,7 @@ import { sendExamples } from './examples.js';
 import { CONTROL_ACTIONS, control, type ControlAction } from './controls.js';
 import { StudyFeed } from './events.js';
 import { HttpError, readJsonBody, sendError, sendJson } from './http.js';
+import { ImportanceThread } from './importance-thread.js';
 import type { StudyMirror } from './mirror.js';
 import { loadStaticFiles, sendStatic, type StaticFile } from './static.js';
 import { StoreSet, type StoreSource } from './stores.js';
@@ -73,7 +74,7 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
   const set = await StoreSet.open(options.storage, options.folder);
   const feeds = new Map<StudyMirror, StudyFeed>();
   const log = options.log ?? ((line: string) => process.stderr.write(line + '\n'));
-  const context: Context = { set, policy, files, feeds, pollMs: options.pollMs, log };
+  const context: Context = { set, policy, files, feeds, pollMs: options.pollMs, log, importance: new ImportanceThread() };
   const server = createServer((req, res) => {
     handle(req, res, context).catch((e: unknown) => {
       const status = statusOf(e);
@@ -103,6 +104,7 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
     server,
     async close() {
       for (const feed of feeds.values()) feed.close();
+      await context.importance.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
@@ -119,6 +121,8 @@ interface Context {
   readonly feeds: Map<StudyMirror, StudyFeed>;
   readonly pollMs: number | undefined;
   readonly log: (line: string) => void;
+  /** fANOVA's worker thread (started on the first importance request). */
+  readonly importance: ImportanceThread;
 }
 
 async function handle(req: IncomingMessage, res: ServerResponse, c: Context): Promise<void> {
@@ -154,7 +158,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, c: Context): Pr
   }
   if (kind === 'studies' && key === undefined) return sendJson(res, 200, await listStudies(c.set));
   if (kind === 'studies' && action === undefined) return sendJson(res, 200, await studyDetailJson(c.set, key));
-  if (kind === 'studies' && action === 'importance') return sendJson(res, 200, await importance(c.set, key));
+  if (kind === 'studies' && action === 'importance') return sendJson(res, 200, await importance(c.set, key, c.importance));
   if (kind === 'studies' && action === 'events') return watch(c, key, query.get('since'), res);
   if (kind === 'trials' && key !== undefined && action === undefined) return sendJson(res, 200, await trialDetail(c.set, key));
   if (kind === 'trials' && action === 'model') return sendModel(c.set, key, res);

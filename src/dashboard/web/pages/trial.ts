@@ -58,6 +58,8 @@ export function trialPage(root: HTMLElement, key: string, canControl: Promise<bo
       ['pruned', stop ? el('span', { id: 'pruned-at' }, `at epoch ${num(stop.step)}, ${t.metric} ${num(stop.value)} (the pruner stopped it there)`) : null],
       // A fork or an enqueued trial trains only when a runner of its study claims it.
       ['runner', t.state === 'waiting' ? el('span', { id: 'waits-for-runner' }, `none yet: ${WAITS_FOR_A_RUNNER}`) : null],
+      // Which machine, process and slot ran it (the timeline's lane), when its runner recorded that.
+      ['worker', t.state !== 'waiting' ? el('span', { id: 'trial-worker' }, t.worker ?? 'not recorded') : null],
       ['started', time(t.startedAt)],
       ['completed', time(t.completedAt)],
       ['duration', t.startedAt ? duration((t.completedAt ?? Date.now()) - t.startedAt) : '–'],
