@@ -11,6 +11,30 @@ import type { FloatArray, Matrix } from './tensor.js';
 
 export type ActivationKind = 'linear' | 'relu' | 'leakyRelu' | 'tanh' | 'sigmoid';
 
+/** A kernel: a method of Backend (all but `name` and `allocateFloat32`). */
+export type KernelName = Exclude<keyof Backend, 'name' | 'allocateFloat32'>;
+
+/**
+ * The list of kernels. Whatever must cover every kernel reads it rather than
+ * keeping a list of its own: the float64 routing (float32.ts), its test, the
+ * WebAssembly build's export check and the conformance suite's check that
+ * every kernel is tested. A new kernel is its signature in Backend and its
+ * name here; the compiler refuses the list until it names every kernel of
+ * Backend, and nothing else.
+ */
+export const KERNELS = [
+  'gemm', 'addRowVector', 'sumRows', 'activationForward', 'activationBackward',
+  'batchNormTrain', 'batchNormEval', 'batchNormBackward',
+  'softmax', 'softmaxCrossEntropy', 'sigmoidBinaryCrossEntropy', 'countCorrect', 'multiply',
+  'sgdStep', 'momentumStep', 'rmspropStep', 'adamStep',
+] as const satisfies readonly KernelName[];
+
+/** A kernel of Backend missing from KERNELS (never, when the list is whole). */
+type Unlisted = Exclude<KernelName, (typeof KERNELS)[number]>;
+// Fails to compile, naming the kernel, while one is missing from the list.
+const everyKernelListed: [Unlisted] extends [never] ? true : Unlisted = true;
+void everyKernelListed;
+
 export interface Backend {
   readonly name: string;
 

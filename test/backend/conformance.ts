@@ -8,7 +8,8 @@
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import type { ActivationKind, Backend } from '../../src/backend/backend.js';
+import type { TestContext } from 'node:test';
+import { KERNELS, type ActivationKind, type Backend } from '../../src/backend/backend.js';
 import { ReferenceBackend } from '../../src/backend/reference.js';
 import { Matrix } from '../../src/backend/tensor.js';
 import { blobs } from '../../src/data/synthetic.js';
@@ -23,15 +24,18 @@ export interface ConformanceOptions {
   /** The backend's name, for messages. */
   name: string;
   /** Registers one test with the backend under test (a backend file may skip them all when it cannot load). */
-  register: (title: string, fn: () => void | Promise<void>) => void;
+  register: (title: string, fn: (t: TestContext) => void | Promise<void>) => void;
   /** Runs fn once per kernel variant the backend can switch between (native: AVX-512, AVX2, portable). */
   forEachVariant?: (fn: (variant: string) => void) => void;
 }
 
-export function backendConformance(backend: Backend, options: ConformanceOptions): void {
+export function backendConformance(under: Backend, options: ConformanceOptions): void {
   const { name } = options;
-  const register = (title: string, fn: () => void | Promise<void>) => options.register(`${name}: ${title}`, fn);
+  const register = (title: string, fn: (t: TestContext) => void | Promise<void>) => options.register(`${name}: ${title}`, fn);
   const forEachVariant = options.forEachVariant ?? ((fn: (variant: string) => void) => fn(name));
+  /** The kernels the cases below called with float32 arrays; the last case checks that none was left out. */
+  const exercised = new Set<string>();
+  const backend = recordingKernels(under, exercised);
   const tested = backend; // the inner helpers take a backend of their own to run both sides
 
   const GEMM_SHAPES: Array<[number, number, number]> = [
@@ -258,6 +262,30 @@ export function backendConformance(backend: Backend, options: ConformanceOptions
     const got = await curve(tested), want = await curve(reference);
     assert.ok(want[4] < want[0] / 2, `the loss falls: ${want}`);
     assertClose(got, want, 1e-3, 'loss per epoch');
+  });
+
+  // Registered last, so it runs after every case above: a kernel added to Backend (and KERNELS) fails here until a case tests it.
+  register('every kernel of Backend was tested above in float32', (t) => {
+    if (exercised.size === 0) {
+      t.skip('no case above ran (a --test-name-pattern left them out)');
+      return;
+    }
+    assert.deepEqual(KERNELS.filter((kernel) => !exercised.has(kernel)), [], 'kernels no conformance case calls');
+  });
+}
+
+/** The backend, noting in `exercised` each kernel called with float32 values (its first array decides, as in float32.ts). */
+function recordingKernels(backend: Backend, exercised: Set<string>): Backend {
+  return new Proxy(backend, {
+    get(target, property) {
+      const value = Reflect.get(target, property) as unknown;
+      if (typeof value !== 'function' || !(KERNELS as readonly PropertyKey[]).includes(property)) return value;
+      return (...args: unknown[]) => {
+        const first = args.find((a) => a instanceof Matrix || ArrayBuffer.isView(a));
+        if ((first instanceof Matrix ? first.data : first) instanceof Float32Array) exercised.add(String(property));
+        return (value as (...a: unknown[]) => unknown).apply(target, args);
+      };
+    },
   });
 }
 

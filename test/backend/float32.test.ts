@@ -1,16 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { KERNELS } from '../../src/backend/backend.js';
 import { Float32Backend, type Float32Kernels } from '../../src/backend/float32.js';
 import { ReferenceBackend } from '../../src/backend/reference.js';
 
-/** Every kernel of the Backend interface: the type makes a new kernel fail to compile here until it is listed. */
-const LISTED: Record<keyof Float32Kernels, true> = {
-  gemm: true, addRowVector: true, sumRows: true, activationForward: true, activationBackward: true,
-  batchNormTrain: true, batchNormEval: true, batchNormBackward: true, softmax: true, softmaxCrossEntropy: true,
-  sigmoidBinaryCrossEntropy: true, countCorrect: true, multiply: true, sgdStep: true, momentumStep: true,
-  rmspropStep: true, adamStep: true,
-};
-const KERNELS = Object.keys(LISTED) as (keyof Float32Kernels)[];
 
 /** An array that is also a matrix of itself, so that whichever argument a kernel routes by (`z.data`, `w`) sees its type. */
 function marker(type: 'float32' | 'float64'): unknown {
@@ -48,4 +41,29 @@ test('Float32Backend routes every kernel: float32 calls to the backend\'s kernel
     }
   }
   assert.deepEqual(calls, KERNELS.flatMap((name) => [`float32 ${name}`, `reference ${name}`]));
+});
+
+test('the list of kernels names every method the reference backend has but its private helper', () => {
+  const methods = Object.getOwnPropertyNames(ReferenceBackend.prototype).filter((name) => name !== 'constructor');
+  assert.deepEqual(methods.filter((name) => !(KERNELS as readonly string[]).includes(name)), ['packTransposed']);
+  assert.deepEqual(KERNELS.filter((name) => !methods.includes(name)), []);
+});
+
+test('the first array decides, after leading options (activationForward\'s kind and slope)', () => {
+  const seen: string[] = [];
+  const kernels = new Proxy({}, { get: (_, name) => () => seen.push(String(name)) }) as Float32Kernels;
+  class Routed extends Float32Backend {
+    readonly name = 'routed';
+  }
+  const backend = new Routed(kernels);
+  const z32 = { rows: 1, cols: 2, data: Float32Array.of(-1, 2) }, a32 = { rows: 1, cols: 2, data: new Float32Array(2) };
+  backend.activationForward('relu', 0, z32 as never, a32 as never);
+  assert.deepEqual(seen, ['activationForward']);
+  const z64 = { rows: 1, cols: 2, data: Float64Array.of(-1, 2) }, a64 = { rows: 1, cols: 2, data: new Float64Array(2) };
+  backend.activationForward('relu', 0, z64 as never, a64 as never);
+  assert.deepEqual(seen, ['activationForward'], 'float64 did not reach the fast kernels');
+  assert.deepEqual(Array.from(a64.data), [0, 2], 'the reference computed it');
+  // A plain float32 array leading an optimizer step goes to the fast kernels too.
+  backend.sgdStep(new Float32Array(2), new Float32Array(2), 0.1, 0);
+  assert.deepEqual(seen, ['activationForward', 'sgdStep']);
 });
