@@ -11,8 +11,9 @@ import { SobolSampler } from './sobol.js';
 import { TpeSampler } from './tpe/sampler.js';
 import { GpSampler } from './gp/sampler.js';
 import { AutoSampler } from './auto.js';
+import { Nsga2Sampler } from './nsga2/sampler.js';
 
-export const SAMPLER_NAMES = ['grid', 'random', 'sobol', 'coarse-to-fine', 'tpe', 'gp', 'auto'] as const;
+export const SAMPLER_NAMES = ['grid', 'random', 'sobol', 'coarse-to-fine', 'tpe', 'gp', 'nsga2', 'auto'] as const;
 export type SamplerName = (typeof SAMPLER_NAMES)[number];
 
 /** What an option must be; 'resource' is a number or the string 'auto'. */
@@ -35,6 +36,14 @@ const OPTIONS: Record<SamplerName, Record<string, OptionType>> = {
     weights: 'function',
   },
   gp: { nStartupTrials: 'number', deterministic: 'boolean', maxTrials: 'number', nCandidates: 'number', nLocalSearches: 'number' },
+  nsga2: {
+    populationSize: 'number',
+    crossoverProb: 'number',
+    swappingProb: 'number',
+    mutationProb: 'number',
+    crossoverEta: 'number',
+    mutationEta: 'number',
+  },
   auto: { nStartupTrials: 'number', gpMaxTrials: 'number' },
 };
 
@@ -44,7 +53,8 @@ const OPTIONS: Record<SamplerName, Record<string, OptionType>> = {
  * @example
  *   createSampler('tpe', { nStartupTrials: 20 }, 42);
  *   createSampler('grid', { grid: { lr: [0.001, 0.01, 0.1], units: [64, 128] } });
- *   createSampler('tpee'); // Error: unknown sampler 'tpee'; expected one of grid, random, sobol, coarse-to-fine, tpe, gp, auto
+ *   createSampler('nsga2', { populationSize: 40 }, 7); // a multi-objective study's genetic algorithm
+ *   createSampler('tpee'); // Error: unknown sampler 'tpee'; expected one of grid, random, sobol, coarse-to-fine, tpe, gp, nsga2, auto
  */
 export function createSampler(name: string, options: Readonly<Record<string, unknown>> = {}, seed?: number): Sampler {
   if (!(SAMPLER_NAMES as readonly string[]).includes(name)) {
@@ -68,6 +78,8 @@ export function createSampler(name: string, options: Readonly<Record<string, unk
       return new TpeSampler({ ...o, ...seeded });
     case 'gp':
       return new GpSampler({ ...o, ...seeded });
+    case 'nsga2':
+      return new Nsga2Sampler({ ...o, ...seeded });
     case 'auto':
       return new AutoSampler({ ...o, ...seeded });
   }

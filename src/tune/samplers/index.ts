@@ -21,6 +21,7 @@ export {
 } from './coarse-to-fine.js';
 export { TpeSampler, defaultGamma, defaultWeights, type TpeSamplerOptions } from './tpe/sampler.js';
 export { GpSampler, type GpSamplerOptions } from './gp/sampler.js';
+export { Nsga2Sampler, type Nsga2SamplerOptions } from './nsga2/sampler.js';
 export { AutoSampler, type AutoSamplerOptions } from './auto.js';
 export { createSampler, SAMPLER_NAMES, type SamplerName } from './create.js';
 export { mixSeed, trialRng } from './seed.js';

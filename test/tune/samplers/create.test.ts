@@ -18,7 +18,7 @@ test('builds every sampler by name, seeded', () => {
 });
 
 test('rejects unknown names and options with the list of what is possible', () => {
-  assert.throws(() => createSampler('tpee'), { message: "unknown sampler 'tpee'; expected one of grid, random, sobol, coarse-to-fine, tpe, gp, auto" });
+  assert.throws(() => createSampler('tpee'), { message: "unknown sampler 'tpee'; expected one of grid, random, sobol, coarse-to-fine, tpe, gp, nsga2, auto" });
   assert.throws(
     () => createSampler('tpe', { nStartup: 5, priorWeight: 'heavy' }),
     {

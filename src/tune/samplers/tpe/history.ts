@@ -9,13 +9,19 @@
  * value they reported there. Loss is the objective for a minimized study
  * and its negation for a maximized one.
  *
+ * A multi-objective study's complete trials carry their loss vectors
+ * instead (`losses`); their order among themselves does not matter (split.ts
+ * ranks them by non-dominated sorting). Every observation carries its
+ * constraint violation (0 when feasible), for the feasible split of c-TPE.
+ *
  * The history also keeps the intersection search space (the parameters
  * every complete trial has, each with one distribution) incrementally, and
  * caches each observation's internal coordinates.
  */
 import type { Direction, Distribution, FrozenTrial, ParamValue, StudyView } from '../../types.js';
-import { isRanked } from '../../rank.js';
 import { choiceIndex, internalRange, toInternal } from '../../space/scale.js';
+import { trialLosses } from '../../multi/objectives.js';
+import { violation } from '../../multi/constraints.js';
 
 export interface Observation {
   readonly id: number;
@@ -26,6 +32,10 @@ export interface Observation {
   /** Minus the last step reported (pruned), 0 (complete). */
   readonly depth: number;
   readonly loss: number;
+  /** A multi-objective study's complete trial: its objectives as losses (lower is better in each). */
+  readonly losses?: readonly number[];
+  /** Sum of the positive constraint values (0: feasible or no constraints). */
+  readonly violation: number;
   /** Cached internal coordinates for the space `rowKey` names (null: the trial lacks one of its parameters). */
   rowKey?: string;
   row?: Float64Array | null;
@@ -48,9 +58,17 @@ export class TrialHistory {
 
   /** Loss = sign * value: the objective, turned so that lower is better. */
   private readonly sign: 1 | -1;
+  /** Several objectives: complete trials carry `losses`. */
+  readonly multiObjective: boolean;
+  /** Observations with a constraint violated (c-TPE's split applies only when there is one). */
+  infeasible = 0;
 
-  constructor(direction: Direction) {
+  constructor(
+    direction: Direction,
+    private readonly directions: readonly Direction[] = [direction],
+  ) {
     this.sign = direction === 'minimize' ? 1 : -1;
+    this.multiObjective = directions.length > 1;
   }
 
   get size(): number {
@@ -67,17 +85,25 @@ export class TrialHistory {
   add(trial: FrozenTrial): void {
     if (this.seen.has(trial.id) || (trial.state !== 'complete' && trial.state !== 'pruned')) return;
     let obs: Observation;
-    if (trial.state === 'complete') {
-      if (!isRanked(trial)) return;
-      obs = { id: trial.id, number: trial.number, params: trial.params, tier: 0, depth: 0, loss: this.sign * trial.value };
+    const broken = violation(trial);
+    if (trial.state === 'complete' && this.multiObjective) {
+      const losses = trialLosses(trial, this.directions);
+      if (losses === null) return;
+      obs = { id: trial.id, number: trial.number, params: trial.params, tier: 0, depth: 0, loss: 0, losses, violation: broken };
+      this.intersect(trial);
+    } else if (trial.state === 'complete') {
+      // Not isRanked: that leaves infeasible trials out, and c-TPE learns from them as bad ones.
+      if (typeof trial.value !== 'number' || !Number.isFinite(trial.value)) return;
+      obs = { id: trial.id, number: trial.number, params: trial.params, tier: 0, depth: 0, loss: this.sign * trial.value, violation: broken };
       this.intersect(trial);
     } else {
       let lastStep = -Infinity;
       for (const step of trial.intermediate.keys()) if (step > lastStep) lastStep = step;
       const v = lastStep === -Infinity ? NaN : trial.intermediate.get(lastStep)!;
       const loss = Number.isFinite(v) ? this.sign * v : Infinity;
-      obs = { id: trial.id, number: trial.number, params: trial.params, tier: 1, depth: -lastStep, loss };
+      obs = { id: trial.id, number: trial.number, params: trial.params, tier: 1, depth: -lastStep, loss, violation: broken };
     }
+    if (broken > 0) this.infeasible++;
     this.seen.add(trial.id);
     this.ranked.splice(insertionPoint(this.ranked, obs, compare), 0, obs);
     this.byNumber.splice(insertionPoint(this.byNumber, obs, (a, b) => a.number - b.number), 0, obs);

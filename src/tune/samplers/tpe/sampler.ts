@@ -9,6 +9,12 @@
  * 3. Draw `nEiCandidates` points from l and propose the one with the largest
  *    l(x) / g(x), which maximises expected improvement under TPE's model.
  *
+ * Several objectives (MOTPE, Ozaki et al. 2020) and constraints (c-TPE,
+ * Watanabe & Hutter 2023) change only step 1: split.ts picks the good
+ * trials by non-dominated rank and hypervolume, feasible ones first, and
+ * weighs them by the hypervolume they add. A single-objective study without
+ * a violated constraint takes the plain path, unchanged.
+ *
  * Parameters outside the joint space (conditional ones) get the same
  * treatment one at a time. The first `nStartupTrials` trials are random.
  *
@@ -25,6 +31,8 @@ import { fromInternal, fromUnit, internalRange, toInternal } from '../../space/s
 import { freshSeed, trialRng } from '../seed.js';
 import { ParzenEstimator, type KernelDimension, type ParzenOptions } from './parzen-estimator.js';
 import { TrialHistory, distributionKey, internalRow, type Observation } from './history.js';
+import { feasibleGood, hypervolumeWeights, multiObjectiveGood } from './split.js';
+import { directionsOf } from '../../multi/objectives.js';
 import type { Rng } from '../../../util/rng.js';
 
 export interface TpeSamplerOptions {
@@ -153,7 +161,7 @@ export class TpeSampler implements Sampler {
   private history(study: StudyView, trial?: FrozenTrial): TrialHistory {
     let h = this.histories.get(study);
     if (h === undefined) {
-      h = new TrialHistory(study.direction);
+      h = new TrialHistory(study.direction, directionsOf(study));
       this.histories.set(study, h);
     }
     if (trial !== undefined) h.sync(study, trial.id);
@@ -190,10 +198,15 @@ export class TpeSampler implements Sampler {
     let n = 0;
     for (const obs of history.ranked) if (rowOf(obs) !== null) n++;
     const nGood = Math.min(n, Math.max(1, this.gamma(n)));
-    const good: Observation[] = [];
-    for (const obs of history.ranked) {
-      if (good.length >= nGood) break;
-      if (obs.row !== null) good.push(obs);
+    let good: Observation[] = [];
+    if (history.multiObjective || history.infeasible > 0) {
+      const usable = history.ranked.filter((obs) => obs.row !== null);
+      good = history.multiObjective ? multiObjectiveGood(usable, nGood) : feasibleGood(usable, nGood);
+    } else {
+      for (const obs of history.ranked) {
+        if (good.length >= nGood) break;
+        if (obs.row !== null) good.push(obs);
+      }
     }
     const goodIds = new Set(good.map((o) => o.id));
     good.sort((a, b) => a.number - b.number); // oldest first, for the age weights
@@ -227,7 +240,9 @@ export class TpeSampler implements Sampler {
       badPoints.set(row, at);
       at += d;
     }
-    const l = new ParzenEstimator(dims, goodPoints, this.weights(nGood), options);
+    // Several objectives: a good trial weighs by the hypervolume it adds (split.ts), not by its age.
+    const goodWeights = history.multiObjective ? hypervolumeWeights(good) : this.weights(nGood);
+    const l = new ParzenEstimator(dims, goodPoints, goodWeights, options);
     const g = new ParzenEstimator(dims, badPoints, this.weights(nBad), options);
 
     const candidates = l.sample(rng, this.nEiCandidates);
