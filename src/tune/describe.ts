@@ -26,12 +26,15 @@ export function describeError(e: unknown): string {
  * @example
  *   describeValue(undefined); // 'nothing (undefined)'
  *   describeValue('0.5');     // 'a string ("0.5")'
+ *   describeValue([1, NaN]);  // '[1, NaN]'
  */
 export function describeValue(v: unknown): string {
   if (v === undefined) return 'nothing (undefined)';
   if (v === null) return 'null';
   if (typeof v === 'string') return `a string (${JSON.stringify(v.length > 40 ? v.slice(0, 40) + '...' : v)})`;
   if (typeof v === 'number') return String(v);
+  // An array of numbers is what a multi-objective objective returns: show it (short ones whole).
+  if (Array.isArray(v) && v.length <= 8 && v.every((x) => typeof x === 'number')) return `[${v.join(', ')}]`;
   if (typeof v === 'object') return `an object (${Object.prototype.toString.call(v)})`;
   return `a ${typeof v} (${String(v)})`;
 }

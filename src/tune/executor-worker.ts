@@ -13,7 +13,7 @@ import type { LinkReply, LinkRequest, WorkerInit, WorkerMessage, WorkerReply } f
 import { trialOrigin } from './control.js';
 import { checkJson } from './storage/rules.js';
 import type { Checkpoint, CheckpointInfo, CommandRecord } from './storage/storage.js';
-import { TrialBase, type TrialLink } from './trial.js';
+import { checkConstraintValues, checkReport, TrialBase, type TrialLink } from './trial.js';
 import type { Distribution, ParamValue } from './types.js';
 
 /** The trial an objective sees inside a worker thread. */
@@ -34,6 +34,8 @@ class RemoteTrial extends TrialBase {
     private readonly port: MessagePort,
     private readonly signal: Int32Array,
     private readonly replyTimeoutMs: number,
+    /** How many objectives the study has (see `checkReport`). */
+    private readonly objectives: number,
   ) {
     super();
     this.values = { ...params };
@@ -59,12 +61,16 @@ class RemoteTrial extends TrialBase {
     return this.call({ type: 'shouldPrune', id: nextCall() }, 'shouldPrune') as boolean;
   }
 
-  report(value: number, step: number): void {
+  report(value: number | readonly number[], step: number): void {
     this.checkTrusted();
     // The checks the main thread would make, here, so a mistake throws where it was made.
-    if (typeof value !== 'number') throw new TypeError(`trial ${this.number}: report(value, step) needs a number, got ${typeof value}`);
-    if (!Number.isInteger(step) || step < 0) throw new RangeError(`trial ${this.number}: report step must be an integer >= 0, got ${step}`);
-    this.port.postMessage({ type: 'report', value, step } satisfies WorkerMessage);
+    checkReport(this.number, value, step, this.objectives);
+    this.port.postMessage({ type: 'report', value: typeof value === 'number' ? value : [...value], step } satisfies WorkerMessage);
+  }
+
+  setConstraint(values: readonly number[]): void {
+    this.checkTrusted();
+    this.port.postMessage({ type: 'setConstraint', values: [...checkConstraintValues(this.number, values)] } satisfies WorkerMessage);
   }
 
   setUserAttr(key: string, value: unknown): void {
@@ -191,6 +197,7 @@ try {
 interface RunMessage {
   type: 'run';
   number: number;
+  objectives: number;
   params: Record<string, ParamValue>;
   userAttrs: Record<string, unknown>;
   systemAttrs: Record<string, unknown>;
@@ -198,11 +205,11 @@ interface RunMessage {
 
 parentPort!.on('message', async (m: RunMessage) => {
   if (m.type !== 'run') return;
-  const trial = new RemoteTrial(m.number, m.params, m.userAttrs, m.systemAttrs, init.port, init.signal, init.replyTimeoutMs);
+  const trial = new RemoteTrial(m.number, m.params, m.userAttrs, m.systemAttrs, init.port, init.signal, init.replyTimeoutMs, m.objectives);
   try {
     const value = await objective(trial, init.args);
     if (trial.lost !== undefined) post({ type: 'lost', reason: trial.lost });
-    else post({ type: 'done', value: typeof value === 'number' ? value : undefined, described: describeValue(value) });
+    else post({ type: 'done', value: isResult(value) ? value : undefined, described: describeValue(value) });
   } catch (e) {
     if (trial.lost !== undefined) {
       post({ type: 'lost', reason: trial.lost });
@@ -219,3 +226,8 @@ parentPort!.on('message', async (m: RunMessage) => {
     });
   }
 });
+
+/** What can cross back as a result: a number, or an array of numbers (a multi-objective study's values). */
+function isResult(value: unknown): value is number | number[] {
+  return typeof value === 'number' || (Array.isArray(value) && value.every((v) => typeof v === 'number'));
+}

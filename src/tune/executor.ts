@@ -224,9 +224,10 @@ export async function runTrials(study: Study, objective: Objective | ObjectiveMo
       try {
         const value: unknown = pool ? await pool.run(index, trial) : await (objective as Objective)(trial);
         const described = value instanceof Unreturnable ? value.described : describeValue(value);
+        // A number, or one per objective: the study checks them (finite, as many as objectives) when told.
         result =
-          typeof value === 'number'
-            ? value
+          typeof value === 'number' || Array.isArray(value)
+            ? (value as number | number[])
             : { state: 'failed', reason: `the objective returned ${described}; a trial needs a finite number` };
       } catch (e) {
         if (isTrialPruned(e)) result = { state: 'pruned' };
@@ -237,7 +238,8 @@ export async function runTrials(study: Study, objective: Objective | ObjectiveMo
         }
       }
       // Going on? Then tell this trial and claim the next in one go. Not when this failure is the one that ends the search.
-      const failing = typeof result === 'number' ? !Number.isFinite(result) : result.state === 'failed';
+      const failing =
+        typeof result === 'number' ? !Number.isFinite(result) : 'state' in result ? result.state === 'failed' : !result.every(Number.isFinite);
       const lastStraw = failing && failedInARow + 1 >= maxFailures;
       const goOn = !rethrow && !lastStraw && !stopped() && started < (options.nTrials ?? Infinity);
       let finished: FrozenTrial;
@@ -337,9 +339,10 @@ export type WorkerMessage =
   | { type: 'loadError'; error: string }
   | { type: 'suggest'; id: number; name: string; distribution: Distribution }
   | { type: 'shouldPrune'; id: number }
-  | { type: 'report'; value: number; step: number }
+  | { type: 'report'; value: number | number[]; step: number }
   | { type: 'setUserAttr'; key: string; value: unknown }
-  | { type: 'done'; value: number | undefined; described: string }
+  | { type: 'setConstraint'; values: number[] }
+  | { type: 'done'; value: number | number[] | undefined; described: string }
   | { type: 'threw'; error: { name: string; message: string; stack?: string } }
   | { type: 'lost'; reason: string };
 
@@ -451,6 +454,7 @@ class WorkerSlot {
       this.worker.postMessage({
         type: 'run',
         number: trial.number,
+        objectives: trial.objectives,
         params: trial.params,
         userAttrs: trial.userAttrs,
         systemAttrs: trial.live.systemAttrs,
@@ -482,9 +486,11 @@ class WorkerSlot {
         return this.reply(m.id, () => run.trial.shouldPrune());
       case 'report':
       case 'setUserAttr':
+      case 'setConstraint':
         // Fire-and-forget from the worker (it checked the arguments); a failure here fails the trial at the end.
         try {
           if (m.type === 'report') run.trial.report(m.value, m.step);
+          else if (m.type === 'setConstraint') run.trial.setConstraint(m.values);
           else run.trial.setUserAttr(m.key, m.value);
         } catch (e) {
           run.asyncError ??= e;

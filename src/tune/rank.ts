@@ -7,11 +7,15 @@
  * - Only complete trials with a finite value are ranked. A storage keeps no
  *   other complete trial (it refuses NaN and the infinities); a study view
  *   put together by hand might, and such a trial is left out, never first.
+ * - Only feasible trials are ranked (multi/constraints.ts): a trial whose
+ *   constraints are violated is kept and shown, never best.
  * - Ties go to the earlier trial (the lower number): the best trial is the
  *   first that reached the best value, whichever order the trials came in.
  *
- * The file imports nothing but types, so the dashboard's page uses it too.
+ * The file imports nothing but types and the import-free constraints rule,
+ * so the dashboard's page uses it too.
  */
+import { isFeasible } from './multi/constraints.js';
 import type { Direction, TrialState } from './types.js';
 
 /** What ranking reads of a trial: a `FrozenTrial`, or the dashboard's trial row. */
@@ -19,6 +23,8 @@ export interface Ranked {
   readonly number: number;
   readonly state: TrialState;
   readonly value?: number | null;
+  /** Constraint values; absent or null: feasible. */
+  readonly constraints?: readonly number[] | null;
 }
 
 /**
@@ -44,9 +50,9 @@ export function isBetter(direction: Direction, a: number, b: number): boolean {
   return compareValues(direction, a, b) < 0;
 }
 
-/** Whether a trial takes part in ranking: complete, with a finite value. */
+/** Whether a trial takes part in ranking: complete, feasible, with a finite value. */
 export function isRanked(t: Ranked): t is Ranked & { readonly value: number } {
-  return t.state === 'complete' && typeof t.value === 'number' && Number.isFinite(t.value);
+  return t.state === 'complete' && typeof t.value === 'number' && Number.isFinite(t.value) && isFeasible(t);
 }
 
 /**

@@ -35,18 +35,24 @@ import { describeError, describeValue } from './describe.js';
 import { studyToJson, trialsToCsv, type StudyJson } from './export.js';
 import { runTrials, type ObjectiveModule, type OptimizeOptions } from './executor.js';
 import { ScheduleCompleteError, type Scheduler } from './pbt.js';
+import { paretoFront } from './multi/pareto.js';
 import { bestOf } from './rank.js';
 import { TrialCache } from './study-cache.js';
 import { storageLink, StudyTrial, type Trial, type TrialHost } from './trial.js';
 import type { Direction, FrozenTrial, ParamValue, Pruner, Sampler, StudyView, TrialState } from './types.js';
 
-/** An objective run in this thread: returns the value to minimize or maximize. */
-export type Objective = (trial: Trial) => number | Promise<number>;
+/**
+ * An objective run in this thread: returns the value to minimize or
+ * maximize, or in a multi-objective study one value per direction.
+ */
+export type Objective = (trial: Trial) => number | readonly number[] | Promise<number | readonly number[]>;
 
-/** What `tell` accepts: a value (a complete trial) or an explicit final state. */
+/** What `tell` accepts: a value or one per objective (a complete trial), or an explicit final state. */
 export type TellResult =
   | number
+  | readonly number[]
   | { readonly state: 'complete'; readonly value: number }
+  | { readonly state: 'complete'; readonly values: readonly number[] }
   | { readonly state: 'pruned'; readonly value?: number }
   | { readonly state: 'failed'; readonly reason?: string; readonly retryable?: boolean };
 
@@ -89,6 +95,13 @@ export interface CreateStudyOptions extends StudyOptions {
   /** A Storage, `':memory:'` (default), a file path or `sqlite:path`. */
   readonly storage?: StorageSpec;
   readonly direction?: Direction;
+  /**
+   * A multi-objective study: one direction per objective (two or more), for
+   * example `['maximize', 'minimize']` for accuracy and latency. Its
+   * objectives return one value per direction, and its best trials are the
+   * Pareto front (`bestTrials`). Give `direction` or `directions`, not both.
+   */
+  readonly directions?: readonly Direction[];
   /** Reuse a study of that name if the storage has one (its direction must match). */
   readonly loadIfExists?: boolean;
   readonly userAttrs?: Readonly<Record<string, unknown>>;
@@ -117,6 +130,7 @@ export interface LoadStudyOptions extends StudyOptions {
  *   study.bestParams; // { x: 2.03... }
  */
 export async function createStudy(options: CreateStudyOptions = {}): Promise<Study> {
+  const directions = requestedDirections(options);
   const { storage, owned } = await openStorage(options.storage);
   try {
     const name = options.name ?? `study-${randomUUID()}`;
@@ -126,16 +140,18 @@ export async function createStudy(options: CreateStudyOptions = {}): Promise<Stu
       if (!options.loadIfExists) {
         throw new Error(`a study named "${name}" already exists in ${storage.location}; pass loadIfExists: true to continue it`);
       }
-      if (options.direction !== undefined && options.direction !== existing.direction) {
+      if (directions !== undefined && directions.join() !== existing.directions.join()) {
         throw new Error(
-          `study "${name}" in ${storage.location} is to ${existing.direction}, not ${options.direction}; use another name`,
+          `study "${name}" in ${storage.location} is to ${existing.directions.join(', ')}, not ${directions.join(', ')}; use another name`,
         );
       }
       record = existing;
     } else {
+      const chosen = directions ?? ['minimize'];
       record = await storage.createStudy({
         name,
-        direction: options.direction ?? 'minimize',
+        direction: chosen[0],
+        ...(chosen.length > 1 ? { directions: chosen } : {}),
         ...(options.userAttrs ? { userAttrs: options.userAttrs } : {}),
         ...(options.data !== undefined ? { data: options.data } : {}),
       });
@@ -192,7 +208,10 @@ export async function loadStudy(options: LoadStudyOptions): Promise<Study> {
 export class Study implements StudyView {
   readonly id: number;
   readonly name: string;
+  /** The direction of a single-objective study (of the first objective in a multi-objective one). */
   readonly direction: Direction;
+  /** One direction per objective: `[direction]` for a single-objective study. */
+  readonly directions: readonly Direction[];
   readonly sampler: Sampler;
   readonly pruner: Pruner | undefined;
   readonly heartbeatMs: number;
@@ -230,6 +249,7 @@ export class Study implements StudyView {
     this.id = record.id;
     this.name = record.name;
     this.direction = record.direction;
+    this.directions = record.directions;
     this.userAttrMap = { ...record.userAttrs };
     this.systemAttrMap = { ...record.systemAttrs };
     this.dataValue = record.data;
@@ -304,9 +324,32 @@ export class Study implements StudyView {
    *   study.bestTrial.params;
    */
   get bestTrial(): FrozenTrial {
+    this.checkSingleObjective('bestTrial');
     const best = bestOf(this.trials(['complete']), this.direction);
     if (!best) throw new Error(`study "${this.name}" has no complete trial yet, so no best trial`);
     return best;
+  }
+
+  /** Whether the study has more than one objective (then `bestTrials`, not `bestTrial`). */
+  get isMultiObjective(): boolean {
+    return this.directions.length > 1;
+  }
+
+  /**
+   * The best trials: in a multi-objective study, the Pareto front (every
+   * complete, feasible trial no other trial beats in all objectives), in
+   * trial-number order; in a single-objective study, the best trial alone
+   * (none when no trial is complete), as Optuna's `best_trials`.
+   *
+   * @example
+   *   const study = await createStudy({ directions: ['maximize', 'minimize'] });
+   *   // ...optimize...
+   *   for (const t of study.bestTrials) console.log(t.number, t.values);
+   */
+  get bestTrials(): FrozenTrial[] {
+    if (this.isMultiObjective) return paretoFront(this.trials(['complete']), this.directions);
+    const best = bestOf(this.trials(['complete']), this.direction);
+    return best ? [best] : [];
   }
 
   /** @example study.bestValue; // 0.0012 */
@@ -466,7 +509,7 @@ export class Study implements StudyView {
     own.finished = true;
     await own.flushChain;
     if (own.flushError instanceof TrialNotFoundError) own.lost ??= own.flushError;
-    let outcome = outcomeOf(result, own.lastIntermediate());
+    let outcome = outcomeOf(result, own.lastIntermediate(), this.directions.length);
     if (own.flushError !== undefined && own.lost === undefined) {
       outcome = { state: 'failed', reason: `a write to storage failed: ${describeError(own.flushError)}` };
     }
@@ -515,7 +558,12 @@ export class Study implements StudyView {
    */
   private async dropLost(own: StudyTrial, outcome: TrialOutcome): Promise<FrozenTrial> {
     const why = (own.lost as Error)?.message ?? String(own.lost);
-    const result = outcome.state === 'complete' ? `its value ${describeValue(outcome.value)}` : `its result (${outcome.state})`;
+    const result =
+      outcome.state !== 'complete'
+        ? `its result (${outcome.state})`
+        : 'values' in outcome
+          ? `its values ${describeValue(outcome.values)}`
+          : `its value ${describeValue(outcome.value)}`;
     this.warn(`study "${this.name}": trial ${own.number} was lost (${why}); ${result} is dropped and the study goes on`);
     // The cache's copy of it is what this process wrote, not what the storage holds: forget it, then
     // read what the storage holds now (the crash may have rolled back other trials this process saw).
@@ -651,6 +699,8 @@ export class Study implements StudyView {
     sampleIndependent: (trial, name, distribution) => this.sampler.sampleIndependent(this, trial, name, distribution),
     prune: (trial) => (this.pruner ? this.pruner.prune(this, trial) : false),
     knownDistribution: (name) => this.cache.known.get(name),
+    // A getter: the host is made before the constructor sets the directions.
+    objectives: () => this.directions.length,
     trialChanged: (trial) => {
       this.cache.changed();
       if (this.flushScheduled.has(trial)) return;
@@ -694,8 +744,8 @@ export class Study implements StudyView {
     const t = this.cache.stored(number);
     if (!t) throw new RangeError(`study "${this.name}" has no trial ${number}`);
     if (t.state !== 'running') throw new TrialFinishedError(number, t.state);
-    const last = [...t.intermediate.entries()].sort((a, b) => b[0] - a[0])[0]?.[1];
-    await this.storage.updateTrial(t.id, { finish: outcomeOf(result, last) });
+    const last = this.isMultiObjective ? undefined : [...t.intermediate.entries()].sort((a, b) => b[0] - a[0])[0]?.[1];
+    await this.storage.updateTrial(t.id, { finish: outcomeOf(result, last, this.directions.length) });
     await this.refresh();
     const finished = this.cache.stored(number)!;
     this.sampler.afterTrial?.(this, finished);
@@ -739,6 +789,14 @@ export class Study implements StudyView {
     this.heartbeatTimer = undefined;
   }
 
+  private checkSingleObjective(what: string): void {
+    if (this.isMultiObjective) {
+      throw new Error(
+        `study "${this.name}" has ${this.directions.length} objectives (${this.directions.join(', ')}), so no single ${what}: use bestTrials, its Pareto front`,
+      );
+    }
+  }
+
   private checkOpen(): void {
     if (this.closed) throw new Error(`study "${this.name}" is closed`);
     if (this.studyFlushError !== undefined) {
@@ -749,15 +807,29 @@ export class Study implements StudyView {
   }
 }
 
-/** The stored outcome of what an objective or `tell` gave. */
-function outcomeOf(result: TellResult | unknown, lastIntermediate: number | undefined): TrialOutcome {
+/**
+ * The stored outcome of what an objective or `tell` gave, in a study of
+ * `objectives` objectives: one finite number, or one per objective.
+ */
+function outcomeOf(result: TellResult | unknown, lastIntermediate: number | undefined, objectives: number): TrialOutcome {
+  if (objectives > 1) {
+    if (Array.isArray(result)) {
+      if (result.length === objectives && result.every((v) => typeof v === 'number' && Number.isFinite(v))) return { state: 'complete', values: [...result] };
+      return { state: 'failed', reason: `the objective returned ${describeValue(result)}; this study needs ${objectives} finite numbers, one per objective` };
+    }
+    if (typeof result === 'number') {
+      return { state: 'failed', reason: `the objective returned one number (${result}); this study needs ${objectives}, one per objective` };
+    }
+  } else if (Array.isArray(result)) {
+    return { state: 'failed', reason: `the objective returned ${describeValue(result)}; this study has one objective and needs one finite number` };
+  }
   if (typeof result === 'number') {
     if (Number.isFinite(result)) return { state: 'complete', value: result };
     return { state: 'failed', reason: `the objective returned ${result}; a trial needs a finite number` };
   }
   if (result && typeof result === 'object' && 'state' in result) {
-    const r = result as Exclude<TellResult, number>;
-    if (r.state === 'complete') return outcomeOf(r.value, lastIntermediate);
+    const r = result as Exclude<TellResult, number | readonly number[]>;
+    if (r.state === 'complete') return outcomeOf('values' in r ? r.values : r.value, lastIntermediate, objectives);
     if (r.state === 'pruned') {
       const value = r.value ?? lastIntermediate;
       return value === undefined ? { state: 'pruned' } : { state: 'pruned', value };
@@ -767,6 +839,18 @@ function outcomeOf(result: TellResult | unknown, lastIntermediate: number | unde
     }
   }
   return { state: 'failed', reason: `the objective returned ${describeValue(result)}; a trial needs a finite number` };
+}
+
+/** The directions `createStudy` was asked for, checked; undefined when it was given none. */
+function requestedDirections(options: CreateStudyOptions): readonly Direction[] | undefined {
+  const { direction, directions } = options;
+  if (directions === undefined) return direction === undefined ? undefined : [direction];
+  const where = `createStudy${options.name ? ` "${options.name}"` : ''}`;
+  if (direction !== undefined) throw new TypeError(`${where}: give direction or directions, not both`);
+  if (!Array.isArray(directions) || directions.length === 0 || !directions.every((d) => d === 'minimize' || d === 'maximize')) {
+    throw new TypeError(`${where}: directions must be a non-empty array of "minimize" and "maximize", got ${JSON.stringify(directions)}`);
+  }
+  return directions;
 }
 
 function nonNegative(what: string, v: number): number {

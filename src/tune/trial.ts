@@ -17,6 +17,7 @@ import type {
   CheckpointInfo,
   CommandOutcome,
   CommandRecord,
+  IntermediateValue,
   NewCheckpoint,
   ParamWrite,
   SaveCheckpointOptions,
@@ -72,8 +73,21 @@ export interface Trial {
   suggestFloat(name: string, low: number, high: number, options?: SuggestFloatOptions): number;
   suggestInt(name: string, low: number, high: number, options?: SuggestIntOptions): number;
   suggestCategorical<T extends ParamValue>(name: string, choices: readonly T[]): T;
-  /** Records the objective's value at `step` (an integer >= 0). A step reported twice keeps its first value. */
-  report(value: number, step: number): void;
+  /**
+   * Records the objective's value at `step` (an integer >= 0); in a
+   * multi-objective study, one value per objective. A step reported twice
+   * keeps its first value.
+   */
+  report(value: number | readonly number[], step: number): void;
+  /**
+   * Records the trial's constraint values, as Optuna's `constraints_func`:
+   * the trial is feasible when each is <= 0. An infeasible trial is kept and
+   * shown but is never a best trial nor on the Pareto front. The last call wins.
+   *
+   * @example
+   *   trial.setConstraint([modelBytes - 200_000]); // feasible when the model is at most 200 kB
+   */
+  setConstraint(values: readonly number[]): void;
   /** Whether the study's pruner says to stop this trial now; if so, throw `TrialPruned`. */
   shouldPrune(): boolean;
   /** Attaches a JSON value to the trial (shown in exports and the dashboard). */
@@ -157,7 +171,8 @@ export abstract class TrialBase implements Trial {
   abstract readonly params: Readonly<Record<string, ParamValue>>;
   abstract readonly userAttrs: Readonly<Record<string, unknown>>;
   abstract suggest(name: string, distribution: Distribution): ParamValue;
-  abstract report(value: number, step: number): void;
+  abstract report(value: number | readonly number[], step: number): void;
+  abstract setConstraint(values: readonly number[]): void;
   abstract shouldPrune(): boolean;
   abstract setUserAttr(key: string, value: unknown): void;
   abstract readonly live: TrialLink;
@@ -215,6 +230,8 @@ export interface TrialHost {
   trialChanged(trial: StudyTrial): void;
   /** The trial's line to commands and checkpoints (see `TrialLink`), for the claim made with `claimKey`. */
   link(frozen: FrozenTrial, claimKey: string | undefined): TrialLink;
+  /** How many objectives the study has (a report is one number per objective, or one number). */
+  objectives(): number;
 }
 
 /**
@@ -231,14 +248,14 @@ export class StudyTrial extends TrialBase {
   private readonly startedAt: number | undefined;
   private readonly paramValues: Record<string, ParamValue>;
   private readonly distributions: Record<string, Distribution>;
-  private readonly intermediate = new Map<number, number>();
+  private readonly intermediate = new Map<number, IntermediateValue>();
   private readonly attrs: Record<string, unknown>;
   private readonly systemAttrs: Record<string, unknown>;
   private readonly fixed: Readonly<Record<string, ParamValue>>;
   private relative: { space: Record<string, Distribution>; values: Record<string, ParamValue> } | undefined;
   // Writes not yet sent to storage.
   private pendingParams: ParamWrite[] = [];
-  private pendingValues: [number, number][] = [];
+  private pendingValues: [number, IntermediateValue][] = [];
   private pendingAttrs: Record<string, unknown> | undefined;
   /** System attributes this process set (`recordSystemAttr`): sent with the next write and again with the final one. */
   private readonly ownSystemAttrs: Record<string, unknown> = {};
@@ -271,7 +288,7 @@ export class StudyTrial extends TrialBase {
     // A retried trial starts with the params of the trial it retries.
     this.paramValues = { ...frozen.params };
     this.distributions = { ...frozen.distributions };
-    for (const [s, v] of frozen.intermediate) this.intermediate.set(s, v);
+    for (const [s, v] of frozen.intermediateVectors ?? frozen.intermediate) this.intermediate.set(s, v);
     this.attrs = { ...frozen.userAttrs };
     this.systemAttrs = { ...frozen.systemAttrs };
     const fixed = frozen.systemAttrs.fixedParams;
@@ -281,6 +298,11 @@ export class StudyTrial extends TrialBase {
 
   get params(): Readonly<Record<string, ParamValue>> {
     return { ...this.paramValues };
+  }
+
+  /** How many objectives the study has: what `report` and the objective's result must carry. */
+  get objectives(): number {
+    return this.host.objectives();
   }
 
   get userAttrs(): Readonly<Record<string, unknown>> {
@@ -332,19 +354,20 @@ export class StudyTrial extends TrialBase {
     return value;
   }
 
-  report(value: number, step: number): void {
+  report(value: number | readonly number[], step: number): void {
     this.checkUsable('report');
-    if (typeof value !== 'number') {
-      throw new TypeError(`trial ${this.number}: report(value, step) needs a number, got ${typeof value}`);
-    }
-    if (!Number.isInteger(step) || step < 0) {
-      throw new RangeError(`trial ${this.number}: report step must be an integer >= 0, got ${step}`);
-    }
+    checkReport(this.number, value, step, this.host.objectives());
     // Optuna's rule, kept by every storage: a repeated step keeps its first value.
     if (this.intermediate.has(step)) return;
-    this.intermediate.set(step, value);
-    this.pendingValues.push([step, value]);
+    const copy = typeof value === 'number' ? value : [...value];
+    this.intermediate.set(step, copy);
+    this.pendingValues.push([step, copy]);
     this.host.trialChanged(this);
+  }
+
+  setConstraint(values: readonly number[]): void {
+    this.checkUsable('setConstraint');
+    this.recordSystemAttr(CONSTRAINTS_ATTR, [...checkConstraintValues(this.number, values)]);
   }
 
   shouldPrune(): boolean {
@@ -381,19 +404,23 @@ export class StudyTrial extends TrialBase {
       state: 'running',
       params: { ...this.paramValues },
       distributions: { ...this.distributions },
-      intermediate: new Map(this.intermediate),
+      ...intermediateFields(this.intermediate, this.host.objectives()),
       userAttrs: { ...this.attrs },
       systemAttrs: { ...this.systemAttrs },
+      ...(Array.isArray(this.systemAttrs[CONSTRAINTS_ATTR]) ? { constraints: [...(this.systemAttrs[CONSTRAINTS_ATTR] as number[])] } : {}),
       ...(this.startedAt !== undefined ? { startedAt: this.startedAt } : {}),
     };
   }
 
-  /** The last reported value (by step), which a pruned trial keeps as its value. */
+  /**
+   * The last reported value (by step), which a pruned trial keeps as its
+   * value; undefined in a multi-objective study (a pruned trial there has no values).
+   */
   lastIntermediate(): number | undefined {
-    let best: number | undefined;
+    let best: IntermediateValue | undefined;
     let bestStep = -1;
     for (const [s, v] of this.intermediate) if (s > bestStep) [bestStep, best] = [s, v];
-    return best;
+    return typeof best === 'number' ? best : undefined;
   }
 
   /**
@@ -450,4 +477,51 @@ export class StudyTrial extends TrialBase {
  */
 function usableRelative(space: Distribution | undefined, asked: Distribution, value: ParamValue): boolean {
   return space !== undefined && distributionConflict(space, asked) === undefined && distributionContains(asked, value);
+}
+
+/** The system attribute that holds a trial's constraint values (Optuna's name for it). */
+export const CONSTRAINTS_ATTR = 'constraints';
+
+/**
+ * Throws unless `value` is what a study of `objectives` objectives takes at
+ * `step`: one number, or (two or more objectives) one number per objective.
+ * Written once for the trials of this thread and of worker threads.
+ */
+export function checkReport(trialNumber: number, value: unknown, step: unknown, objectives: number): void {
+  const where = `trial ${trialNumber}: report(value, step)`;
+  if (objectives === 1 && typeof value !== 'number') {
+    throw new TypeError(`${where} needs a number, got ${Array.isArray(value) ? 'an array (this study has one objective)' : typeof value}`);
+  }
+  if (objectives > 1 && !(Array.isArray(value) && value.length === objectives && value.every((v) => typeof v === 'number'))) {
+    throw new TypeError(`${where} needs ${objectives} numbers, one per objective of the study, got ${JSON.stringify(value) ?? typeof value}`);
+  }
+  if (!Number.isInteger(step) || (step as number) < 0) {
+    throw new RangeError(`trial ${trialNumber}: report step must be an integer >= 0, got ${String(step)}`);
+  }
+}
+
+/** Throws unless `values` are constraint values: a non-empty array of finite numbers (<= 0 feasible). */
+export function checkConstraintValues(trialNumber: number, values: unknown): readonly number[] {
+  if (!Array.isArray(values) || values.length === 0 || !values.every((v) => typeof v === 'number' && Number.isFinite(v))) {
+    throw new RangeError(
+      `trial ${trialNumber}: setConstraint needs a non-empty array of finite numbers (each <= 0 when feasible), got ${JSON.stringify(values) ?? typeof values}`,
+    );
+  }
+  return values as number[];
+}
+
+/** A trial's reports as FrozenTrial fields: scalars, or (several objectives) the vectors and their first components. */
+function intermediateFields(
+  reports: ReadonlyMap<number, IntermediateValue>,
+  objectives: number,
+): Pick<FrozenTrial, 'intermediate' | 'intermediateVectors'> {
+  if (objectives === 1) return { intermediate: new Map(reports as ReadonlyMap<number, number>) };
+  const intermediate = new Map<number, number>();
+  const intermediateVectors = new Map<number, readonly number[]>();
+  for (const [step, v] of reports) {
+    const vector = typeof v === 'number' ? [v] : v;
+    intermediate.set(step, vector[0]);
+    intermediateVectors.set(step, [...vector]);
+  }
+  return { intermediate, intermediateVectors };
 }

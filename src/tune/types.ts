@@ -56,10 +56,28 @@ export interface FrozenTrial {
   /** Parameters suggested so far, in the user's own values. */
   readonly params: Readonly<Record<string, ParamValue>>;
   readonly distributions: Readonly<Record<string, Distribution>>;
-  /** Objective value of a complete trial. */
+  /** Objective value of a complete trial of a single-objective study (absent in multi-objective studies). */
   readonly value?: number;
-  /** Intermediate values reported with `trial.report(value, step)`, keyed by step. */
+  /**
+   * Objective values of a complete trial of a multi-objective study, one per
+   * direction of the study (absent in single-objective studies, which use `value`).
+   */
+  readonly values?: readonly number[];
+  /**
+   * Constraint values the trial recorded (`trial.setConstraint`); the trial is
+   * feasible when each is <= 0 (multi/constraints.ts). Absent: feasible.
+   * Kept in the system attribute `constraints`, as Optuna keeps them.
+   */
+  readonly constraints?: readonly number[];
+  /**
+   * Intermediate values reported with `trial.report(value, step)`, keyed by
+   * step. In a multi-objective study, the first objective's component of each
+   * reported vector (so that single-value charts draw it); the whole vectors
+   * are in `intermediateVectors`.
+   */
   readonly intermediate: ReadonlyMap<number, number>;
+  /** Multi-objective studies: the vectors reported with `trial.report([v1, v2], step)`, keyed by step. */
+  readonly intermediateVectors?: ReadonlyMap<number, readonly number[]>;
   readonly userAttrs: Readonly<Record<string, unknown>>;
   readonly systemAttrs: Readonly<Record<string, unknown>>;
   /** Milliseconds since the epoch. */
@@ -69,7 +87,10 @@ export interface FrozenTrial {
 
 /** What samplers and pruners may know of a study. */
 export interface StudyView {
+  /** The direction of a single-objective study; of the first objective in a multi-objective one. */
   readonly direction: Direction;
+  /** One direction per objective: `[direction]` for a single-objective study. */
+  readonly directions: readonly Direction[];
   /** Trials of the study, optionally only those in the given states, in trial-number order. */
   trials(states?: readonly TrialState[]): readonly FrozenTrial[];
   /** Study-level attributes a sampler may keep (e.g. the coarse-to-fine regions). */

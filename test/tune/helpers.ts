@@ -40,6 +40,10 @@ export class MemoryStudy implements StudyView {
     readonly sampler?: Sampler,
   ) {}
 
+  get directions(): readonly Direction[] {
+    return [this.direction];
+  }
+
   trials(states?: readonly TrialState[]): readonly FrozenTrial[] {
     const all = this.records as readonly FrozenTrial[];
     return states === undefined ? all : all.filter((t) => states.includes(t.state));

@@ -316,9 +316,9 @@ if (available) {
     await s.close();
   });
 
-  test('postgres: a version-2 schema (the previous release) is migrated to version 3 in place: trials, commands and checkpoints kept, keys work', async () => {
+  test('postgres: a version-2 schema is migrated to the current version in place: trials, commands and checkpoints kept, keys work', async () => {
     const schema = freshSchema();
-    assert.equal(SCHEMA_VERSION, 3);
+    assert.equal(SCHEMA_VERSION, 4);
     const S = `"${schema}".`;
     await sql(`CREATE SCHEMA "${schema}";\n${MIGRATIONS.filter((m) => m.version <= 2).map((m) => m.sql.replace(/\bS\./g, S)).join('\n')}
       INSERT INTO ${S}schema_version (version) VALUES (2);
@@ -330,11 +330,35 @@ if (available) {
       INSERT INTO ${S}trial_commands (trial_id, kind, args, state, created_at) SELECT id, 'pause', '{}', 'pending', 1 FROM ${S}trials WHERE number = 1;
       INSERT INTO ${S}trial_checkpoints (trial_id, step, kind, meta, created_at, data) SELECT id, 1, 'manual', '{}', 1, '\\x0102' FROM ${S}trials WHERE number = 0;`);
     const s = await PostgresStorage.open(PG_URL, { schema });
-    assert.deepEqual((await sql(`SELECT version FROM ${S}schema_version`)).rows, [{ version: 3 }]);
+    assert.deepEqual((await sql(`SELECT version FROM ${S}schema_version`)).rows, [{ version: 4 }]);
     const cursor = await checkMigratedFromV2(s);
     // The first version after the upgrade starts the server run's count past the gap; the old cursor still reads on.
     const page = await s.trialsSince((await s.getStudy('v2'))!.id, cursor);
     assert.deepEqual([page.reset, page.trials.map((t) => t.number)], [undefined, [1, 2]]);
+    await s.close();
+  });
+
+  test('postgres: a version-3 schema (the previous release) upgrades in place, reads as before, and takes multi-objective studies', async () => {
+    const schema = freshSchema();
+    const S = `"${schema}".`;
+    await sql(`CREATE SCHEMA "${schema}";\n${MIGRATIONS.filter((m) => m.version <= 3).map((m) => m.sql.replace(/\bS\./g, S)).join('\n')}
+      INSERT INTO ${S}schema_version (version) VALUES (3);
+      INSERT INTO ${S}studies (name, direction, user_attrs, system_attrs, data, created_at, version) VALUES ('v3', 'maximize', '{}', '{}', 'null', 1, 2);
+      INSERT INTO ${S}trials (study_id, number, state, value, params, distributions, user_attrs, system_attrs, started_at, completed_at, heartbeat_at, version)
+        SELECT id, 0, 'complete', 0.75, '{"x":1}', '{}', '{}', '{}', 1, 2, NULL, 1 FROM ${S}studies;
+      INSERT INTO ${S}trial_values (trial_id, step, value) SELECT id, 0, 0.5 FROM ${S}trials;`);
+    const s = await PostgresStorage.open(PG_URL, { schema });
+    assert.deepEqual((await sql(`SELECT version FROM ${S}schema_version`)).rows, [{ version: 4 }]);
+    const old = (await s.getStudy('v3'))!;
+    assert.deepEqual([old.direction, old.directions], ['maximize', ['maximize']]);
+    const [t0] = (await s.trialsSince(old.id, 0)).trials;
+    assert.deepEqual([t0.value, t0.values, [...t0.intermediate], t0.intermediateVectors], [0.75, undefined, [[0, 0.5]], undefined]);
+    const multi = await s.createStudy({ name: 'pareto', direction: 'minimize', directions: ['minimize', 'minimize', 'maximize'] });
+    const t = (await s.claimTrial(multi.id))!;
+    await s.updateTrial(t.id, { intermediate: [[2, [1, Number.NaN, 3]]], finish: { state: 'complete', values: [1, 2, 3] } });
+    const [got] = (await s.trialsSince(multi.id, 0)).trials;
+    assert.deepEqual([got.values, [...got.intermediate], [...got.intermediateVectors!]], [[1, 2, 3], [[2, 1]], [[2, [1, Number.NaN, 3]]]]);
+    assert.deepEqual((await s.getStudy('pareto'))!.directions, ['minimize', 'minimize', 'maximize']);
     await s.close();
   });
 }

@@ -2,7 +2,7 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -108,7 +108,7 @@ test('sqlite: four processes writing one study at once see no lock error and no 
   await s.close();
 });
 
-test('sqlite: a version-2 file (the previous release) is migrated to version 3 in place: trials, commands and checkpoints kept, keys work', async () => {
+test('sqlite: a version-2 file is migrated to the current version in place: trials, commands and checkpoints kept, keys work', async () => {
   const path = join(dir, 'v2.db');
   const raw = new Database(path);
   raw.pragma('journal_mode = WAL');
@@ -120,13 +120,46 @@ test('sqlite: a version-2 file (the previous release) is migrated to version 3 i
     INSERT INTO trial_commands (trial_id, kind, args, state, created_at) VALUES (2, 'pause', '{}', 'pending', 1);
     INSERT INTO trial_checkpoints (trial_id, step, kind, meta, created_at, data) VALUES (1, 1, 'manual', '{}', 1, x'0102');`);
   raw.close();
-  assert.equal(SCHEMA_VERSION, 3);
+  assert.equal(SCHEMA_VERSION, 4);
   const s = await SqliteStorage.open(path);
   await checkMigratedFromV2(s);
   await s.close();
   const check = new Database(path, { readonly: true });
-  assert.deepEqual(check.prepare('SELECT version FROM schema_version').all(), [{ version: 3 }]);
+  assert.deepEqual(check.prepare('SELECT version FROM schema_version').all(), [{ version: 4 }]);
   check.close();
+});
+
+test('sqlite: a study file written by the previous release (schema 3) upgrades in place and reads as it did; a multi-objective study fits beside it', async () => {
+  // fixtures-study/released-v3.db was written by caviar at commit 0a507ad (schema 3): study
+  // "released", maximize, 6 trials (complete, failed, one still running) with reports at steps 0 and 1.
+  const path = join(dir, 'released-v3.db');
+  copyFileSync(new URL('./fixtures-study/released-v3.db', import.meta.url), path);
+  const before = new Database(path, { readonly: true });
+  assert.deepEqual(before.prepare('SELECT version FROM schema_version').all(), [{ version: 3 }]);
+  const rows = before.prepare('SELECT number, state, value, params FROM trials ORDER BY number').all();
+  before.close();
+  const s = await SqliteStorage.open(path);
+  const st = (await s.getStudy('released'))!;
+  assert.deepEqual([st.direction, st.directions, st.userAttrs], ['maximize', ['maximize'], { dataset: 'spirals' }]);
+  const { trials } = await s.trialsSince(st.id, 0);
+  assert.deepEqual(
+    trials.map((t) => [t.number, t.state, t.value ?? null, JSON.stringify(t.params)]),
+    (rows as { number: number; state: string; value: number | null; params: string }[]).map((r) => [r.number, r.state, r.value, r.params]),
+  );
+  assert.equal(trials[0].intermediate.size, 2);
+  assert.ok(trials.every((t) => t.values === undefined && t.constraints === undefined && t.intermediateVectors === undefined));
+  const multi = await s.createStudy({ name: 'pareto', direction: 'maximize', directions: ['maximize', 'minimize'] });
+  const t = (await s.claimTrial(multi.id))!;
+  await s.updateTrial(t.id, { intermediate: [[0, [0.5, 3]]], finish: { state: 'complete', values: [0.9, 2.5] } });
+  await s.close();
+  const again = await SqliteStorage.open(path);
+  assert.deepEqual((await again.getStudy('pareto'))!.directions, ['maximize', 'minimize']);
+  const [got] = (await again.trialsSince(multi.id, 0)).trials;
+  assert.deepEqual([got.value, got.values, [...got.intermediateVectors!]], [undefined, [0.9, 2.5], [[0, [0.5, 3]]]]);
+  await again.close();
+  const after = new Database(path, { readonly: true });
+  assert.deepEqual(after.prepare('SELECT version FROM schema_version').all(), [{ version: 4 }]);
+  after.close();
 });
 
 test('sqlite: a damaged file is a StudyFileError naming it, found before anything writes; an empty file is one only with mustExist', async () => {

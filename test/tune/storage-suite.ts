@@ -882,6 +882,48 @@ export function storageSuite(kind: string, harness: StorageHarness): void {
       await s.close();
     });
 
+    test('multi-objective studies: directions kept, values and reported vectors stored and read back, bad ones refused', async () => {
+      const s = await harness.open();
+      const st = await s.createStudy({ name: 'mo', direction: 'maximize', directions: ['maximize', 'minimize'] });
+      assert.deepEqual(st.directions, ['maximize', 'minimize']);
+      assert.deepEqual((await s.getStudy('mo'))!.directions, ['maximize', 'minimize']);
+      assert.deepEqual((await s.createStudy({ name: 'single', direction: 'minimize' })).directions, ['minimize']);
+      await assert.rejects(s.createStudy({ name: 'bad', direction: 'minimize', directions: ['maximize', 'minimize'] }), /first equal to direction/);
+      await assert.rejects(s.createStudy({ name: 'bad', direction: 'minimize', directions: ['minimize'] }), /two or more/);
+
+      const t = (await s.claimTrial(st.id))!;
+      const { cursor } = await s.trialsSince(st.id, 0);
+      await s.updateTrial(t.id, { intermediate: [[0, [0.5, 10]], [1, [0.7, Number.NaN]]] });
+      // The first report of a step stands, for vectors as for numbers.
+      await s.updateTrial(t.id, { intermediate: [[1, [0.1, 1]], [2, [0.8, 8]]] });
+      await assert.rejects(s.updateTrial(t.id, { intermediate: [[3, []]] }), (e: Error) => e instanceof InvalidWriteError && /step 3/.test(e.message));
+      await assert.rejects(s.updateTrial(t.id, { finish: { state: 'complete', values: [0.9, Number.NaN] } }), /finite values, one per objective/);
+      await assert.rejects(s.updateTrial(t.id, { finish: { state: 'complete', values: [] } }), InvalidWriteError);
+      await s.updateTrial(t.id, { finish: { state: 'complete', values: [0.9, 7.5] } });
+      const page = await s.trialsSince(st.id, cursor);
+      for (const got of [await s.getTrial(t.id), page.trials[0]]) {
+        assert.equal(got.value, undefined);
+        assert.deepEqual(got.values, [0.9, 7.5]);
+        assert.deepEqual([...got.intermediate], [[0, 0.5], [1, 0.7], [2, 0.8]]);
+        assert.deepEqual([...got.intermediateVectors!], [[0, [0.5, 10]], [1, [0.7, Number.NaN]], [2, [0.8, 8]]]);
+      }
+      await s.close();
+    });
+
+    test('constraints: kept as the system attribute and read back as the trial\'s constraints; malformed ones refused', async () => {
+      const s = await harness.open();
+      const st = await s.createStudy({ name: 'con', direction: 'minimize' });
+      const t = (await s.claimTrial(st.id))!;
+      await assert.rejects(s.updateTrial(t.id, { systemAttrs: { constraints: [] } }), (e: Error) => e instanceof InvalidWriteError && /constraints/.test(e.message));
+      await assert.rejects(s.updateTrial(t.id, { systemAttrs: { constraints: ['1'] } }), InvalidWriteError);
+      await s.updateTrial(t.id, { systemAttrs: { constraints: [0.5, -2] }, finish: { state: 'complete', value: 1 } });
+      const got = await s.getTrial(t.id);
+      assert.deepEqual([got.constraints, got.systemAttrs.constraints, got.values], [[0.5, -2], [0.5, -2], undefined]);
+      const plain = (await s.claimTrial(st.id))!;
+      assert.equal((await s.getTrial(plain.id)).constraints, undefined);
+      await s.close();
+    });
+
     test('trialsSince with a cursor past the study\'s version answers every trial, with reset', async () => {
       const s = await harness.open();
       const st = await s.createStudy({ name: 'rs', direction: 'minimize' });

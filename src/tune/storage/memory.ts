@@ -20,6 +20,7 @@ import {
   finish,
   isDueRetry,
   retryCount,
+  resultFields,
   staleOutcome,
   type TrialRecord,
 } from './rules.js';
@@ -45,6 +46,7 @@ interface MemoryStudy {
   id: number;
   name: string;
   direction: StudyRecord['direction'];
+  directions: StudyRecord['directions'];
   userAttrs: Record<string, unknown>;
   systemAttrs: Record<string, unknown>;
   data: unknown;
@@ -122,6 +124,7 @@ export class MemoryStorage implements Storage {
       id: this.nextStudyId++,
       name: study.name,
       direction: study.direction,
+      directions: [...(study.directions ?? [study.direction])],
       userAttrs: clone({ ...study.userAttrs }),
       systemAttrs: clone({ ...study.systemAttrs }),
       data: study.data === undefined ? null : clone(study.data),
@@ -264,6 +267,8 @@ export class MemoryStorage implements Storage {
     Object.assign(t, {
       state: draft.state,
       value: draft.value,
+      values: draft.values,
+      intermediateVectors: clone(draft.intermediateVectors),
       params: draft.params,
       distributions: clone(draft.distributions),
       // Copies, so that the caller's objects never alias what is stored.
@@ -457,6 +462,8 @@ export class MemoryStorage implements Storage {
       number: study.trials.length,
       state,
       value: undefined,
+      values: undefined,
+      intermediateVectors: undefined,
       params: {},
       distributions: {},
       userAttrs: {},
@@ -494,6 +501,7 @@ function studyRecord(s: MemoryStudy): StudyRecord {
     id: s.id,
     name: s.name,
     direction: s.direction,
+    directions: [...s.directions],
     userAttrs: clone(s.userAttrs),
     systemAttrs: clone(s.systemAttrs),
     data: clone(s.data),
@@ -516,7 +524,7 @@ function frozen(t: MemoryTrial): FrozenTrial {
     intermediate: new Map(t.intermediate),
     userAttrs: clone(t.userAttrs),
     systemAttrs: clone(t.systemAttrs),
-    ...(t.value !== undefined ? { value: t.value } : {}),
+    ...resultFields(t),
     ...(t.startedAt !== undefined ? { startedAt: t.startedAt } : {}),
     ...(t.completedAt !== undefined ? { completedAt: t.completedAt } : {}),
   };

@@ -124,6 +124,15 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE UNIQUE INDEX trial_checkpoints_by_save_key ON S.trial_checkpoints (save_key) WHERE save_key IS NOT NULL;
     `,
   },
+  {
+    version: 4,
+    // Multi-objective studies (see sqlite-schema.ts): NULL for single-objective ones.
+    sql: `
+      ALTER TABLE S.studies ADD COLUMN directions text;            -- JSON array, one direction per objective
+      ALTER TABLE S.trials ADD COLUMN objective_values text,       -- JSON array, one value per objective
+        ADD COLUMN intermediate_vectors text;                      -- JSON object, step -> reported vector
+    `,
+  },
 ];
 
 /** The newest schema version this code reads and writes. */

@@ -35,7 +35,7 @@ export const NEXT_VERSION = `CASE WHEN run IS NOT DISTINCT FROM ${SERVER_RUN} TH
 export const BUMP = `version = ${NEXT_VERSION}, run_from = CASE WHEN run IS NOT DISTINCT FROM ${SERVER_RUN} THEN run_from ELSE version END,
   run = ${SERVER_RUN}`;
 
-export const STUDY_COLUMNS = 'id, name, direction, user_attrs, system_attrs, data, created_at, version, attrs_version';
+export const STUDY_COLUMNS = 'id, name, direction, directions, user_attrs, system_attrs, data, created_at, version, attrs_version';
 
 /** The server's clock in ms since the epoch. */
 export const SERVER_NOW = '(extract(epoch from clock_timestamp()) * 1000)::bigint';
@@ -46,6 +46,7 @@ export interface SinceColumns {
   s_attrs_version: number;
   s_name: string | null;
   s_direction: StudyRow['direction'] | null;
+  s_directions: string | null;
   s_user_attrs: string | null;
   s_system_attrs: string | null;
   s_data: string | null;
@@ -77,8 +78,8 @@ export function statements(S: string) {
     studyById: `SELECT ${STUDY_COLUMNS} FROM ${S}.studies WHERE id = $1`,
     studyByName: `SELECT ${STUDY_COLUMNS} FROM ${S}.studies WHERE name = $1`,
     allStudies: `SELECT ${STUDY_COLUMNS} FROM ${S}.studies ORDER BY id`,
-    insertStudy: `INSERT INTO ${S}.studies (name, direction, user_attrs, system_attrs, data, created_at, create_key)
-      VALUES ($1, $2, $3, $4, $5, coalesce($6::bigint, ${SERVER_NOW}), $7) RETURNING ${STUDY_COLUMNS}`,
+    insertStudy: `INSERT INTO ${S}.studies (name, direction, user_attrs, system_attrs, data, created_at, create_key, directions)
+      VALUES ($1, $2, $3, $4, $5, coalesce($6::bigint, ${SERVER_NOW}), $7, $8) RETURNING ${STUDY_COLUMNS}`,
     studyByCreateKey: `SELECT ${STUDY_COLUMNS} FROM ${S}.studies WHERE name = $1 AND create_key = $2`,
     updateStudyAttrs: `UPDATE ${S}.studies SET user_attrs = $1, system_attrs = $2, data = $3,
       attrs_version = ${NEXT_VERSION}, ${BUMP} WHERE id = $4`,
@@ -112,7 +113,7 @@ export function statements(S: string) {
         SELECT $11, unnest($16::bigint[]), unnest($17::double precision[]) ON CONFLICT DO NOTHING)
       UPDATE ${S}.trials SET state = $1, value = $2, params = $3, distributions = $4, user_attrs = $5, system_attrs = $6,
         started_at = $7, completed_at = $8, heartbeat_at = $9, version = coalesce((SELECT version FROM bumped), $10),
-        claim_key = coalesce($18, claim_key)
+        claim_key = coalesce($18, claim_key), objective_values = $19, intermediate_vectors = $20
       WHERE id = $11 RETURNING version`,
     trialWithValues: `SELECT ${TRIAL_COLUMNS}, v.steps, v.step_values FROM ${S}.trials t
       LEFT JOIN LATERAL (${valuesOfTrial(S)}) v ON true WHERE t.id = $1`,
@@ -175,7 +176,7 @@ export function statements(S: string) {
     // with its values; the study's attributes ride on the first row when they changed after $2.
     // No row at all: no such study.
     trialsSince: `SELECT s.version AS s_version, s.attrs_version AS s_attrs_version, s.run AS s_run, s.run_from AS s_run_from,
-        ${['name', 'direction', 'user_attrs', 'system_attrs', 'data', 'created_at'].map((c) =>
+        ${['name', 'direction', 'directions', 'user_attrs', 'system_attrs', 'data', 'created_at'].map((c) =>
           `CASE WHEN s.attrs_version > $2 AND row_number() OVER (ORDER BY t.number) = 1 THEN s.${c} END AS s_${c}`).join(', ')},
         t.*, v.steps, v.step_values
       FROM ${S}.studies s

@@ -92,7 +92,9 @@ import {
   commandRecord,
   frozen,
   isHeartbeatOnly,
+  directionsColumn,
   loaded,
+  resultColumns,
   studyRecord,
   type CheckpointRow,
   type CommandRow,
@@ -258,6 +260,7 @@ export class PostgresStorage implements Storage {
           JSON.stringify(study.data ?? null),
           this.clock?.() ?? null,
           key,
+          directionsColumn(study),
         ]);
         return studyRecord(row.rows[0]);
       } catch (e) {
@@ -493,6 +496,7 @@ export class PostgresStorage implements Storage {
       id: studyId,
       name: head.s_name!,
       direction: head.s_direction!,
+      directions: head.s_directions,
       user_attrs: head.s_user_attrs!,
       system_attrs: head.s_system_attrs!,
       data: head.s_data!,
@@ -722,6 +726,7 @@ export class PostgresStorage implements Storage {
         intermediate.map(([step]) => step),
         intermediate.map(([, value]) => value),
         claimKey ?? null,
+        ...resultColumns(t),
     ];
     let row: { version: number };
     if (tx) {
@@ -764,6 +769,8 @@ function newTrial(studyId: number, state: 'waiting' | 'running', heartbeatAt: nu
     number: 0,
     state,
     value: undefined,
+    values: undefined,
+    intermediateVectors: undefined,
     params: {},
     distributions: {},
     userAttrs: {},

@@ -5,15 +5,32 @@
  * what comes out, so memory, SQLite and PostgreSQL cannot drift apart.
  */
 import { distributionProblems } from '../space/distributions.js';
-import type { Distribution, ParamValue, TrialState } from '../types.js';
+import type { Distribution, FrozenTrial, ParamValue, TrialState } from '../types.js';
 import { DistributionConflictError, InvalidWriteError, TrialFinishedError, TrialLostError } from './errors.js';
-import type { CommandOutcome, NewCheckpoint, NewCommand, NewStudy, ParamWrite, SaveCheckpointOptions, TrialOutcome, TrialUpdate } from './storage.js';
+import type {
+  CommandOutcome,
+  IntermediateValue,
+  NewCheckpoint,
+  NewCommand,
+  NewStudy,
+  ParamWrite,
+  SaveCheckpointOptions,
+  TrialOutcome,
+  TrialUpdate,
+} from './storage.js';
 
 /** The mutable state of one trial that `applyTrialUpdate` works on. */
 export interface TrialRecord {
   number: number;
   state: TrialState;
   value: number | undefined;
+  /** Objective values of a complete trial of a multi-objective study. */
+  values: number[] | undefined;
+  /**
+   * Multi-objective studies: the vector reported at each step (keys are steps).
+   * The first component also goes to the intermediate values, like a scalar.
+   */
+  intermediateVectors: Record<string, number[]> | undefined;
   params: Record<string, ParamValue>;
   distributions: Record<string, Distribution>;
   userAttrs: Record<string, unknown>;
@@ -27,7 +44,10 @@ export interface TrialRecord {
 export interface UpdateEffects {
   /** Params new to the trial, whose distribution the study must now remember (if it did not already). */
   readonly newParams: ParamWrite[];
-  /** Intermediate values to insert; a step the trial already has keeps its first value. */
+  /**
+   * Intermediate values to insert (a vector's first component); a step the
+   * trial already has keeps its first value.
+   */
   readonly intermediate: (readonly [number, number])[];
   /** Whether a reader would see a difference (so the trial needs a new version). */
   readonly visible: boolean;
@@ -76,12 +96,16 @@ export function applyTrialUpdate(
     if (!Number.isInteger(step) || step < 0) {
       throw new InvalidWriteError(`${where}: step must be a non-negative integer, got ${step}`);
     }
-    if (typeof value !== 'number') {
-      throw new InvalidWriteError(`${where}: intermediate value at step ${step} must be a number, got ${typeof value}`);
+    const vector = Array.isArray(value);
+    if (vector ? value.length === 0 || !value.every((v) => typeof v === 'number') : typeof value !== 'number') {
+      throw new InvalidWriteError(
+        `${where}: intermediate value at step ${step} must be a number or a non-empty array of numbers, got ${JSON.stringify(value) ?? typeof value}`,
+      );
     }
   }
   checkAttrs(`${where}, user attribute`, update.userAttrs);
   checkAttrs(`${where}, system attribute`, update.systemAttrs);
+  if (update.systemAttrs && 'constraints' in update.systemAttrs) checkConstraintValues(where, update.systemAttrs.constraints);
   if (update.finish) checkOutcome(where, update.finish);
 
   // 2. Then apply.
@@ -93,7 +117,13 @@ export function applyTrialUpdate(
   if (update.systemAttrs) Object.assign(trial.systemAttrs, update.systemAttrs);
   if (update.heartbeat && trial.heartbeatAt !== null) trial.heartbeatAt = now;
   if (update.finish) finish(trial, update.finish, now);
-  const intermediate = (update.intermediate ?? []).map(([s, v]) => [s, v] as const);
+  const intermediate = (update.intermediate ?? []).map(([s, v]) => [s, firstOf(v)] as const);
+  for (const [step, v] of update.intermediate ?? []) {
+    if (typeof v === 'number') continue;
+    // The first report of a step stands, as for scalars.
+    const vectors = (trial.intermediateVectors ??= {});
+    if (!(String(step) in vectors)) vectors[String(step)] = [...v];
+  }
   const visible =
     newParams.length > 0 ||
     intermediate.length > 0 ||
@@ -111,6 +141,9 @@ export function finish(trial: TrialRecord, outcome: TrialOutcome, now: number): 
     trial.value = undefined;
     trial.systemAttrs.failReason = outcome.reason;
     if (outcome.retryable) trial.systemAttrs.retryable = true;
+  } else if (outcome.state === 'complete' && 'values' in outcome) {
+    trial.value = undefined;
+    trial.values = [...outcome.values];
   } else {
     // A pruned trial's value is its last intermediate value, which may be NaN; keep only finite ones.
     trial.value = outcome.value !== undefined && Number.isFinite(outcome.value) ? outcome.value : undefined;
@@ -323,13 +356,26 @@ export function checkStudyInput(study: NewStudy): void {
   if (study.direction !== 'minimize' && study.direction !== 'maximize') {
     throw new TypeError(`study "${study.name}": direction must be "minimize" or "maximize", got ${JSON.stringify(study.direction)}`);
   }
+  if (study.directions !== undefined) {
+    const d: unknown = study.directions;
+    if (!Array.isArray(d) || d.length < 2 || !d.every((x) => x === 'minimize' || x === 'maximize') || d[0] !== study.direction) {
+      throw new TypeError(
+        `study "${study.name}": directions must list two or more of "minimize" and "maximize", the first equal to direction, got ${JSON.stringify(d)}`,
+      );
+    }
+  }
   checkAttrs(`study "${study.name}" user attribute`, study.userAttrs);
   checkAttrs(`study "${study.name}" system attribute`, study.systemAttrs);
   if (study.data !== undefined) checkJson(`study "${study.name}" data`, study.data);
 }
 
 function checkOutcome(where: string, outcome: TrialOutcome): void {
-  if (outcome.state === 'complete') {
+  if (outcome.state === 'complete' && 'values' in outcome) {
+    const v: unknown = outcome.values;
+    if (!Array.isArray(v) || v.length === 0 || !v.every((x) => typeof x === 'number' && Number.isFinite(x))) {
+      throw new InvalidWriteError(`${where}: a complete trial needs finite values, one per objective, got ${JSON.stringify(v)}`);
+    }
+  } else if (outcome.state === 'complete') {
     if (typeof outcome.value !== 'number' || !Number.isFinite(outcome.value)) {
       throw new InvalidWriteError(`${where}: a complete trial needs a finite value, got ${String(outcome.value)}`);
     }
@@ -342,6 +388,46 @@ function checkOutcome(where: string, outcome: TrialOutcome): void {
   } else {
     throw new InvalidWriteError(`${where}: cannot finish in state "${(outcome as { state: string }).state}"`);
   }
+}
+
+/** What goes to the intermediate values for a report: the number, or a vector's first component. */
+function firstOf(v: IntermediateValue): number {
+  return typeof v === 'number' ? v : v[0];
+}
+
+/** The system attribute `constraints`: an array of finite numbers (<= 0 feasible). */
+function checkConstraintValues(where: string, c: unknown): void {
+  if (!Array.isArray(c) || c.length === 0 || !c.every((x) => typeof x === 'number' && Number.isFinite(x))) {
+    throw new InvalidWriteError(`${where}: constraints must be a non-empty array of finite numbers (<= 0 is feasible), got ${JSON.stringify(c)}`);
+  }
+}
+
+/**
+ * The result fields of a frozen trial, from its record: `value` or `values`,
+ * `constraints` (lifted from the system attribute), `intermediateVectors`.
+ * One function, so that every storage hands out the same shape.
+ */
+export function resultFields(t: {
+  readonly value: number | undefined;
+  readonly values: readonly number[] | undefined;
+  readonly intermediateVectors: Readonly<Record<string, readonly number[]>> | undefined;
+  readonly systemAttrs: Readonly<Record<string, unknown>>;
+}): Pick<FrozenTrial, 'value' | 'values' | 'constraints' | 'intermediateVectors'> {
+  const c = t.systemAttrs.constraints;
+  const vectors = t.intermediateVectors;
+  return {
+    ...(t.value !== undefined ? { value: t.value } : {}),
+    ...(t.values !== undefined ? { values: [...t.values] } : {}),
+    ...(Array.isArray(c) ? { constraints: [...(c as number[])] } : {}),
+    ...(vectors !== undefined
+      ? { intermediateVectors: new Map(Object.entries(vectors).map(([step, v]) => [Number(step), v.map(nanFromJson)] as const).sort((a, b) => a[0] - b[0])) }
+      : {}),
+  };
+}
+
+/** JSON has no NaN: a NaN component of a reported vector is stored as null and read back as NaN. */
+function nanFromJson(x: number | null): number {
+  return x ?? NaN;
 }
 
 function sameValue(a: ParamValue | undefined, b: ParamValue | undefined): boolean {

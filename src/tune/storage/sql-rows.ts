@@ -4,13 +4,15 @@
  * tables, JSON stored as text, so one set of conversions serves both.
  */
 import type { Direction, FrozenTrial, TrialState } from '../types.js';
-import type { TrialRecord } from './rules.js';
+import { resultFields, type TrialRecord } from './rules.js';
 import type { Checkpoint, CheckpointInfo, CommandKind, CommandRecord, CommandState, StudyRecord, TrialUpdate } from './storage.js';
 
 export interface StudyRow {
   id: number;
   name: string;
   direction: Direction;
+  /** JSON array, one direction per objective; null for a single-objective study (schema 4). */
+  directions: string | null;
   user_attrs: string;
   system_attrs: string;
   data: string;
@@ -25,6 +27,10 @@ export interface TrialRow {
   number: number;
   state: TrialState;
   value: number | null;
+  /** JSON array of a multi-objective trial's values (schema 4). */
+  objective_values: string | null;
+  /** JSON object, step -> reported vector (schema 4). */
+  intermediate_vectors: string | null;
   params: string;
   distributions: string;
   user_attrs: string;
@@ -44,7 +50,7 @@ export interface Loaded extends TrialRecord {
 }
 
 export const TRIAL_COLUMNS =
-  'id, study_id, number, state, value, params, distributions, user_attrs, system_attrs, started_at, completed_at, heartbeat_at, version';
+  'id, study_id, number, state, value, objective_values, intermediate_vectors, params, distributions, user_attrs, system_attrs, started_at, completed_at, heartbeat_at, version';
 
 /** An update that only says "still alive": written without taking the study's lock. */
 export function isHeartbeatOnly(u: TrialUpdate): boolean {
@@ -58,11 +64,25 @@ export function isHeartbeatOnly(u: TrialUpdate): boolean {
   );
 }
 
+/** The schema-4 columns of a study's objectives: null for a single-objective study, as studies before it were stored. */
+export function directionsColumn(study: { readonly directions?: readonly Direction[] }): string | null {
+  return study.directions && study.directions.length > 1 ? JSON.stringify(study.directions) : null;
+}
+
+/** The schema-4 columns of a trial's results, in TRIAL_COLUMNS order after `value`. */
+export function resultColumns(t: TrialRecord): [objectiveValues: string | null, intermediateVectors: string | null] {
+  return [
+    t.values === undefined ? null : JSON.stringify(t.values),
+    t.intermediateVectors === undefined ? null : JSON.stringify(t.intermediateVectors),
+  ];
+}
+
 export function studyRecord(row: StudyRow): StudyRecord {
   return {
     id: row.id,
     name: row.name,
     direction: row.direction,
+    directions: row.directions === null ? [row.direction] : JSON.parse(row.directions),
     userAttrs: JSON.parse(row.user_attrs),
     systemAttrs: JSON.parse(row.system_attrs),
     data: JSON.parse(row.data),
@@ -77,6 +97,8 @@ export function loaded(row: TrialRow): Loaded {
     number: row.number,
     state: row.state,
     value: row.value ?? undefined,
+    values: row.objective_values === null ? undefined : JSON.parse(row.objective_values),
+    intermediateVectors: row.intermediate_vectors === null ? undefined : JSON.parse(row.intermediate_vectors),
     params: JSON.parse(row.params),
     distributions: JSON.parse(row.distributions),
     userAttrs: JSON.parse(row.user_attrs),
@@ -98,7 +120,7 @@ export function frozen(t: Loaded, intermediate: Map<number, number>): FrozenTria
     intermediate,
     userAttrs: t.userAttrs,
     systemAttrs: t.systemAttrs,
-    ...(t.value !== undefined ? { value: t.value } : {}),
+    ...resultFields(t),
     ...(t.startedAt !== undefined ? { startedAt: t.startedAt } : {}),
     ...(t.completedAt !== undefined ? { completedAt: t.completedAt } : {}),
   };

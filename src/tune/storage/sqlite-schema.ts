@@ -113,6 +113,16 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE UNIQUE INDEX trial_checkpoints_by_save_key ON trial_checkpoints (save_key) WHERE save_key IS NOT NULL;
     `,
   },
+  {
+    version: 4,
+    // Multi-objective studies. Every column is NULL for a single-objective
+    // study, so the files of earlier versions read exactly as before.
+    sql: `
+      ALTER TABLE studies ADD COLUMN directions TEXT;             -- JSON array, one direction per objective
+      ALTER TABLE trials ADD COLUMN objective_values TEXT;        -- JSON array, one value per objective
+      ALTER TABLE trials ADD COLUMN intermediate_vectors TEXT;    -- JSON object, step -> reported vector
+    `,
+  },
 ];
 
 /** The newest schema version this code reads and writes. */

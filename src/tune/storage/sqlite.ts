@@ -72,6 +72,8 @@ import {
   type Loaded,
   type StudyRow,
   type TrialRow,
+  directionsColumn,
+  resultColumns,
 } from './sql-rows.js';
 import type {
   Checkpoint,
@@ -194,6 +196,7 @@ export class SqliteStorage implements Storage {
       const row = this.s.insertStudy.get(
         study.name,
         study.direction,
+        directionsColumn(study),
         JSON.stringify(study.userAttrs ?? {}),
         JSON.stringify(study.systemAttrs ?? {}),
         JSON.stringify(study.data ?? null),
@@ -491,6 +494,8 @@ export class SqliteStorage implements Storage {
       number: n,
       state,
       value: undefined,
+      values: undefined,
+      intermediateVectors: undefined,
       params: {},
       distributions: {},
       userAttrs: {},
@@ -509,6 +514,7 @@ export class SqliteStorage implements Storage {
     this.s.saveTrial.run(
       t.state,
       t.value ?? null,
+      ...resultColumns(t),
       JSON.stringify(t.params),
       JSON.stringify(t.distributions),
       JSON.stringify(t.userAttrs),
@@ -572,7 +578,7 @@ function prepare(db: BetterSqlite3.Database) {
     studyByName: db.prepare('SELECT * FROM studies WHERE name = ?'),
     allStudies: db.prepare('SELECT * FROM studies ORDER BY id'),
     insertStudy: db.prepare(
-      'INSERT INTO studies (name, direction, user_attrs, system_attrs, data, created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING *',
+      'INSERT INTO studies (name, direction, directions, user_attrs, system_attrs, data, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING *',
     ),
     updateStudyAttrs: db.prepare(
       'UPDATE studies SET user_attrs = ?, system_attrs = ?, data = ?, attrs_version = ? WHERE id = ?',
@@ -586,7 +592,7 @@ function prepare(db: BetterSqlite3.Database) {
       "INSERT INTO trials (study_id, number, state, params, distributions, user_attrs, system_attrs, version) VALUES (?, ?, ?, '{}', '{}', '{}', '{}', ?)",
     ),
     saveTrial: db.prepare(
-      `UPDATE trials SET state = ?, value = ?, params = ?, distributions = ?, user_attrs = ?, system_attrs = ?,
+      `UPDATE trials SET state = ?, value = ?, objective_values = ?, intermediate_vectors = ?, params = ?, distributions = ?, user_attrs = ?, system_attrs = ?,
          started_at = ?, completed_at = ?, heartbeat_at = ?, version = ? WHERE id = ?`,
     ),
     trialById: db.prepare(`SELECT ${TRIAL_COLUMNS}, claim_key FROM trials WHERE id = ?`),

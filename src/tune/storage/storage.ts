@@ -53,7 +53,10 @@ export interface StudyRecord {
   readonly id: number;
   /** Unique within the storage. */
   readonly name: string;
+  /** The first objective's direction (the only one of a single-objective study). */
   readonly direction: Direction;
+  /** One direction per objective: `[direction]` for a single-objective study. */
+  readonly directions: readonly Direction[];
   readonly userAttrs: Readonly<Record<string, unknown>>;
   /** Attributes the tuner keeps for itself (e.g. coarse-to-fine regions). */
   readonly systemAttrs: Readonly<Record<string, unknown>>;
@@ -70,6 +73,11 @@ export interface StudyRecord {
 export interface NewStudy {
   readonly name: string;
   readonly direction: Direction;
+  /**
+   * A multi-objective study: one direction per objective (two or more), the
+   * first equal to `direction`. Absent: a single-objective study.
+   */
+  readonly directions?: readonly Direction[];
   readonly userAttrs?: Readonly<Record<string, unknown>>;
   readonly systemAttrs?: Readonly<Record<string, unknown>>;
   readonly data?: unknown;
@@ -82,9 +90,14 @@ export interface StudyUpdate {
   readonly data?: unknown;
 }
 
+/** What a trial reports at a step: a number, or one number per objective in a multi-objective study. */
+export type IntermediateValue = number | readonly number[];
+
 /** How a trial ends. */
 export type TrialOutcome =
   | { readonly state: 'complete'; readonly value: number }
+  /** A complete trial of a multi-objective study: one finite value per objective. */
+  | { readonly state: 'complete'; readonly values: readonly number[] }
   /** `value` is the last intermediate value, when there is one. */
   | { readonly state: 'pruned'; readonly value?: number }
   /**
@@ -108,7 +121,8 @@ export interface ParamWrite {
  *   with another value an error; a distribution that conflicts with the one
  *   the study already has for that name (another type, scale or set of
  *   choices) is refused with `DistributionConflictError`.
- * - `intermediate`: `[step, value]` pairs, steps non-negative integers. A step
+ * - `intermediate`: `[step, value]` pairs, steps non-negative integers, the
+ *   value a number or (multi-objective studies) a vector of numbers. A step
  *   already reported keeps its first value; the repeat is ignored (as Optuna
  *   does), never an error, in every storage.
  * - `userAttrs`/`systemAttrs`: merged key by key; values must be JSON.
@@ -117,7 +131,7 @@ export interface ParamWrite {
  */
 export interface TrialUpdate {
   readonly params?: readonly ParamWrite[];
-  readonly intermediate?: readonly (readonly [step: number, value: number])[];
+  readonly intermediate?: readonly (readonly [step: number, value: IntermediateValue])[];
   readonly userAttrs?: Readonly<Record<string, unknown>>;
   readonly systemAttrs?: Readonly<Record<string, unknown>>;
   readonly heartbeat?: boolean;

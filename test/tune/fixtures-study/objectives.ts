@@ -64,3 +64,11 @@ export function withArgs(trial: Trial, args: { offset: number; label: string }):
 }
 
 export const notAFunction = 42;
+
+/** Two objectives (error and size) and one constraint, for a multi-objective study run in worker threads. */
+export function twoObjectives(trial: Trial): number[] {
+  const x = trial.suggestFloat('x', 0, 1);
+  trial.report([x, 1 - x], 0);
+  trial.setConstraint([x - 0.8]);
+  return [x * x, (1 - x) ** 2];
+}
