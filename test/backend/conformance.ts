@@ -243,7 +243,9 @@ export function backendConformance(under: Backend, options: ConformanceOptions):
   register(`every PyTorch parity case passes on the ${name} backend in float32`, () => {
     const text = readFileSync(new URL('../fixtures/parity.json', import.meta.url), 'utf8');
     const results = runParityFile(text, 'parity.json', { backend: tested });
-    assert.equal(results.length, 5);
+    // Every case the file holds (test/train/parity.test.ts pins how many there are).
+    assert.equal(results.length, (JSON.parse(text) as { cases: unknown[] }).cases.length);
+    assert.ok(results.length > 0);
     for (const r of results) assert.ok(r.ok, `${r.name}: worst ${r.worst}, max rel ${r.maxRelativeError}`);
   });
 
