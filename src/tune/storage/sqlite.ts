@@ -23,17 +23,19 @@
  *   is checked for truncation (its size against its header's page count),
  *   opened read-only and read through (`quick_check`); a file SQLite cannot
  *   read, at open or later, is a `StudyFileError` naming the file.
+ *
+ * This file is the storage's logic: each method of `Storage` as one
+ * transaction over the statements of sqlite-sql.ts. Opening the file, its
+ * checks and the retries while locked are sqlite-connection.ts; the tables
+ * and their migrations, sqlite-schema.ts.
  */
 import { randomUUID } from 'node:crypto';
-import { closeSync, existsSync, fstatSync, openSync, readSync, rmSync, statSync } from 'node:fs';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Distribution, FrozenTrial } from '../types.js';
 import {
   DuplicateStudyError,
   InvalidWriteError,
   RecordNotFoundError,
-  StorageError,
-  StudyFileError,
   StudyNotFoundError,
   TrialFinishedError,
   TrialNotFoundError,
@@ -55,18 +57,16 @@ import {
   retryCount,
   staleOutcome,
 } from './rules.js';
-import { migrate } from './sqlite-schema.js';
+import { openStudyFile, retryWhileLocked, type StudyFileOptions } from './sqlite-connection.js';
+import { prepare, type Statements, type ValueRow } from './sqlite-sql.js';
 import {
   checkpoint,
   checkpointInfo,
-  CHECKPOINT_INFO_COLUMNS,
-  COMMAND_COLUMNS,
   commandRecord,
   frozen,
   isHeartbeatOnly,
   loaded,
   studyRecord,
-  TRIAL_COLUMNS,
   type CheckpointRow,
   type CommandRow,
   type Loaded,
@@ -93,36 +93,10 @@ import type {
   TrialUpdate,
 } from './storage.js';
 
-/** Options of the SQLite storage. */
-export interface SqliteStorageOptions {
-  /** `normal` (default) survives a process crash; `full` also survives power loss, slower. */
-  readonly durability?: 'normal' | 'full';
-  /** How long one attempt waits for a lock inside SQLite before backing off (ms, default 200). */
-  readonly busyTimeoutMs?: number;
-  /** Give up with an error after the file has been locked this long in all (ms, default 120000). */
-  readonly lockedForMs?: number;
+/** Options of the SQLite storage: how its file is opened (sqlite-connection.ts), and its clock. */
+export interface SqliteStorageOptions extends StudyFileOptions {
   /** The clock for heartbeats and timestamps (ms); tests pass a fake one. */
   readonly clock?: () => number;
-  /**
-   * Refuse an empty (0-byte) file as not a study file, instead of making it
-   * a new one (what commands that read or join a study want).
-   */
-  readonly mustExist?: boolean;
-}
-
-/** better-sqlite3's constructor, loaded by the first `open`. */
-type Driver = typeof BetterSqlite3;
-let driver: Driver | undefined;
-
-/**
- * Loads better-sqlite3 (a native module) when the first study file is
- * opened, not when this file is imported: `caviar`'s index exports
- * `SqliteStorage`, and a program that keeps its studies in memory or in
- * PostgreSQL should not load, or need, the native module.
- */
-async function loadDriver(): Promise<Driver> {
-  driver ??= (await import('better-sqlite3')).default;
-  return driver;
 }
 
 /**
@@ -139,7 +113,7 @@ export class SqliteStorage implements Storage {
   private readonly clock: () => number;
   private readonly lockedForMs: number;
   private readonly tx: BetterSqlite3.Transaction<(fn: () => unknown) => unknown>;
-  private readonly s: ReturnType<typeof prepare>;
+  private readonly s: Statements;
 
   private constructor(
     private readonly db: BetterSqlite3.Database,
@@ -161,32 +135,7 @@ export class SqliteStorage implements Storage {
    *   const storage = await SqliteStorage.open('runs/study.db', { durability: 'full' });
    */
   static async open(path: string, options: SqliteStorageOptions = {}): Promise<SqliteStorage> {
-    const where = `sqlite:${path}`;
-    const lockedForMs = options.lockedForMs ?? 120_000;
-    // Read everything before anything writes: a damaged file is refused as it is, never "repaired".
-    checkHeader(path, options.mustExist === true);
-    const Database = await loadDriver();
-    if (statOrUndefined(path)) await retryWhileLocked(path, lockedForMs, () => readThrough(Database, path));
-    let db: BetterSqlite3.Database;
-    try {
-      db = new Database(path, { timeout: options.busyTimeoutMs ?? 200 });
-    } catch (e) {
-      throw studyFileError(path, e) ?? new StorageError(`cannot open ${where}: ${(e as Error).message}`);
-    }
-    try {
-      await retryWhileLocked(path, lockedForMs, () => {
-        // Switching to WAL needs a moment of exclusive access; it is a no-op once the file is in WAL.
-        db.pragma('journal_mode = WAL');
-        db.transaction(() => migrate(db, path)).immediate();
-      });
-      db.pragma(`synchronous = ${options.durability === 'full' ? 'FULL' : 'NORMAL'}`);
-      db.pragma('foreign_keys = ON');
-      return new SqliteStorage(db, path, options);
-    } catch (e) {
-      db.close();
-      if (e instanceof StorageError) throw e;
-      throw new StorageError(`cannot open ${where}: ${(e as Error).message}`);
-    }
+    return openStudyFile(path, options, (db) => new SqliteStorage(db, path, options));
   }
 
   async createStudy(study: NewStudy): Promise<StudyRecord> {
@@ -564,219 +513,5 @@ export class SqliteStorage implements Storage {
 
   private read<T>(fn: () => T): Promise<T> {
     return retryWhileLocked(this.path, this.lockedForMs, () => this.tx.deferred(fn) as T);
-  }
-}
-
-interface ValueRow {
-  step: number;
-  value: number | null;
-}
-
-function prepare(db: BetterSqlite3.Database) {
-  return {
-    studyById: db.prepare('SELECT * FROM studies WHERE id = ?'),
-    studyByName: db.prepare('SELECT * FROM studies WHERE name = ?'),
-    allStudies: db.prepare('SELECT * FROM studies ORDER BY id'),
-    insertStudy: db.prepare(
-      'INSERT INTO studies (name, direction, directions, user_attrs, system_attrs, data, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING *',
-    ),
-    updateStudyAttrs: db.prepare(
-      'UPDATE studies SET user_attrs = ?, system_attrs = ?, data = ?, attrs_version = ? WHERE id = ?',
-    ),
-    deleteStudy: db.prepare('DELETE FROM studies WHERE name = ?'),
-    bump: db.prepare('UPDATE studies SET version = version + 1 WHERE id = ? RETURNING version'),
-    studyParam: db.prepare('SELECT distribution FROM study_params WHERE study_id = ? AND name = ?'),
-    insertStudyParam: db.prepare('INSERT OR IGNORE INTO study_params (study_id, name, distribution) VALUES (?, ?, ?)'),
-    nextNumber: db.prepare('SELECT coalesce(max(number) + 1, 0) AS n FROM trials WHERE study_id = ?'),
-    insertTrial: db.prepare(
-      "INSERT INTO trials (study_id, number, state, params, distributions, user_attrs, system_attrs, version) VALUES (?, ?, ?, '{}', '{}', '{}', '{}', ?)",
-    ),
-    saveTrial: db.prepare(
-      `UPDATE trials SET state = ?, value = ?, objective_values = ?, intermediate_vectors = ?, params = ?, distributions = ?, user_attrs = ?, system_attrs = ?,
-         started_at = ?, completed_at = ?, heartbeat_at = ?, version = ? WHERE id = ?`,
-    ),
-    trialById: db.prepare(`SELECT ${TRIAL_COLUMNS}, claim_key FROM trials WHERE id = ?`),
-    trialByClaimKey: db.prepare(`SELECT ${TRIAL_COLUMNS} FROM trials WHERE study_id = ? AND claim_key = ?`),
-    trialByEnqueueKey: db.prepare(`SELECT ${TRIAL_COLUMNS} FROM trials WHERE study_id = ? AND enqueue_key = ?`),
-    setClaimKey: db.prepare('UPDATE trials SET claim_key = ? WHERE id = ?'),
-    setEnqueueKey: db.prepare('UPDATE trials SET enqueue_key = ? WHERE id = ?'),
-    firstWaiting: db.prepare(
-      `SELECT ${TRIAL_COLUMNS} FROM trials WHERE study_id = ? AND state = 'waiting' ORDER BY number LIMIT 1`,
-    ),
-    retryCandidates: db.prepare(
-      `SELECT ${TRIAL_COLUMNS} FROM trials WHERE study_id = ? AND state = 'failed'
-         AND json_extract(system_attrs, '$.retryable') = 1 AND json_extract(system_attrs, '$.retriedBy') IS NULL
-       ORDER BY number`,
-    ),
-    countBusy: db.prepare("SELECT count(*) AS n FROM trials WHERE study_id = ? AND state IN ('complete', 'running')"),
-    staleTrials: db.prepare(
-      `SELECT ${TRIAL_COLUMNS} FROM trials WHERE study_id = ? AND state = 'running'
-         AND heartbeat_at IS NOT NULL AND heartbeat_at < ? ORDER BY number`,
-    ),
-    heartbeat: db.prepare(
-      "UPDATE trials SET heartbeat_at = ? WHERE id = ? AND state = 'running' AND heartbeat_at IS NOT NULL AND (? IS NULL OR claim_key = ?)",
-    ),
-    insertValue: db.prepare('INSERT OR IGNORE INTO trial_values (trial_id, step, value) VALUES (?, ?, ?)'),
-    valuesOfTrial: db.prepare('SELECT step, value FROM trial_values WHERE trial_id = ? ORDER BY step'),
-    trialsSince: db.prepare(`SELECT ${TRIAL_COLUMNS} FROM trials WHERE study_id = ? AND version > ? ORDER BY number`),
-    stampTrial: db.prepare('UPDATE trials SET version = ? WHERE id = ?'),
-    insertCommand: db.prepare(
-      `INSERT INTO trial_commands (trial_id, kind, args, state, created_at, send_key) VALUES (?, ?, ?, 'pending', ?, ?) RETURNING ${COMMAND_COLUMNS}`,
-    ),
-    commandBySendKey: db.prepare(`SELECT ${COMMAND_COLUMNS} FROM trial_commands WHERE send_key = ?`),
-    checkpointBySaveKey: db.prepare(
-      `SELECT ${CHECKPOINT_INFO_COLUMNS} FROM trial_checkpoints c JOIN trials t ON t.id = c.trial_id WHERE c.save_key = ?`,
-    ),
-    pendingProbe: db.prepare(
-      `SELECT (SELECT 1 FROM trials WHERE id = ?) AS trial, (SELECT claim_key FROM trials WHERE id = ?) AS claim_key,
-         (SELECT 1 FROM trial_commands WHERE trial_id = ? AND state = 'pending' LIMIT 1) AS pending`,
-    ),
-    takeCommands: db.prepare(
-      `UPDATE trial_commands SET state = 'taken', take_key = ? WHERE trial_id = ? AND state = 'pending' RETURNING ${COMMAND_COLUMNS}`,
-    ),
-    commandById: db.prepare(
-      `SELECT ${columnsOf('c', COMMAND_COLUMNS)}, t.study_id, t.claim_key FROM trial_commands c JOIN trials t ON t.id = c.trial_id WHERE c.id = ?`,
-    ),
-    settleCommand: db.prepare(
-      `UPDATE trial_commands SET state = ?, settled_at = ?, step = ?, message = ? WHERE id = ? RETURNING ${COMMAND_COLUMNS}`,
-    ),
-    commandsOfTrial: db.prepare(`SELECT ${COMMAND_COLUMNS} FROM trial_commands WHERE trial_id = ? ORDER BY id`),
-    insertCheckpoint: db.prepare(
-      'INSERT INTO trial_checkpoints (trial_id, step, kind, meta, created_at, data, save_key) VALUES (?, ?, ?, ?, ?, ?, ?)',
-    ),
-    // Keeps the newest `keep` auto checkpoints of the trial; manual ones are never touched.
-    pruneAuto: db.prepare(
-      `DELETE FROM trial_checkpoints WHERE trial_id = ? AND kind = 'auto' AND id NOT IN
-         (SELECT id FROM trial_checkpoints WHERE trial_id = ? AND kind = 'auto' ORDER BY id DESC LIMIT ?)`,
-    ),
-    checkpointInfo: db.prepare(
-      `SELECT ${CHECKPOINT_INFO_COLUMNS} FROM trial_checkpoints c JOIN trials t ON t.id = c.trial_id WHERE c.id = ?`,
-    ),
-    checkpointsOfTrial: db.prepare(
-      `SELECT ${CHECKPOINT_INFO_COLUMNS} FROM trial_checkpoints c JOIN trials t ON t.id = c.trial_id WHERE c.trial_id = ? ORDER BY c.id`,
-    ),
-    checkpointWithData: db.prepare(
-      `SELECT ${CHECKPOINT_INFO_COLUMNS}, c.data FROM trial_checkpoints c JOIN trials t ON t.id = c.trial_id WHERE c.id = ?`,
-    ),
-    valuesSince: db.prepare(
-      `SELECT v.trial_id, v.step, v.value FROM trials t JOIN trial_values v ON v.trial_id = t.id
-       WHERE t.study_id = ? AND t.version > ? ORDER BY v.trial_id, v.step`,
-    ),
-  };
-}
-
-/**
- * Runs `fn` until it succeeds or fails with anything but a lock error; lock
- * errors are retried with jittered exponential backoff, awaiting between
- * attempts so the process's other trials and heartbeats go on.
- */
-async function retryWhileLocked<T>(path: string, limitMs: number, fn: () => T): Promise<T> {
-  const where = `sqlite:${path}`;
-  const start = Date.now();
-  let delay = 2;
-  for (;;) {
-    try {
-      return fn();
-    } catch (e) {
-      if (!isLockError(e)) throw studyFileError(path, e) ?? e;
-      if (Date.now() - start > limitMs) {
-        throw new StorageError(
-          `${where} stayed locked by another process for ${Math.round((Date.now() - start) / 1000)} s; is a process stuck holding a transaction?`,
-        );
-      }
-      await new Promise((resolve) => setTimeout(resolve, delay * (0.5 + Math.random())));
-      delay = Math.min(delay * 2, 100);
-    }
-  }
-}
-
-/** `a, b` qualified as `x.a, x.b`. */
-function columnsOf(alias: string, columns: string): string {
-  return columns.split(', ').map((c) => `${alias}.${c}`).join(', ');
-}
-
-function isLockError(e: unknown): boolean {
-  const code = (e as { code?: unknown })?.code;
-  return typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'));
-}
-
-/** What SQLite says of a file it cannot read as a database, as the error that names the file; undefined for other errors. */
-function studyFileError(path: string, e: unknown): StudyFileError | undefined {
-  if (e instanceof StudyFileError) return e;
-  const code = (e as { code?: unknown })?.code;
-  if (typeof code !== 'string') return undefined;
-  if (code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_IOERR_SHORT_READ') {
-    return new StudyFileError(path, `SQLite: ${(e as Error).message}`);
-  }
-  return undefined;
-}
-
-function statOrUndefined(path: string): { size: number } | undefined {
-  try {
-    return statSync(path);
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * Refuses, without opening it in SQLite, a file that is truncated (shorter
- * than the pages its header counts, with no write-ahead log that could hold
- * the rest) and, with `mustExist`, an empty one.
- */
-function checkHeader(path: string, mustExist: boolean): void {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch {
-    return; // No file (a new study file), or one SQLite will say it cannot open.
-  }
-  try {
-    const size = fstatSync(fd).size;
-    if (size === 0) {
-      if (mustExist) throw new StudyFileError(path, 'the file is empty (0 bytes)', 'point --storage at a study file caviar wrote');
-      return;
-    }
-    const header = Buffer.alloc(100);
-    if (readSync(fd, header, 0, 100, 0) < 100 || header.toString('latin1', 0, 16) !== 'SQLite format 3\0') return; // SQLite's own words follow.
-    const pageSize = header.readUInt16BE(16) === 1 ? 65536 : header.readUInt16BE(16);
-    const pages = header.readUInt32BE(28);
-    // The page count is valid when the change counter matches "version valid for" (every SQLite since 3.7.0 keeps it so).
-    const valid = header.readUInt32BE(24) === header.readUInt32BE(92);
-    const wal = statOrUndefined(`${path}-wal`);
-    if (valid && pages > 0 && size < pageSize * pages && !(wal && wal.size > 0)) {
-      throw new StudyFileError(path, `truncated: ${size} bytes, where its header counts ${pages} pages of ${pageSize} bytes`);
-    }
-  } finally {
-    closeSync(fd);
-  }
-}
-
-/**
- * Reads the whole file through a read-only connection (`quick_check`: every
- * page, every index entry), so that damage is found before a writer opens it;
- * a read-only connection never checkpoints a write-ahead log into the file.
- * SQLite may create an empty log and its index beside a file in WAL mode even
- * so: when the file turns out damaged, those two are removed again, so that
- * the folder is left as it was found.
- */
-function readThrough(Database: Driver, path: string): void {
-  const sideFiles = [`${path}-wal`, `${path}-shm`].filter((f) => !existsSync(f));
-  let db: BetterSqlite3.Database | undefined;
-  try {
-    db = new Database(path, { readonly: true, fileMustExist: true });
-    const rows = db.pragma('quick_check(1)') as { quick_check: string }[];
-    const verdict = rows[0]?.quick_check ?? 'no answer';
-    if (verdict !== 'ok') throw new StudyFileError(path, `SQLite: ${verdict}`);
-    db.close();
-  } catch (e) {
-    db?.close();
-    const damaged = studyFileError(path, e);
-    if (!damaged) throw e;
-    // Only an empty log this call made: a log with content, or one that was there, is not ours to remove.
-    if (sideFiles.includes(`${path}-wal`) && statOrUndefined(`${path}-wal`)?.size === 0) {
-      for (const f of sideFiles) rmSync(f, { force: true });
-    }
-    throw damaged;
   }
 }
