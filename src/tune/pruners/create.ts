@@ -8,8 +8,9 @@ import { MedianPruner } from './median.js';
 import { NopPruner } from './nop.js';
 import { PercentilePruner } from './percentile.js';
 import { SuccessiveHalvingPruner } from './successive-halving.js';
+import { DominancePruner } from './dominance.js';
 
-export const PRUNER_NAMES = ['nop', 'median', 'percentile', 'successive-halving', 'hyperband'] as const;
+export const PRUNER_NAMES = ['nop', 'median', 'percentile', 'successive-halving', 'hyperband', 'dominance'] as const;
 export type PrunerName = (typeof PRUNER_NAMES)[number];
 /** Every name `createPruner` takes: the pruners, 'asha' (successive halving) and 'none' (nop). */
 export const PRUNER_CHOICES: readonly string[] = [...PRUNER_NAMES, 'asha', 'none'];
@@ -21,6 +22,7 @@ const OPTIONS = {
   percentile: { ...COMMON, percentile: 'number' },
   'successive-halving': { minResource: 'resource', reductionFactor: 'number', minEarlyStoppingRate: 'number', bootstrapCount: 'number' },
   hyperband: { minResource: 'number', maxResource: 'resource', reductionFactor: 'number', bootstrapCount: 'number' },
+  dominance: { ...COMMON, fraction: 'number', minDominating: 'number' },
 } as const;
 
 /**
@@ -30,6 +32,7 @@ const OPTIONS = {
  *   createPruner('median', { nWarmupSteps: 5 });
  *   createPruner('percentile', { percentile: 25 });
  *   createPruner('hyperband', { minResource: 1, maxResource: 27 });
+ *   createPruner('dominance', { nWarmupSteps: 3 }); // several objectives: the median rule, by dominance
  */
 export function createPruner(name: string, options: Readonly<Record<string, unknown>> = {}): Pruner {
   const canonical = name === 'asha' ? 'successive-halving' : name === 'none' ? 'nop' : name;
@@ -52,5 +55,7 @@ export function createPruner(name: string, options: Readonly<Record<string, unkn
       return new SuccessiveHalvingPruner(o);
     case 'hyperband':
       return new HyperbandPruner(o);
+    case 'dominance':
+      return new DominancePruner(o);
   }
 }

@@ -12,5 +12,6 @@ export { PercentilePruner, type PercentilePrunerOptions } from './percentile.js'
 export { MedianPruner } from './median.js';
 export { SuccessiveHalvingPruner, promotable, type SuccessiveHalvingOptions } from './successive-halving.js';
 export { HyperbandPruner, type HyperbandOptions } from './hyperband.js';
+export { DominancePruner, type DominancePrunerOptions } from './dominance.js';
 export { createPruner, PRUNER_CHOICES, PRUNER_NAMES, type PrunerName } from './create.js';
 export { lastStep, percentile } from './intermediate.js';

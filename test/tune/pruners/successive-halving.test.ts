@@ -119,7 +119,7 @@ test('nop never prunes; createPruner builds by name and checks options', () => {
   assert.equal(createPruner('percentile', { percentile: 25 }).name, 'percentile');
   assert.equal(createPruner('none').prune(study, study.add({ state: 'running', intermediate: [1] })), false);
   assert.throws(() => createPruner('medain'), {
-    message: "unknown pruner 'medain'; expected one of nop, median, percentile, successive-halving, hyperband",
+    message: "unknown pruner 'medain'; expected one of nop, median, percentile, successive-halving, hyperband, dominance",
   });
   assert.throws(() => createPruner('median', { warmup: 3 }), /unknown option 'warmup' for pruner median/);
   assert.throws(() => createPruner('hyperband', { maxResource: 'big' }), /option 'maxResource' of pruner hyperband must be a number or 'auto'/);

@@ -163,3 +163,18 @@ test('options are checked', () => {
   assert.throws(() => new Nsga2Sampler({ mutationProb: 2 }), /mutationProb must be in \[0, 1\], got 2/);
   assert.throws(() => new Nsga2Sampler({ crossoverEta: -1 }), /crossoverEta must be a finite number >= 0, got -1/);
 });
+
+test('auto picks TPE for several objectives and for constraints, GP otherwise', async () => {
+  const { AutoSampler } = await import('../../../../src/tune/samplers/auto.js');
+  const X = floatParam(0, 1);
+  const auto = new AutoSampler({ seed: 1 });
+  const two = new VectorStudy(['minimize', 'minimize'], auto);
+  two.optimize((t) => ({ values: [t.num('x', X), 1 - t.num('x', X)] }), 12);
+  assert.equal(auto.choose(two), 'tpe');
+  const one = new VectorStudy(['minimize'], auto);
+  one.optimize((t) => ({ values: [t.num('x', X)] }), 12);
+  assert.equal(auto.choose(one), 'gp');
+  const constrained = new VectorStudy(['minimize'], auto);
+  constrained.optimize((t) => ({ values: [t.num('x', X)], constraints: [0.5 - t.num('x', X)] }), 12);
+  assert.equal(auto.choose(constrained), 'tpe');
+});
