@@ -20,6 +20,8 @@ import { checkOutputFile, type OutputRule } from '../io/output-file.js';
 import type { Study } from '../tune/study.js';
 import type { FrozenTrial } from '../tune/types.js';
 import { formatParams } from './format.js';
+import { describeValues, objectiveNames } from './front.js';
+import { parseBounds, pickTrial } from './pick.js';
 import { writeFileAtomically } from '../util/atomic-write.js';
 import { NothingToExport, UsageError, type Output } from './output.js';
 import { findStudy, storageFile } from './study-files.js';
@@ -53,6 +55,9 @@ the experiment the study recorded.`,
     library: { type: 'string', value: 'N', doc: 'with --ensemble auto: how many of the best trials it chooses from (default 20)' },
     refit: { type: 'boolean', doc: 'train the best parameters on train + dev together for the best trial\'s epochs (its best epoch), then test' },
     retrain: { type: 'boolean', doc: 'train the best parameters again exactly as the trial did (same data, seed and epochs) instead of copying its file' },
+    pick: { type: 'string', value: 'TRIAL', doc: 'export this trial instead of the best (any complete trial; says whether it is on the Pareto front)' },
+    max: { type: 'string', value: 'NAME=V[,...]', doc: 'multi-objective studies: the front\'s trial with each named objective at most V, best on the first objective not named' },
+    min: { type: 'string', value: 'NAME=V[,...]', doc: 'like --max, with each named objective at least V' },
     storage: { type: 'string', value: 'PATH|URL', doc: 'the SQLite study file or postgres:// URL (default: every caviar-out/*/study.db)' },
   },
   exits: '0 exported; 1 nothing to export (no complete trial, a trial\'s model file is gone or is not that trial\'s, training failed); 2 bad usage, no such study, or PATH refused',
@@ -60,6 +65,8 @@ the experiment the study recorded.`,
     'caviar best quickstart --export quickstart.safetensors',
     'caviar best fashion --ensemble auto --export fashion-ensemble.safetensors',
     'caviar best fashion --refit --export fashion-refit.safetensors',
+    'caviar best fashion-pareto --max inferenceMs=0.05 --export fast.safetensors',
+    'caviar best fashion-pareto --pick 41 --export trial41.safetensors',
   ],
 });
 
@@ -80,10 +87,14 @@ export async function bestCommand(args: string[], out: Output): Promise<number> 
   if (values.library !== undefined && ensemble !== 'auto') throw new UsageError('--library goes with --ensemble auto');
   const library = integerFlag('--library', values.library, 1) ?? 20;
   const target = values.export;
+  const pick = integerFlag('--pick', values.pick, 0);
   const { study, file: where } = await findStudy(positionals[0], values.storage);
   const file = redactUrl(where);
   try {
-    const best = bestTrial(study, file);
+    const { trial: best, note } = chosenTrial(study, file, pick, values.max, values.min);
+    if (ensemble !== undefined && study.isMultiObjective) {
+      throw new UsageError(`--ensemble ranks trials by one value, and study '${study.name}' has ${study.directions.length} objectives: export one trial of its front (--pick, --max, --min)`);
+    }
     const identity = await studyIdentity(study, { record: false });
     // What --export may replace: never the study read, nor a trial's own file (nor, training, the experiment's files).
     const exp = values.retrain || values.refit || ensemble !== undefined ? recordedExperiment(study) : undefined;
@@ -98,16 +109,21 @@ export async function bestCommand(args: string[], out: Output): Promise<number> 
     checkOutputFile(target, rule);
     const test = best.userAttrs.testAccuracy;
     const epoch = typeof best.userAttrs.bestEpoch === 'number' ? `, best epoch ${best.userAttrs.bestEpoch}` : '';
-    out.event('best', { study: study.name, storage: file, number: best.number, value: best.value, params: best.params, testAccuracy: test ?? null, bestEpoch: best.userAttrs.bestEpoch ?? null },
-      `Best trial of '${study.name}' (${file}): trial ${best.number}, value ${best.value!.toFixed(4)}${epoch}` +
-        `${test === undefined ? '' : `, test accuracy ${Number(test).toFixed(4)}`}\n  ${formatParams(best.params)}`);
+    const value = best.values !== undefined ? describeValues(study, best.values) : `value ${best.value!.toFixed(4)}`;
+    const which = pick !== undefined || study.isMultiObjective ? 'Chosen trial' : 'Best trial';
+    out.event('best', {
+      study: study.name, storage: file, number: best.number, value: best.value ?? null, ...(best.values ? { values: best.values } : {}),
+      params: best.params, testAccuracy: test ?? null, bestEpoch: best.userAttrs.bestEpoch ?? null, ...(note ? { note } : {}),
+    },
+      `${which} of '${study.name}' (${file}): trial ${best.number}, ${value}${epoch}` +
+        `${test === undefined ? '' : `, test accuracy ${Number(test).toFixed(4)}`}${note ? ` (${note})` : ''}\n  ${formatParams(best.params)}`);
     if (ensemble !== undefined) await exportEnsemble({ study, identity, exp: exp!, candidates: trialFiles, mode: ensemble, target, rule, out });
     else if (exp) await retrain(exp, identity, best, target, rule, out, values.refit ? 'refit' : 'retrain');
     else {
       copyModel(identity, best, target, rule, out);
       // The single best trial is what most people deploy; an ensemble is usually more accurate (docs/BENCHMARKS.md) and K times larger.
       const complete = study.trials(['complete']).length;
-      if (complete >= 3 && !values.json) {
+      if (complete >= 3 && !values.json && !study.isMultiObjective && pick === undefined) {
         out.text(`  (an ensemble of the best trials is usually more accurate, and larger: caviar best ${study.name} --ensemble auto --export PATH)`);
       }
     }
@@ -117,14 +133,26 @@ export async function bestCommand(args: string[], out: Output): Promise<number> 
   }
 }
 
-function bestTrial(study: Study, file: string): FrozenTrial {
+/** The trial to export: the best, or the one `--pick`, `--max` and `--min` choose (pick.ts), with a note on where it stands. */
+function chosenTrial(study: Study, file: string, pick: number | undefined, max: string | undefined, min: string | undefined): { trial: FrozenTrial; note: string } {
   const trials = study.trials();
   if (!trials.some((t) => t.state === 'complete')) {
     const count = (s: string) => trials.filter((t) => t.state === s).length;
     throw new NothingToExport(`study '${study.name}' in ${file} has no complete trial yet (${trials.length} trials: ` +
       `${count('pruned')} pruned, ${count('failed')} failed, ${count('running')} running); 'caviar tune' runs more`);
   }
-  return study.bestTrial;
+  const names = objectiveNames(study);
+  if ((max !== undefined || min !== undefined) && !study.isMultiObjective) {
+    throw new UsageError(`--max and --min choose among a Pareto front; study '${study.name}' has one objective (its best trial is exported by default, --pick exports another)`);
+  }
+  if (pick !== undefined && (max !== undefined || min !== undefined)) throw new UsageError('--pick names the trial; leave out --max and --min');
+  const bounds = [...(max !== undefined ? parseBounds('--max', max, names) : []), ...(min !== undefined ? parseBounds('--min', min, names) : [])];
+  const front = study.bestTrials;
+  if (front.length === 0 && pick === undefined) {
+    throw new NothingToExport(`study '${study.name}' in ${file} has no feasible complete trial: every complete trial violates a constraint`);
+  }
+  if (!study.isMultiObjective && pick === undefined) return { trial: front[0], note: '' };
+  return pickTrial(study, front, pick, bounds);
 }
 
 /**

@@ -13,6 +13,8 @@ import { findStudy, openExisting, studyFiles } from './study-files.js';
 import type { FrozenTrial } from '../tune/types.js';
 import { formatParam, regionLines, table } from './format.js';
 import { UsageError, type Output } from './output.js';
+import { isFeasible } from '../tune/multi/constraints.js';
+import { formatValue, frontSummary, frontTable, objectiveNames } from './front.js';
 import { redactUrl } from '../util/redact.js';
 
 const STORAGE_DOC = 'a SQLite study file, or a PostgreSQL database postgres://user@host/db[?schema=NAME] (default: every caviar-out/*/study.db, where caviar tune keeps its studies)';
@@ -67,10 +69,15 @@ export async function studiesCommand(args: string[], out: Output): Promise<numbe
           const count = (s: string) => trials.filter((t) => t.state === s).length;
           const complete = count('complete');
           const last = Math.max(record.createdAt, ...trials.map((t) => t.completedAt ?? t.startedAt ?? 0));
-          const best = complete > 0 ? study.bestValue : undefined;
-          out.event('study', { name: record.name, storage: redactUrl(file), direction: record.direction, complete, pruned: count('pruned'), failed: count('failed'), running: count('running'), best: best ?? null, lastActivity: new Date(last).toISOString() }, '');
-          rows.push([record.name, record.direction, String(complete), String(count('pruned')), String(count('failed')), String(count('running')),
-            best === undefined ? '-' : best.toFixed(4), new Date(last).toISOString().replace('T', ' ').slice(0, 19), redactUrl(file)]);
+          const multi = study.isMultiObjective;
+          const best = complete > 0 && !multi ? study.bestTrials[0]?.value : undefined;
+          const front = multi ? study.bestTrials.length : undefined;
+          out.event('study', {
+            name: record.name, storage: redactUrl(file), direction: record.direction, ...(multi ? { directions: record.directions, front } : {}),
+            complete, pruned: count('pruned'), failed: count('failed'), running: count('running'), best: best ?? null, lastActivity: new Date(last).toISOString(),
+          }, '');
+          rows.push([record.name, multi ? record.directions.join('/') : record.direction, String(complete), String(count('pruned')), String(count('failed')), String(count('running')),
+            front !== undefined ? `front ${front}` : best === undefined ? '-' : best.toFixed(4), new Date(last).toISOString().replace('T', ' ').slice(0, 19), redactUrl(file)]);
         } finally {
           await study.close();
         }
@@ -107,6 +114,7 @@ function show(study: Study, file: string, top: number, out: Output): number {
   const trials = study.trials();
   const complete = trials.filter((t) => t.state === 'complete');
   const count = (s: string) => trials.filter((t) => t.state === s).length;
+  if (study.isMultiObjective) return showFront(study, file, top, out);
   const lines = [`Study '${study.name}' in ${redactUrl(file)}: ${study.direction}, ${complete.length} complete, ${count('pruned')} pruned, ${count('failed')} failed, ${count('running')} running`];
   if (complete.length === 0) {
     out.event('show', { study: study.name, complete: 0 }, lines.join('\n'));
@@ -141,6 +149,37 @@ function show(study: Study, file: string, top: number, out: Output): number {
     best: { number: best.number, value: best.value, params: best.params, userAttrs: best.userAttrs },
     top: ranked.slice(0, top).map((t) => ({ number: t.number, value: t.value, params: t.params })),
     importance, regions,
+  }, lines.join('\n'));
+  return 0;
+}
+
+/** `caviar show` of a multi-objective study: its Pareto front and hypervolume, the infeasible trials counted. */
+function showFront(study: Study, file: string, top: number, out: Output): number {
+  const trials = study.trials();
+  const count = (s: string) => trials.filter((t) => t.state === s).length;
+  const infeasible = trials.filter((t) => t.state === 'complete' && !isFeasible(t)).length;
+  const names = objectiveNames(study);
+  const lines = [
+    `Study '${study.name}' in ${redactUrl(file)}: ${names.map((n, i) => `${study.directions[i]} ${n}`).join(', ')}; ` +
+      `${count('complete')} complete${infeasible ? ` (${infeasible} infeasible)` : ''}, ${count('pruned')} pruned, ${count('failed')} failed, ${count('running')} running`,
+  ];
+  const summary = frontSummary(study);
+  if (!summary) {
+    out.event('show', { study: study.name, complete: count('complete'), front: [] }, lines.join('\n'));
+    return 0;
+  }
+  lines.push(
+    '',
+    `Pareto front: ${summary.front.length} trial${summary.front.length === 1 ? '' : 's'}, hypervolume ${formatValue(summary.hypervolume)} ` +
+      `(reference point ${summary.reference.map(formatValue).join(', ')}: each objective's worst value, a tenth of its range further)`,
+    frontTable(study, summary.front, top),
+  );
+  if (summary.front.length > top) lines.push(`  ... ${summary.front.length - top} more (--top ${summary.front.length} shows all)`);
+  lines.push('', `Export one: caviar best ${study.name} --pick TRIAL --export model.safetensors`);
+  out.event('show', {
+    study: study.name, storage: redactUrl(file), directions: study.directions, objectives: names,
+    front: summary.front.map((t) => ({ number: t.number, values: t.values, params: t.params, userAttrs: t.userAttrs })),
+    hypervolume: summary.hypervolume, reference: summary.reference, infeasible,
   }, lines.join('\n'));
   return 0;
 }

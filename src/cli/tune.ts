@@ -20,6 +20,9 @@ import { createStudy, type Study } from '../tune/study.js';
 import { problemChanges, problemOf, recordedProblem } from '../experiment/fingerprint.js';
 import { coarseToFineRegions } from '../tune/samplers/coarse-to-fine.js';
 import { rankTrials } from '../tune/rank.js';
+import { isFeasible } from '../tune/multi/constraints.js';
+import { describeConstraint } from '../experiment/measures.js';
+import { describeValues, formatValue, frontSummary, frontTable, type FrontStudy, type FrontSummary } from './front.js';
 import { formatParams, regionLines, waitingLine } from './format.js';
 import type { FrozenTrial, StudyView } from '../tune/types.js';
 import { checkWritableFolder, UsageError, type Output } from './output.js';
@@ -97,16 +100,24 @@ export async function tuneCommand(args: string[], shown: Output): Promise<number
   let study: Study | undefined;
   try {
     const existing = await opened.getStudy(name);
-    if (existing && existing.direction !== tune.direction) {
+    if (existing && existing.directions.length > 1 !== tune.directions.length > 1) {
       throw new UsageError(
-        `study '${name}' in ${redactUrl(storage)} ${existing.direction}s its metric, and this experiment's tune.metric ${tune.metric} is to ${tune.direction}: ` +
-          'a study ranks its trials one way; start a new study (--study ANOTHER_NAME, or another --storage)',
+        `study '${name}' in ${redactUrl(storage)} has ${existing.directions.length} objective${existing.directions.length > 1 ? 's' : ''}, and this experiment's tune.objectives has ${tune.directions.length}: ` +
+          'a study keeps its objectives; start a new study (--study ANOTHER_NAME, or another --storage)',
+      );
+    }
+    if (existing && existing.directions.join() !== tune.directions.join()) {
+      throw new UsageError(
+        existing.directions.length > 1
+          ? `study '${name}' in ${redactUrl(storage)} is to ${existing.directions.join(', ')}, and this experiment's objectives (${tune.objectives.join(', ')}) are to ${tune.directions.join(', ')}: start a new study (--study ANOTHER_NAME, or another --storage)`
+          : `study '${name}' in ${redactUrl(storage)} ${existing.direction}s its metric, and this experiment's tune.metric ${tune.metric} is to ${tune.direction}: ` +
+            'a study ranks its trials one way; start a new study (--study ANOTHER_NAME, or another --storage)',
       );
     }
     study = await createStudy({
       name,
       storage: opened,
-      direction: tune.direction,
+      ...(tune.directions.length > 1 ? { directions: tune.directions } : { direction: tune.direction }),
       loadIfExists: true,
       sampler: createSampler(tune.sampler.name, tune.sampler.options, exp.seed),
       ...(tune.pbt ? { scheduler: pbtScheduler(tune.pbt, exp), maxRetries: 0 } : {}),
@@ -115,6 +126,8 @@ export async function tuneCommand(args: string[], shown: Output): Promise<number
       onWarning: (message) => out.event('warning', { message }, `warning: ${message}`),
     });
     await checkSameProblem(study, exp, storage, values['accept-changes'] === true, out);
+    // Names for show and the dashboard: a single-objective study keeps its file exactly as before.
+    if (study.isMultiObjective && study.metricNames === undefined) study.setMetricNames(tune.objectives);
   } catch (e) {
     await (study as Study | undefined)?.close();
     await opened.close();
@@ -147,12 +160,12 @@ export async function tuneCommand(args: string[], shown: Output): Promise<number
     const progress = out.progress;
     const drawBar = progress && (() => {
       const done = study.trials(['complete']).length;
-      const best = done > 0 ? study.bestTrial : undefined;
+      const best = done > 0 ? study.bestTrials[0] : undefined;
       const elapsed = (Date.now() - started) / 1000;
       const remaining = secondsLeft(done, elapsed);
       progress(trialProgress({
         complete: done, trials, elapsedS: elapsed,
-        ...(best ? { best: { value: best.value!, number: best.number } } : {}),
+        ...(best?.value !== undefined ? { best: { value: best.value, number: best.number } } : {}),
         ...(Number.isFinite(remaining) ? { remainingS: remaining } : {}),
       }));
     });
@@ -181,14 +194,20 @@ export async function tuneCommand(args: string[], shown: Output): Promise<number
         // A lost trial (a database crash) was reported by its warning; it is not among the study's trials.
         if (t.systemAttrs.lost === true) return;
         const done = study.trials(['complete']).length;
-        const best = done > 0 ? study.bestTrial : undefined;
+        const multi = study.isMultiObjective;
+        const best = done > 0 && !multi ? study.bestTrials[0] : undefined;
+        const front = multi ? study.bestTrials.length : 0;
         const elapsed = (Date.now() - started) / 1000;
         // Pruned and failed trials are part of what a complete one costs, so time per complete trial so far.
         const remaining = secondsLeft(done, elapsed);
-        const value = t.value === undefined ? '' : `${metric} ${fmt(t.value)}  `;
-        out.event('trial', { number: t.number, state: t.state, value: t.value ?? null, params: t.params, best: best?.value ?? null, complete: done },
-          `trial ${String(t.number).padStart(3)}  ${t.state.padEnd(8)}  ${value}${formatParams(t.params)}` +
-            `  | best ${best ? `${fmt(best.value!)} (trial ${best.number})` : '-'}  ${done}/${trials} complete  ` +
+        const value = t.values !== undefined ? `${describeValues(study, t.values)}  ` : t.value === undefined ? '' : `${metric} ${fmt(t.value)}  `;
+        const infeasible = t.state === 'complete' && !isFeasible(t) ? 'infeasible  ' : '';
+        out.event('trial', {
+          number: t.number, state: t.state, value: t.value ?? null, ...(multi ? { values: t.values ?? null, front } : {}),
+          ...(t.constraints ? { constraints: t.constraints, feasible: isFeasible(t) } : {}), params: t.params, best: best?.value ?? null, complete: done,
+        },
+          `trial ${String(t.number).padStart(3)}  ${t.state.padEnd(8)}  ${value}${infeasible}${formatParams(t.params)}` +
+            (multi ? `  | front ${front} trial${front === 1 ? '' : 's'}` : `  | best ${best ? `${fmt(best.value!)} (trial ${best.number})` : '-'}`) + `  ${done}/${trials} complete  ` +
             `${clock(elapsed)} elapsed${Number.isFinite(remaining) ? `, ~${clock(remaining)} left` : ''}` +
             (t.state === 'failed' ? `\n      failed: ${String(t.systemAttrs.failReason ?? t.systemAttrs.reason ?? 'unknown reason')}` : ''));
         drawBar?.();
@@ -257,12 +276,15 @@ function summary(exp: Experiment, study: StudyView, name: string, storage: strin
   const trials = study.trials();
   const complete = trials.filter((t) => t.state === 'complete');
   const count = (s: string) => trials.filter((t) => t.state === s).length;
-  if (complete.length === 0) {
-    out.event('done', { complete: 0, waiting: count('waiting') },
-      [`No trial completed (${count('pruned')} pruned, ${count('failed')} failed). Study '${name}' is in ${storage}`, ...waitingNote(trials, 0, exp.source)].join('\n'));
+  const ranked = rankTrials(complete, exp.tune!.direction);
+  const front = study.directions.length > 1 ? frontSummary({ directions: study.directions, metricNames: exp.tune!.objectives, trials: (s) => study.trials(s) }) : undefined;
+  if (complete.length === 0 || (ranked.length === 0 && front === undefined)) {
+    const none = complete.length === 0 ? 'No trial completed' : `No feasible trial among ${complete.length} complete (constraints: ${exp.tune!.constraints.map(describeConstraint).join(', ')})`;
+    out.event('done', { complete: complete.length, feasible: 0, waiting: count('waiting') },
+      [`${none} (${count('pruned')} pruned, ${count('failed')} failed). Study '${name}' is in ${storage}`, ...waitingNote(trials, complete.length, exp.source)].join('\n'));
     return 1;
   }
-  const ranked = rankTrials(complete, exp.tune!.direction);
+  if (front) return frontDone(exp, { directions: study.directions, metricNames: exp.tune!.objectives, trials: (s) => study.trials(s) }, front, { name, storage, count, trials }, out);
   const best = ranked[0];
   const metric = exp.tune!.metric;
   const lines = [
@@ -280,6 +302,31 @@ function summary(exp: Experiment, study: StudyView, name: string, storage: strin
     ...waitingNote(trials, complete.length, exp.source),
   ];
   out.event('done', { best: { number: best.number, value: best.value, params: best.params, testAccuracy: best.userAttrs.testAccuracy, model: best.userAttrs.model }, study: name, storage, waiting: count('waiting') }, lines.join('\n'));
+  return 0;
+}
+
+/** The end of a multi-objective run: its Pareto front, the hypervolume, and how to export a point of it. */
+function frontDone(
+  exp: Experiment, study: FrontStudy, summary: FrontSummary,
+  run: { name: string; storage: string; count: (s: string) => number; trials: readonly FrozenTrial[] }, out: Output,
+): number {
+  const complete = run.count('complete');
+  const infeasible = run.trials.filter((t) => t.state === 'complete' && !isFeasible(t)).length;
+  const lines = [
+    '',
+    `${complete} complete${infeasible ? ` (${infeasible} infeasible)` : ''}, ${run.count('pruned')} pruned, ${run.count('failed')} failed`,
+    `Pareto front: ${summary.front.length} trial${summary.front.length === 1 ? '' : 's'}, hypervolume ${formatValue(summary.hypervolume)} (reference ${summary.reference.map(formatValue).join(', ')})`,
+    frontTable(study, summary.front, 20),
+    ...(summary.front.length > 20 ? [`  ... and ${summary.front.length - 20} more: caviar show ${run.name}`] : []),
+    '',
+    `Study '${run.name}' saved in ${run.storage}`,
+    `Export a point of the front: caviar best ${run.name} --pick TRIAL (or --max ${exp.tune!.objectives[1]}=VALUE) --export model.safetensors`,
+    ...waitingNote(run.trials, complete, exp.source),
+  ];
+  out.event('done', {
+    front: summary.front.map((t) => ({ number: t.number, values: t.values, params: t.params, testAccuracy: t.userAttrs.testAccuracy ?? null, model: t.userAttrs.model ?? null })),
+    hypervolume: summary.hypervolume, reference: summary.reference, objectives: exp.tune!.objectives, study: run.name, storage: run.storage, waiting: run.count('waiting'),
+  }, lines.join('\n'));
   return 0;
 }
 

@@ -23,6 +23,7 @@ import type { Storage } from '../tune/storage/storage.js';
 import { loadStudy, type Study } from '../tune/study.js';
 import type { FrozenTrial } from '../tune/types.js';
 import { redactUrl } from '../util/redact.js';
+import { describeValues } from './front.js';
 import { formatParams, waitingLine } from './format.js';
 import { UsageError, type Output } from './output.js';
 import { clock } from './progress.js';
@@ -154,9 +155,10 @@ export async function workerCommand(args: string[], out: Output): Promise<number
           if (t.systemAttrs.lost === true) return;
           mine++;
           const done = st.trials(['complete']).length;
-          const best = done > 0 ? st.bestTrial : undefined;
+          // A multi-objective study has a front, not one best: its trials' values are shown, no best.
+          const best = done > 0 && !st.isMultiObjective ? st.bestTrials[0] : undefined;
           const elapsed = (Date.now() - started) / 1000;
-          const value = t.value === undefined ? '' : `${metric} ${fmt(t.value)}  `;
+          const value = t.values !== undefined ? `${describeValues(st, t.values)}  ` : t.value === undefined ? '' : `${metric} ${fmt(t.value)}  `;
           const retry = t.systemAttrs.retryOf !== undefined ? `  (retry of trial ${String(t.systemAttrs.retryOf)})` : '';
           out.event('trial', { number: t.number, state: t.state, value: t.value ?? null, params: t.params, best: best?.value ?? null, complete: done,
             retryOf: t.systemAttrs.retryOf ?? null },
@@ -173,12 +175,13 @@ export async function workerCommand(args: string[], out: Output): Promise<number
       await st.refresh();
       const all = st.trials();
       const n = (s: string) => all.filter((t) => t.state === s).length;
-      const best = n('complete') > 0 ? st.bestTrial : undefined;
+      const best = n('complete') > 0 && !st.isMultiObjective ? st.bestTrials[0] : undefined;
       out.event('done', { ran: mine, complete: n('complete'), pruned: n('pruned'), failed: n('failed'), trials,
         best: best ? { number: best.number, value: best.value, params: best.params } : null },
       `Worker ${process.pid} done: ran ${mine} trial${mine === 1 ? '' : 's'}; study '${name}' has ${n('complete')}/${trials} complete, ` +
         `${n('pruned')} pruned, ${n('failed')} failed` +
-        (best ? `\nBest trial: ${best.number}  ${tune.metric} ${fmt(best.value!)}  ${formatParams(best.params)}` : ''));
+        (best ? `\nBest trial: ${best.number}  ${tune.metric} ${fmt(best.value!)}  ${formatParams(best.params)}` : '') +
+        (st.isMultiObjective ? `\nPareto front: ${st.bestTrials.length} trials ('caviar show ${name}' lists them)` : ''));
       if (!stoppedBy) return 0;
       out.event('stopped', { reason: 'failures', count: stoppedBy.count, lastTrial: stoppedBy.lastTrial, cause: likelyCause(stoppedBy.reasons) }, failureLine(stoppedBy));
       return 1;

@@ -14,6 +14,7 @@
 import { createHash } from 'node:crypto';
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
+import { describeConstraint } from './measures.js';
 import { DATA_FILE_FIELDS, MODEL_FIELDS, parseExperiment, type DataSettings, type Experiment } from './spec.js';
 
 /** A data file as the problem records it: its contents' digest, with the name and size for messages. */
@@ -54,7 +55,12 @@ export function problemOf(exp: Experiment, options: { digest?: boolean } = {}): 
     data,
     model,
     train,
-    tune: { metric: tune?.metric ?? 'devAccuracy', epoch: tune?.epoch ?? 'best', space: tune?.space ?? 'default', ...(tune?.pbt ? { pbt: tune.pbt } : {}) },
+    tune: {
+      metric: tune?.metric ?? 'devAccuracy', epoch: tune?.epoch ?? 'best', space: tune?.space ?? 'default', ...(tune?.pbt ? { pbt: tune.pbt } : {}),
+      // Recorded only when they say more than the metric, so single-objective studies keep the problem they recorded.
+      ...(tune && (tune.objectives.length > 1 || tune.objectives[0] !== tune.metric) ? { objectives: tune.objectives } : {}),
+      ...(tune && tune.constraints.length > 0 ? { constraints: tune.constraints.map(describeConstraint) } : {}),
+    },
   })) as Problem;
 }
 

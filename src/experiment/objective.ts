@@ -10,7 +10,9 @@
  * the module export the executor calls there, with the experiment as its
  * second argument); each thread loads the data once and keeps it.
  */
-import { saveModel } from '../io/model-file.js';
+import { statSync } from 'node:fs';
+import { encodeModel, saveModel } from '../io/model-file.js';
+import { Sequential } from '../nn/model.js';
 import { checkOutputFile } from '../io/output-file.js';
 import { parseSpace, sampleSpace, type Space } from '../tune/space/declarative.js';
 import { pbtSegment } from '../tune/pbt.js';
@@ -22,6 +24,8 @@ import { Steering } from './live.js';
 import { devMetric, trainRun, type RunStart } from './run.js';
 import { parseExperiment, type Experiment } from './spec.js';
 import { trialModelMetadata, trialModelPath, type StudyIdentity } from './trial-model.js';
+import { describeConstraint, inferenceLatencyMs, SHAPE_MEASURES, TrialScoring, type Measured } from './measures.js';
+import { layersFor, type RunSettings } from './settings.js';
 
 /**
  * What crosses to a worker thread: the file's parsed contents and its name,
@@ -68,7 +72,7 @@ function prepared(args: ExperimentArgs) {
  *   const args = { raw, source: 'exp.yaml', study: await studyIdentity(study) };
  *   await study.optimize((trial) => experimentObjective(trial, args), { nTrials: 20 });
  */
-export async function experimentObjective(trial: Trial, args: ExperimentArgs): Promise<number> {
+export async function experimentObjective(trial: Trial, args: ExperimentArgs): Promise<number | number[]> {
   const study = args.study as StudyIdentity | undefined;
   if (typeof study?.name !== 'string' || typeof study.uid !== 'string') {
     // Without it, models of two studies would share one folder and overwrite each other.
@@ -82,6 +86,9 @@ export async function experimentObjective(trial: Trial, args: ExperimentArgs): P
   const segment = pbtSegment({ systemAttrs: trial.live.systemAttrs });
   if (segment) settings.epochs = segment.untilStep;
   const metricOf = devMetric(tune.metric);
+  const scoring = new TrialScoring(tune.objectives, tune.constraints);
+  // Size and latency depend on the model's shape alone: measured once, before training, so every epoch can report them.
+  const shape = scoring.needsShape ? measureShape(settings, data, exp.seed, scoring) : {};
   const start = await startOf(trial);
   const steering = new Steering(trial, {
     checkpointEvery: tune.checkpointEvery, keepCheckpoints: tune.keepCheckpoints, metricOf, checkpointAtEnd: segment !== undefined,
@@ -89,6 +96,7 @@ export async function experimentObjective(trial: Trial, args: ExperimentArgs): P
   // Why the pruner stopped the trial (the time budget may stop the same epoch too; the pruner's word counts).
   let pruned: string | undefined;
   const curves: Curve[] = [];
+  let secondsSoFar = 0;
   // A population segment is not cut: the next segment starts from the checkpoint it leaves after its last epoch.
   const clock = args.deadline === undefined || segment ? undefined : new DeadlineStop(args.deadline, minimumEpochs(tune.pruner, settings.epochs));
   // A population segment hands its last epoch on to the next one, so it keeps the last epoch whatever tune.epoch says.
@@ -102,9 +110,17 @@ export async function experimentObjective(trial: Trial, args: ExperimentArgs): P
         devLoss: finite(metrics.devLoss), devAccuracy: finite(metrics.devAccuracy), learningRate: metrics.learningRate,
       });
       trial.setUserAttr('curves', curves);
-      const value = metricOf(metrics);
-      if (value === undefined || !Number.isFinite(value)) return;
-      trial.report(value, metrics.epoch);
+      if (scoring.objectives.length > 1) {
+        // One value per objective at this epoch: what the dominance pruner compares.
+        secondsSoFar += metrics.seconds;
+        const vector = scoring.values({ ...shape, devAccuracy: metrics.devAccuracy, devLoss: metrics.devLoss, trainSeconds: secondsSoFar });
+        if (vector === undefined) return;
+        trial.report(vector, metrics.epoch);
+      } else {
+        const value = metricOf(metrics);
+        if (value === undefined || !Number.isFinite(value)) return;
+        trial.report(value, metrics.epoch);
+      }
       if (trial.shouldPrune()) {
         pruned = `pruned at epoch ${metrics.epoch}`;
         control.stop(pruned);
@@ -112,8 +128,9 @@ export async function experimentObjective(trial: Trial, args: ExperimentArgs): P
     },
   }, steering.hooks, ...(clock ? [clock.hooks] : [])], start, keepBest);
   const { history } = result;
+  const trainSeconds = history.epochs.reduce((s, e) => s + e.seconds, 0);
   // Recorded for pruned trials too: a timed study sizes its last trials by the seconds per epoch (budget.ts).
-  trial.setUserAttr('trainSeconds', history.epochs.reduce((s, e) => s + e.seconds, 0));
+  trial.setUserAttr('trainSeconds', trainSeconds);
   if (pruned !== undefined) throw new TrialPruned(pruned);
   if (clock?.short) throw new TrialPruned(clock.reason);
   if (steering.stoppedAt !== undefined) trial.setUserAttr('stoppedAt', steering.stoppedAt);
@@ -132,8 +149,43 @@ export async function experimentObjective(trial: Trial, args: ExperimentArgs): P
   trial.setUserAttr('model', modelPath);
   trial.setUserAttr('testAccuracy', result.test.accuracy);
   trial.setUserAttr('testLoss', result.test.loss);
-  return tune.metric === 'devLoss' ? result.dev.loss : result.dev.accuracy;
+  if (scoring.objectives.length === 1 && scoring.constraints.length === 0 && !scoring.needsShape) {
+    return tune.metric === 'devLoss' ? result.dev.loss : result.dev.accuracy;
+  }
+  // The file as saved, not the estimate made before training.
+  const measured: Measured = {
+    ...shape,
+    ...(scoring.needs('modelBytes') ? { modelBytes: statSync(modelPath).size } : {}),
+    devAccuracy: result.dev.accuracy, devLoss: result.dev.loss, trainSeconds,
+  };
+  for (const m of SHAPE_MEASURES) if (measured[m] !== undefined) trial.setUserAttr(m, measured[m]);
+  if (scoring.constraints.length > 0) {
+    const values = scoring.constraintValues(measured);
+    const missing = scoring.constraints.find((_, i) => !Number.isFinite(values[i]));
+    if (missing) throw new Error(`constraint '${describeConstraint(missing)}': ${missing.measure} could not be measured (${measured[missing.measure]})`);
+    trial.setConstraint(values);
+  }
+  const values = scoring.values(measured);
+  if (values === undefined) throw new Error(`objectives ${scoring.objectives.join(', ')}: one could not be measured (${JSON.stringify(measured)})`);
+  return values.length === 1 ? values[0] : values;
 }
+
+/**
+ * The measures of a trial's model shape (parameters, saved bytes, latency in
+ * the WebAssembly backend), from an untrained model of the same settings:
+ * the same shape costs the same, whatever its weights.
+ */
+function measureShape(settings: RunSettings, data: Splits, seed: number, scoring: TrialScoring): Measured {
+  const model = new Sequential({ inputSize: data.train.features, layers: layersFor(settings, data.train.classes) }, { seed });
+  const from = data.dev.count > 0 ? data.dev : data.train;
+  // Latency takes a few hundred milliseconds to measure well: only when an objective or constraint asks for it.
+  return {
+    ...(scoring.needs('paramCount') ? { paramCount: model.parameterCount } : {}),
+    ...(scoring.needs('modelBytes') ? { modelBytes: encodeModel(model).length } : {}),
+    ...(scoring.needs('inferenceMs') ? { inferenceMs: inferenceLatencyMs(model, from.x.subarray(0, from.features)) } : {}),
+  };
+}
+
 
 /** One epoch of a trial's learning curves, as the `curves` attribute holds it. */
 interface Curve {

@@ -25,6 +25,7 @@ import { TUNABLE_NAMES } from './params.js';
 import { ConfigError, describe, isObject, join, Problems } from './problems.js';
 import { didYouMean } from '../util/suggest.js';
 import { DEFAULT_SETTINGS, SETTINGS, settingsOf, type RunSettings } from './settings.js';
+import { MEASURE_NAMES, MEASURES, parseConstraint, type ConstraintSpec, type Measure } from './measures.js';
 
 export const DATA_SOURCES = ['spirals', 'blobs', 'circles', 'xor', 'fashion-mnist', 'idx', 'csv'] as const;
 export type DataSource = (typeof DATA_SOURCES)[number];
@@ -60,8 +61,23 @@ export interface DataSettings {
 
 export interface TuneSettings {
   trials: number;
+  /**
+   * The dev metric a trial is judged by while it trains (its best epoch, the
+   * ensembles of `caviar best`): `tune.metric`, or the first dev metric among
+   * `tune.objectives` (devAccuracy when they name none).
+   */
   metric: (typeof METRICS)[number];
+  /** The direction of the first objective. */
   direction: 'maximize' | 'minimize';
+  /**
+   * What a trial returns, one direction each (measures.ts): `[metric]` for a
+   * single-objective study; two or more make a multi-objective study whose
+   * best trials are its Pareto front.
+   */
+  objectives: Measure[];
+  directions: ('maximize' | 'minimize')[];
+  /** Constraints every trial is checked against (`modelBytes <= 200000`); an infeasible trial is never best. */
+  constraints: ConstraintSpec[];
   /** The search space; `null` means the built-in MLP space for the budget (params.ts). */
   space: SpaceSpec | null;
   sampler: { name: string; options: Record<string, unknown> };
@@ -124,7 +140,7 @@ const DATA_FIELDS: Record<DataSource, string[]> = {
 /** The settings of a file's `model` section; the rest of `RunSettings` is its `train` section. */
 export const MODEL_FIELDS: readonly string[] = ['hidden', 'layers', ...settingsOf('model')];
 const TRAIN: readonly string[] = settingsOf('train');
-const TUNE = ['trials', 'metric', 'space', 'sampler', 'pruner', 'workers', 'storage', 'study', 'timeout', 'checkpointEvery', 'keepCheckpoints', 'maxConsecutiveFailures', 'epoch', 'pbt'];
+const TUNE = ['trials', 'metric', 'objectives', 'constraints', 'space', 'sampler', 'pruner', 'workers', 'storage', 'study', 'timeout', 'checkpointEvery', 'keepCheckpoints', 'maxConsecutiveFailures', 'epoch', 'pbt'];
 const PBT = ['population', 'generations', 'interval', 'quantile', 'resampleProbability'];
 
 /**
@@ -302,15 +318,22 @@ function parseTune(problems: Problems, value: unknown, settings: RunSettings): T
   const f = Fields.of(problems, 'tune', value);
   if (!f) return null;
   f.known(TUNE);
-  const metric = (f.string('metric', METRICS) as TuneSettings['metric'] | undefined) ?? 'devAccuracy';
+  const named = f.string('metric', METRICS) as TuneSettings['metric'] | undefined;
+  const objectives = parseObjectives(problems, f, named);
+  const metric = named ?? (objectives.find((o) => (METRICS as readonly string[]).includes(o)) as TuneSettings['metric'] | undefined) ?? 'devAccuracy';
+  const directions = objectives.map((o) => MEASURES[o]);
   const tune: TuneSettings = {
     trials: f.number('trials', { integer: true, min: 1 }) ?? 20,
     metric,
-    direction: metric === 'devLoss' ? 'minimize' : 'maximize',
+    direction: directions[0],
+    objectives,
+    directions,
+    constraints: parseConstraints(problems, f),
     space: null,
     // auto: GP for small all-numeric spaces (the course's default space), TPE otherwise; it matched or beat TPE on every function of bench/tuner-efficiency.ts (docs/BENCHMARKS.md).
     sampler: namedChoice(problems, f, 'sampler', 'auto', SAMPLER_NAMES, (name, options) => createSampler(name, options, 0)),
-    pruner: namedChoice(problems, f, 'pruner', 'median', PRUNER_CHOICES, (name, options) => {
+    // Several objectives: the pruner compares vectors (dominance), not one value.
+    pruner: namedChoice(problems, f, 'pruner', objectives.length > 1 ? 'dominance' : 'median', PRUNER_CHOICES, (name, options) => {
       if (name !== 'none') createPruner(name, options);
     }),
     workers: f.number('workers', { integer: true, min: 1 }) ?? 1,
@@ -319,7 +342,11 @@ function parseTune(problems: Problems, value: unknown, settings: RunSettings): T
     maxConsecutiveFailures: f.number('maxConsecutiveFailures', { integer: true, min: 1 }) ?? DEFAULT_MAX_CONSECUTIVE_FAILURES,
     epoch: (f.string('epoch', ['best', 'last']) as 'best' | 'last' | undefined) ?? 'best',
   };
+  if (objectives.length > 1 && !['dominance', 'none', 'nop'].includes(tune.pruner.name)) {
+    problems.add('tune.pruner', `${tune.pruner.name} compares one value, and this study has ${objectives.length} objectives: use dominance (the default here) or none`);
+  }
   const pbt = parsePbt(problems, f.obj.pbt);
+  if (pbt && objectives.length > 1) problems.add('tune.pbt', `population-based training ranks members by one value; with ${objectives.length} objectives, leave pbt out`);
   if (pbt) {
     tune.pbt = pbt;
     const total = pbt.population * pbt.generations;
@@ -431,4 +458,46 @@ export function parseDuration(v: unknown): number | undefined {
     matched = re.lastIndex;
   }
   return matched === v.trim().length && total > 0 ? total : undefined;
+}
+
+/**
+ * `tune.objectives`: measures (measures.ts), each at most once; absent, the
+ * one objective is `tune.metric`. The two cannot both be given.
+ */
+function parseObjectives(problems: Problems, f: Fields, metric: TuneSettings['metric'] | undefined): Measure[] {
+  const raw = f.obj.objectives;
+  if (raw === undefined) return [metric ?? 'devAccuracy'];
+  if (metric !== undefined) problems.add('tune.metric', "give tune.metric or tune.objectives, not both (objectives: [devAccuracy, inferenceMs] scores by both)");
+  const list = typeof raw === 'string' ? [raw] : raw;
+  if (!Array.isArray(list) || list.length === 0) {
+    problems.add('tune.objectives', `expected a list of measures such as [devAccuracy, inferenceMs], got ${describe(raw)}`);
+    return [metric ?? 'devAccuracy'];
+  }
+  const out: Measure[] = [];
+  list.forEach((name, i) => {
+    const at = `tune.objectives[${i}]`;
+    if (typeof name !== 'string' || !(name in MEASURES)) {
+      problems.add(at, `${describe(name)} is not a measure${typeof name === 'string' ? didYouMean(name, MEASURE_NAMES) : ''}; expected one of ${MEASURE_NAMES.join(', ')}`);
+    } else if (out.includes(name as Measure)) problems.add(at, `${name} is already an objective`);
+    else out.push(name as Measure);
+  });
+  return out.length > 0 ? out : ['devAccuracy'];
+}
+
+/** `tune.constraints`: a list of 'MEASURE <= NUMBER' or 'MEASURE >= NUMBER' (or one such string). */
+function parseConstraints(problems: Problems, f: Fields): ConstraintSpec[] {
+  const raw = f.obj.constraints;
+  if (raw === undefined) return [];
+  const list = typeof raw === 'string' ? [raw] : raw;
+  if (!Array.isArray(list)) {
+    problems.add('tune.constraints', `expected a list such as ['modelBytes <= 200000', 'inferenceMs <= 2'], got ${describe(raw)}`);
+    return [];
+  }
+  const out: ConstraintSpec[] = [];
+  list.forEach((text, i) => {
+    const c = parseConstraint(text);
+    if (typeof c === 'string') problems.add(`tune.constraints[${i}]`, c);
+    else out.push(c);
+  });
+  return out;
 }

@@ -325,8 +325,15 @@ export class Study implements StudyView {
    */
   get bestTrial(): FrozenTrial {
     this.checkSingleObjective('bestTrial');
-    const best = bestOf(this.trials(['complete']), this.direction);
-    if (!best) throw new Error(`study "${this.name}" has no complete trial yet, so no best trial`);
+    const complete = this.trials(['complete']);
+    const best = bestOf(complete, this.direction);
+    if (!best) {
+      throw new Error(
+        complete.length === 0
+          ? `study "${this.name}" has no complete trial yet, so no best trial`
+          : `study "${this.name}" has no feasible complete trial: each of its ${complete.length} violates a constraint, so no best trial`,
+      );
+    }
     return best;
   }
 
@@ -350,6 +357,24 @@ export class Study implements StudyView {
     if (this.isMultiObjective) return paretoFront(this.trials(['complete']), this.directions);
     const best = bestOf(this.trials(['complete']), this.direction);
     return best ? [best] : [];
+  }
+
+  /**
+   * The objectives' names, one per direction, when they were set
+   * (`setMetricNames`, as Optuna's `set_metric_names`); `caviar show` and the
+   * dashboard label values with them. Undefined when unset.
+   */
+  get metricNames(): readonly string[] | undefined {
+    const names = this.systemAttrMap.metricNames;
+    return Array.isArray(names) && names.length === this.directions.length ? (names as string[]) : undefined;
+  }
+
+  /** @example study.setMetricNames(['devAccuracy', 'inferenceMs']); */
+  setMetricNames(names: readonly string[]): void {
+    if (!Array.isArray(names) || names.length !== this.directions.length || !names.every((n) => typeof n === 'string' && n.length > 0)) {
+      throw new RangeError(`study "${this.name}": setMetricNames needs ${this.directions.length} non-empty names, one per objective, got ${JSON.stringify(names)}`);
+    }
+    this.setSystemAttr('metricNames', [...names]);
   }
 
   /** @example study.bestValue; // 0.0012 */

@@ -40,3 +40,11 @@ test('feasibility: every constraint <= 0, NaN a violation, none means feasible',
   assert.throws(() => checkConstraints('trial 3', []), /trial 3: constraints must be a non-empty array/);
   assert.throws(() => checkConstraints('trial 3', ['1']), /trial 3/);
 });
+
+test('the default reference point is the worst value of each objective, a tenth of its range further out', async () => {
+  const { nadirReference } = await import('../../../src/tune/multi/reference.js');
+  const ref = nadirReference([[0.9, 2], [0.8, 1]], ['maximize', 'minimize']);
+  assert.ok(Math.abs(ref[0] - 0.79) < 1e-12 && Math.abs(ref[1] - 2.1) < 1e-12, String(ref));
+  assert.deepEqual(nadirReference([[5, 0]], ['minimize', 'minimize']), [5.5, 1]);
+  assert.throws(() => nadirReference([], ['minimize']), /at least one trial/);
+});
