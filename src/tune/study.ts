@@ -29,97 +29,25 @@
 import { randomUUID } from 'node:crypto';
 import { RandomSampler } from './samplers/random.js';
 import { TrialFinishedError, TrialNotFoundError } from './storage/errors.js';
-import { openStorage, type StorageSpec } from './storage/open.js';
+import { openStorage } from './storage/open.js';
 import type { ClaimOptions, Storage, StudyRecord, TrialOutcome, TrialUpdate } from './storage/storage.js';
 import { describeError, describeValue } from './describe.js';
+import { outcomeOf, type TellResult } from './outcome.js';
+import { nonNegative, requestedDirections, type CreateStudyOptions, type LoadStudyOptions, type Objective, type StudyOptions } from './study-options.js';
 import { studyToJson, trialsToCsv, type StudyJson } from './export.js';
 import { runTrials, type ObjectiveModule, type OptimizeOptions } from './executor.js';
+import { streamTrials } from './study-stream.js';
 import { ScheduleCompleteError, type Scheduler } from './pbt.js';
 import { paretoFront } from './multi/pareto.js';
 import { bestOf } from './rank.js';
 import { TrialCache } from './study-cache.js';
+import { Heartbeats } from './heartbeats.js';
 import { storageLink, StudyTrial, type Trial, type TrialHost } from './trial.js';
 import type { Direction, FrozenTrial, ParamValue, Pruner, Sampler, StudyView, TrialState } from './types.js';
 
-/**
- * An objective run in this thread: returns the value to minimize or
- * maximize, or in a multi-objective study one value per direction.
- */
-export type Objective = (trial: Trial) => number | readonly number[] | Promise<number | readonly number[]>;
+export type { CreateStudyOptions, LoadStudyOptions, Objective, StudyOptions } from './study-options.js';
+export type { TellResult } from './outcome.js';
 
-/** What `tell` accepts: a value or one per objective (a complete trial), or an explicit final state. */
-export type TellResult =
-  | number
-  | readonly number[]
-  | { readonly state: 'complete'; readonly value: number }
-  | { readonly state: 'complete'; readonly values: readonly number[] }
-  | { readonly state: 'pruned'; readonly value?: number }
-  | { readonly state: 'failed'; readonly reason?: string; readonly retryable?: boolean };
-
-/** Options shared by `createStudy` and `loadStudy`: how this process runs the study. */
-export interface StudyOptions {
-  /** Default: `RandomSampler`, seeded with `seed`. */
-  readonly sampler?: Sampler;
-  /** Default: none (no trial is pruned). */
-  readonly pruner?: Pruner;
-  /** Seed of the default sampler (pass a seed to your own sampler's constructor instead). */
-  readonly seed?: number;
-  /**
-   * How often running trials tell storage they are alive (ms). Default 10000
-   * for a file or database, 0 (off) for memory, where no other process can
-   * outlive this one. A synchronous objective that never awaits blocks the
-   * heartbeats of its own thread; run such objectives as a module (workers).
-   */
-  readonly heartbeatMs?: number;
-  /** A running trial with no heartbeat for this long is failed (ms; default the larger of 60000 and 3 heartbeats). */
-  readonly graceMs?: number;
-  /** How many times a trial whose process died is re-run (default 0). */
-  readonly maxRetries?: number;
-  /**
-   * Decides which trials exist before each claim (population-based training,
-   * `PopulationBasedTraining` in pbt.ts); the sampler still draws values for
-   * the names a scheduled trial does not fix.
-   */
-  readonly scheduler?: Scheduler;
-  /**
-   * Where a one-line warning goes (a trial lost in a database crash, a result
-   * that came after its trial was declared dead). Default: `process.emitWarning`.
-   */
-  readonly onWarning?: (message: string) => void;
-}
-
-/** Options of `createStudy`. */
-export interface CreateStudyOptions extends StudyOptions {
-  /** Unique in its storage; a fresh unique name when absent. */
-  readonly name?: string;
-  /** A Storage, `':memory:'` (default), a file path or `sqlite:path`. */
-  readonly storage?: StorageSpec;
-  readonly direction?: Direction;
-  /**
-   * A multi-objective study: one direction per objective (two or more), for
-   * example `['maximize', 'minimize']` for accuracy and latency. Its
-   * objectives return one value per direction, and its best trials are the
-   * Pareto front (`bestTrials`). Give `direction` or `directions`, not both.
-   */
-  readonly directions?: readonly Direction[];
-  /** Reuse a study of that name if the storage has one (its direction must match). */
-  readonly loadIfExists?: boolean;
-  readonly userAttrs?: Readonly<Record<string, unknown>>;
-  /** A study-level JSON document, such as the experiment file. */
-  readonly data?: unknown;
-}
-
-/** Options of `loadStudy`. */
-export interface LoadStudyOptions extends StudyOptions {
-  readonly name: string;
-  readonly storage: StorageSpec;
-  /**
-   * With a Storage object: the study closes it when it closes (as it does a
-   * storage it opened from a string), for a caller that opened the storage
-   * only to hand it over. Default false.
-   */
-  readonly closeStorage?: boolean;
-}
 
 /**
  * Creates a study (or, with `loadIfExists`, opens the existing one).
@@ -229,7 +157,7 @@ export class Study implements StudyView {
   /** The trials as storage last said, and the views samplers read (study-cache.ts). */
   private readonly cache: TrialCache;
   private readonly flushScheduled = new Set<StudyTrial>();
-  private heartbeatTimer: NodeJS.Timeout | undefined;
+  private readonly heartbeats: Heartbeats;
   private closed = false;
   /** Decides which trials exist (population-based training), or undefined. */
   readonly scheduler: Scheduler | undefined;
@@ -267,6 +195,7 @@ export class Study implements StudyView {
     this.heartbeatMs = nonNegative('heartbeatMs', options.heartbeatMs ?? (persistent ? 10_000 : 0));
     this.graceMs = nonNegative('graceMs', options.graceMs ?? Math.max(60_000, 3 * this.heartbeatMs));
     this.maxRetries = nonNegative('maxRetries', options.maxRetries ?? 0);
+    this.heartbeats = new Heartbeats(storage, this.heartbeatMs, () => this.active.values());
     if (this.heartbeatMs > 0 && this.graceMs <= this.heartbeatMs) {
       throw new RangeError(`study "${this.name}": graceMs (${this.graceMs}) must be longer than heartbeatMs (${this.heartbeatMs})`);
     }
@@ -452,7 +381,7 @@ export class Study implements StudyView {
     const trial = new StudyTrial(this.host, frozen, claimKey);
     this.active.set(trial.number, trial);
     this.cache.changed();
-    this.startHeartbeats();
+    this.heartbeats.start();
     try {
       this.sampleRelative(trial);
     } catch (e) {
@@ -566,7 +495,7 @@ export class Study implements StudyView {
     } finally {
       this.active.delete(number);
       this.cache.changed();
-      if (this.active.size === 0) this.stopHeartbeats();
+      if (this.active.size === 0) this.heartbeats.stop();
     }
     if (own.lost !== undefined) return this.dropLost(own, outcome);
     await this.refresh();
@@ -650,42 +579,8 @@ export class Study implements StudyView {
    * @example
    *   for await (const t of study.stream(objective, { nTrials: 20 })) console.log(t.number, t.state, t.value);
    */
-  async *stream(objective: Objective | ObjectiveModule, options: OptimizeOptions): AsyncGenerator<FrozenTrial> {
-    const queue: FrozenTrial[] = [];
-    let wake: (() => void) | undefined;
-    let done = false;
-    let failure: unknown;
-    const abort = new AbortController();
-    const signal = options.signal ? AbortSignal.any([options.signal, abort.signal]) : abort.signal;
-    const run = this.optimize(objective, {
-      ...options,
-      signal,
-      onTrialComplete: async (t) => {
-        await options.onTrialComplete?.(t);
-        queue.push(t);
-        wake?.();
-      },
-    }).then(
-      () => void (done = true),
-      (e) => void ((failure = e), (done = true)),
-    );
-    void run.finally(() => wake?.());
-    try {
-      for (;;) {
-        if (queue.length > 0) {
-          yield queue.shift()!;
-          continue;
-        }
-        if (done) break;
-        await new Promise<void>((resolve) => (wake = resolve));
-        wake = undefined;
-      }
-      if (failure !== undefined) throw failure;
-    } finally {
-      // A consumer that stops early stops the search; running trials finish.
-      abort.abort();
-      await run;
-    }
+  stream(objective: Objective | ObjectiveModule, options: OptimizeOptions): AsyncGenerator<FrozenTrial> {
+    return streamTrials((o, opts) => this.optimize(o, opts), objective, options);
   }
 
   // -- storage sync ---------------------------------------------------------
@@ -711,7 +606,7 @@ export class Study implements StudyView {
    */
   async close(): Promise<void> {
     if (this.closed) return;
-    this.stopHeartbeats();
+    this.heartbeats.stop();
     await Promise.all([...this.active.values()].map((t) => this.flushTrial(t)));
     await this.studyFlush;
     this.closed = true;
@@ -790,30 +685,6 @@ export class Study implements StudyView {
     });
   }
 
-  private startHeartbeats(): void {
-    if (this.heartbeatMs <= 0 || this.heartbeatTimer) return;
-    let beating = false;
-    this.heartbeatTimer = setInterval(() => {
-      if (beating) return;
-      beating = true;
-      const trials = [...this.active.values()];
-      // A heartbeat refused because the trial was failed meanwhile is the verdict `tell` will report;
-      // one refused because the storage lost the trial stops the trial at its next call.
-      const beat = (t: StudyTrial) =>
-        this.storage.updateTrial(t.id, { heartbeat: true, ...(t.claimKey !== undefined ? { claimKey: t.claimKey } : {}) }).catch((e: unknown) => {
-          if (e instanceof TrialNotFoundError) t.lost ??= e;
-        });
-      void Promise.all(trials.map(beat)).finally(() => (beating = false));
-    }, this.heartbeatMs);
-    // Heartbeats alone must not keep the process alive.
-    this.heartbeatTimer.unref();
-  }
-
-  private stopHeartbeats(): void {
-    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
-    this.heartbeatTimer = undefined;
-  }
-
   private checkSingleObjective(what: string): void {
     if (this.isMultiObjective) {
       throw new Error(
@@ -830,55 +701,4 @@ export class Study implements StudyView {
       throw new Error(`study "${this.name}": writing a study attribute failed: ${describeError(e)}`, { cause: e });
     }
   }
-}
-
-/**
- * The stored outcome of what an objective or `tell` gave, in a study of
- * `objectives` objectives: one finite number, or one per objective.
- */
-function outcomeOf(result: TellResult | unknown, lastIntermediate: number | undefined, objectives: number): TrialOutcome {
-  if (objectives > 1) {
-    if (Array.isArray(result)) {
-      if (result.length === objectives && result.every((v) => typeof v === 'number' && Number.isFinite(v))) return { state: 'complete', values: [...result] };
-      return { state: 'failed', reason: `the objective returned ${describeValue(result)}; this study needs ${objectives} finite numbers, one per objective` };
-    }
-    if (typeof result === 'number') {
-      return { state: 'failed', reason: `the objective returned one number (${result}); this study needs ${objectives}, one per objective` };
-    }
-  } else if (Array.isArray(result)) {
-    return { state: 'failed', reason: `the objective returned ${describeValue(result)}; this study has one objective and needs one finite number` };
-  }
-  if (typeof result === 'number') {
-    if (Number.isFinite(result)) return { state: 'complete', value: result };
-    return { state: 'failed', reason: `the objective returned ${result}; a trial needs a finite number` };
-  }
-  if (result && typeof result === 'object' && 'state' in result) {
-    const r = result as Exclude<TellResult, number | readonly number[]>;
-    if (r.state === 'complete') return outcomeOf('values' in r ? r.values : r.value, lastIntermediate, objectives);
-    if (r.state === 'pruned') {
-      const value = r.value ?? lastIntermediate;
-      return value === undefined ? { state: 'pruned' } : { state: 'pruned', value };
-    }
-    if (r.state === 'failed') {
-      return { state: 'failed', reason: r.reason ?? 'failed by tell', ...(r.retryable ? { retryable: true } : {}) };
-    }
-  }
-  return { state: 'failed', reason: `the objective returned ${describeValue(result)}; a trial needs a finite number` };
-}
-
-/** The directions `createStudy` was asked for, checked; undefined when it was given none. */
-function requestedDirections(options: CreateStudyOptions): readonly Direction[] | undefined {
-  const { direction, directions } = options;
-  if (directions === undefined) return direction === undefined ? undefined : [direction];
-  const where = `createStudy${options.name ? ` "${options.name}"` : ''}`;
-  if (direction !== undefined) throw new TypeError(`${where}: give direction or directions, not both`);
-  if (!Array.isArray(directions) || directions.length === 0 || !directions.every((d) => d === 'minimize' || d === 'maximize')) {
-    throw new TypeError(`${where}: directions must be a non-empty array of "minimize" and "maximize", got ${JSON.stringify(directions)}`);
-  }
-  return directions;
-}
-
-function nonNegative(what: string, v: number): number {
-  if (!(Number.isFinite(v) && v >= 0)) throw new RangeError(`${what} must be a number >= 0, got ${v}`);
-  return v;
 }
