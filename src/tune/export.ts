@@ -3,12 +3,15 @@
  * `trials_dataframe`) and as JSON (everything, intermediate values included),
  * for spreadsheets, notebooks and other tools.
  */
+import { isFeasible } from './multi/constraints.js';
 import type { Direction, FrozenTrial } from './types.js';
 
 /** The JSON form of a study: plain data, `JSON.stringify`-ready. */
 export interface StudyJson {
   readonly name: string;
   readonly direction: Direction;
+  /** Multi-objective studies: one direction per objective. */
+  readonly directions?: readonly Direction[];
   readonly userAttrs: Readonly<Record<string, unknown>>;
   readonly systemAttrs: Readonly<Record<string, unknown>>;
   readonly trials: readonly TrialJson[];
@@ -19,6 +22,10 @@ export interface TrialJson {
   readonly number: number;
   readonly state: FrozenTrial['state'];
   readonly value: number | null;
+  /** Multi-objective studies: one value per objective (complete trials). */
+  readonly values?: readonly number[];
+  /** Constraint values, when the trial has them (<= 0 feasible). */
+  readonly constraints?: readonly number[];
   readonly params: FrozenTrial['params'];
   readonly distributions: FrozenTrial['distributions'];
   readonly intermediate: readonly (readonly [number, number | null])[];
@@ -36,18 +43,24 @@ export interface TrialJson {
  *   fs.writeFileSync('study.json', JSON.stringify(json, null, 2));
  */
 export function studyToJson(
-  study: { name: string; direction: Direction; userAttrs: Readonly<Record<string, unknown>>; systemAttrs: Readonly<Record<string, unknown>> },
+  study: {
+    name: string; direction: Direction; directions?: readonly Direction[];
+    userAttrs: Readonly<Record<string, unknown>>; systemAttrs: Readonly<Record<string, unknown>>;
+  },
   trials: readonly FrozenTrial[],
 ): StudyJson {
   return {
     name: study.name,
     direction: study.direction,
+    ...(study.directions && study.directions.length > 1 ? { directions: study.directions } : {}),
     userAttrs: study.userAttrs,
     systemAttrs: study.systemAttrs,
     trials: trials.map((t) => ({
       number: t.number,
       state: t.state,
       value: t.value ?? null,
+      ...(t.values ? { values: t.values } : {}),
+      ...(t.constraints ? { constraints: t.constraints } : {}),
       params: t.params,
       distributions: t.distributions,
       intermediate: [...t.intermediate.entries()]
@@ -65,7 +78,9 @@ export function studyToJson(
  * CSV with a header row: number, state, value, datetime_start,
  * datetime_complete, duration_ms, then `params_<name>` and
  * `user_attrs_<key>` for every name any trial has (sorted), then
- * fail_reason and retry_of.
+ * fail_reason and retry_of. In a multi-objective study, `values_0`,
+ * `values_1`, ... replace `value` (as in Optuna); trials with constraints add
+ * a `constraints` column (JSON) and `feasible`.
  *
  * @example
  *   trialsToCsv(study.trials()).split('\n')[0]; // 'number,state,value,datetime_start,...,params_lr,...'
@@ -73,10 +88,13 @@ export function studyToJson(
 export function trialsToCsv(trials: readonly FrozenTrial[]): string {
   const paramNames = [...new Set(trials.flatMap((t) => Object.keys(t.params)))].sort();
   const attrNames = [...new Set(trials.flatMap((t) => Object.keys(t.userAttrs)))].sort();
+  const objectives = Math.max(0, ...trials.map((t) => t.values?.length ?? 0));
+  const constrained = trials.some((t) => t.constraints !== undefined);
   const header = [
     'number',
     'state',
-    'value',
+    ...(objectives > 0 ? Array.from({ length: objectives }, (_, i) => `values_${i}`) : ['value']),
+    ...(constrained ? ['constraints', 'feasible'] : []),
     'datetime_start',
     'datetime_complete',
     'duration_ms',
@@ -88,7 +106,8 @@ export function trialsToCsv(trials: readonly FrozenTrial[]): string {
   const rows = trials.map((t) => [
     t.number,
     t.state,
-    t.value,
+    ...(objectives > 0 ? Array.from({ length: objectives }, (_, i) => t.values?.[i]) : [t.value]),
+    ...(constrained ? [t.constraints, t.constraints ? isFeasible(t) : undefined] : []),
     t.startedAt === undefined ? undefined : new Date(t.startedAt).toISOString(),
     t.completedAt === undefined ? undefined : new Date(t.completedAt).toISOString(),
     t.startedAt !== undefined && t.completedAt !== undefined ? t.completedAt - t.startedAt : undefined,

@@ -107,3 +107,27 @@ test('objectives in worker threads return vectors, report them and set constrain
   assert.ok(study.bestTrials.every((t) => (t.params.x as number) <= 0.8));
   await study.close();
 });
+
+test('CSV and JSON of a multi-objective study: values_0.. for value, constraints and feasibility', async () => {
+  const study = await createStudy({ directions: ['maximize', 'minimize'] });
+  const a = await study.ask();
+  a.setConstraint([-1]);
+  await study.tell(a, [0.5, 2]);
+  const b = await study.ask();
+  b.setConstraint([3]);
+  await study.tell(b, [0.7, 1]);
+  const lines = study.toCSV().trim().split('\n');
+  assert.equal(lines[0].split(',').slice(0, 5).join(','), 'number,state,values_0,values_1,constraints');
+  assert.match(lines[0], /,feasible,/);
+  assert.equal(lines[1].split(',').slice(0, 5).join(','), '0,complete,0.5,2,[-1]');
+  assert.ok(lines[2].startsWith('1,complete,0.7,1,[3],false'));
+  const json = study.toJSON();
+  assert.deepEqual(json.directions, ['maximize', 'minimize']);
+  assert.deepEqual([json.trials[1].values, json.trials[1].constraints, json.trials[1].value], [[0.7, 1], [3], null]);
+  await study.close();
+  const single = await createStudy({ direction: 'minimize' });
+  await single.tell(await single.ask(), 1);
+  assert.ok(single.toCSV().startsWith('number,state,value,datetime_start'), 'a single-objective study exports as before');
+  assert.equal('directions' in single.toJSON(), false);
+  await single.close();
+});

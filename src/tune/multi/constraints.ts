@@ -49,17 +49,3 @@ export function violation(t: Constrained): number {
   }
   return sum;
 }
-
-/**
- * The constraint values a caller gave, checked: a non-empty array of numbers
- * (NaN allowed: it reads as a violation), else a RangeError naming `where`.
- *
- * @example
- *   checkConstraints('trial 3', [0.2, -1]); // [0.2, -1]
- */
-export function checkConstraints(where: string, values: unknown): readonly number[] {
-  if (!Array.isArray(values) || values.length === 0 || !values.every((v) => typeof v === 'number')) {
-    throw new RangeError(`${where}: constraints must be a non-empty array of numbers (<= 0 is feasible), got ${JSON.stringify(values)}`);
-  }
-  return values as number[];
-}

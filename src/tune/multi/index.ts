@@ -11,7 +11,8 @@
  *   nonDominatedSort([[1, 4], [2, 2], [3, 3]]); // [[0, 1], [2]]
  *   hypervolume([[1, 3], [2, 2], [3, 1]], [4, 4]); // 6
  */
-export { isFeasible, violation, checkConstraints, type Constrained } from './constraints.js';
+export { isFeasible, violation, type Constrained } from './constraints.js';
+export { nadirReference } from './reference.js';
 export { dominates, paretoFront, isOnFrontCandidate, type Vectored } from './pareto.js';
 export { directionsOf, toLosses, trialLosses } from './objectives.js';
 export { lossDominates, constrainedDominates, nonDominatedSort, nonDominatedRanks } from './sort.js';
