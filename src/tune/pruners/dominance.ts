@@ -29,10 +29,9 @@
 import type { FrozenTrial, Pruner, StudyView } from '../types.js';
 import { directionsOf } from '../multi/objectives.js';
 import { lossDominates } from '../multi/sort.js';
-import { lastStep, previousStep } from './intermediate.js';
-import { checkCount, type PercentilePrunerOptions } from './percentile.js';
+import { checkCount, checkpointDue, checkpointOptions, type CheckpointOptions } from './intermediate.js';
 
-export interface DominancePrunerOptions extends PercentilePrunerOptions {
+export interface DominancePrunerOptions extends CheckpointOptions {
   /** Share of the complete trials at the step that must dominate the trial (default 0.5: the median rule). */
   fraction?: number;
   /** Or a number of them: pruned when at least this many dominate it (overrides `fraction`). */
@@ -57,25 +56,16 @@ export class DominancePruner implements Pruner {
   constructor(options: DominancePrunerOptions = {}) {
     this.fraction = options.fraction ?? 0.5;
     this.minDominating = options.minDominating;
-    this.nStartupTrials = options.nStartupTrials ?? 5;
-    this.nWarmupSteps = options.nWarmupSteps ?? 0;
-    this.intervalSteps = options.intervalSteps ?? 1;
-    this.nMinTrials = options.nMinTrials ?? 1;
     if (!(this.fraction >= 0 && this.fraction <= 1)) throw new RangeError(`fraction must be in [0, 1], got ${this.fraction}`);
     if (this.minDominating !== undefined) checkCount('minDominating', this.minDominating, 1);
-    checkCount('nStartupTrials', this.nStartupTrials, 0);
-    checkCount('nWarmupSteps', this.nWarmupSteps, 0);
-    checkCount('intervalSteps', this.intervalSteps, 1);
-    checkCount('nMinTrials', this.nMinTrials, 1);
+    ({ nStartupTrials: this.nStartupTrials, nWarmupSteps: this.nWarmupSteps, intervalSteps: this.intervalSteps, nMinTrials: this.nMinTrials } =
+      checkpointOptions(options));
   }
 
   prune(study: StudyView, trial: FrozenTrial): boolean {
-    const step = lastStep(trial);
-    if (step === undefined || step < this.nWarmupSteps) return false;
-    const complete = study.trials(['complete']);
-    if (complete.length === 0 || complete.length < this.nStartupTrials) return false;
-    const checkpoint = Math.floor((step - this.nWarmupSteps) / this.intervalSteps) * this.intervalSteps + this.nWarmupSteps;
-    if (previousStep(trial) >= checkpoint) return false;
+    const due = checkpointDue(study, trial, this);
+    if (due === undefined) return false;
+    const { step, complete } = due;
 
     const directions = directionsOf(study);
     const sign = directions.map((d) => (d === 'maximize' ? -1 : 1));

@@ -13,8 +13,7 @@
  */
 import type { FrozenTrial, Pruner, StudyView } from '../types.js';
 import { mixSeed } from '../samplers/seed.js';
-import { lastStep } from './intermediate.js';
-import { checkCount } from './percentile.js';
+import { checkCount, lastStep } from './intermediate.js';
 import { SuccessiveHalvingPruner } from './successive-halving.js';
 
 export interface HyperbandOptions {

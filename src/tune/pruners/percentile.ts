@@ -9,18 +9,9 @@
  * first report at or after each `nWarmupSteps + k * intervalSteps`.
  */
 import type { FrozenTrial, Pruner, StudyView } from '../types.js';
-import { lastStep, percentile as percentileOf, previousStep } from './intermediate.js';
+import { checkpointDue, checkpointOptions, percentile as percentileOf, type CheckpointOptions } from './intermediate.js';
 
-export interface PercentilePrunerOptions {
-  /** Complete trials needed before pruning starts (default 5). */
-  nStartupTrials?: number;
-  /** Steps during which a trial is not pruned (default 0). */
-  nWarmupSteps?: number;
-  /** Steps between checks after the warm-up (default 1: every step). */
-  intervalSteps?: number;
-  /** Complete trials that must have reported the step for the comparison to count (default 1). */
-  nMinTrials?: number;
-}
+export type PercentilePrunerOptions = CheckpointOptions;
 
 /**
  * Prunes a trial whose best intermediate value is worse than the `percentile`-th
@@ -41,25 +32,15 @@ export class PercentilePruner implements Pruner {
     readonly percentile: number,
     options: PercentilePrunerOptions = {},
   ) {
-    this.nStartupTrials = options.nStartupTrials ?? 5;
-    this.nWarmupSteps = options.nWarmupSteps ?? 0;
-    this.intervalSteps = options.intervalSteps ?? 1;
-    this.nMinTrials = options.nMinTrials ?? 1;
     if (!(percentile >= 0 && percentile <= 100)) throw new RangeError(`percentile must be in [0, 100], got ${percentile}`);
-    checkCount('nStartupTrials', this.nStartupTrials, 0);
-    checkCount('nWarmupSteps', this.nWarmupSteps, 0);
-    checkCount('intervalSteps', this.intervalSteps, 1);
-    checkCount('nMinTrials', this.nMinTrials, 1);
+    ({ nStartupTrials: this.nStartupTrials, nWarmupSteps: this.nWarmupSteps, intervalSteps: this.intervalSteps, nMinTrials: this.nMinTrials } =
+      checkpointOptions(options));
   }
 
   prune(study: StudyView, trial: FrozenTrial): boolean {
-    const step = lastStep(trial);
-    if (step === undefined || step < this.nWarmupSteps) return false;
-    const complete = study.trials(['complete']);
-    if (complete.length === 0 || complete.length < this.nStartupTrials) return false;
-    // Judge only the first report at or after each checkpoint.
-    const checkpoint = Math.floor((step - this.nWarmupSteps) / this.intervalSteps) * this.intervalSteps + this.nWarmupSteps;
-    if (previousStep(trial) >= checkpoint) return false;
+    const due = checkpointDue(study, trial, this);
+    if (due === undefined) return false;
+    const { step, complete } = due;
 
     const minimize = study.direction === 'minimize';
     let best = NaN;
@@ -78,14 +59,4 @@ export class PercentilePruner implements Pruner {
     const reference = percentileOf(others, minimize ? this.percentile : 100 - this.percentile);
     return minimize ? best > reference : best < reference;
   }
-}
-
-/**
- * Throws a RangeError unless `value` is an integer >= `min` (shared by the pruners' option checks).
- *
- * @example
- *   checkCount('nWarmupSteps', -1, 0); // RangeError: nWarmupSteps must be an integer >= 0, got -1
- */
-export function checkCount(name: string, value: number, min: number): void {
-  if (!Number.isInteger(value) || value < min) throw new RangeError(`${name} must be an integer >= ${min}, got ${value}`);
 }

@@ -15,8 +15,7 @@
  * `shouldPrune` after every report, as with any pruner.
  */
 import type { FrozenTrial, Pruner, StudyView } from '../types.js';
-import { lastStep, previousStep } from './intermediate.js';
-import { checkCount } from './percentile.js';
+import { checkCount, lastStep, previousStep } from './intermediate.js';
 
 export interface SuccessiveHalvingOptions {
   /** Step of the first rung (default 1), or 'auto': 1% of the steps of the first complete trial, at least 1. */
