@@ -13,7 +13,14 @@
  *    study every 300 ms (its default), so the lag is that poll's phase plus
  *    the work; writes are spread over the poll's phase at random.
  *
- *   npm run bench:dashboard [-- --loads 5] [--writes 20] [--trials 10000] [--json]
+ *   npm run bench:dashboard [-- --loads 5] [--writes 20] [--trials 10000] [--study FILE] [--json]
+ *
+ * --study FILE keeps the big study in FILE and reuses it when it is there
+ * (writing 100,000 trials takes half a minute); --writes 0 skips the live lag.
+ * --profile records a CPU profile of the first load (Chromium's profiler)
+ * and prints the functions that took the most time; run it with
+ * CAVIAR_DASHBOARD_MINIFY=0 for readable names (CAVIAR_PROFILE_FILE=x.cpuprofile
+ * saves it, for Chromium's DevTools).
  *
  * About a minute on a busy 2-core machine. The study is the dashboard tests'
  * fixture (test/dashboard/fixtures.ts: 8,000 complete, 1,999 pruned, 1
@@ -26,7 +33,7 @@
  * a machine that is not oversubscribed; a click under 250 ms; the page a
  * second or less behind the storage.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -69,6 +76,31 @@ function stats(xs: readonly number[]): Stats {
 }
 const ms = (x: Stats) => `${x.min.toFixed(0)} / ${x.median.toFixed(0)} / ${x.max.toFixed(0)}`;
 const ms1 = (x: Stats) => `${x.min.toFixed(1)} / ${x.median.toFixed(1)} / ${x.max.toFixed(1)}`;
+interface CpuProfile {
+  nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] }[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
+/** The functions with the most time of their own, and the total by script: where a load's main-thread time went. */
+function printProfile(p: CpuProfile): void {
+  const self = new Map<number, number>();
+  p.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (p.timeDeltas[i] ?? 0) / 1000));
+  const byFunction = new Map<string, number>();
+  const byScript = new Map<string, number>();
+  for (const n of p.nodes) {
+    const t = self.get(n.id) ?? 0;
+    const script = n.callFrame.url.replace(/^.*\//, '') || `(${n.callFrame.functionName || 'program'})`;
+    const name = `${n.callFrame.functionName || '(anonymous)'} ${script}:${n.callFrame.lineNumber + 1}`;
+    byFunction.set(name, (byFunction.get(name) ?? 0) + t);
+    byScript.set(script, (byScript.get(script) ?? 0) + t);
+  }
+  const top = (m: Map<string, number>, k: number) => [...m].sort((a, b) => b[1] - a[1]).slice(0, k).map(([name, t]) => `  ${t.toFixed(0).padStart(6)} ms  ${name}`).join('\n');
+  console.log(`CPU profile of the first load, by script:\n${top(byScript, 6)}\nby function (self time):\n${top(byFunction, 25)}\n`);
+}
+
+/** Thrown to leave out the live lag (--writes 0). */
+class Skip extends Error {}
 const sleep = (t: number) => new Promise((r) => setTimeout(r, t));
 
 const dir = mkdtempSync(join(tmpdir(), 'caviar-bench-dashboard-'));
@@ -79,14 +111,17 @@ if (!browserPath) console.log('Chromium not found (apt-get install chromium, or 
 
 // -- the studies ---------------------------------------------------------------
 
-const bigFile = join(dir, 'big.db');
+const bigFile = args.includes('--study') ? flag('--study', '') : join(dir, 'big.db');
 const liveFile = join(dir, 'live.db');
-{
+if (existsSync(bigFile)) console.log(`the study in ${bigFile}, as it is`);
+else {
   const t0 = performance.now();
   const big = await SqliteStorage.open(bigFile);
   await makeStudy(big, { name: 'big', trials: TRIALS, regions: true });
   await big.close();
   console.log(`a ${count}-trial study written in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+}
+{
   const live = await SqliteStorage.open(liveFile);
   await makeStudy(live, { name: 'live', trials: 40, running: true });
   await live.close();
@@ -102,30 +137,51 @@ try {
       // The server reads every study at start; this waits for that, as a person opening the page a moment later would.
       const [summary] = (await (await fetch(`${dash.url}api/studies`)).json()) as StudySummary[];
       const usable: number[] = [];
+      const firstScreen: number[] = [];
       const drawing: Record<string, number[]> = {};
+      const renderedAt: Record<string, number[]> = {};
       const clicks: Record<string, number[]> = {};
       for (let i = 0; i < LOADS; i++) {
         loads.push(loadavg()[0]);
         const { page, errors } = await openPage(browser);
+        const profiler = args.includes('--profile') && i === 0 ? await page.context().newCDPSession(page) : undefined;
+        if (profiler) {
+          await profiler.send('Profiler.enable');
+          await profiler.send('Profiler.setSamplingInterval', { interval: 200 });
+          await profiler.send('Profiler.start');
+        }
         await page.goto(`${dash.url}#/study/${summary.key}`);
         usable.push(await ready(page, 'study'));
+        firstScreen.push((await page.evaluate(() => (globalThis as unknown as PageWindow).__caviar.ready.firstScreen)) ?? NaN);
+        if (profiler) {
+          const profile = (await profiler.send('Profiler.stop')).profile as CpuProfile;
+          printProfile(profile);
+          if (process.env.CAVIAR_PROFILE_FILE) writeFileSync(process.env.CAVIAR_PROFILE_FILE, JSON.stringify(profile));
+        }
         const timings = (await page.evaluate(() => (globalThis as unknown as PageWindow).__caviar.timings)) ?? {};
         for (const [k, v] of Object.entries(timings)) (drawing[k] ??= []).push(v);
+        // When each chart finished rendering (ECharts' 'finished', after any progressive frames), from navigation.
+        const rendered = (await page.evaluate(() => (globalThis as unknown as PageWindow).__caviar.rendered)) ?? {};
+        for (const [k, v] of Object.entries(rendered)) (renderedAt[k] ??= []).push(v);
         const c = await charts(page);
-        if (c.history.series[0].points !== summary.counts.complete) throw new Error(`the page drew ${c.history.series[0].points} of ${summary.counts.complete} complete trials`);
+        // Every complete trial, or past the history's cap (10,000 by default) that many, as its note says
+        // (a page from before the cap, measured with this script for comparison, draws them all).
+        const drawn = c.history.series[0].points;
+        if (drawn !== Math.min(summary.counts.complete, 10_000) && drawn !== summary.counts.complete) throw new Error(`the page drew ${drawn} of ${summary.counts.complete} complete trials`);
         const table = (await page.evaluate(TABLE_TIMINGS)) as Record<string, number>;
         for (const [k, v] of Object.entries(table)) (clicks[k] ??= []).push(v);
         if (errors.length) throw new Error(`the page reported errors: ${errors.join('; ')}`);
         await page.close();
         console.log(`load ${i + 1}: usable after ${usable.at(-1)!.toFixed(0)} ms; clicks ${Object.entries(table).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')} ms`);
       }
-      result.page = { loads: LOADS, usableMs: stats(usable), drawingMs: Object.fromEntries(Object.entries(drawing).map(([k, v]) => [k, stats(v)])), clickMs: Object.fromEntries(Object.entries(clicks).map(([k, v]) => [k, stats(v)])) };
+      result.page = { loads: LOADS, usableMs: stats(usable), firstScreenMs: stats(firstScreen), drawingMs: Object.fromEntries(Object.entries(drawing).map(([k, v]) => [k, stats(v)])), renderedAtMs: Object.fromEntries(Object.entries(renderedAt).map(([k, v]) => [k, stats(v)])), clickMs: Object.fromEntries(Object.entries(clicks).map(([k, v]) => [k, stats(v)])) };
     } finally {
       await dash.close();
     }
   }
 
   // -- 2. live lag ---------------------------------------------------------------
+  if (WRITES === 0) throw new Skip();
   const storage = await SqliteStorage.open(liveFile);
   const dash = await startDashboard({ storage: [storage], port: 0, log: () => {}, pollMs: POLL_MS });
   try {
@@ -174,6 +230,8 @@ try {
     await dash.close();
     await storage.close();
   }
+} catch (e) {
+  if (!(e instanceof Skip)) throw e;
 } finally {
   await browser?.close();
   rmSync(dir, { recursive: true, force: true });
@@ -182,21 +240,26 @@ try {
 // -- the figures -------------------------------------------------------------------
 
 console.log('\nmin / median / max, ms\n');
-const page = result.page as { usableMs: Stats; drawingMs: Record<string, Stats>; clickMs: Record<string, Stats> } | undefined;
+const page = result.page as { usableMs: Stats; firstScreenMs: Stats; drawingMs: Record<string, Stats>; renderedAtMs: Record<string, Stats>; clickMs: Record<string, Stats> } | undefined;
 if (page) {
   console.log(`| ${count}-trial study page (${LOADS} loads, each in a fresh page) | ms |`);
   console.log('| --- | ---: |');
   console.log(`| usable (charts drawn, table in) | ${ms(page.usableMs)} |`);
-  for (const [k, v] of Object.entries(page.drawingMs)) console.log(`| ${k === 'loaded' ? 'page and data in' : `${k} drawn`} | ${ms(v)} |`);
+  console.log(`| first screen drawn (history, curves, summary, table) | ${ms(page.firstScreenMs)} |`);
+  const label: Record<string, string> = { fetched: 'data in (the answer arrived)', loaded: 'page and data in (decoded)' };
+  for (const [k, v] of Object.entries(page.drawingMs)) console.log(`| ${label[k] ?? `${k} drawn`} | ${ms(v)} |`);
   const names: Record<string, string> = { sort: 'table: sort by value', sortParam: 'table: sort by a parameter', filter: 'table: filter', next: 'table: next page' };
   for (const [k, v] of Object.entries(page.clickMs)) console.log(`| ${names[k] ?? k} | ${ms1(v)} |`);
   console.log('');
+  // The charts that finished rendering last: where the time after the synchronous drawing goes.
+  const last = Object.entries(page.renderedAtMs).sort((a, b) => b[1].median - a[1].median).slice(0, 6);
+  console.log(`rendering finished, from navigation (the last six): ${last.map(([k, v]) => `${k} ${v.median.toFixed(0)}`).join(', ')} ms\n`);
 }
-const live = result.live as { eventLagMs: Stats; pageLagMs?: Stats };
-console.log(`| live, storage write to ... (${WRITES} writes, server poll ${POLL_MS} ms) | ms |`);
-console.log('| --- | ---: |');
-console.log(`| the event on /api/studies/KEY/events | ${ms(live.eventLagMs)} |`);
-if (live.pageLagMs) console.log(`| the study page's curve | ${ms(live.pageLagMs)} |`);
+const live = result.live as { eventLagMs: Stats; pageLagMs?: Stats } | undefined;
+if (live) console.log(`| live, storage write to ... (${WRITES} writes, server poll ${POLL_MS} ms) | ms |`);
+if (live) console.log('| --- | ---: |');
+if (live) console.log(`| the event on /api/studies/KEY/events | ${ms(live.eventLagMs)} |`);
+if (live?.pageLagMs) console.log(`| the study page's curve | ${ms(live.pageLagMs)} |`);
 console.log(`\nload average (1 min) ${Math.min(...loads).toFixed(1)}-${Math.max(...loads).toFixed(1)} on ${cpus().length} CPUs; ${((Date.now() - started) / 1000).toFixed(0)} s in all`);
 result.loadAverage = { min: Math.min(...loads), max: Math.max(...loads) };
 if (args.includes('--json')) console.log(JSON.stringify(result));

@@ -89,6 +89,54 @@ export interface StudyDetail {
   readonly cursor: number;
 }
 
+/**
+ * `GET /api/studies/:key/trials`: the study of `GET /api/studies/:key` with
+ * its trials as columns, binary (`application/octet-stream`), little-endian:
+ *
+ *   u32                 header length in bytes, h
+ *   h bytes             the header: `TrialColumnsHeader` as JSON, UTF-8
+ *   zero bytes          padding, so that every column starts at a multiple of 8
+ *   the columns         each at `columns[name].offset` bytes from the start, `length` values of its `type`
+ *
+ * Columns, one value per trial (a row, in trial-number order) unless said:
+ * `id`, `number`, `startedAt`, `completedAt`, `value`, `testAccuracy` (f64,
+ * NaN for null); `state` (u8, an index into `states`); `worker` (i32, an
+ * index into `workers`, -1 for null); `param.K` for the K-th of `params`
+ * (f64: the value, or with `choices` the index of one, NaN when the trial
+ * lacks it); the intermediate values as `curveStart` (u32, count + 1 values:
+ * row r's are `curveStart[r]` up to `curveStart[r + 1]`), `step` and
+ * `curveValue` (f64, NaN for a non-finite value). The rest, which few trials
+ * have, is in `extras`. Values are those of the JSON rows (seven significant
+ * digits): a 100,000-trial study is 20 MB here against 46 MB of JSON, and the
+ * page reads it without parsing.
+ */
+export interface TrialColumnsHeader extends Omit<StudyDetail, 'trials'> {
+  /** Trials (rows). */
+  readonly count: number;
+  /** A trial's key is this followed by its id. */
+  readonly keyPrefix: string;
+  readonly states: readonly TrialState[];
+  readonly params: readonly { readonly name: string; readonly choices: readonly ParamValue[] | null }[];
+  readonly workers: readonly string[];
+  readonly extras: readonly TrialExtras[];
+  readonly columns: Readonly<Record<string, ColumnRef>>;
+}
+
+export interface ColumnRef {
+  readonly type: 'f64' | 'u32' | 'i32' | 'u8';
+  readonly offset: number;
+  readonly length: number;
+}
+
+/** What a trial (row `row`) has that most do not: its lineage, population, retry, failure. */
+export interface TrialExtras {
+  readonly row: number;
+  readonly origin?: OriginRow;
+  readonly pbt?: { readonly member: number; readonly generation: number };
+  readonly retryOf?: number;
+  readonly failReason?: string;
+}
+
 /** One batch of the live stream (`event: trials`): trials that changed, and the study's new summary. */
 export interface TrialsEvent {
   /**

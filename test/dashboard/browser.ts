@@ -59,6 +59,7 @@ export interface PageWindow {
     chart(id: string): { getOption(): Record<string, unknown> } | undefined;
     ready: Record<string, number>;
     timings?: Record<string, number>;
+    rendered: Record<string, number>;
   };
 }
 

@@ -20,7 +20,7 @@ import { param } from '../../src/dashboard/web/format.js';
 import { requireOrSkip } from '../helpers/requirements.js';
 import { makePbtStudy, makeStudy } from './fixtures.js';
 import { testDashboard, type TestDashboard } from './helpers.js';
-import { CHROMIUM_NOTICE, charts, chromiumPath, launch, openPage, ready, screenshot, type PageWindow } from './browser.js';
+import { CHROMIUM_NOTICE, charts, chromiumPath, inPage, launch, openPage, ready, screenshot, type PageWindow } from './browser.js';
 
 const available = chromiumPath() !== undefined;
 const XSS = '<script>alert(1)</script>';
@@ -251,7 +251,7 @@ function order(trials: readonly TrialRow[], key: (t: TrialRow) => number | null,
   }).map((x) => x.t.number);
 }
 
-test('10,000 trials: the study page draws them all; the table sorts, filters and pages them in the page', async (t) => {
+test('10,000 trials: the study page draws them (the best 1,000 curves and the spread of all, a cap for each chart); the table sorts, filters and pages them in the page', async (t) => {
   if (!requireOrSkip(t, available, CHROMIUM_NOTICE)) return;
   const file = join(dir, 'ten-thousand.db');
   const big = await SqliteStorage.open(file);
@@ -274,6 +274,25 @@ test('10,000 trials: the study page draws them all; the table sorts, filters and
     assert.equal((await charts(page)).parallel.series[0].points, 8000);
     assert.match((await page.locator('#parallel-note').textContent())!, /^8000 complete trials;/);
     await page.locator('#parallel-cap').selectOption('3000');
+
+    // Learning curves: the 1,000 best trials' curves, and the spread of all 10,000 per epoch (four band edges, the median).
+    assert.match((await page.locator('#curves-note').textContent())!, /^The curves of the 1000 best of 10000 trials \(a pruned one by its last value\); the band is every trial's median/);
+    const curveLines = (report: Awaited<ReturnType<typeof charts>>) => report.curves.series.slice(0, 3).reduce((n, s) => n + s.points, 0);
+    assert.equal(curveLines(c), 1000 * 12, 'the best 1,000 are complete trials of 12 epochs');
+    assert.deepEqual(c.curves.series.slice(5).map((s) => [s.type, s.points]), Array(5).fill(['line', 12]));
+    const medianAtLastEpoch = await inPage<number>(page, `chart('curves').getOption().series[9].data[11][1]`);
+    const lastEpoch = detail.trials.filter((tr) => tr.steps.includes(12)).map((tr) => tr.values[tr.steps.indexOf(12)]!).sort((a, b) => a - b);
+    const middle = (lastEpoch.length - 1) / 2;
+    assert.ok(Math.abs(medianAtLastEpoch - (lastEpoch[Math.floor(middle)] + lastEpoch[Math.ceil(middle)]) / 2) < 1e-12, 'the median of every trial at epoch 12');
+    await page.locator('#curves-cap').selectOption('Infinity');
+    const every = await charts(page);
+    assert.equal(curveLines(every), 8000 * 12 + 1999 * 6 + 12, 'every trial: 8,000 complete, 1,999 pruned half way, 1 failed');
+    assert.equal(every.curves.series.length, 5, 'no band when every curve is drawn');
+    assert.match((await page.locator('#curves-note').textContent())!, /^10000 trials' curves\.$/);
+    await page.locator('#curves-cap').selectOption('1000');
+    // History and slices draw each of 8,000 complete trials: under their cap of 10,000.
+    assert.match((await page.locator('#history-note').textContent())!, /^Each of 8000 complete and 1999 pruned trials\.$/);
+    assert.match((await page.locator('#slices-note').textContent())!, /^Each of 8000 complete trials\.$/);
 
     const seen = (await page.evaluate(TABLE_CLICKS)) as Record<'byValue' | 'byLearningRate' | 'filtered' | 'nextPage', TableView>;
     const numbers = (view: TableView) => view.rows.map((r) => Number(r[1]));

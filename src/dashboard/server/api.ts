@@ -4,7 +4,7 @@
  * when the file records this study and trial (`checkModelOrigin`).
  */
 import { readFileSync } from 'node:fs';
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { decodeSafetensors } from '../../io/safetensors.js';
 import type { CheckpointInfo, CommandRecord } from '../../tune/storage/storage.js';
 import { LIVE_PARAMS } from '../../experiment/live.js';
@@ -17,6 +17,7 @@ import {
   type TrialDetail,
   type TrialLinkRow,
 } from '../api-types.js';
+import { encodeTrialColumns } from './columns.js';
 import { hasRecordedExperiment } from './examples.js';
 import type { ImportanceThread } from './importance-thread.js';
 import { modelFile, modelState, originProblem } from './trial-model.js';
@@ -57,6 +58,26 @@ export function detailJsonOf(set: StoreSet, m: StudyMirror): string {
   const text = JSON.stringify(detailOf(set, m));
   detailText.set(m, { cursor: m.cursor, text });
   return text;
+}
+
+/** The study's trials as columns (`TrialColumnsHeader`), kept until the study changes, as its JSON is. */
+const columnsCache = new WeakMap<StudyMirror, { cursor: number; resetAt: number; bytes: Buffer }>();
+
+export async function studyColumns(set: StoreSet, key: string): Promise<Buffer> {
+  return columnsOf(set, await set.study(key));
+}
+
+export function columnsOf(set: StoreSet, m: StudyMirror): Buffer {
+  const cached = columnsCache.get(m);
+  if (cached && cached.cursor === m.cursor && cached.resetAt === m.resetAt) return cached.bytes;
+  const bytes = encodeTrialColumns(detailOf(set, m), `${m.storeIndex}-`);
+  columnsCache.set(m, { cursor: m.cursor, resetAt: m.resetAt, bytes });
+  return bytes;
+}
+
+export function sendColumns(req: IncomingMessage, res: ServerResponse, bytes: Buffer): void {
+  res.writeHead(200, { ...SECURITY_HEADERS, 'content-type': 'application/octet-stream', 'content-length': bytes.length, 'cache-control': 'no-store' });
+  res.end(req.method === 'HEAD' ? undefined : bytes);
 }
 
 /**

@@ -6,7 +6,8 @@
  *
  *   GET  /                              the page (and /app.js, /app.css)
  *   GET  /api/studies                   every study: state, counts, best, last activity
- *   GET  /api/studies/:key              one study with all its trials
+ *   GET  /api/studies/:key              one study with all its trials (JSON)
+ *   GET  /api/studies/:key/trials       the same, its trials as binary columns (what the page loads)
  *   GET  /api/studies/:key/events       live changes (server-sent events; ?since=CURSOR)
  *   GET  /api/studies/:key/importance   fANOVA parameter importance (computed in a worker thread)
  *   GET  /api/trials/:key               one trial: curves, lineage, commands, checkpoints
@@ -19,7 +20,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { TOKEN_HEADER } from '../api-types.js';
 import { checkRead, isLoopback, newToken, requireToken, sameToken, type AccessPolicy } from './auth.js';
-import { detailJsonOf, importance, listStudies, sendModel, studyDetailJson, trialDetail } from './api.js';
+import { columnsOf, importance, listStudies, sendColumns, sendModel, studyColumns, studyDetailJson, trialDetail } from './api.js';
 import { ensureBundle } from './bundle.js';
 import { sendExamples } from './examples.js';
 import { CONTROL_ACTIONS, control, type ControlAction } from './controls.js';
@@ -89,9 +90,9 @@ export async function startDashboard(options: DashboardOptions = {}): Promise<Da
     server.once('error', reject);
     server.listen(options.port ?? 8321, host, () => resolve());
   });
-  // Read every study once now (and make its answer), so the first page opened does not wait for a large study to load.
+  // Read every study once now (and make the answer the page loads), so the first page opened does not wait for a large study.
   set.studies().then(
-    (mirrors) => mirrors.forEach((m) => detailJsonOf(set, m)),
+    (mirrors) => mirrors.forEach((m) => columnsOf(set, m)),
     (e: unknown) => log(redactSecrets(`caviar dashboard: reading the studies: ${(e as Error).message}`)),
   );
   const port = (server.address() as AddressInfo).port;
@@ -158,6 +159,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, c: Context): Pr
   }
   if (kind === 'studies' && key === undefined) return sendJson(res, 200, await listStudies(c.set));
   if (kind === 'studies' && action === undefined) return sendJson(res, 200, await studyDetailJson(c.set, key));
+  if (kind === 'studies' && action === 'trials') return sendColumns(req, res, await studyColumns(c.set, key));
   if (kind === 'studies' && action === 'importance') return sendJson(res, 200, await importance(c.set, key, c.importance));
   if (kind === 'studies' && action === 'events') return watch(c, key, query.get('since'), res);
   if (kind === 'trials' && key !== undefined && action === undefined) return sendJson(res, 200, await trialDetail(c.set, key));

@@ -29,6 +29,7 @@ function route(): void {
   current?.dispose();
   disposeCharts();
   window.__caviar.ready = {};
+  window.__caviar.rendered = {};
   const root = document.getElementById('app')!;
   const hash = location.hash.replace(/^#/, '') || '/';
   const study = /^\/study\/(\d+-\d+)(?:\?(.*))?$/.exec(hash);

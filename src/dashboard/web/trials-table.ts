@@ -63,6 +63,7 @@ export class TrialsTable {
   private readonly head = el('thead');
   private readonly footer = el('div', { class: 'pager' });
   readonly element: HTMLElement;
+  private readonly searchText = new WeakMap<TrialRow, { names: string; text: string }>();
   /** Milliseconds the last sort-and-filter took (shown, and read by the browser test). */
   lastWorkMs = 0;
 
@@ -130,10 +131,24 @@ export class TrialsTable {
     const t0 = performance.now();
     const names = paramNames(this.model);
     const text = this.text;
-    const matches = (t: TrialRow) =>
-      text === '' || String(t.number) === text || names.some((n) => param(t.params[n]).toLowerCase().includes(text)) || t.state.includes(text);
+    const namesKey = names.join('\u0000');
+    // Each trial's parameters as the table shows them, made once and kept with the row (a live change brings a new
+    // row): at 100,000 trials formatting five numbers each took a few hundred milliseconds on every keystroke.
+    const shown = (t: TrialRow) => {
+      let s = this.searchText.get(t);
+      if (s === undefined || s.names !== namesKey) this.searchText.set(t, (s = { names: namesKey, text: names.map((n) => param(t.params[n]).toLowerCase()).join('\u0000') }));
+      return s.text;
+    };
+    const matches = (t: TrialRow) => text === '' || String(t.number) === text || shown(t).includes(text) || t.state.includes(text);
     const rows = this.model.trials.filter((t) => t && (this.state === 'all' || t.state === this.state) && matches(t));
     const key = this.sortKey;
+    // The trials come in trial order: the default order needs no sort (100,000 trials: a tenth of a second).
+    if (key === 'number' && !this.descending) {
+      this.order = rows;
+      this.orderVersion = this.model.version;
+      this.lastWorkMs = performance.now() - t0;
+      return this.order;
+    }
     const sign = this.descending ? -1 : 1;
     const keyed = rows.map((t) => ({ t, k: sortValue(t, key) }));
     keyed.sort((a, b) => {

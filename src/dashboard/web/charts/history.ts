@@ -1,34 +1,47 @@
-/** Optimization history: every finished trial's value, and the best value so far drawn over them. */
+/**
+ * Optimization history: every finished trial's value, and the best value so
+ * far drawn over them. Past a cap of points (10,000 unless the page's
+ * control says otherwise) the dots are a sample, as on the slices (the best
+ * third of the cap, the rest spread over the study; pruned trials evenly
+ * spread, a quarter of the cap at most), and the page says so; the best-so-far
+ * line is always every trial's.
+ */
 import { num } from '../format.js';
 import { isBetter } from '../../../tune/rank.js';
 import { lastPoint, type StudyModel } from '../study-model.js';
+import type { TrialRow } from '../../api-types.js';
 import { valueAxis } from '../scales.js';
 import { AXIS_NAME, chart, grid, PointSet, STATE_COLORS, tip, type OpenTrial } from './echarts.js';
+import { evenly, POINT_CAPS, sampleNote, sampleTrials } from './sample.js';
 
-export function drawHistory(box: HTMLElement, m: StudyModel, open: OpenTrial): void {
+/** Draws the chart with at most `cap` dots of complete trials; returns a line saying which trials it shows. */
+export function drawHistory(box: HTMLElement, m: StudyModel, open: OpenTrial, cap = POINT_CAPS[0]): string {
   const complete = new PointSet();
   const pruned = new PointSet();
   const best: [number, number][] = [];
   let bestValue: number | undefined;
   let lo = Infinity;
   let hi = -Infinity;
+  const prunedTrials: TrialRow[] = [];
   for (const t of m.trials) {
     if (!t) continue;
-    if (t.state === 'pruned') {
-      const v = t.value ?? lastPoint(t)?.[1];
-      if (v !== undefined) {
-        pruned.add(t.number, v, t.number);
-        [lo, hi] = [Math.min(lo, v), Math.max(hi, v)];
-      }
-    }
+    if (t.state === 'pruned') prunedTrials.push(t);
     if (t.value === null || t.state !== 'complete') continue;
-    complete.add(t.number, t.value, t.number);
     [lo, hi] = [Math.min(lo, t.value), Math.max(hi, t.value)];
     // Only where the best changes: a step line needs no more, and 10,000 points would cost a redraw.
     if (bestValue === undefined || isBetter(m.direction, t.value, bestValue)) {
       bestValue = t.value;
       best.push([t.number, bestValue]);
     }
+  }
+  const sample = sampleTrials(m, cap);
+  for (const t of sample.trials) complete.add(t.number, t.value!, t.number);
+  const prunedDrawn = evenly(prunedTrials, Math.ceil(cap / 4));
+  for (const t of prunedDrawn) {
+    const v = t.value ?? lastPoint(t)?.[1];
+    if (v === undefined) continue;
+    pruned.add(t.number, v, t.number);
+    [lo, hi] = [Math.min(lo, v), Math.max(hi, v)];
   }
   if (bestValue !== undefined) best.push([m.trials.length - 1, bestValue]);
   const sets = [complete, pruned];
@@ -60,4 +73,8 @@ export function drawHistory(box: HTMLElement, m: StudyModel, open: OpenTrial): v
       { type: 'line', name: 'best so far', data: best, step: 'end', showSymbol: false, silent: true, lineStyle: { width: 2, color: '#222' }, itemStyle: { color: '#222' }, z: 5 },
     ],
   }, [complete.size, pruned.size, best.length]);
+  const all = sample.best === 0 && prunedDrawn.length === prunedTrials.length;
+  return all
+    ? `Each of ${sample.total} complete and ${prunedTrials.length} pruned trials.`
+    : `Dots: ${sampleNote(sample)}; ${prunedDrawn.length} of ${prunedTrials.length} pruned trials, evenly spread (raise the cap to see more). The best-so-far line is every trial's.`;
 }

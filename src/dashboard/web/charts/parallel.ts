@@ -11,26 +11,12 @@
  */
 import { num } from '../format.js';
 import { axisOption, paramAxis } from '../scales.js';
-import { rankTrials } from '../../../tune/rank.js';
 import { paramNames, type StudyModel } from '../study-model.js';
-import type { TrialRow } from '../../api-types.js';
 import { chart } from './echarts.js';
+import { sampleTrials } from './sample.js';
 
 /** The caps a person can choose on the page (Infinity: every trial). */
 export const LINE_CAPS = [3000, 10_000, 30_000, Infinity];
-
-/** The complete trials to draw: all of them, or past `cap` the best third of it and an even spread of the rest. */
-function chosen(m: StudyModel, cap: number): { trials: TrialRow[]; total: number; best: number } {
-  const complete = m.trials.filter((t) => t && t.state === 'complete' && t.value !== null);
-  if (complete.length <= cap) return { trials: complete, total: complete.length, best: 0 };
-  const bestLines = Math.floor(cap / 3);
-  const ranked = rankTrials(complete, m.direction);
-  const best = ranked.slice(0, bestLines);
-  const rest = ranked.slice(bestLines).sort((a, b) => a.number - b.number);
-  const step = rest.length / (cap - bestLines);
-  const spread = Array.from({ length: cap - bestLines }, (_, i) => rest[Math.floor(i * step)]);
-  return { trials: [...best, ...spread], total: complete.length, best: bestLines };
-}
 
 /** Draws the chart with at most `cap` lines; returns a line saying which trials it shows. */
 export function drawParallel(box: HTMLElement, m: StudyModel, cap = LINE_CAPS[0]): string {
@@ -39,7 +25,7 @@ export function drawParallel(box: HTMLElement, m: StudyModel, cap = LINE_CAPS[0]
   const rows: (number | string)[][] = [];
   let lo = Infinity;
   let hi = -Infinity;
-  const { trials, total, best: bestLines } = chosen(m, cap);
+  const { trials, total, best: bestLines } = sampleTrials(m, cap);
   for (const t of trials) {
     const row: (number | string)[] = [];
     let ok = true;
