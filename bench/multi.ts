@@ -10,10 +10,15 @@
  * a 1,000-trial ZDT1 study.
  *
  *   npm run bench:multi -- [--seeds 20] [--optuna-seeds 20] [--optuna-tpe-seeds 5] [--trials 100,300]
- *     [--problems zdt1,zdt2,dtlz2,binh-korn] [--no-optuna] [--no-timing] [--optuna-runs FILE ...]
+ *     [--problems zdt1,zdt2,dtlz2,binh-korn] [--samplers nsga2,tpe,random] [--no-optuna] [--no-timing]
+ *     [--optuna-runs FILE --optuna-runs FILE ...]
  *
- * `--optuna-runs FILE` scores the JSON that `bench/optuna_multi.py` printed in
- * another run (for Optuna's TPE, too slow to wait for here) with the same code.
+ * `--optuna-runs FILE` (repeatable) scores the JSON that `bench/optuna_multi.py`
+ * printed in other runs (for Optuna's TPE, too slow to wait for here) with the
+ * same code: runs from all files are pooled by problem and sampler, so one file
+ * per study will do, and timings (`--timing`) in them join the timing table.
+ * Each cell gives the median and, in brackets, the first and third quartiles
+ * over seeds.
  *
  * Optuna's TPE costs tens of seconds per 300-trial study here (DTLZ2: over
  * two minutes), so it runs on fewer seeds (`--optuna-tpe-seeds`); the table
@@ -75,13 +80,35 @@ function median(xs: readonly number[]): number {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
+/** The first and third quartiles (numpy's linear rule): how far one seed's result may land from the median. */
+function quartiles(xs: readonly number[]): [number, number] {
+  const s = [...xs].sort((a, b) => a - b);
+  const at = (q: number) => {
+    const pos = q * (s.length - 1);
+    const lo = Math.floor(pos);
+    return s[lo] + (s[Math.min(lo + 1, s.length - 1)] - s[lo]) * (pos - lo);
+  };
+  return [at(0.25), at(0.75)];
+}
+
+function optunaTimingName(name: string, timedFrom: number | undefined): string {
+  return `Optuna ${name}${timedFrom !== undefined && timedFrom > 1 ? `, trials 1-${timedFrom - 1} random` : ''}`;
+}
+
 function findPython(): string | undefined {
   for (const python of ['/usr/bin/python3', 'python3']) if (spawnSync(python, ['-c', 'import optuna']).status === 0) return python;
   return undefined;
 }
 
 /** Runs Optuna in the background while caviar's studies run. */
-function optuna(args: string[]): Promise<{ optuna: string; runs: { problem: string; sampler: string; seed: number; seconds: number; trials: Rows }[]; timing: Record<string, { meanMs: number; last100Ms: number }> } | string> {
+interface OptunaRun {
+  problem: string;
+  sampler: string;
+  seed: number;
+  seconds: number;
+  trials: Rows;
+}
+function optuna(args: string[]): Promise<{ optuna: string; runs: OptunaRun[]; timing?: Record<string, { meanMs: number; last100Ms: number; timedFrom?: number }> } | string> {
   const python = findPython();
   if (python === undefined) return Promise.resolve('Optuna not found (python3 -c "import optuna" failed)');
   const script = join(dirname(fileURLToPath(import.meta.url)), 'optuna_multi.py');
@@ -102,7 +129,7 @@ const pending = withOptuna
   : Promise.resolve([]);
 
 // caviar's side: every problem x sampler x seed, hypervolume at each checkpoint.
-const table: { problem: string; sampler: string; seeds: number; hv: number[]; secondsPerStudy: number }[] = [];
+const table: { problem: string; sampler: string; seeds: number; hv: number[]; iqr: [number, number][]; secondsPerStudy: number }[] = [];
 for (const name of problems) {
   const problem = PROBLEMS[name]();
   for (const samplerName of samplers) {
@@ -115,7 +142,7 @@ for (const name of problems) {
       checkpoints.forEach((n, k) => byCheckpoint[k].push(hypervolumeAt(rows, n, problem)));
     }
     const secondsPerStudy = (performance.now() - start) / 1000 / seeds;
-    table.push({ problem: name, sampler: `caviar ${samplerName}`, seeds, hv: byCheckpoint.map(median), secondsPerStudy });
+    table.push({ problem: name, sampler: `caviar ${samplerName}`, seeds, hv: byCheckpoint.map(median), iqr: byCheckpoint.map(quartiles), secondsPerStudy });
     console.error(`caviar ${name} ${samplerName}: ${byCheckpoint.map((h) => median(h).toFixed(4)).join(' / ')} (${secondsPerStudy.toFixed(1)} s per study)`);
   }
 }
@@ -123,58 +150,81 @@ for (const name of problems) {
 let timing: { sampler: string; meanMs: number; last100Ms: number }[] = [];
 if (withTiming) {
   const problem = zdt(1, 30);
-  for (const samplerName of ['nsga2', 'tpe']) {
+  // Each sampler over a whole study; then TPE again with trials 1-900 drawn at random and only
+  // 901-1000 proposed, the way Optuna's TPE is timed (optuna_multi.py --timing-after 900).
+  const runs: { samplerName: string; after: number }[] = [
+    { samplerName: 'nsga2', after: 0 },
+    { samplerName: 'tpe', after: 0 },
+    { samplerName: 'tpe', after: 900 },
+  ];
+  for (const { samplerName, after } of runs) {
     const study = new VectorStudy(problem.directions, SAMPLERS[samplerName](0));
+    study.optimize(problem.objective, after, SAMPLERS.random(0));
     const marks: number[] = [];
     const start = performance.now();
-    for (let i = 0; i < 1000; i++) {
+    for (let i = after; i < 1000; i++) {
       study.optimize(problem.objective, 1);
       if ((i + 1) % 100 === 0) marks.push(performance.now() - start);
     }
-    timing.push({ sampler: `caviar ${samplerName}`, meanMs: marks[9] / 1000, last100Ms: (marks[9] - marks[8]) / 100 });
+    const last = marks.length - 1;
+    timing.push({
+      sampler: `caviar ${samplerName}${after > 0 ? `, trials 1-${after} random` : ''}`,
+      meanMs: marks[last] / (1000 - after),
+      last100Ms: (marks[last] - (last > 0 ? marks[last - 1] : 0)) / 100,
+    });
   }
 }
 
 const results = [...(await pending)];
 // Optuna runs saved earlier by optuna_multi.py (its TPE is slow: run it apart, score it here alike).
+// One file per study is fine: runs from every file are pooled by problem and sampler.
 for (let i = process.argv.indexOf('--optuna-runs'); i >= 0; i = process.argv.indexOf('--optuna-runs', i + 1)) {
   results.push(JSON.parse(readFileSync(process.argv[i + 1], 'utf8')));
 }
 const notes: string[] = [];
+const optunaRuns = new Map<string, OptunaRun[]>();
+const versions = new Set<string>();
 for (const result of results) {
   if (typeof result === 'string') {
     notes.push(result);
     continue;
   }
-  notes.push(`Optuna ${result.optuna}`);
-  const groups = new Map<string, typeof result.runs>();
-  for (const run of result.runs) groups.set(`${run.problem}|${run.sampler}`, [...(groups.get(`${run.problem}|${run.sampler}`) ?? []), run]);
-  for (const [key, runs] of groups) {
-    const [name, samplerName] = key.split('|');
-    const problem = PROBLEMS[name]();
-    const hv = checkpoints.map((n) => median(runs.map((r) => hypervolumeAt(r.trials, n, problem))));
-    table.push({ problem: name, sampler: `Optuna ${samplerName}`, seeds: runs.length, hv, secondsPerStudy: runs.reduce((a, r) => a + r.seconds, 0) / runs.length });
-  }
+  versions.add(result.optuna);
+  for (const run of result.runs) optunaRuns.set(`${run.problem}|${run.sampler}`, [...(optunaRuns.get(`${run.problem}|${run.sampler}`) ?? []), run]);
+  for (const [name, v] of Object.entries(result.timing ?? {})) timing.push({ sampler: optunaTimingName(name, v.timedFrom), ...v });
+}
+for (const version of versions) notes.push(`Optuna ${version}`);
+for (const [key, runs] of optunaRuns) {
+  const [name, samplerName] = key.split('|');
+  if (!problems.includes(name)) continue;
+  const problem = PROBLEMS[name]();
+  const hv = checkpoints.map((n) => runs.map((r) => hypervolumeAt(r.trials, n, problem)));
+  table.push({ problem: name, sampler: `Optuna ${samplerName}`, seeds: runs.length, hv: hv.map(median), iqr: hv.map(quartiles), secondsPerStudy: runs.reduce((a, r) => a + r.seconds, 0) / runs.length });
 }
 if (withOptuna && withTiming) {
-  const t = await optuna(['--timing', '1000', '--samplers', 'nsga2,tpe']);
-  if (typeof t === 'string') notes.push(t);
-  else for (const [name, v] of Object.entries(t.timing)) timing.push({ sampler: `Optuna ${name}`, ...v });
+  // Optuna's TPE takes about a second per trial near 1,000 trials here: only trials 901-1000 are its own.
+  for (const args of [['--samplers', 'nsga2'], ['--samplers', 'tpe', '--timing-after', '900']]) {
+    const t = await optuna(['--timing', '1000', ...args]);
+    if (typeof t === 'string') notes.push(t);
+    else for (const [name, v] of Object.entries(t.timing ?? {})) timing.push({ sampler: optunaTimingName(name, v.timedFrom), ...v });
+  }
 }
 
 console.log(`Hypervolume of the feasible trials (median over seeds; larger is better), reference points: ${problems.map((p) => `${p} [${PROBLEMS[p]().reference.join(', ')}]`).join('; ')}`);
 console.log();
-console.log(`| problem | sampler | seeds | ${checkpoints.map((n) => `HV after ${n}`).join(' | ')} | s per study |`);
+console.log(`| problem | sampler | seeds | ${checkpoints.map((n) => `HV after ${n} (quartiles)`).join(' | ')} | s per study |`);
 console.log(`| --- | --- | ---: | ${checkpoints.map(() => '---:').join(' | ')} | ---: |`);
 table.sort((a, b) => problems.indexOf(a.problem) - problems.indexOf(b.problem));
 for (const row of table) {
-  console.log(`| ${row.problem} | ${row.sampler} | ${row.seeds} | ${row.hv.map((h) => h.toFixed(4)).join(' | ')} | ${row.secondsPerStudy.toFixed(2)} |`);
+  const digits = row.hv[0] > 1000 ? 1 : 3;
+  const cells = row.hv.map((h, k) => `${h.toFixed(digits)} (${row.iqr[k].map((q) => q.toFixed(digits)).join('-')})`);
+  console.log(`| ${row.problem} | ${row.sampler} | ${row.seeds} | ${cells.join(' | ')} | ${row.secondsPerStudy.toFixed(2)} |`);
 }
 if (timing.length > 0) {
   console.log();
   console.log('Time per trial, one 1,000-trial ZDT1 study (30 dimensions), sampler and objective together:');
   console.log();
-  console.log('| sampler | mean ms per trial | ms per trial, trials 901-1000 |');
+  console.log('| sampler | mean ms per trial timed | ms per trial, trials 901-1000 |');
   console.log('| --- | ---: | ---: |');
   for (const t of timing) console.log(`| ${t.sampler} | ${t.meanMs.toFixed(2)} | ${t.last100Ms.toFixed(2)} |`);
 }
