@@ -21,6 +21,16 @@ function freshSchema(): string {
   return name;
 }
 
+/** A fresh schema built by the migrations up to `version` (as that release left it), with `rows` inserted. */
+async function schemaAt(version: number, rows: (S: string) => string): Promise<{ schema: string; S: string }> {
+  const schema = freshSchema();
+  const S = `"${schema}".`;
+  await sql(`CREATE SCHEMA "${schema}";\n${MIGRATIONS.filter((m) => m.version <= version).map((m) => m.sql.replace(/\bS\./g, S)).join('\n')}
+    INSERT INTO ${S}schema_version (version) VALUES (${version});
+    ${rows(S)}`);
+  return { schema, S };
+}
+
 
 async function dropSchemas(): Promise<void> {
   const names = schemas.splice(0);
@@ -317,12 +327,8 @@ if (available) {
   });
 
   test('postgres: a version-2 schema is migrated to the current version in place: trials, commands and checkpoints kept, keys work', async () => {
-    const schema = freshSchema();
     assert.equal(SCHEMA_VERSION, 4);
-    const S = `"${schema}".`;
-    await sql(`CREATE SCHEMA "${schema}";\n${MIGRATIONS.filter((m) => m.version <= 2).map((m) => m.sql.replace(/\bS\./g, S)).join('\n')}
-      INSERT INTO ${S}schema_version (version) VALUES (2);
-      INSERT INTO ${S}studies (name, direction, user_attrs, system_attrs, data, created_at, version) VALUES ('v2', 'minimize', '{}', '{}', 'null', 1, 3);
+    const { schema, S } = await schemaAt(2, (S) => `INSERT INTO ${S}studies (name, direction, user_attrs, system_attrs, data, created_at, version) VALUES ('v2', 'minimize', '{}', '{}', 'null', 1, 3);
       INSERT INTO ${S}trials (study_id, number, state, value, params, distributions, user_attrs, system_attrs, started_at, completed_at, heartbeat_at, version)
         SELECT id, 0, 'complete', 0.5, '{"lr":0.1}', '{}', '{}', '{}', 1, 2, NULL, 1 FROM ${S}studies;
       INSERT INTO ${S}trials (study_id, number, state, value, params, distributions, user_attrs, system_attrs, started_at, completed_at, heartbeat_at, version)
@@ -339,11 +345,7 @@ if (available) {
   });
 
   test('postgres: a version-3 schema (the previous release) upgrades in place, reads as before, and takes multi-objective studies', async () => {
-    const schema = freshSchema();
-    const S = `"${schema}".`;
-    await sql(`CREATE SCHEMA "${schema}";\n${MIGRATIONS.filter((m) => m.version <= 3).map((m) => m.sql.replace(/\bS\./g, S)).join('\n')}
-      INSERT INTO ${S}schema_version (version) VALUES (3);
-      INSERT INTO ${S}studies (name, direction, user_attrs, system_attrs, data, created_at, version) VALUES ('v3', 'maximize', '{}', '{}', 'null', 1, 2);
+    const { schema, S } = await schemaAt(3, (S) => `INSERT INTO ${S}studies (name, direction, user_attrs, system_attrs, data, created_at, version) VALUES ('v3', 'maximize', '{}', '{}', 'null', 1, 2);
       INSERT INTO ${S}trials (study_id, number, state, value, params, distributions, user_attrs, system_attrs, started_at, completed_at, heartbeat_at, version)
         SELECT id, 0, 'complete', 0.75, '{"x":1}', '{}', '{}', '{}', 1, 2, NULL, 1 FROM ${S}studies;
       INSERT INTO ${S}trial_values (trial_id, step, value) SELECT id, 0, 0.5 FROM ${S}trials;`);
