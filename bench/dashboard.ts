@@ -99,8 +99,6 @@ function printProfile(p: CpuProfile): void {
   console.log(`CPU profile of the first load, by script:\n${top(byScript, 6)}\nby function (self time):\n${top(byFunction, 25)}\n`);
 }
 
-/** Thrown to leave out the live lag (--writes 0). */
-class Skip extends Error {}
 const sleep = (t: number) => new Promise((r) => setTimeout(r, t));
 
 const dir = mkdtempSync(join(tmpdir(), 'caviar-bench-dashboard-'));
@@ -130,7 +128,7 @@ else {
 const result: Record<string, unknown> = { cores: cpus().length };
 const browser = browserPath ? await launch() : undefined;
 try {
-  // -- 1. the 10,000-trial page ------------------------------------------------
+  // -- 1. the big study's page (10,000 trials unless --trials says otherwise) ----
   if (browser) {
     const dash = await startDashboard({ storage: bigFile, port: 0, log: () => {} });
     try {
@@ -181,57 +179,56 @@ try {
   }
 
   // -- 2. live lag ---------------------------------------------------------------
-  if (WRITES === 0) throw new Skip();
-  const storage = await SqliteStorage.open(liveFile);
-  const dash = await startDashboard({ storage: [storage], port: 0, log: () => {}, pollMs: POLL_MS });
-  try {
-    const [summary] = (await (await fetch(`${dash.url}api/studies`)).json()) as StudySummary[];
-    const detail = (await (await fetch(`${dash.url}api/studies/${summary.key}`)).json()) as StudyDetail;
-    const running = detail.trials.find((t) => t.state === 'running')!;
-    const trialId = Number(running.key.split('-')[1]);
-    let step = Math.max(...running.steps);
+  if (WRITES > 0) {
+    const storage = await SqliteStorage.open(liveFile);
+    const dash = await startDashboard({ storage: [storage], port: 0, log: () => {}, pollMs: POLL_MS });
+    try {
+      const [summary] = (await (await fetch(`${dash.url}api/studies`)).json()) as StudySummary[];
+      const detail = (await (await fetch(`${dash.url}api/studies/${summary.key}`)).json()) as StudyDetail;
+      const running = detail.trials.find((t) => t.state === 'running')!;
+      const trialId = Number(running.key.split('-')[1]);
+      let step = Math.max(...running.steps);
 
-    // The event stream, read as a browser's EventSource would.
-    const abort = new AbortController();
-    const res = await fetch(`${dash.url}api/studies/${summary.key}/events?since=${detail.cursor}`, { signal: abort.signal });
-    const arrived = new Map<number, number>();
-    const reading = readTrialsEvents(res, (event) => {
-      const now = performance.now();
-      for (const t of event.trials) if (t.key === running.key) for (const s of t.steps) if (!arrived.has(s)) arrived.set(s, now);
-    });
-    const page = browser ? (await openPage(browser)).page : undefined;
-    if (page) {
-      await page.goto(`${dash.url}#/study/${summary.key}`);
-      await ready(page, 'study');
-    }
-    const eventLag: number[] = [];
-    const pageLag: number[] = [];
-    for (let i = 0; i < WRITES; i++) {
-      // Anywhere in the poll's period, so the figures sample its whole phase.
-      await sleep(Math.random() * POLL_MS + 50);
-      step++;
-      await storage.updateTrial(trialId, { intermediate: [[step, 0.5 + 0.001 * i]] });
-      const written = performance.now();
-      const expectedPoints = running.steps.length + i + 1;
+      // The event stream, read as a browser's EventSource would.
+      const abort = new AbortController();
+      const res = await fetch(`${dash.url}api/studies/${summary.key}/events?since=${detail.cursor}`, { signal: abort.signal });
+      const arrived = new Map<number, number>();
+      const reading = readTrialsEvents(res, (event) => {
+        const now = performance.now();
+        for (const t of event.trials) if (t.key === running.key) for (const s of t.steps) if (!arrived.has(s)) arrived.set(s, now);
+      });
+      const page = browser ? (await openPage(browser)).page : undefined;
       if (page) {
-        // The running trial's curve (series 3 of the curves chart) one point longer.
-        await page.waitForFunction((n) => ((globalThis as unknown as PageWindow).__caviar.charts().curves?.series[3]?.points ?? 0) >= n, expectedPoints, { polling: 'raf' });
-        pageLag.push(performance.now() - written);
+        await page.goto(`${dash.url}#/study/${summary.key}`);
+        await ready(page, 'study');
       }
-      while (!arrived.has(step)) await sleep(2);
-      eventLag.push(arrived.get(step)! - written);
+      const eventLag: number[] = [];
+      const pageLag: number[] = [];
+      for (let i = 0; i < WRITES; i++) {
+        // Anywhere in the poll's period, so the figures sample its whole phase.
+        await sleep(Math.random() * POLL_MS + 50);
+        step++;
+        await storage.updateTrial(trialId, { intermediate: [[step, 0.5 + 0.001 * i]] });
+        const written = performance.now();
+        const expectedPoints = running.steps.length + i + 1;
+        if (page) {
+          // The running trial's curve (series 3 of the curves chart) one point longer.
+          await page.waitForFunction((n) => ((globalThis as unknown as PageWindow).__caviar.charts().curves?.series[3]?.points ?? 0) >= n, expectedPoints, { polling: 'raf' });
+          pageLag.push(performance.now() - written);
+        }
+        while (!arrived.has(step)) await sleep(2);
+        eventLag.push(arrived.get(step)! - written);
+      }
+      loads.push(loadavg()[0]);
+      abort.abort();
+      await reading;
+      await page?.close();
+      result.live = { writes: WRITES, pollMs: POLL_MS, eventLagMs: stats(eventLag), ...(page ? { pageLagMs: stats(pageLag) } : {}) };
+    } finally {
+      await dash.close();
+      await storage.close();
     }
-    loads.push(loadavg()[0]);
-    abort.abort();
-    await reading;
-    await page?.close();
-    result.live = { writes: WRITES, pollMs: POLL_MS, eventLagMs: stats(eventLag), ...(page ? { pageLagMs: stats(pageLag) } : {}) };
-  } finally {
-    await dash.close();
-    await storage.close();
   }
-} catch (e) {
-  if (!(e instanceof Skip)) throw e;
 } finally {
   await browser?.close();
   rmSync(dir, { recursive: true, force: true });

@@ -104,10 +104,11 @@ export interface StudyDetail {
  * index into `workers`, -1 for null); `param.K` for the K-th of `params`
  * (f64: the value, or with `choices` the index of one, NaN when the trial
  * lacks it); the intermediate values as `curveStart` (u32, count + 1 values:
- * row r's are `curveStart[r]` up to `curveStart[r + 1]`), `step` and
- * `curveValue` (f64, NaN for a non-finite value). The rest, which few trials
+ * row r's are `curveStart[r]` up to `curveStart[r + 1]`), `step` (u32 when
+ * every step is a whole number that fits, else f64) and `curveValue` (f64,
+ * NaN for a non-finite value). The rest, which few trials
  * have, is in `extras`. Values are those of the JSON rows (seven significant
- * digits): a 100,000-trial study is 20 MB here against 46 MB of JSON, and the
+ * digits): a 100,000-trial study is 23 MB here against 48 MB of JSON, and the
  * page reads it without parsing.
  */
 export interface TrialColumnsHeader extends Omit<StudyDetail, 'trials'> {

@@ -9,10 +9,18 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { StudyDetail, TrialRow } from '../../src/dashboard/api-types.js';
 import { encodeTrialColumns } from '../../src/dashboard/server/columns.js';
-import { decodeTrialColumns } from '../../src/dashboard/web/columns.js';
+import { curvePoints, decodeTrialColumns } from '../../src/dashboard/web/columns.js';
 import { MemoryStorage } from '../../src/tune/storage/memory.js';
 import { makePbtStudy, makeStudy } from './fixtures.js';
 import { testDashboard } from './helpers.js';
+
+/** A decoded row as plain data: its fields, and the parameters and curve it reads from the columns when asked. */
+function plain(t: TrialRow): TrialRow {
+  return {
+    key: t.key, number: t.number, state: t.state, value: t.value, params: t.params, steps: t.steps, values: t.values, startedAt: t.startedAt,
+    completedAt: t.completedAt, origin: t.origin, pbt: t.pbt, retryOf: t.retryOf, failReason: t.failReason, testAccuracy: t.testAccuracy, worker: t.worker,
+  };
+}
 
 function row(over: Partial<TrialRow> & { number: number }): TrialRow {
   return {
@@ -35,13 +43,23 @@ test('columns: rows of every kind come back as they went', () => {
     userAttrs: { note: 'x' }, distributions: {}, regions: [], trials, cursor: 42,
   };
   const bytes = encodeTrialColumns(detail, '3-');
-  const copy = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length);
+  const copy = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length) as ArrayBuffer;
   const { header, trials: back } = decodeTrialColumns(copy);
-  assert.deepEqual(back, trials);
+  assert.deepEqual(back.map(plain), trials);
+  // The curve read in place: views on the columns, NaN where the row says null.
+  const inPlace = curvePoints(back[0]);
+  assert.deepEqual(Array.from(inPlace.steps), [1, 2, 3]);
+  assert.deepEqual(Array.from(inPlace.values, (v) => (Number.isNaN(v) ? null : v)), [0.1, null, 0.3]);
+  assert.deepEqual(curvePoints(trials[0]), { steps: [1, 2, 3], values: [0.1, null, 0.3] }, 'a plain row (a live event\'s) as it is');
   const { trials: _, ...study } = detail;
   for (const [k, v] of Object.entries(study)) assert.deepEqual(header[k as keyof typeof header], v, k);
   assert.deepEqual(header.params.map((p) => [p.name, p.choices]), [['lr', null], ['act', ['relu', 'tanh']], ['units', null], ['flag', [true, false]]]);
   assert.equal(header.workers.length, 2, 'each worker named once');
+  assert.equal(header.columns.step.type, 'u32', 'whole steps as four bytes');
+  const fractional = encodeTrialColumns({ ...detail, trials: [row({ number: 0, steps: [0.5, 2], values: [1, 2] })] }, '3-');
+  const back2 = decodeTrialColumns(fractional.buffer.slice(fractional.byteOffset, fractional.byteOffset + fractional.length) as ArrayBuffer);
+  assert.equal(back2.header.columns.step.type, 'f64', 'a step that is not whole keeps its double');
+  assert.deepEqual(back2.trials[0].steps, [0.5, 2]);
   for (const ref of Object.values(header.columns)) assert.equal(ref.offset % 8, 0, 'every column aligned for its view');
 });
 
@@ -58,7 +76,7 @@ test('columns: the server answers a study\'s trials as the JSON rows, at 2,000 t
       assert.equal(res.headers.get('content-type'), 'application/octet-stream');
       assert.ok(res.headers.get('content-security-policy'), 'the security headers, as every answer');
       const { header, trials } = decodeTrialColumns(await res.arrayBuffer());
-      assert.deepEqual(trials, json.trials, key);
+      assert.deepEqual(trials.map(plain), json.trials, key);
       assert.equal(header.cursor, json.cursor);
       assert.deepEqual(header.summary, json.summary);
       assert.deepEqual(header.regions, json.regions);

@@ -2,7 +2,7 @@
  * A study's trials as columns (`TrialColumnsHeader` in api-types.ts): the
  * answer the study page loads. Built from the same rows as the JSON answer
  * (`StudyMirror.row`, seven significant digits), so both say the same;
- * typed arrays instead of text, so a 100,000-trial study is 20 MB that the
+ * typed arrays instead of text, so a 100,000-trial study is 23 MB that the
  * page reads without parsing, against 46 MB of JSON that took seconds to
  * parse.
  */
@@ -52,7 +52,9 @@ export function encodeTrialColumns(detail: StudyDetail, keyPrefix: string): Buff
     const numeric = rows.every((t) => t.params[name] === undefined || typeof t.params[name] === 'number');
     return { name, choices: numeric ? null : ([] as ParamValue[]), index: new Map<ParamValue, number>(), column: new Float64Array(n) };
   });
-  const steps = new Float64Array(points);
+  // Steps are epochs: whole numbers, as four bytes each when they all fit (half the eight of a double).
+  const wholeSteps = rows.every((t) => t.steps.every((s) => Number.isInteger(s) && s >= 0 && s <= 0xffffffff));
+  const steps = wholeSteps ? new Uint32Array(points) : new Float64Array(points);
   const values = new Float64Array(points);
   let at = 0;
   rows.forEach((t: TrialRow, r) => {

@@ -7,6 +7,8 @@
  *
  * Opened as `…/#token=…`, it first moves the token into sessionStorage.
  */
+// First: it starts loading the study in the address while the rest of the script is set up.
+import './prefetch.js';
 import './style.css';
 import { adoptToken, getJson } from './api.js';
 import { disposeCharts } from './charts/echarts.js';

@@ -1,5 +1,6 @@
 /** A study as the page holds it: loaded once, then kept current by the live stream. */
 import type { Direction, Distribution, RegionRow, StudyDetail, StudySummary, TrialRow, TrialsEvent } from '../api-types.js';
+import { curvePoints } from './columns.js';
 
 export interface StudyModel {
   readonly key: string;
@@ -37,11 +38,12 @@ export function paramNames(m: StudyModel): string[] {
   return Object.keys(m.distributions);
 }
 
-/** A trial's last intermediate value and its step, or undefined when it reported none. */
+/** A trial's last intermediate value and its step, or undefined when it reported none (read in place: `curvePoints`). */
 export function lastPoint(t: TrialRow): [step: number, value: number] | undefined {
-  for (let i = t.values.length - 1; i >= 0; i--) {
-    const v = t.values[i];
-    if (v !== null) return [t.steps[i], v];
+  const { steps, values } = curvePoints(t);
+  for (let i = values.length - 1; i >= 0; i--) {
+    const v = values[i];
+    if (v !== null && v === v) return [steps[i], v];
   }
   return undefined;
 }

@@ -12,6 +12,7 @@
  * best ones and the spread of the rest are what a person reads.
  */
 import { num } from '../format.js';
+import { curvePoints } from '../columns.js';
 import { lastPoint, type StudyModel } from '../study-model.js';
 import type { TrialRow } from '../../api-types.js';
 import { valueAxis } from '../scales.js';
@@ -27,11 +28,12 @@ export const CURVE_CAPS = [1000, 10_000, Infinity];
 const BANDS = [[0.1, 0.9], [0.25, 0.75]] as const;
 
 function coords(t: TrialRow): [number, number][] {
+  const { steps, values } = curvePoints(t);
   const out: [number, number][] = [];
-  t.steps.forEach((s, i) => {
-    const v = t.values[i];
-    if (v !== null) out.push([s, v]);
-  });
+  for (let i = 0; i < steps.length; i++) {
+    const v = values[i];
+    if (v !== null && v === v) out.push([steps[i], v]);
+  }
   return out;
 }
 
@@ -66,13 +68,15 @@ function drawnTrials(withCurves: TrialRow[], m: StudyModel, cap: number): TrialR
 function valuesByStep(trials: readonly TrialRow[]): [step: number, sorted: Float64Array][] {
   // Two passes, counting then filling, into one typed array per step: no list grows point by point (1.2 million at
   // 100,000 trials). Steps are epochs, small whole numbers: an array indexes them, a Map takes any other.
-  const small = trials.every((t) => t.steps.every((s) => Number.isInteger(s) && s >= 0 && s < 100_000));
+  const curves = trials.map(curvePoints);
+  const small = curves.every(({ steps }) => Array.prototype.every.call(steps, (s: number) => Number.isInteger(s) && s >= 0 && s < 100_000));
   const counts: number[] = [];
   const countOf = new Map<number, number>();
-  for (const t of trials) {
-    for (let i = 0; i < t.steps.length; i++) {
-      if (t.values[i] === null) continue;
-      const s = t.steps[i];
+  for (const { steps, values } of curves) {
+    for (let i = 0; i < steps.length; i++) {
+      const v = values[i];
+      if (v === null || v !== v) continue;
+      const s = steps[i];
       if (small) counts[s] = (counts[s] ?? 0) + 1;
       else countOf.set(s, (countOf.get(s) ?? 0) + 1);
     }
@@ -81,11 +85,11 @@ function valuesByStep(trials: readonly TrialRow[]): [step: number, sorted: Float
   const entries = small ? counts.flatMap((n, s) => (n ? [[s, n] as const] : [])) : [...countOf].sort((a, b) => a[0] - b[0]);
   for (const [s, n] of entries) byStep.set(s, { values: new Float64Array(n), filled: 0 });
   const slots = small ? Array.from({ length: counts.length }, (_, s) => byStep.get(s)) : undefined;
-  for (const t of trials) {
-    for (let i = 0; i < t.steps.length; i++) {
-      const v = t.values[i];
-      if (v === null) continue;
-      const slot = slots ? slots[t.steps[i]]! : byStep.get(t.steps[i])!;
+  for (const { steps, values } of curves) {
+    for (let i = 0; i < steps.length; i++) {
+      const v = values[i];
+      if (v === null || v !== v) continue;
+      const slot = slots ? slots[steps[i]]! : byStep.get(steps[i])!;
       slot.values[slot.filled++] = v;
     }
   }
@@ -95,7 +99,7 @@ function valuesByStep(trials: readonly TrialRow[]): [step: number, sorted: Float
 
 /** Draws the chart with the curves of at most `cap` trials (and the spread of all); returns a line saying what it shows. */
 export function drawCurves(box: HTMLElement, m: StudyModel, open: OpenTrial, cap = CURVE_CAPS[0]): string {
-  const withCurves = m.trials.filter((t) => t && t.steps.length > 0 && t.state !== 'waiting');
+  const withCurves = m.trials.filter((t) => t && t.state !== 'waiting' && curvePoints(t).steps.length > 0);
   const drawn = drawnTrials(withCurves, m, cap);
   const capped = drawn.length < withCurves.length;
   const groups: Record<string, Group> = {};

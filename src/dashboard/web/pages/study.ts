@@ -8,6 +8,7 @@
 import type { ImportanceAnswer, StudyDetail } from '../../api-types.js';
 import { getBytes, getJson, watchStudy } from '../api.js';
 import { decodeTrialColumns } from '../columns.js';
+import { takePrefetched } from '../prefetch.js';
 import { drawContour, type ContourState } from '../charts/contour.js';
 import { CURVE_CAPS, drawCurves } from '../charts/curves.js';
 import { drawDistribution } from '../charts/distribution.js';
@@ -46,8 +47,8 @@ export function studyPage(root: HTMLElement, key: string, query: URLSearchParams
     let detail: StudyDetail;
     let fetched = 0;
     try {
-      // The trials as binary columns: at 100,000 trials, 20 MB read without parsing instead of 46 MB of JSON.
-      const loading = getBytes(`/api/studies/${key}/trials`);
+      // The trials as binary columns: at 100,000 trials, 23 MB read without parsing instead of 48 MB of JSON.
+      const loading = takePrefetched(key) ?? getBytes(`/api/studies/${key}/trials`);
       warmUp();
       const bytes = await loading;
       fetched = performance.now();
