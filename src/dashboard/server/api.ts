@@ -6,8 +6,6 @@
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { decodeSafetensors } from '../../io/safetensors.js';
-import { decodeSavedModel } from '../../io/model-file.js';
-import { exportOnnx } from '../../io/onnx/export.js';
 import type { CheckpointInfo, CommandRecord } from '../../tune/storage/storage.js';
 import { LIVE_PARAMS } from '../../experiment/live.js';
 import {
@@ -184,13 +182,7 @@ export async function trialDetail(set: StoreSet, key: string): Promise<TrialDeta
   };
 }
 
-/**
- * A trial's model file, checked to record this study and trial; with
- * `format: 'onnx'`, that model as one ONNX graph (as `caviar export` writes
- * it, with the file's metadata), so a point picked on the Pareto front goes
- * straight to ONNX Runtime.
- */
-export async function sendModel(set: StoreSet, key: string, res: ServerResponse, format: 'safetensors' | 'onnx' = 'safetensors'): Promise<void> {
+export async function sendModel(set: StoreSet, key: string, res: ServerResponse): Promise<void> {
   const { mirror, trial } = await set.trial(key);
   const path = modelFile(trial);
   if (!path) throw new HttpError(404, `trial ${trial.number} has no model file to download (none recorded, or it was moved or deleted)`);
@@ -209,22 +201,12 @@ export async function sendModel(set: StoreSet, key: string, res: ServerResponse,
   }
   const problem = originProblem(mirror, trial, path, metadata);
   if (problem) throw new HttpError(409, `refused: ${problem}`);
-  if (format === 'onnx') {
-    let onnx: Uint8Array;
-    try {
-      const saved = decodeSavedModel(bytes, path);
-      onnx = exportOnnx(saved.model, { metadata: saved.metadata });
-    } catch (e) {
-      throw new HttpError(422, `trial ${trial.number}'s model cannot be written as ONNX: ${(e as Error).message}`);
-    }
-    bytes = Buffer.from(onnx.buffer, onnx.byteOffset, onnx.byteLength);
-  }
   res.writeHead(200, {
     ...SECURITY_HEADERS,
     'content-type': 'application/octet-stream',
     'content-length': bytes.length,
     // Only the trial's number goes in the name: no user string reaches a header.
-    'content-disposition': `attachment; filename="trial-${trial.number}.${format}"`,
+    'content-disposition': `attachment; filename="trial-${trial.number}.safetensors"`,
     'cache-control': 'no-store',
   });
   res.end(bytes);

@@ -16,7 +16,6 @@
  *   POST /api/trials/:key/ACTION        pause, resume, stop, checkpoint, set, rollback, fork (token)
  *   GET  /api/session                   whether the request's token is right (the page asks once)
  */
-import { frontAnswer } from './front.js';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { TOKEN_HEADER } from '../api-types.js';
@@ -165,8 +164,6 @@ async function handle(req: IncomingMessage, res: ServerResponse, c: Context): Pr
   if (kind === 'studies' && action === 'events') return watch(c, key, query.get('since'), res);
   if (kind === 'trials' && key !== undefined && action === undefined) return sendJson(res, 200, await trialDetail(c.set, key));
   if (kind === 'trials' && action === 'model') return sendModel(c.set, key, res);
-  if (kind === 'trials' && action === 'onnx') return sendModel(c.set, key, res, 'onnx');
-  if (kind === 'studies' && action === 'front') return sendJson(res, 200, await frontAnswer(c.set, key));
   if (kind === 'trials' && action === 'examples') return sendExamples(c.set, key, query, req, res);
   throw new HttpError(404, `no such API route: ${path.slice(0, 100)}`);
 }
