@@ -202,6 +202,11 @@ export interface TrialDetail {
   readonly number: number;
   readonly state: TrialState;
   readonly value: number | null;
+  /** A multi-objective study's trial: one value per objective, named by `objectiveNames` (absent otherwise). */
+  readonly objectiveValues?: readonly number[];
+  readonly objectiveNames?: readonly string[];
+  /** Constraint values, when the trial has them; feasible when each is <= 0. */
+  readonly constraints?: readonly number[];
   readonly params: Readonly<Record<string, ParamValue>>;
   readonly distributions: Readonly<Record<string, Distribution>>;
   readonly steps: readonly number[];

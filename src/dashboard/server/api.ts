@@ -6,6 +6,8 @@
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { decodeSafetensors } from '../../io/safetensors.js';
+import { decodeSavedModel } from '../../io/model-file.js';
+import { exportOnnx } from '../../io/onnx/export.js';
 import type { CheckpointInfo, CommandRecord } from '../../tune/storage/storage.js';
 import { LIVE_PARAMS } from '../../experiment/live.js';
 import {
@@ -121,6 +123,12 @@ export async function importance(set: StoreSet, key: string, thread: ImportanceT
   }
 }
 
+/** A multi-objective study's names of its objectives (its metric names, else `objective 0`, ...). */
+export function objectiveNamesOf(m: StudyMirror): string[] {
+  const names = m.record.systemAttrs.metricNames;
+  return Array.isArray(names) && names.length === m.record.directions.length ? names.map(String) : m.record.directions.map((_, i) => `objective ${i}`);
+}
+
 function link(m: StudyMirror, n: unknown, reason?: string): TrialLinkRow | null {
   const key = m.keyOfNumber(n);
   return key === null ? null : { key, number: n as number, ...(reason ? { reason } : {}) };
@@ -156,6 +164,8 @@ export async function trialDetail(set: StoreSet, key: string): Promise<TrialDeta
     state: t.state,
     // Full precision here (the study's rows are rounded to seven digits).
     value: t.value !== undefined && Number.isFinite(t.value) ? t.value : null,
+    ...(t.values ? { objectiveValues: t.values, objectiveNames: objectiveNamesOf(m) } : {}),
+    ...(t.constraints ? { constraints: t.constraints } : {}),
     params: t.params,
     distributions: t.distributions,
     steps: row.steps,
@@ -182,7 +192,13 @@ export async function trialDetail(set: StoreSet, key: string): Promise<TrialDeta
   };
 }
 
-export async function sendModel(set: StoreSet, key: string, res: ServerResponse): Promise<void> {
+/**
+ * A trial's model file, checked to record this study and trial; with
+ * `format: 'onnx'`, that model as one ONNX graph (as `caviar export` writes
+ * it, with the file's metadata), so a point picked on the Pareto front goes
+ * straight to ONNX Runtime.
+ */
+export async function sendModel(set: StoreSet, key: string, res: ServerResponse, format: 'safetensors' | 'onnx' = 'safetensors'): Promise<void> {
   const { mirror, trial } = await set.trial(key);
   const path = modelFile(trial);
   if (!path) throw new HttpError(404, `trial ${trial.number} has no model file to download (none recorded, or it was moved or deleted)`);
@@ -201,12 +217,22 @@ export async function sendModel(set: StoreSet, key: string, res: ServerResponse)
   }
   const problem = originProblem(mirror, trial, path, metadata);
   if (problem) throw new HttpError(409, `refused: ${problem}`);
+  if (format === 'onnx') {
+    let onnx: Uint8Array;
+    try {
+      const saved = decodeSavedModel(bytes, path);
+      onnx = exportOnnx(saved.model, { metadata: saved.metadata });
+    } catch (e) {
+      throw new HttpError(422, `trial ${trial.number}'s model cannot be written as ONNX: ${(e as Error).message}`);
+    }
+    bytes = Buffer.from(onnx.buffer, onnx.byteOffset, onnx.byteLength);
+  }
   res.writeHead(200, {
     ...SECURITY_HEADERS,
     'content-type': 'application/octet-stream',
     'content-length': bytes.length,
     // Only the trial's number goes in the name: no user string reaches a header.
-    'content-disposition': `attachment; filename="trial-${trial.number}.safetensors"`,
+    'content-disposition': `attachment; filename="trial-${trial.number}.${format}"`,
     'cache-control': 'no-store',
   });
   res.end(bytes);

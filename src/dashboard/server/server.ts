@@ -10,12 +10,15 @@
  *   GET  /api/studies/:key/trials       the same, its trials as binary columns (what the page loads)
  *   GET  /api/studies/:key/events       live changes (server-sent events; ?since=CURSOR)
  *   GET  /api/studies/:key/importance   fANOVA parameter importance (computed in a worker thread)
+ *   GET  /api/studies/:key/front        a multi-objective study's Pareto front and its hypervolume over trials
  *   GET  /api/trials/:key               one trial: curves, lineage, commands, checkpoints
  *   GET  /api/trials/:key/model         the trial's saved model file
+ *   GET  /api/trials/:key/onnx          that model as ONNX
  *   GET  /api/trials/:key/examples      its study's test examples, binary (?offset=N&limit=N: a page of them)
  *   POST /api/trials/:key/ACTION        pause, resume, stop, checkpoint, set, rollback, fork (token)
  *   GET  /api/session                   whether the request's token is right (the page asks once)
  */
+import { frontAnswer } from './front.js';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { TOKEN_HEADER } from '../api-types.js';
@@ -164,6 +167,8 @@ async function handle(req: IncomingMessage, res: ServerResponse, c: Context): Pr
   if (kind === 'studies' && action === 'events') return watch(c, key, query.get('since'), res);
   if (kind === 'trials' && key !== undefined && action === undefined) return sendJson(res, 200, await trialDetail(c.set, key));
   if (kind === 'trials' && action === 'model') return sendModel(c.set, key, res);
+  if (kind === 'trials' && action === 'onnx') return sendModel(c.set, key, res, 'onnx');
+  if (kind === 'studies' && action === 'front') return sendJson(res, 200, await frontAnswer(c.set, key));
   if (kind === 'trials' && action === 'examples') return sendExamples(c.set, key, query, req, res);
   throw new HttpError(404, `no such API route: ${path.slice(0, 100)}`);
 }

@@ -22,6 +22,7 @@ import { drawRegions, regionsTable } from '../charts/regions.js';
 import { drawSlices } from '../charts/slices.js';
 import { POINT_CAPS } from '../charts/sample.js';
 import { drawTimeline } from '../charts/timeline.js';
+import { FrontPanel } from '../front-panel.js';
 import { badge, el, link, replace, section } from '../dom.js';
 import { ago, num } from '../format.js';
 import { applyEvent, studyModel, type StudyModel } from '../study-model.js';
@@ -128,6 +129,8 @@ export function studyPage(root: HTMLElement, key: string, query: URLSearchParams
       sortKey: sort.replace(/^-/, '') || undefined, descending: sort.startsWith('-'),
     });
     const compare = new ComparePanel(m, selection, selectionChanged);
+    // A multi-objective study's front and hypervolume (hidden otherwise), under the summary.
+    const front = new FrontPanel(key, open);
     const comparePanel = section('Compare trials', compare.element);
     const showCompare = () => {
       comparePanel.hidden = selection.size === 0;
@@ -141,6 +144,7 @@ export function studyPage(root: HTMLElement, key: string, query: URLSearchParams
       el('div', { class: 'title-row' }, el('h1', { class: 'study-name' }, m.summary.name), boxes.live),
       boxes.summary,
       comparePanel,
+      front.element,
       el('div', { class: 'row' }, section('Optimization history', el('div', { class: 'chart-tools' }, boxes.historyCap), boxes.history, boxes.historyNote), section('Learning curves', el('div', { class: 'chart-tools' }, boxes.curvesCap), boxes.curves, boxes.curvesNote)),
       section('Parallel coordinates', el('div', { class: 'chart-tools' }, boxes.parallelCap, boxes.parallelNote), boxes.parallel),
       section('Slices', el('div', { class: 'chart-tools' }, boxes.slicesCap, boxes.slicesNote), boxes.slices),
@@ -189,6 +193,7 @@ export function studyPage(root: HTMLElement, key: string, query: URLSearchParams
           timed('table', () => table.render());
           timed('compare', showCompare);
         },
+        () => timed('front', () => void front.refresh(m.cursor).catch((e: Error) => console.error(`caviar dashboard: the Pareto front: ${e.message}`))),
         () => timed('parallel', () => (boxes.parallelNote.textContent = drawParallel(boxes.parallel, m, Number(boxes.parallelCap.value)))),
         () => timed('slices', drawSlicesNow),
         () => timed('contour', () => drawContour(boxes.contour, boxes.contourControls, m, contourState, open, () => history.replaceState(null, '', address()))),

@@ -54,7 +54,12 @@ export function trialPage(root: HTMLElement, key: string, canControl: Promise<bo
     replace(boxes.head, el('h1', {}, `Trial ${t.number} `, badge(state)), el('span', {}, 'of study ', link(`/study/${t.studyKey}`, el('span', { class: 'study-name' }, t.studyName))), boxes.live);
     replace(boxes.facts, facts([
       ['state', el('span', { id: 'trial-state' }, badge(state))],
-      ['value', `${num(t.value)} ${t.metric} (${t.direction})`],
+      ['value', t.objectiveValues
+        ? el('span', { id: 'objective-values' }, t.objectiveValues.map((v, i) => `${t.objectiveNames?.[i] ?? `objective ${i}`} ${num(v)}`).join(', '))
+        : `${num(t.value)} ${t.metric} (${t.direction})`],
+      ['constraints', t.constraints
+        ? el('span', { id: 'trial-constraints' }, `${t.constraints.map((v) => num(v)).join(', ')}: ${t.constraints.every((v) => v <= 0) ? 'feasible (each <= 0)' : 'infeasible (a value > 0): never best, never on the front'}`)
+        : null],
       ['pruned', stop ? el('span', { id: 'pruned-at' }, `at epoch ${num(stop.step)}, ${t.metric} ${num(stop.value)} (the pruner stopped it there)`) : null],
       // A fork or an enqueued trial trains only when a runner of its study claims it.
       ['runner', t.state === 'waiting' ? el('span', { id: 'waits-for-runner' }, `none yet: ${WAITS_FOR_A_RUNNER}`) : null],
@@ -69,7 +74,9 @@ export function trialPage(root: HTMLElement, key: string, canControl: Promise<bo
       ['best epoch', typeof t.userAttrs.bestEpoch === 'number' ? el('span', { id: 'best-epoch' }, String(t.userAttrs.bestEpoch)) : null],
       ['stopped', typeof t.userAttrs.stopReason === 'string' ? t.userAttrs.stopReason : null],
       ['failure', typeof t.systemAttrs.failReason === 'string' ? t.systemAttrs.failReason : null],
-      ['model', t.hasModel ? el('button', { class: 'control', id: 'download-model', onclick: () => void download(`/api/trials/${t.key}/model`, `trial-${t.number}.safetensors`) }, `download trial-${t.number}.safetensors`)
+      ['model', t.hasModel ? el('span', {},
+        el('button', { class: 'control', id: 'download-model', onclick: () => void download(`/api/trials/${t.key}/model`, `trial-${t.number}.safetensors`) }, `download trial-${t.number}.safetensors`), ' ',
+        el('button', { class: 'control', id: 'download-onnx', onclick: () => void download(`/api/trials/${t.key}/onnx`, `trial-${t.number}.onnx`) }, 'export to ONNX'))
         : t.modelProblem ? el('span', { class: 'error', id: 'model-refused' }, t.modelProblem) : 'none saved'],
     ].filter(([, v]) => v !== null) as [string, Node | string][]));
     replace(boxes.params, el('table', { class: 'grid wrap', id: 'params' },
