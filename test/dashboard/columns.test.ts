@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { StudyDetail, TrialRow } from '../../src/dashboard/api-types.js';
 import { encodeTrialColumns } from '../../src/dashboard/server/columns.js';
-import { curvePoints, decodeTrialColumns } from '../../src/dashboard/web/columns.js';
+import { curvePoints, decodeTrialColumns, paramOf } from '../../src/dashboard/web/columns.js';
 import { MemoryStorage } from '../../src/tune/storage/memory.js';
 import { makePbtStudy, makeStudy } from './fixtures.js';
 import { testDashboard } from './helpers.js';
@@ -51,6 +51,12 @@ test('columns: rows of every kind come back as they went', () => {
   assert.deepEqual(Array.from(inPlace.steps), [1, 2, 3]);
   assert.deepEqual(Array.from(inPlace.values, (v) => (Number.isNaN(v) ? null : v)), [0.1, null, 0.3]);
   assert.deepEqual(curvePoints(trials[0]), { steps: [1, 2, 3], values: [0.1, null, 0.3] }, 'a plain row (a live event\'s) as it is');
+  // One parameter read in place, before and after the row made its params object; a plain row's from its object.
+  const fresh = decodeTrialColumns(copy).trials;
+  assert.deepEqual(['lr', 'act', 'units', 'flag', 'nope'].map((n) => paramOf(fresh[0], n)), [0.001234567, 'relu', 64, true, undefined]);
+  assert.deepEqual(['lr', 'units', 'flag'].map((n) => paramOf(fresh[3], n)), [undefined, 128, false]);
+  assert.equal(paramOf(back[1], 'act'), 'tanh');
+  assert.equal(paramOf(trials[1], 'lr'), 0.5);
   const { trials: _, ...study } = detail;
   for (const [k, v] of Object.entries(study)) assert.deepEqual(header[k as keyof typeof header], v, k);
   assert.deepEqual(header.params.map((p) => [p.name, p.choices]), [['lr', null], ['act', ['relu', 'tanh']], ['units', null], ['flag', [true, false]]]);

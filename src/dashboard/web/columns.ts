@@ -33,6 +33,7 @@ const orNull = (v: number) => (v !== v ? null : v);
 /** What the rows of one answer read lazily. */
 interface Shared {
   readonly params: readonly { readonly name: string; readonly choices: readonly ParamValue[] | null; readonly column: Column }[];
+  readonly paramByName: ReadonlyMap<string, Shared['params'][number]>;
   readonly curveStart: Column;
   readonly step: Float64Array | Uint32Array;
   /** NaN where the value is not finite. */
@@ -61,6 +62,14 @@ class ColumnTrial implements TrialRow {
     /** Where its values are: the answer's columns and its row in them. */
     readonly source: { readonly shared: Shared; readonly row: number },
   ) {}
+
+  /** One parameter's value, read in place. */
+  param(name: string): ParamValue | undefined {
+    if (this.#params) return this.#params[name];
+    const p = this.source.shared.paramByName.get(name);
+    const v = p ? p.column[this.source.row] : NaN;
+    return v !== v ? undefined : p!.choices === null ? v : p!.choices[v];
+  }
 
   get params(): Record<string, ParamValue> {
     if (this.#params) return this.#params;
@@ -102,6 +111,17 @@ export function curvePoints(t: TrialRow): { steps: ArrayLike<number>; values: Ar
 }
 
 /**
+ * A trial's parameter `name`, read in place for a row that came in columns
+ * (its `params` object is made only when something asks for all of them):
+ * sorting or filtering 100,000 trials by a parameter makes no object per trial.
+ *
+ * @example paramOf(t, 'learningRate') // 0.0031, or undefined when the trial lacks it
+ */
+export function paramOf(t: TrialRow, name: string): ParamValue | undefined {
+  return t instanceof ColumnTrial ? t.param(name) : t.params[name];
+}
+
+/**
  * The header and every trial as a `TrialRow`, in trial-number order.
  *
  * @example const { header, trials } = decodeTrialColumns(await getBytes(`/api/studies/${key}/trials`));
@@ -112,8 +132,10 @@ export function decodeTrialColumns(buffer: ArrayBuffer): { header: TrialColumnsH
   const c = (name: string) => view(buffer, header.columns[name], name);
   const [id, number, state, value, startedAt, completedAt, testAccuracy, worker] =
     ['id', 'number', 'state', 'value', 'startedAt', 'completedAt', 'testAccuracy', 'worker'].map(c);
+  const params = header.params.map((p, k) => ({ name: p.name, choices: p.choices, column: c(`param.${k}`) }));
   const shared: Shared = {
-    params: header.params.map((p, k) => ({ name: p.name, choices: p.choices, column: c(`param.${k}`) })),
+    params,
+    paramByName: new Map(params.map((p) => [p.name, p])),
     curveStart: c('curveStart'),
     step: c('step') as Float64Array | Uint32Array,
     curveValue: c('curveValue') as Float64Array,
