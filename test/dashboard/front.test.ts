@@ -98,7 +98,8 @@ test('in Chromium: the front chart holds the front, and a click on a point opens
   const { page, errors } = await openPage(browser!);
   await page.goto(`${d.url}#/study/${key}`);
   await ready(page, 'study');
-  await page.waitForFunction(() => !(document.getElementById('front-panel') as HTMLElement | null)?.hidden);
+  await page.locator('#front-panel[data-objectives="2"]').waitFor({ state: 'attached' });
+  assert.equal(await page.locator('#front-panel').isVisible(), true, 'the front card for two objectives');
   await page.waitForFunction(() => (globalThis as unknown as { __caviar: { chart(id: string): unknown } }).__caviar.chart('hypervolume') !== undefined);
   const series = await inPage<{ name: string; data: number[][] }[]>(page, `chart('front').getOption().series.map((s) => ({ name: s.name, data: s.data }))`);
   const front = series.find((s) => s.name === 'Pareto front')!;
