@@ -25,9 +25,11 @@ import { parseSpace, type ParamSpec, type SpaceSpec } from '../tune/space/declar
 import { narrowParam } from '../tune/space/narrow.js';
 import { unscale, type InternalRange, type NumericDistribution } from '../tune/space/scale.js';
 import { rankTrials } from '../tune/rank.js';
+import { isFeasible } from '../tune/multi/constraints.js';
+import { paretoFront } from '../tune/multi/pareto.js';
 import { openStorage } from '../tune/storage/open.js';
 import { createStudy, type Study } from '../tune/study.js';
-import type { Distribution, FrozenTrial, ParamValue } from '../tune/types.js';
+import type { Direction, Distribution, FrozenTrial, ParamValue } from '../tune/types.js';
 import { formatParam, table } from './format.js';
 import { writeFileAtomically } from '../util/atomic-write.js';
 import { checkOutputFile } from '../io/output-file.js';
@@ -97,11 +99,13 @@ export async function zoomCommand(args: string[], out: Output): Promise<number> 
 
 async function zoom(study: Study, file: string, fraction: number, name: string | undefined, force: boolean, out: Output) {
   const exp = recordedExperiment(study, file);
-  const complete = rankTrials(study.trials(['complete']), study.direction);
+  // Several objectives: the top trials are the Pareto front (the trade-offs worth refining), not a ranking.
+  const multi = study.isMultiObjective;
+  const complete = multi ? study.trials(['complete']).filter((t) => t.values !== undefined && isFeasible(t)) : rankTrials(study.trials(['complete']), study.direction);
   if (complete.length < 2) {
-    throw new Error(`study '${study.name}' has ${complete.length} complete trial${complete.length === 1 ? '' : 's'}; zooming needs at least 2 ('caviar tune' runs more)`);
+    throw new Error(`study '${study.name}' has ${complete.length} ${multi ? 'feasible ' : ''}complete trial${complete.length === 1 ? '' : 's'}; zooming needs at least 2 ('caviar tune' runs more)`);
   }
-  const top = complete.slice(0, Math.max(2, Math.ceil(fraction * complete.length)));
+  const top = multi ? frontLayers(complete, study.directions) : complete.slice(0, Math.max(2, Math.ceil(fraction * complete.length)));
 
   const parentSpace = spaceOf(exp, complete);
   const narrowed = narrowSpace(parentSpace, top);
@@ -122,14 +126,14 @@ async function zoom(study: Study, file: string, fraction: number, name: string |
   const parentLink = { study: study.name, storage: recorded, trials: top.map((t) => t.number), topFraction: fraction, fromTrials: complete.length };
   const header = [
     `# caviar zoom: a coarse-to-fine step from study '${study.name}' in ${redactUrl(storage)}`,
-    `# The space is narrowed around its top ${top.length} of ${complete.length} complete trials: ${top.map((t) => t.number).join(', ')}`,
+    `# The space is narrowed around its ${multi ? 'Pareto front,' : 'top'} ${top.length} of ${complete.length} complete trials: ${top.map((t) => t.number).join(', ')}`,
     `# (their hull on each parameter's scale, padded by ${MARGIN * 100}% of the parent's range and clipped to it).`,
     `# Continue with: caviar tune ${childFile}`,
   ].join('\n');
   writeFileAtomically(childFile, `${header}\n${YAML.stringify(raw)}`);
   try {
     const created = await createStudy({
-      name: childName, storage, direction: study.direction, loadIfExists: false,
+      name: childName, storage, ...(multi ? { directions: study.directions } : { direction: study.direction }), loadIfExists: false,
       userAttrs: { parent: parentLink }, data: { experiment: raw, source: childFile },
     });
     await created.close();
@@ -144,7 +148,7 @@ async function zoom(study: Study, file: string, fraction: number, name: string |
     parent: study.name, child: childName, file: childFile, storage: redactUrl(storage), trials: parentLink.trials, fromTrials: complete.length,
     space: narrowed, ranges,
   }, [
-    `Zoomed '${study.name}' around its top ${top.length} of ${complete.length} complete trials (${top.map((t) => t.number).join(', ')})`,
+    `Zoomed '${study.name}' around its ${multi ? 'Pareto front,' : 'top'} ${top.length} of ${complete.length} complete trials (${top.map((t) => t.number).join(', ')})`,
     '',
     table(['parameter', 'scale', 'parent', 'child'], Object.keys(parentSpace).map((k) => [k, scaleOf(parentSpace[k]), ranges[k].parent, ranges[k].child])),
     '',
@@ -293,3 +297,18 @@ function scaleOf(spec: ParamSpec): string {
   return s.type === 'categorical' ? 'choice' : `${s.type} ${s.scale ?? 'linear'}`;
 }
 
+/**
+ * The Pareto front, and while it has fewer than two trials the next front
+ * of what is left (non-dominated sorting): a hull needs two points.
+ */
+function frontLayers<T extends FrozenTrial>(complete: readonly T[], directions: readonly Direction[]): T[] {
+  const top: T[] = [];
+  let left = [...complete];
+  while (top.length < 2 && left.length > 0) {
+    const layer = paretoFront(left, directions);
+    top.push(...layer);
+    const taken = new Set<FrozenTrial>(layer);
+    left = left.filter((t) => !taken.has(t));
+  }
+  return top.sort((a, b) => a.number - b.number);
+}

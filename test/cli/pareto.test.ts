@@ -92,6 +92,17 @@ test('tune with two objectives and a constraint: every trial measured, the front
   const ensemble = await run(['best', 'pareto', '--storage', storage, '--pick', String(front[0].number), '--ensemble', '3', '--export', join(dir, 'e.safetensors')]);
   assert.match(ensemble.err, /--ensemble ranks trials by one value/);
 
+  // Zooming a multi-objective study narrows the space around its Pareto front (and the next front while it has one
+  // trial: a hull needs two); the child keeps the objectives.
+  const zoomed = await run(['zoom', 'pareto', '--storage', storage, '--json']);
+  assert.equal(zoomed.code, 0, zoomed.err);
+  const z = JSON.parse(zoomed.out.trim().split('\n').at(-1)!);
+  for (const t of front) assert.ok(z.trials.includes(t.number), `front trial ${t.number} is among the zoom's`);
+  assert.ok(z.trials.length >= 2);
+  const child = await loadStudy({ name: z.child, storage });
+  assert.deepEqual(child.directions, ['maximize', 'minimize']);
+  await child.close();
+
   // The same study with other objectives is refused; a single-objective file's study is not touched.
   const changed = experiment('pareto', ['  objectives: [devAccuracy, modelBytes]']);
   const resumed = await run(['tune', changed]);
