@@ -60,6 +60,7 @@ export interface PageWindow {
     ready: Record<string, number>;
     timings?: Record<string, number>;
     rendered: Record<string, number>;
+    settled?: () => boolean;
   };
 }
 
@@ -67,6 +68,18 @@ export interface PageWindow {
 export async function ready(page: Page, name: string, timeout = HANG_MS): Promise<number> {
   const handle = await page.waitForFunction((k) => (globalThis as unknown as PageWindow).__caviar?.ready[k], name, { timeout });
   return (await handle.jsonValue()) as number;
+}
+
+/**
+ * Scrolls to `selector` as a person would and waits until every chart in and
+ * near the view has been drawn: the study page draws a chart only when it
+ * comes near the view (src/dashboard/web/lazy.ts).
+ *
+ * @example await see(page, '#chart-timeline'); const c = await charts(page);
+ */
+export async function see(page: Page, selector: string): Promise<void> {
+  await page.locator(selector).first().scrollIntoViewIfNeeded();
+  await page.waitForFunction(() => (globalThis as unknown as PageWindow).__caviar.settled?.() === true);
 }
 
 export interface ChartReport {

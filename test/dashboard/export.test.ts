@@ -13,7 +13,7 @@ import type { StudyDetail } from '../../src/dashboard/api-types.js';
 import { csvField } from '../../src/dashboard/web/export.js';
 import { requireOrSkip } from '../helpers/requirements.js';
 import { demoDashboard, type DemoDashboard, type TestDashboard } from './helpers.js';
-import { CHROMIUM_NOTICE, chromiumPath, openPage, ready } from './browser.js';
+import { CHROMIUM_NOTICE, chromiumPath, openPage, ready, see } from './browser.js';
 
 const available = chromiumPath() !== undefined;
 let demo: DemoDashboard;
@@ -97,6 +97,8 @@ test('links: the address keeps the filter, the order, the trials compared and th
   await page.locator('.table-tools select').first().selectOption('pruned');
   await page.locator('#trials th[data-sort="param:learningRate"]').click();
   await page.locator('#trials th[data-sort="param:learningRate"]').click();
+  // The contour is below the first screen: drawn (and its selects made) when scrolled to.
+  await see(page, '#chart-contour');
   await page.locator('#contour-controls select[data-axis="y"]').selectOption('dropout');
   const address = new URL(page.url()).hash;
   assert.equal(address, `#/study/${key}?compare=0,1&state=pruned&sort=-param:learningRate&x=learningRate&y=dropout`);
@@ -109,6 +111,7 @@ test('links: the address keeps the filter, the order, the trials compared and th
   assert.deepEqual(shown, pruned.map((x) => x.number));
   assert.equal(await other.locator('.table-tools select').first().inputValue(), 'pruned');
   assert.deepEqual(await other.locator('#compare-table thead th a').allTextContents(), ['trial 0', 'trial 1']);
+  await see(other, '#chart-contour');
   assert.equal(await other.locator('#contour-controls select[data-axis="y"]').inputValue(), 'dropout');
   assert.equal(await other.evaluate(`window.__caviar.chart('contour').getOption().yAxis[0].name`), 'dropout');
   assert.deepEqual(errors, []);

@@ -13,7 +13,7 @@ import type { StudyDetail, StudySummary } from '../../src/dashboard/api-types.js
 import { requireOrSkip } from '../helpers/requirements.js';
 import { makeStudy, SPACE } from './fixtures.js';
 import { testDashboard, type TestDashboard } from './helpers.js';
-import { CHROMIUM_NOTICE, charts, chromiumPath, inPage, launch, openPage, ready, screenshot } from './browser.js';
+import { CHROMIUM_NOTICE, charts, chromiumPath, inPage, launch, openPage, ready, screenshot, see } from './browser.js';
 
 const available = chromiumPath() !== undefined;
 const dir = mkdtempSync(join(tmpdir(), 'caviar-dash-more-'));
@@ -57,6 +57,9 @@ test('contour on the parameters\' own scales, the distribution of values, a time
   const demo = studies.demo;
   await page.goto(`${d.url}#/study/${demo.summary.key}`);
   await ready(page, 'study');
+  // Below the first screen: drawn when scrolled to.
+  await see(page, '#chart-contour');
+  await see(page, '#chart-timeline');
   const c = await charts(page);
   const complete = demo.trials.filter((x) => x.state === 'complete');
   assert.deepEqual(c.contour.series.map((s) => s.points), [28 * 28, complete.length], 'a 28 x 28 surface and every complete trial');
@@ -92,6 +95,7 @@ test('timeline: a lane per recorded worker, trials that ran at once without one 
   const { page, errors } = await openPage(browser);
   await page.goto(`${d.url}#/study/${studies.workers.summary.key}`);
   await ready(page, 'study');
+  await see(page, '#chart-timeline');
   const lanes = await inPage<string[]>(page, `chart('timeline').getOption().yAxis[0].data`);
   // The six were claimed before any finished: the two unnamed ones overlap, so they take two lanes.
   assert.deepEqual(lanes, ['alpha pid 100 slot 0', 'beta pid 101 slot 0', 'lane 1', 'lane 2']);

@@ -20,7 +20,7 @@ import { param } from '../../src/dashboard/web/format.js';
 import { requireOrSkip } from '../helpers/requirements.js';
 import { makePbtStudy, makeStudy } from './fixtures.js';
 import { testDashboard, type TestDashboard } from './helpers.js';
-import { CHROMIUM_NOTICE, charts, chromiumPath, inPage, launch, openPage, ready, screenshot, type PageWindow } from './browser.js';
+import { CHROMIUM_NOTICE, charts, chromiumPath, inPage, launch, openPage, ready, screenshot, see, type PageWindow } from './browser.js';
 
 const available = chromiumPath() !== undefined;
 const XSS = '<script>alert(1)</script>';
@@ -86,6 +86,9 @@ test('study page: history, curves, parallel coordinates, slices on their scales,
   await page.goto(`${d.url}#/study/${keys.demo}`);
   await ready(page, 'study');
   await ready(page, 'importance');
+  // The charts below the first screen are drawn as they come into view: scroll down to them, as a person would.
+  await see(page, '#chart-slices');
+  await see(page, '#chart-regions');
   const c = await charts(page);
   const points = (id: string, series = 0) => c[id]?.series[series]?.points ?? 0;
   for (const id of ['history', 'curves', 'parallel', 'slice:learningRate', 'slice:beta', 'slice:hiddenUnits', 'slice:batchSize', 'slice:dropout', 'region:learningRate', 'region:beta', 'importance']) {
@@ -195,6 +198,7 @@ test('population-based training: each segment at its generation and member, with
   const { page, errors } = await openPage(browser);
   await page.goto(`${d.url}#/study/${keys.population}`);
   await ready(page, 'study');
+  await see(page, '#chart-population');
   const c = await charts(page);
   assert.ok(c.population.drawn);
   assert.deepEqual(c.population.series.map((s) => s.points), [8 - exploits, exploits, 12], 'continue lines, exploit lines, segments');
@@ -265,6 +269,7 @@ test('10,000 trials: the study page draws them (the best 1,000 curves and the sp
     const { page, errors } = await openPage(browser);
     await page.goto(`${dash.url}#/study/${summary.key}`);
     await ready(page, 'study');
+    await see(page, '#chart-parallel');
     const c = await charts(page);
     assert.equal(c.history.series[0].points, 8000);
     assert.equal(c.parallel.series[0].points, 3000, 'the 1000 best and 2000 others');

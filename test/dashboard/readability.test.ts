@@ -23,7 +23,7 @@ import { valueAxis } from '../../src/dashboard/web/scales.js';
 import { requireOrSkip } from '../helpers/requirements.js';
 import { makeStudy } from './fixtures.js';
 import { testDashboard, type TestDashboard } from './helpers.js';
-import { CHROMIUM_NOTICE, chromiumPath, inPage, launch, openPage, ready, screenshot } from './browser.js';
+import { CHROMIUM_NOTICE, chromiumPath, inPage, launch, openPage, ready, screenshot, see } from './browser.js';
 
 const available = chromiumPath() !== undefined;
 const LONG = 'aParameterWithAVeryLongNameThatNoTableCellCouldHoldOnOneLineWithoutBreakingIt';
@@ -115,6 +115,7 @@ test('study page: the metric names every value axis; the colour scale reads in t
   await page.goto(`${d.url}#/study/${studies.demo.summary.key}`);
   await ready(page, 'study');
   await ready(page, 'importance');
+  await see(page, '#chart-slices');
   const names = await inPage<Record<string, string>>(page, `{
     history: chart('history').getOption().yAxis[0].name,
     curves: chart('curves').getOption().yAxis[0].name,

@@ -64,6 +64,11 @@ declare global {
       timings?: Record<string, number>;
       /** When each chart last finished rendering what it was last given (performance.now()), for profiling a slow page. */
       rendered: Record<string, number>;
+      /**
+       * Whether every part of the page in or near the view is drawn and its charts have finished rendering (the
+       * study page draws a chart when it comes near the view: lazy.ts). Tests scroll to a chart, then wait for this.
+       */
+      settled?: () => boolean;
       /** What the trial page's predictions computed (predictions.ts). */
       predictions?: PredictionsReport;
     };
@@ -213,6 +218,12 @@ export function disposeChartsWith(prefix: string): void {
 /** Whether these charts exist and have finished drawing. */
 export function drawn(...ids: string[]): boolean {
   return ids.every((id) => registry.get(id)?.drawn === true);
+}
+
+/** Whether every chart inside `box` has finished drawing (true when it holds none). */
+export function drawnWithin(box: HTMLElement): boolean {
+  for (const e of registry.values()) if (!e.drawn && box.contains(e.chart.getDom())) return false;
+  return true;
 }
 
 /** Whether every chart registered has finished drawing. */

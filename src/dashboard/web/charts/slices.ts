@@ -15,19 +15,26 @@ import { paramNames, type StudyModel } from '../study-model.js';
 import { chart, disposeChartsWith, grid, PointSet, tip, type OpenTrial } from './echarts.js';
 import { POINT_CAPS, sampleNote, sampleTrials } from './sample.js';
 
+/**
+ * One cell per parameter, rebuilt only when the set of parameters changes.
+ * The page places them before the slices are drawn, so the card has its
+ * height and the page below it does not move when they are (lazy.ts).
+ */
+export function placeSlices(box: HTMLElement, names: readonly string[]): void {
+  const wanted = names.join('\u0000');
+  if (box.dataset.params === wanted) return;
+  disposeChartsWith('slice:');
+  box.replaceChildren(...names.map((n) => el('div', { class: 'slice', 'data-param': n })));
+  box.dataset.params = wanted;
+}
+
 /** Draws a slice per parameter with at most `cap` points each; returns a line saying which trials they show. */
 export function drawSlices(box: HTMLElement, m: StudyModel, open: OpenTrial, cap = POINT_CAPS[0]): string {
   const names = paramNames(m);
   const sample = sampleTrials(m, cap);
   // The best last, so that they are drawn on top of the others.
   const drawn = [...sample.trials.slice(sample.best), ...sample.trials.slice(0, sample.best)];
-  // One cell per parameter; cells are rebuilt only when the set of parameters changes.
-  const wanted = names.join('\u0000');
-  if (box.dataset.params !== wanted) {
-    disposeChartsWith('slice:');
-    box.replaceChildren(...names.map((n) => el('div', { class: 'slice', 'data-param': n })));
-    box.dataset.params = wanted;
-  }
+  placeSlices(box, names);
   const cells = [...box.children] as HTMLElement[];
   names.forEach((name, i) => {
     const axis = paramAxis(name, m.distributions[name]);

@@ -1,0 +1,131 @@
+/**
+ * Parts of a page (a chart, a card of charts, the table) drawn when they
+ * come near the view, and drawn again after a change only when they are
+ * near it. At 100,000 trials each chart below the first screen costs a few
+ * hundred milliseconds; drawing them all on load made the page wait 3-5 s
+ * for charts nobody was looking at yet, and every live change paid that
+ * again. A part out of view is only marked stale, and drawn when a person
+ * scrolls to it; the parts within about a screen of the view are drawn
+ * ahead, so that a scroll finds them ready.
+ *
+ * Visibility is read from the layout (`getBoundingClientRect`) when a draw
+ * is chosen; the IntersectionObserver only says when to look again. So
+ * `settled()` is right at once after a scroll, before the observer reports.
+ *
+ * @example
+ *   const lazy = new LazyParts((name, draw) => timed(name, draw));
+ *   lazy.add('parallel', parallelBox, () => drawParallel(parallelBox, m));
+ *   lazy.invalidate(); // after a change of the data: near parts drawn again, the others when seen
+ */
+import { drawnWithin } from './charts/echarts.js';
+
+/** How far outside the window a part is drawn ahead of a scroll, in pixels (about one screen). */
+export const AHEAD_PX = 900;
+
+interface Part {
+  readonly name: string;
+  readonly element: HTMLElement;
+  readonly draw: () => void;
+  stale: boolean;
+}
+
+export class LazyParts {
+  private readonly parts: Part[] = [];
+  private readonly observer: IntersectionObserver;
+  private scheduled = false;
+  private stopped = false;
+  /** Milliseconds spent drawing parts since `takeBusy()` was last called. */
+  private busy = 0;
+  private drew = false;
+
+  /**
+   * `run(name, draw)` draws one part (the page times it and keeps one
+   * failing chart from stopping the others); `onIdle` is called when every
+   * part near the view is drawn (after drawing some).
+   */
+  constructor(
+    private readonly run: (name: string, draw: () => void) => void,
+    private readonly onIdle: () => void = () => {},
+  ) {
+    this.observer = new IntersectionObserver(() => this.schedule(), { rootMargin: `${AHEAD_PX}px 0px` });
+  }
+
+  /** A part drawn by `draw` into `element` (stale until first drawn). */
+  add(name: string, element: HTMLElement, draw: () => void): void {
+    this.parts.push({ name, element, draw, stale: true });
+    this.observer.observe(element);
+    this.schedule();
+  }
+
+  /** The data changed: every part (or the one named) is out of date; those near the view are drawn again, the others when seen. */
+  invalidate(name?: string): void {
+    for (const p of this.parts) if (name === undefined || p.name === name) p.stale = true;
+    this.schedule();
+  }
+
+  /** Whether every part within `ahead` pixels of the view is drawn and its charts have finished rendering. */
+  settled(ahead = AHEAD_PX): boolean {
+    for (const p of this.parts) {
+      if (distance(p.element) > ahead) continue;
+      if (p.stale) {
+        this.schedule();
+        return false;
+      }
+      if (!drawnWithin(p.element)) return false;
+    }
+    return true;
+  }
+
+  /** The drawing time since the last call (ms), for the page's throttle of live redraws. */
+  takeBusy(): number {
+    const b = this.busy;
+    this.busy = 0;
+    return b;
+  }
+
+  dispose(): void {
+    this.stopped = true;
+    this.observer.disconnect();
+  }
+
+  /** One part per task, so the page paints and answers input between two charts. */
+  private schedule(): void {
+    if (this.scheduled || this.stopped) return;
+    this.scheduled = true;
+    setTimeout(() => this.step(), 0);
+  }
+
+  private step(): void {
+    this.scheduled = false;
+    if (this.stopped) return;
+    // The stale part nearest the view (in view first, then the nearest below or above it), within the margin.
+    let next: Part | undefined;
+    let nearest = Infinity;
+    for (const p of this.parts) {
+      if (!p.stale) continue;
+      const d = distance(p.element);
+      if (d <= AHEAD_PX && d < nearest) [next, nearest] = [p, d];
+    }
+    if (!next) {
+      // Only after drawing: the observer also wakes this on scrolls that bring nothing stale.
+      if (this.drew) this.onIdle();
+      this.drew = false;
+      return;
+    }
+    this.drew = true;
+    next.stale = false;
+    const t0 = performance.now();
+    this.run(next.name, next.draw);
+    this.busy += performance.now() - t0;
+    this.schedule();
+  }
+}
+
+/** Pixels between an element and the window (0: at least partly in view; Infinity: not laid out, e.g. hidden). */
+function distance(element: HTMLElement): number {
+  const r = element.getBoundingClientRect();
+  if (r.width === 0 && r.height === 0) return Infinity;
+  if (r.bottom < 0) return -r.bottom;
+  if (r.top > window.innerHeight) return r.top - window.innerHeight;
+  return 0;
+}
