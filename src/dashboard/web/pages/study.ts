@@ -223,8 +223,10 @@ export function studyPage(root: HTMLElement, key: string, query: URLSearchParams
       if (stopped) return;
       const ready = window.__caviar.ready;
       if (ready.firstScreen === undefined && lazy.settled(0)) ready.firstScreen = performance.now();
-      if (lazy.settled()) ready.study = performance.now();
-      else requestAnimationFrame(whenDrawn);
+      if (lazy.settled()) {
+        ready.study = performance.now();
+        table.warm();
+      } else requestAnimationFrame(whenDrawn);
     };
     requestAnimationFrame(whenDrawn);
     boxes.curvesCap.addEventListener('change', () => timed('curves', drawCurvesNow));
