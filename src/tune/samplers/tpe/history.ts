@@ -58,6 +58,8 @@ export class TrialHistory {
 
   /** Loss = sign * value: the objective, turned so that lower is better. */
   private readonly sign: 1 | -1;
+  /** The study's number of objectives. */
+  readonly objectives: number;
   /** Several objectives: complete trials carry `losses`. */
   readonly multiObjective: boolean;
   /** Observations with a constraint violated (c-TPE's split applies only when there is one). */
@@ -68,6 +70,7 @@ export class TrialHistory {
     private readonly directions: readonly Direction[] = [direction],
   ) {
     this.sign = direction === 'minimize' ? 1 : -1;
+    this.objectives = directions.length;
     this.multiObjective = directions.length > 1;
   }
 

@@ -130,3 +130,18 @@ test('constraints that all hold change nothing: the same proposals as without th
   };
   assert.deepEqual(run(true), run(false));
 });
+
+test('gamma is told the number of objectives', () => {
+  const asked: [number, number][] = [];
+  const sampler = new TpeSampler({ seed: 1, nStartupTrials: 3, gamma: (n, objectives) => (asked.push([n, objectives]), 1) });
+  const study = new VectorStudy(['minimize', 'minimize', 'maximize'], sampler);
+  const X = floatParam(0, 1);
+  study.optimize((t: VectorTrial) => {
+    const x = t.num('x', X);
+    return { values: [x, 1 - x, x * x] };
+  }, 5);
+  assert.deepEqual(asked, [
+    [3, 3],
+    [4, 3],
+  ]);
+});

@@ -25,6 +25,11 @@ test('Optuna-style gamma and age weights', () => {
   assert.equal(defaultGamma(10), 2);
   assert.equal(defaultGamma(50), 10);
   assert.equal(defaultGamma(1000), 25);
+  // Two objectives keep 20%; three or more take Optuna's 10%.
+  assert.equal(defaultGamma(50, 2), 10);
+  assert.equal(defaultGamma(50, 3), 5);
+  assert.equal(defaultGamma(51, 4), 6);
+  assert.equal(defaultGamma(1000, 3), 25);
   assert.deepEqual([...defaultWeights(3)], [1, 1, 1]);
   const w = defaultWeights(30); // 5 ramping from 1/30 to 1, then 25 ones
   assert.equal(w.length, 30);
