@@ -37,6 +37,8 @@ export class LazyParts {
   /** Milliseconds spent drawing parts since `takeBusy()` was last called. */
   private busy = 0;
   private drew = false;
+  /** How many times each part was drawn (read by the browser test: a part out of view is not drawn again). */
+  readonly draws: Record<string, number> = {};
 
   /**
    * `run(name, draw)` draws one part (the page times it and keeps one
@@ -114,6 +116,7 @@ export class LazyParts {
     }
     this.drew = true;
     next.stale = false;
+    this.draws[next.name] = (this.draws[next.name] ?? 0) + 1;
     const t0 = performance.now();
     this.run(next.name, next.draw);
     this.busy += performance.now() - t0;

@@ -69,6 +69,8 @@ declare global {
        * study page draws a chart when it comes near the view: lazy.ts). Tests scroll to a chart, then wait for this.
        */
       settled?: () => boolean;
+      /** How many times each part of the study page was drawn (lazy.ts). */
+      draws?: Record<string, number>;
       /** What the trial page's predictions computed (predictions.ts). */
       predictions?: PredictionsReport;
     };

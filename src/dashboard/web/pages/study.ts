@@ -190,6 +190,7 @@ export function studyPage(root: HTMLElement, key: string, query: URLSearchParams
       timings.lastDrawMs = lastDrawMs;
     });
     window.__caviar.settled = () => !stopped && lazy.settled();
+    window.__caviar.draws = lazy.draws;
     disposeLazy = () => lazy.dispose();
     lazy.add('history', boxes.history, drawHistoryNow);
     lazy.add('curves', boxes.curves, drawCurvesNow);
