@@ -2,9 +2,11 @@
  * The dashboard's timed figures, which no test asserts (a test checks only
  * what must hold on any machine; see test/helpers/hang.ts):
  *
- * 1. A study of 10,000 trials (--trials N for another size): how long its page takes to be usable (every
- *    chart drawn and the table in), in headless Chromium, each load in a
- *    fresh page; each chart's own drawing time; and each table click (sort
+ * 1. A study of 10,000 trials (--trials N for another size): how long its page takes to be usable, in
+ *    headless Chromium, each load in a fresh page: the first screen (the
+ *    charts in view drawn), and every chart drawn as a person scrolls down
+ *    the page (each card brought into view in turn, waiting for it); each
+ *    chart's own drawing time; and, after the scroll, each table click (sort
  *    by value, by a parameter, a filter, the next page), from the click to
  *    the rows in the DOM.
  * 2. Live lag: from a storage write committed to the change arriving, on the
@@ -67,6 +69,32 @@ const TABLE_TIMINGS = `(() => {
     filter: time(() => { const input = q('.table-tools input'); input.value = '0.99'; input.dispatchEvent(new Event('input')); }),
     next: time(() => q('.pager button:last-child').click()),
   };
+})()`;
+
+/**
+ * A person scrolling down the page after the first screen: each card in
+ * turn brought to the middle of the window, waiting until what is in and
+ * near the view is drawn (the page draws a chart when it comes near the
+ * view). Returns the longest wait after a scroll and when the last card was
+ * drawn (performance.now(), ms since navigation). A page from before the
+ * lazy drawing (no `settled`) has drawn everything by its ready.study.
+ */
+const SCROLL_THROUGH = `(async () => {
+  const settled = window.__caviar.settled ?? (() => window.__caviar.ready.study !== undefined);
+  const drawn = () => new Promise((r) => { const f = () => (settled() ? r(performance.now()) : requestAnimationFrame(f)); f(); });
+  let longest = 0;
+  let longestAt = '';
+  for (const id of ['#chart-history', '#chart-front', '#chart-parallel', '#chart-slices', '#chart-contour', '#chart-timeline', '#chart-importance', '#chart-regions', '#chart-population', '#trials']) {
+    const e = document.querySelector(id);
+    if (!e || e.getClientRects().length === 0) continue;
+    e.scrollIntoView({ block: 'center' });
+    const t0 = performance.now();
+    const wait = (await drawn()) - t0;
+    if (wait > longest) [longest, longestAt] = [wait, id];
+  }
+  const everyChart = performance.now();
+  window.scrollTo(0, 0);
+  return { longest, longestAt, everyChart };
 })()`;
 
 type Stats = { min: number; median: number; max: number };
@@ -136,6 +164,10 @@ try {
       const [summary] = (await (await fetch(`${dash.url}api/studies`)).json()) as StudySummary[];
       const usable: number[] = [];
       const firstScreen: number[] = [];
+      const everyChart: number[] = [];
+      const scrollWait: number[] = [];
+      const fetchedAt: number[] = [];
+      const topDrawn: number[] = [];
       const drawing: Record<string, number[]> = {};
       const renderedAt: Record<string, number[]> = {};
       const clicks: Record<string, number[]> = {};
@@ -156,11 +188,17 @@ try {
           printProfile(profile);
           if (process.env.CAVIAR_PROFILE_FILE) writeFileSync(process.env.CAVIAR_PROFILE_FILE, JSON.stringify(profile));
         }
+        const scrolled = (await page.evaluate(SCROLL_THROUGH)) as { longest: number; longestAt: string; everyChart: number };
+        everyChart.push(scrolled.everyChart);
+        scrollWait.push(scrolled.longest);
         const timings = (await page.evaluate(() => (globalThis as unknown as PageWindow).__caviar.timings)) ?? {};
+        fetchedAt.push(timings.fetched ?? NaN);
         for (const [k, v] of Object.entries(timings)) (drawing[k] ??= []).push(v);
         // When each chart finished rendering (ECharts' 'finished', after any progressive frames), from navigation.
         const rendered = (await page.evaluate(() => (globalThis as unknown as PageWindow).__caviar.rendered)) ?? {};
         for (const [k, v] of Object.entries(rendered)) (renderedAt[k] ??= []).push(v);
+        // The history and the learning curves (the top of the page) finished rendering: the same moment in every version.
+        topDrawn.push(Math.max(rendered.history ?? NaN, rendered.curves ?? NaN) - (timings.fetched ?? NaN));
         const c = await charts(page);
         // Every complete trial, or past the history's cap (10,000 by default) that many, as its note says
         // (a page from before the cap, measured with this script for comparison, draws them all).
@@ -170,9 +208,11 @@ try {
         for (const [k, v] of Object.entries(table)) (clicks[k] ??= []).push(v);
         if (errors.length) throw new Error(`the page reported errors: ${errors.join('; ')}`);
         await page.close();
-        console.log(`load ${i + 1}: usable after ${usable.at(-1)!.toFixed(0)} ms; clicks ${Object.entries(table).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')} ms`);
+        console.log(`load ${i + 1}: data in at ${fetchedAt.at(-1)!.toFixed(0)}, first screen ${firstScreen.at(-1)!.toFixed(0)}, near charts ${usable.at(-1)!.toFixed(0)}, every chart after scrolling ${everyChart.at(-1)!.toFixed(0)} ms (longest wait after a scroll ${scrolled.longest.toFixed(0)} ms, ${scrolled.longestAt}); clicks ${Object.entries(table).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')} ms`);
       }
-      result.page = { loads: LOADS, usableMs: stats(usable), firstScreenMs: stats(firstScreen), drawingMs: Object.fromEntries(Object.entries(drawing).map(([k, v]) => [k, stats(v)])), renderedAtMs: Object.fromEntries(Object.entries(renderedAt).map(([k, v]) => [k, stats(v)])), clickMs: Object.fromEntries(Object.entries(clicks).map(([k, v]) => [k, stats(v)])) };
+      const after = (xs: number[]) => stats(xs.map((x, k) => x - fetchedAt[k]));
+      result.page = { loads: LOADS, usableMs: stats(usable), firstScreenMs: stats(firstScreen), everyChartMs: stats(everyChart), scrollWaitMs: stats(scrollWait),
+        afterData: { topMs: stats(topDrawn), firstScreenMs: after(firstScreen), usableMs: after(usable), everyChartMs: after(everyChart) }, drawingMs: Object.fromEntries(Object.entries(drawing).map(([k, v]) => [k, stats(v)])), renderedAtMs: Object.fromEntries(Object.entries(renderedAt).map(([k, v]) => [k, stats(v)])), clickMs: Object.fromEntries(Object.entries(clicks).map(([k, v]) => [k, stats(v)])) };
     } finally {
       await dash.close();
     }
@@ -237,13 +277,18 @@ try {
 // -- the figures -------------------------------------------------------------------
 
 console.log('\nmin / median / max, ms\n');
-const page = result.page as { usableMs: Stats; firstScreenMs: Stats; drawingMs: Record<string, Stats>; renderedAtMs: Record<string, Stats>; clickMs: Record<string, Stats> } | undefined;
+const page = result.page as { usableMs: Stats; firstScreenMs: Stats; everyChartMs: Stats; scrollWaitMs: Stats; afterData: Record<string, Stats>; drawingMs: Record<string, Stats>; renderedAtMs: Record<string, Stats>; clickMs: Record<string, Stats> } | undefined;
 if (page) {
   console.log(`| ${count}-trial study page (${LOADS} loads, each in a fresh page) | ms |`);
   console.log('| --- | ---: |');
-  console.log(`| usable (charts drawn, table in) | ${ms(page.usableMs)} |`);
-  console.log(`| first screen drawn (history, curves, summary, table) | ${ms(page.firstScreenMs)} |`);
-  const label: Record<string, string> = { fetched: 'data in (the answer arrived)', loaded: 'page and data in (decoded)' };
+  console.log(`| history and learning curves drawn, after the data arrived | ${ms(page.afterData.topMs)} |`);
+  console.log(`| first screen usable (the charts in view drawn) | ${ms(page.firstScreenMs)} |`);
+  console.log(`| ... after the data arrived | ${ms(page.afterData.firstScreenMs)} |`);
+  console.log(`| charts within a screen of the view drawn (ready.study) | ${ms(page.usableMs)} |`);
+  console.log(`| every chart drawn after scrolling down the page | ${ms(page.everyChartMs)} |`);
+  console.log(`| ... after the data arrived | ${ms(page.afterData.everyChartMs)} |`);
+  console.log(`| longest wait for a card after a scroll | ${ms(page.scrollWaitMs)} |`);
+  const label: Record<string, string> = { fetched: 'data in (the answer arrived)', loaded: 'page and data in (decoded)', lastDrawMs: 'last burst of drawing' };
   for (const [k, v] of Object.entries(page.drawingMs)) console.log(`| ${label[k] ?? `${k} drawn`} | ${ms(v)} |`);
   const names: Record<string, string> = { sort: 'table: sort by value', sortParam: 'table: sort by a parameter', filter: 'table: filter', next: 'table: next page' };
   for (const [k, v] of Object.entries(page.clickMs)) console.log(`| ${names[k] ?? k} | ${ms1(v)} |`);

@@ -47,7 +47,7 @@ test('matches: a parameter as the table shows it, the state, or the trial number
   const m = model([...trials]);
   const index = new TableIndex(m);
   const names = ['lr', 'act'];
-  const hits = (text: string) => m.trials.filter((t) => index.matches(t, text, names)).map((t) => t.number);
+  const hits = (text: string) => m.trials.filter(index.matcher(text, names)).map((t) => t.number);
   assert.deepEqual(hits('0.01235'), [0], 'four significant digits, as shown');
   assert.deepEqual(hits('0.0123'), [0, 4]);
   assert.deepEqual(hits('tanh'), [1]);

@@ -100,25 +100,32 @@ export class LazyParts {
   private step(): void {
     this.scheduled = false;
     if (this.stopped) return;
-    // The stale part nearest the view (in view first, then the nearest below or above it), within the margin.
-    let next: Part | undefined;
-    let nearest = Infinity;
-    for (const p of this.parts) {
-      if (!p.stale) continue;
-      const d = distance(p.element);
-      if (d <= AHEAD_PX && d < nearest) [next, nearest] = [p, d];
-    }
-    if (!next) {
+    const stale = this.parts.filter((p) => p.stale).map((p) => ({ p, d: distance(p.element) })).filter((x) => x.d <= AHEAD_PX);
+    if (stale.length === 0) {
       // Only after drawing: the observer also wakes this on scrolls that bring nothing stale.
       if (this.drew) this.onIdle();
       this.drew = false;
       return;
     }
+    // Every part in view in one task, as one screen; then what is within a screen of it, one per task, and only once
+    // what is in view has finished rendering (a chart renders in a later frame, which drawing ahead would delay).
+    const inView = stale.filter((x) => x.d === 0);
+    if (inView.length === 0 && this.parts.some((p) => !p.stale && distance(p.element) === 0 && !drawnWithin(p.element))) {
+      this.scheduled = true;
+      requestAnimationFrame(() => {
+        this.scheduled = false;
+        this.schedule();
+      });
+      return;
+    }
+    const now = inView.length > 0 ? inView : [stale.reduce((a, b) => (b.d < a.d ? b : a))];
     this.drew = true;
-    next.stale = false;
-    this.draws[next.name] = (this.draws[next.name] ?? 0) + 1;
     const t0 = performance.now();
-    this.run(next.name, next.draw);
+    for (const { p } of now) {
+      p.stale = false;
+      this.draws[p.name] = (this.draws[p.name] ?? 0) + 1;
+      this.run(p.name, p.draw);
+    }
     this.busy += performance.now() - t0;
     this.schedule();
   }

@@ -51,9 +51,15 @@ export class TableIndex {
     });
   }
 
-  /** Whether trial `t` shows `text` (lower case) in a parameter or its state, or is trial number `text`. */
-  matches(t: TrialRow, text: string, names: readonly string[]): boolean {
-    return String(t.number) === text || this.text(t, names).includes(text);
+  /**
+   * A test of whether a trial shows `text` (lower case) in a parameter or its state, or is trial number `text`.
+   *
+   * @example const matches = index.matcher('0.99', paramNames(m)); trials.filter(matches)
+   */
+  matcher(text: string, names: readonly string[]): (t: TrialRow) => boolean {
+    this.useNames(names);
+    const number = /^\d+$/.test(text) ? Number(text) : -1;
+    return (t) => t.number === number || this.text(t, names).includes(text);
   }
 
   /** Makes the filter's texts in idle time, a few milliseconds at a time, so that the first filter finds them made. */
@@ -64,6 +70,7 @@ export class TableIndex {
     const work = (deadline: Idle) => {
       const trials = this.model.trials;
       const names = paramNames(this.model);
+      this.useNames(names);
       while (next < trials.length && deadline.timeRemaining() > 1) {
         for (const end = Math.min(trials.length, next + 500); next < end; next++) if (trials[next]) this.text(trials[next], names);
       }
@@ -73,13 +80,16 @@ export class TableIndex {
     whenIdle(work);
   }
 
-  private text(t: TrialRow, names: readonly string[]): string {
+  /** The texts are made for these parameters: others (a parameter first seen in a live event) make them again. */
+  private useNames(names: readonly string[]): void {
     const joined = names.join(SEP);
-    if (joined !== this.textNames) {
-      this.textRows = [];
-      this.texts = [];
-      this.textNames = joined;
-    }
+    if (joined === this.textNames) return;
+    this.textRows = [];
+    this.texts = [];
+    this.textNames = joined;
+  }
+
+  private text(t: TrialRow, names: readonly string[]): string {
     if (this.textRows[t.number] === t) return this.texts[t.number];
     let s = t.state;
     for (const n of names) s += SEP + param(paramOf(t, n)).toLowerCase();

@@ -112,10 +112,11 @@ export class TrialsTable {
     const trials = this.model.trials;
     // Trial numbers that pass the filter, in trial order (the model holds trials by number).
     const kept = new Uint32Array(trials.length);
+    const matches = text === '' ? () => true : this.index.matcher(text, names);
     let n = 0;
     for (let i = 0; i < trials.length; i++) {
       const t = trials[i];
-      if (t && (state === 'all' || t.state === state) && (text === '' || this.index.matches(t, text, names))) kept[n++] = i;
+      if (t && (state === 'all' || t.state === state) && matches(t)) kept[n++] = i;
     }
     // The trials come in trial order: the default order needs no sort.
     const numbers = this.sortKey === 'number' && !this.descending ? kept.subarray(0, n) : this.index.order(kept.subarray(0, n), this.sortKey, this.descending);
