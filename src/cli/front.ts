@@ -4,10 +4,7 @@
  * front's hypervolume from the default reference point (multi/reference.ts),
  * and a short line for progress bars. Single-objective studies never come here.
  */
-import { paretoFront } from '../tune/multi/pareto.js';
-import { studyHypervolume } from '../tune/multi/hypervolume.js';
-import { isOnFrontCandidate } from '../tune/multi/pareto.js';
-import { nadirReference } from '../tune/multi/reference.js';
+import { summarizeFront } from '../tune/multi/summary.js';
 import type { Direction, FrozenTrial } from '../tune/types.js';
 import { formatParam, table } from './format.js';
 
@@ -31,19 +28,17 @@ export interface FrontSummary {
 }
 
 /**
- * The study's Pareto front, sorted by its first objective (best first), and
- * its hypervolume from the default reference point.
+ * The study's Pareto front (multi/summary.ts), sorted by its first
+ * objective (best first) for display, and its hypervolume.
  *
  * @example frontSummary(study)?.front.map((t) => t.number); // [12, 40, 7]
  */
 export function frontSummary(study: FrontStudy): FrontSummary | undefined {
-  const { directions } = study;
-  const candidates = study.trials(['complete']).filter((t) => isOnFrontCandidate(t, directions));
-  if (candidates.length === 0) return undefined;
-  const reference = nadirReference(candidates.map((t) => t.values), directions);
-  const sign = directions[0] === 'maximize' ? -1 : 1;
-  const front = paretoFront(candidates, directions).sort((a, b) => sign * (a.values[0] - b.values[0]) || a.number - b.number);
-  return { front, reference, hypervolume: studyHypervolume(front.map((t) => t.values), directions, reference) };
+  const summary = summarizeFront(study.trials(['complete']), study.directions);
+  if (!summary) return undefined;
+  const sign = study.directions[0] === 'maximize' ? -1 : 1;
+  const front = [...summary.front].sort((a, b) => sign * (a.values[0] - b.values[0]) || a.number - b.number);
+  return { front, reference: summary.reference, hypervolume: summary.hypervolume };
 }
 
 /** The front as a table: trial, each objective, test accuracy, parameters. */

@@ -39,6 +39,7 @@ import { runTrials, type ObjectiveModule, type OptimizeOptions } from './executo
 import { streamTrials } from './study-stream.js';
 import { ScheduleCompleteError, type Scheduler } from './pbt.js';
 import { paretoFront } from './multi/pareto.js';
+import { recordedMetricNames } from './multi/summary.js';
 import { bestOf } from './rank.js';
 import { TrialCache } from './study-cache.js';
 import { Heartbeats } from './heartbeats.js';
@@ -294,8 +295,7 @@ export class Study implements StudyView {
    * dashboard label values with them. Undefined when unset.
    */
   get metricNames(): readonly string[] | undefined {
-    const names = this.systemAttrMap.metricNames;
-    return Array.isArray(names) && names.length === this.directions.length ? (names as string[]) : undefined;
+    return recordedMetricNames(this.directions, this.systemAttrMap);
   }
 
   /** @example study.setMetricNames(['devAccuracy', 'inferenceMs']); */

@@ -8,6 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { decodeSafetensors } from '../../io/safetensors.js';
 import { decodeSavedModel } from '../../io/model-file.js';
 import { exportOnnx } from '../../io/onnx/export.js';
+import { objectiveNames } from '../../tune/multi/summary.js';
 import type { CheckpointInfo, CommandRecord } from '../../tune/storage/storage.js';
 import { LIVE_PARAMS } from '../../experiment/live.js';
 import {
@@ -123,12 +124,6 @@ export async function importance(set: StoreSet, key: string, thread: ImportanceT
   }
 }
 
-/** A multi-objective study's names of its objectives (its metric names, else `objective 0`, ...). */
-export function objectiveNamesOf(m: StudyMirror): string[] {
-  const names = m.record.systemAttrs.metricNames;
-  return Array.isArray(names) && names.length === m.record.directions.length ? names.map(String) : m.record.directions.map((_, i) => `objective ${i}`);
-}
-
 function link(m: StudyMirror, n: unknown, reason?: string): TrialLinkRow | null {
   const key = m.keyOfNumber(n);
   return key === null ? null : { key, number: n as number, ...(reason ? { reason } : {}) };
@@ -164,7 +159,7 @@ export async function trialDetail(set: StoreSet, key: string): Promise<TrialDeta
     state: t.state,
     // Full precision here (the study's rows are rounded to seven digits).
     value: t.value !== undefined && Number.isFinite(t.value) ? t.value : null,
-    ...(t.values ? { objectiveValues: t.values, objectiveNames: objectiveNamesOf(m) } : {}),
+    ...(t.values ? { objectiveValues: t.values, objectiveNames: objectiveNames(m.record.directions, m.record.systemAttrs) } : {}),
     ...(t.constraints ? { constraints: t.constraints } : {}),
     params: t.params,
     distributions: t.distributions,

@@ -7,11 +7,10 @@
  */
 import { isFeasible } from '../../tune/multi/constraints.js';
 import { studyHypervolume } from '../../tune/multi/hypervolume.js';
-import { isOnFrontCandidate, paretoFront } from '../../tune/multi/pareto.js';
-import { nadirReference } from '../../tune/multi/reference.js';
+import { paretoFront } from '../../tune/multi/pareto.js';
+import { objectiveNames, summarizeFront } from '../../tune/multi/summary.js';
 import type { FrozenTrial } from '../../tune/types.js';
 import type { FrontAnswer } from '../front-types.js';
-import { objectiveNamesOf } from './api.js';
 import type { StudyMirror } from './mirror.js';
 import type { StoreSet } from './stores.js';
 
@@ -31,20 +30,20 @@ export async function frontAnswer(set: StoreSet, key: string): Promise<FrontAnsw
 }
 
 function frontOf(m: StudyMirror): FrontAnswer {
-  const directions = m.record.directions;
-  const names = objectiveNamesOf(m);
+  const { directions, systemAttrs } = m.record;
+  const names = objectiveNames(directions, systemAttrs);
   if (directions.length < 2) return { directions, names, points: [], reference: null, hypervolume: [] };
   const complete = m.trials.filter((t): t is FrozenTrial & { values: readonly number[] } =>
     t !== undefined && t.state === 'complete' && Array.isArray(t.values) && t.values.length === directions.length && t.values.every(Number.isFinite));
-  const front = new Set(paretoFront(complete, directions).map((t) => t.number));
-  const feasible = complete.filter((t) => isOnFrontCandidate(t, directions));
-  const reference = feasible.length > 0 ? nadirReference(feasible.map((t) => t.values), directions) : null;
+  // The same front, reference point and hypervolume as caviar show (multi/summary.ts).
+  const summary = summarizeFront(complete, directions);
+  const front = new Set(summary?.front.map((t) => t.number));
   return {
     directions,
     names,
     points: complete.map((t) => ({ number: t.number, key: m.trialKey(t.id), values: t.values, feasible: isFeasible(t), onFront: front.has(t.number) })),
-    reference,
-    hypervolume: reference ? history(feasible, directions, reference) : [],
+    reference: summary?.reference ?? null,
+    hypervolume: summary ? history(summary.feasible, directions, summary.reference) : [],
   };
 }
 

@@ -13,6 +13,7 @@
  */
 export { isFeasible, violation, type Constrained } from './constraints.js';
 export { nadirReference } from './reference.js';
+export { objectiveNames, recordedMetricNames, summarizeFront, type FrontSummary } from './summary.js';
 export { dominates, paretoFront, isOnFrontCandidate, type Vectored } from './pareto.js';
 export { directionsOf, toLosses, trialLosses } from './objectives.js';
 export { lossDominates, constrainedDominates, nonDominatedSort, nonDominatedRanks } from './sort.js';

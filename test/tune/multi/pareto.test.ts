@@ -46,3 +46,20 @@ test('the default reference point is the worst value of each objective, a tenth 
   assert.deepEqual(nadirReference([[5, 0]], ['minimize', 'minimize']), [5.5, 1]);
   assert.throws(() => nadirReference([], ['minimize']), /at least one trial/);
 });
+
+test('one summary of a front: names recorded or numbered, the front of feasible trials and its hypervolume', async () => {
+  const { objectiveNames, recordedMetricNames, summarizeFront } = await import('../../../src/tune/multi/summary.js');
+  const dirs = ['maximize', 'minimize'] as const;
+  assert.deepEqual(objectiveNames(dirs, { metricNames: ['acc', 'ms'] }), ['acc', 'ms']);
+  assert.deepEqual(objectiveNames(dirs, { metricNames: ['acc'] }), ['objective 0', 'objective 1'], 'a list of the wrong length is not theirs');
+  assert.equal(recordedMetricNames(dirs, {}), undefined);
+  const t = (number: number, values: number[], constraints?: number[]) => ({ number, state: 'complete', values, ...(constraints ? { constraints } : {}) });
+  const s = summarizeFront([t(0, [0.8, 2]), t(1, [0.9, 4]), t(2, [0.7, 3]), t(3, [1, 0], [1])], dirs)!;
+  assert.deepEqual(s.front.map((x) => x.number), [0, 1]);
+  assert.deepEqual(s.feasible.map((x) => x.number), [0, 1, 2]);
+  // Reference: worst accuracy 0.7 - 0.02, worst time 4 + 0.2; the front's two boxes overlap in [0.68, 0.8] x [2, 4.2].
+  assert.ok(Math.abs(s.reference[0] - 0.68) < 1e-12 && Math.abs(s.reference[1] - 4.2) < 1e-12, String(s.reference));
+  const expected = (0.8 - 0.68) * (4.2 - 2) + (0.9 - 0.8) * (4.2 - 4);
+  assert.ok(Math.abs(s.hypervolume - expected) < 1e-12, `${s.hypervolume} vs ${expected}`);
+  assert.equal(summarizeFront([t(0, [1, 1], [2])], dirs), undefined, 'no feasible trial, no front');
+});
