@@ -10,7 +10,7 @@
  * trial is told), and samplers and pruners read the study's cached trials.
  */
 import { categorical, distributionContains, distributionProblems, floatParam, intParam } from './space/distributions.js';
-import { distributionConflict, checkJson, checkParamValue } from './storage/rules.js';
+import { distributionConflict, checkJson, checkParamValue, isFiniteVector } from './storage/rules.js';
 import { DistributionConflictError, TrialFinishedError } from './storage/errors.js';
 import type {
   Checkpoint,
@@ -502,12 +502,12 @@ export function checkReport(trialNumber: number, value: unknown, step: unknown, 
 
 /** Throws unless `values` are constraint values: a non-empty array of finite numbers (<= 0 feasible). */
 export function checkConstraintValues(trialNumber: number, values: unknown): readonly number[] {
-  if (!Array.isArray(values) || values.length === 0 || !values.every((v) => typeof v === 'number' && Number.isFinite(v))) {
+  if (!isFiniteVector(values)) {
     throw new RangeError(
       `trial ${trialNumber}: setConstraint needs a non-empty array of finite numbers (each <= 0 when feasible), got ${JSON.stringify(values) ?? typeof values}`,
     );
   }
-  return values as number[];
+  return values;
 }
 
 /** A trial's reports as FrozenTrial fields: scalars, or (several objectives) the vectors and their first components. */

@@ -372,7 +372,7 @@ export function checkStudyInput(study: NewStudy): void {
 function checkOutcome(where: string, outcome: TrialOutcome): void {
   if (outcome.state === 'complete' && 'values' in outcome) {
     const v: unknown = outcome.values;
-    if (!Array.isArray(v) || v.length === 0 || !v.every((x) => typeof x === 'number' && Number.isFinite(x))) {
+    if (!isFiniteVector(v)) {
       throw new InvalidWriteError(`${where}: a complete trial needs finite values, one per objective, got ${JSON.stringify(v)}`);
     }
   } else if (outcome.state === 'complete') {
@@ -395,9 +395,18 @@ function firstOf(v: IntermediateValue): number {
   return typeof v === 'number' ? v : v[0];
 }
 
-/** The system attribute `constraints`: an array of finite numbers (<= 0 feasible). */
+/**
+ * Whether `c` is a non-empty array of finite numbers: what a multi-objective
+ * trial's values and any trial's constraint values must be (one rule for
+ * `trial.setConstraint`, `tell` and every storage).
+ */
+export function isFiniteVector(c: unknown): c is number[] {
+  return Array.isArray(c) && c.length > 0 && c.every((x) => typeof x === 'number' && Number.isFinite(x));
+}
+
+/** The system attribute `constraints` (<= 0 feasible), refused unless `isFiniteVector`. */
 function checkConstraintValues(where: string, c: unknown): void {
-  if (!Array.isArray(c) || c.length === 0 || !c.every((x) => typeof x === 'number' && Number.isFinite(x))) {
+  if (!isFiniteVector(c)) {
     throw new InvalidWriteError(`${where}: constraints must be a non-empty array of finite numbers (<= 0 is feasible), got ${JSON.stringify(c)}`);
   }
 }
