@@ -5,6 +5,7 @@
  * explicit state prunes or fails it.
  */
 import { describeValue } from './describe.js';
+import { isFiniteVector } from './storage/rules.js';
 import type { TrialOutcome } from './storage/storage.js';
 
 /** What `tell` accepts: a value or one per objective (a complete trial), or an explicit final state. */
@@ -23,7 +24,7 @@ export type TellResult =
 export function outcomeOf(result: TellResult | unknown, lastIntermediate: number | undefined, objectives: number): TrialOutcome {
   if (objectives > 1) {
     if (Array.isArray(result)) {
-      if (result.length === objectives && result.every((v) => typeof v === 'number' && Number.isFinite(v))) return { state: 'complete', values: [...result] };
+      if (result.length === objectives && isFiniteVector(result)) return { state: 'complete', values: [...result] };
       return { state: 'failed', reason: `the objective returned ${describeValue(result)}; this study needs ${objectives} finite numbers, one per objective` };
     }
     if (typeof result === 'number') {
