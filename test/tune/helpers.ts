@@ -19,7 +19,8 @@ import { distributionContains } from '../../src/tune/space/distributions.js';
 import { bestOf } from '../../src/tune/rank.js';
 import type { ParamSuggester } from '../../src/tune/space/declarative.js';
 
-interface TrialRecord {
+/** A test study's trial, as its samplers and pruners see it. */
+export interface TrialRecord {
   id: number;
   number: number;
   state: TrialState;
@@ -66,12 +67,7 @@ export class MemoryStudy implements StudyView {
       systemAttrs: {},
     };
     this.records.push(record);
-    let relative: Record<string, ParamValue> = {};
-    if (sampler?.inferRelativeSpace && sampler.sampleRelative) {
-      const space = sampler.inferRelativeSpace(this, record);
-      if (Object.keys(space).length > 0) relative = sampler.sampleRelative(this, record, space);
-    }
-    return new MemoryTrial(this, record, sampler, relative);
+    return startTrial(this, record, sampler);
   }
 
   /** Finishes a trial as complete (a number), pruned or failed, and tells the sampler. */
@@ -130,9 +126,19 @@ export class MemoryStudy implements StudyView {
   }
 }
 
+/** Starts `record` on a test study as a Study does: one relative sample over the space the sampler infers, then `suggest`s. */
+export function startTrial(study: StudyView, record: TrialRecord, sampler: Sampler | undefined): MemoryTrial {
+  let relative: Record<string, ParamValue> = {};
+  if (sampler?.inferRelativeSpace && sampler.sampleRelative) {
+    const space = sampler.inferRelativeSpace(study, record);
+    if (Object.keys(space).length > 0) relative = sampler.sampleRelative(study, record, space);
+  }
+  return new MemoryTrial(study, record, sampler, relative);
+}
+
 export class MemoryTrial implements ParamSuggester {
   constructor(
-    private readonly study: MemoryStudy,
+    private readonly study: StudyView,
     readonly record: TrialRecord,
     private readonly sampler: Sampler | undefined,
     readonly relative: Readonly<Record<string, ParamValue>>,

@@ -7,22 +7,14 @@
  * `sampleIndependent` otherwise. The lead's Study does the same for real;
  * this one lets the samplers be tested (and benchmarked) on their own.
  */
-import type { Direction, Distribution, FrozenTrial, ParamValue, Sampler, StudyView, TrialState } from '../../../src/tune/types.js';
-import { distributionContains } from '../../../src/tune/space/distributions.js';
+import type { Direction, FrozenTrial, Sampler, StudyView, TrialState } from '../../../src/tune/types.js';
+import { MemoryTrial, startTrial, type TrialRecord } from '../helpers.js';
 
-interface VectorRecord {
-  id: number;
-  number: number;
-  state: TrialState;
-  params: Record<string, ParamValue>;
-  distributions: Record<string, Distribution>;
-  value?: number;
+/** A trial of a vector study: a test study's trial with one value per objective, constraints and reported vectors. */
+interface VectorRecord extends TrialRecord {
   values?: number[];
   constraints?: number[];
-  intermediate: Map<number, number>;
   intermediateVectors?: Map<number, number[]>;
-  userAttrs: Record<string, unknown>;
-  systemAttrs: Record<string, unknown>;
 }
 
 /** What an objective returns: the values (one per direction) and, optionally, constraint values. */
@@ -55,7 +47,7 @@ export class VectorStudy implements StudyView {
     this.systemAttrs[key] = value;
   }
 
-  ask(sampler: Sampler | undefined = this.sampler): VectorTrial {
+  ask(sampler: Sampler | undefined = this.sampler): MemoryTrial {
     const record: VectorRecord = {
       id: 5000 + this.records.length,
       number: this.records.length,
@@ -67,17 +59,12 @@ export class VectorStudy implements StudyView {
       systemAttrs: {},
     };
     this.records.push(record);
-    let relative: Record<string, ParamValue> = {};
-    if (sampler?.inferRelativeSpace && sampler.sampleRelative) {
-      const space = sampler.inferRelativeSpace(this, record);
-      if (Object.keys(space).length > 0) relative = sampler.sampleRelative(this, record, space);
-    }
-    return new VectorTrial(this, record, sampler, relative);
+    return startTrial(this, record, sampler);
   }
 
   /** Finishes a trial: complete with its outcome, or pruned / failed. */
   tell(trial: VectorTrial, outcome: Outcome | 'pruned' | 'failed', sampler: Sampler | undefined = this.sampler): void {
-    const r = trial.record;
+    const r = trial.record as VectorRecord;
     if (typeof outcome === 'string') {
       r.state = outcome;
     } else {
@@ -128,33 +115,5 @@ export class VectorStudy implements StudyView {
   }
 }
 
-export class VectorTrial {
-  constructor(
-    private readonly study: VectorStudy,
-    readonly record: VectorRecord,
-    private readonly sampler: Sampler | undefined,
-    readonly relative: Readonly<Record<string, ParamValue>>,
-  ) {}
-
-  get number(): number {
-    return this.record.number;
-  }
-
-  suggest(name: string, distribution: Distribution): ParamValue {
-    if (name in this.record.params) return this.record.params[name];
-    let value: ParamValue;
-    if (name in this.relative && distributionContains(distribution, this.relative[name])) value = this.relative[name];
-    else if (this.sampler) value = this.sampler.sampleIndependent(this.study, this.record, name, distribution);
-    else throw new Error(`no sampler for ${name}`);
-    if (!distributionContains(distribution, value)) {
-      throw new Error(`sampler returned ${String(value)} for ${name}, outside its distribution ${JSON.stringify(distribution)}`);
-    }
-    this.record.params[name] = value;
-    this.record.distributions[name] = distribution;
-    return value;
-  }
-
-  num(name: string, distribution: Distribution): number {
-    return this.suggest(name, distribution) as number;
-  }
-}
+/** A running trial of a vector study (the tests' trial: `suggest`, `num`). */
+export type VectorTrial = MemoryTrial;
