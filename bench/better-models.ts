@@ -25,7 +25,10 @@
  * With `--against pruner=NAME`, (b) runs beside the same study with another
  * pruner (f), and both are ensembled: which pruner a timed study should use.
  *
- *   node --import tsx bench/better-models.ts [--seeds 1,2,3] [--minutes 10] [--workers 2] [--sequential] [--against last|optuna|pruner=NAME] [--json out.json]
+ * With `--against none`, (b) runs alone with all the workers: the issue's
+ * protocol as written (`--timeout 10m --workers 2` for one study).
+ *
+ *   node --import tsx bench/better-models.ts [--seeds 1,2,3] [--minutes 10] [--workers 2] [--sequential] [--against last|optuna|pruner=NAME|none] [--json out.json]
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -46,7 +49,7 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CLI = join(ROOT, 'test', 'cli', 'fixtures', 'caviar.ts');
 const seeds = values.seeds.split(',').map(Number);
 const workers = Number(values.workers);
-const sideWorkers = values.sequential ? workers : Math.max(1, Math.floor(workers / 2));
+const sideWorkers = values.sequential || values.against === 'none' ? workers : Math.max(1, Math.floor(workers / 2));
 const root = mkdtempSync(join(tmpdir(), 'caviar-bench-models-'));
 const protocol = readExperiment(join(ROOT, 'examples', 'fashion-mnist-timed.yaml')).raw as Record<string, unknown>;
 
@@ -122,6 +125,8 @@ for (const seed of seeds) {
     await bestOf(other, seed, `(f) ${otherPruner}`);
     const ens = await ensembleOf(other);
     rows.push({ seed, variant: `(f) ${otherPruner}, ensemble`, dev: ens.devAccuracy, test: ens.testAccuracy, trials: '', note: `${ens.members.length} of the best ${ens.candidates}` });
+  } else if (values.against === 'none') {
+    best = await tune(seed, 'best');
   } else if (values.against === 'optuna') {
     const [o, b] = await Promise.all([optuna(seed), tune(seed, 'best')]);
     best = b;
@@ -152,7 +157,7 @@ function median(xs: number[]): number {
   const s = xs.filter((x) => !Number.isNaN(x)).sort((a, b) => a - b);
   return s.length === 0 ? NaN : s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
-console.log(`\nMedians over seeds ${seeds.join(', ')} (${values.minutes} min, ${values.sequential ? `one study at a time, ${workers} workers` : `${values.against === 'optuna' ? '(e)' : values.against.startsWith('pruner=') ? '(f)' : '(a)'} and (b) side by side, ${sideWorkers} worker${sideWorkers === 1 ? '' : 's'} each`}):`);
+console.log(`\nMedians over seeds ${seeds.join(', ')} (${values.minutes} min, ${values.sequential || values.against === 'none' ? `one study at a time, ${workers} workers` : `${values.against === 'optuna' ? '(e)' : values.against.startsWith('pruner=') ? '(f)' : '(a)'} and (b) side by side, ${sideWorkers} worker${sideWorkers === 1 ? '' : 's'} each`}):`);
 for (const variant of ['(a) last epoch', '(e) Optuna+PyTorch', ...new Set(rows.filter((r) => r.variant.startsWith('(f)')).map((r) => r.variant)), '(b) best epoch', '(c) ensemble', '(d) refit']) {
   const of = rows.filter((r) => r.variant === variant);
   if (of.length === 0) continue;
