@@ -6,8 +6,13 @@
  * picks on dev (ensemble-selection.ts). The file saved is an `Ensemble`
  * (model-file.ts), which `caviar predict`, `caviar export` and the dashboard
  * read like a single network.
+ *
+ * It is also what `caviar best` exports by default (`fallback`): then, where
+ * an ensemble cannot be chosen (the data cannot be read, there is no dev
+ * set) or greedy selection keeps the best trial alone, nothing is written
+ * and the caller copies the best trial's own file instead.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { loadSplits, prepareData } from '../experiment/data.js';
 import { selectEnsemble, topK, type Selection } from '../experiment/ensemble-selection.js';
 import type { Experiment } from '../experiment/spec.js';
@@ -31,7 +36,12 @@ export interface EnsembleRequest {
   readonly target: string;
   readonly rule: OutputRule;
   readonly out: Output;
+  /** The default export: say why not (`{ alone }`) instead of failing or saving an ensemble of one. */
+  readonly fallback?: boolean;
 }
+
+/** What was done: saved, or (with `fallback`) why the best trial alone is the better file. */
+export type EnsembleOutcome = { readonly saved: true } | { readonly saved: false; readonly alone: string };
 
 interface Candidate {
   readonly trial: FrozenTrial;
@@ -40,14 +50,25 @@ interface Candidate {
   readonly dev: Float32Array;
 }
 
-export async function exportEnsemble(req: EnsembleRequest): Promise<void> {
-  const { study, identity, exp, mode, target, rule, out } = req;
+export async function exportEnsemble(req: EnsembleRequest): Promise<EnsembleOutcome> {
+  const { study, identity, exp, mode, target, rule, out, fallback = false } = req;
   if (typeof mode === 'number' && req.candidates.length < mode) {
     throw new NothingToExport(`--ensemble ${mode}: study '${study.name}' has ${req.candidates.length} complete trial${req.candidates.length === 1 ? '' : 's'}; ask for at most that many`);
   }
-  await prepareData(exp.data, (name, url) => out.event('download', { name, url }, `Downloading ${name} from ${url} (once, into the cache)`));
-  const splits = loadSplits(exp.data, exp.seed);
-  if (splits.dev.count === 0) throw new NothingToExport(`the experiment has no dev set (data.dev: 0), so there is nothing to choose or check an ensemble on`);
+  let splits: ReturnType<typeof loadSplits>;
+  try {
+    await prepareData(exp.data, (name, url) => out.event('download', { name, url }, `Downloading ${name} from ${url} (once, into the cache)`));
+    splits = loadSplits(exp.data, exp.seed);
+  } catch (err) {
+    // An explicit --ensemble needs the data; the default export can still copy the best trial's file without it.
+    if (!fallback) throw err;
+    return { saved: false, alone: `the experiment's data could not be read to choose an ensemble (${(err as Error).message})` };
+  }
+  const noDev = 'the experiment has no dev set (data.dev: 0), so there is nothing to choose or check an ensemble on';
+  if (splits.dev.count === 0) {
+    if (fallback) return { saved: false, alone: noDev };
+    throw new NothingToExport(noDev);
+  }
   const candidates: Candidate[] = [];
   for (const trial of req.candidates) {
     const model = trialModel(identity, trial, mode === 'auto', out);
@@ -61,6 +82,10 @@ export async function exportEnsemble(req: EnsembleRequest): Promise<void> {
     ? selectEnsemble(candidates.map((c) => c.dev), splits.dev.y, classes, { metric })
     : topK(candidates.map((c) => c.dev), splits.dev.y, classes, mode);
   const chosen = candidates.flatMap((c, k) => (selection.counts[k] > 0 ? [{ ...c, count: selection.counts[k] }] : []));
+  if (fallback && chosen.length === 1) {
+    // One network is no ensemble: the study's best trial, which selection's tie-breaking may not have started from.
+    return { saved: false, alone: `greedy selection on dev among the best ${candidates.length} kept one trial${chosen[0] === candidates[0] ? '' : ` (trial ${chosen[0].trial.number}, tied with the best on dev)`}` };
+  }
   const ensemble = new Ensemble(chosen.map((c) => c.model), chosen.map((c) => c.count));
   // The test set is read only for the members and the best trial: selection looked at dev alone.
   const test = ensemble.evaluate(splits.test.x, splits.test.y);
@@ -78,18 +103,24 @@ export async function exportEnsemble(req: EnsembleRequest): Promise<void> {
   checkOutputFile(target, rule); // again: loading and scoring took a while
   writeFileAtomically(target, bytes);
   const pct = (v: number) => `${(100 * v).toFixed(2)}%`;
+  const singleBytes = statSync(String(single.trial.userAttrs.model)).size;
   out.event('ensemble', {
     path: target, members, selection: mode === 'auto' ? 'greedy' : 'top-k', candidates: candidates.length,
-    devAccuracy: selection.dev.accuracy, testAccuracy: test.accuracy, devLoss: selection.dev.loss, testLoss: test.loss,
-    best: { trial: single.trial.number, devAccuracy: singleDev.accuracy, testAccuracy: singleTest.accuracy },
+    devAccuracy: selection.dev.accuracy, testAccuracy: test.accuracy, devLoss: selection.dev.loss, testLoss: test.loss, bytes: bytes.length,
+    best: { trial: single.trial.number, devAccuracy: singleDev.accuracy, testAccuracy: singleTest.accuracy, bytes: singleBytes },
   }, [
     `Ensemble of ${chosen.length} trial${chosen.length === 1 ? '' : 's'} (${mode === 'auto' ? `greedy selection on dev among the best ${candidates.length}` : `the top ${mode}, equal weights`}):`,
     `  ${members.map((m) => `trial ${m.trial} x${m.weight.toFixed(2)}`).join(', ')}`,
     `                 dev accuracy  test accuracy`,
     `  ensemble       ${pct(selection.dev.accuracy).padStart(12)}  ${pct(test.accuracy).padStart(13)}${mode === 'auto' ? '   (dev chose it: its test accuracy is the honest one)' : ''}`,
     `  best trial ${String(single.trial.number).padEnd(4)}${pct(singleDev.accuracy).padStart(12)}  ${pct(singleTest.accuracy).padStart(13)}`,
-    `  saved to ${target}`,
+    `  saved to ${target} (${megabytes(bytes.length)}; the best trial alone is ${megabytes(singleBytes)}${fallback ? `: caviar best ${study.name} --single` : ''})`,
   ].join('\n'));
+  return { saved: true };
+}
+
+function megabytes(bytes: number): string {
+  return bytes >= 1e6 ? `${(bytes / 1e6).toFixed(1)} MB` : `${Math.max(1, Math.round(bytes / 1e3))} kB`;
 }
 
 /**

@@ -32,27 +32,37 @@ export const bestSpec = command({
   name: 'best',
   summary: "export a study's best model: the trial's file, an ensemble of the best trials, or a refit",
   usage: 'STUDY --export PATH [options]',
-  about: `Exports a study's best model to PATH. By default, a byte-for-byte copy of
-the model file the best trial saved (the weights of its best epoch, unless the
-study used tune.epoch: last). The trial's file must record this study and
-this trial (every model caviar tune saves does); a file of another study or
-trial is refused, never exported as this one's.
+  about: `Exports a study's best model to PATH. By default, for a study caviar tune
+made, that is an ensemble: greedy ensemble selection on the dev set (Caruana
+et al. 2004) among the best --library trials, saved as one model file that
+caviar predict and caviar export (one ONNX graph) read like any other, with
+its dev and test accuracy and its size beside the best trial's. On
+Fashion-MNIST it tests about 1 point above the best trial (docs/BENCHMARKS.md),
+and it is as many times larger as it has members. Where selection keeps the
+best trial alone, or there is no dev set to choose on, the best trial's own
+file is exported instead, and a multi-objective study exports one trial of
+its front (--pick, --max, --min).
 
---ensemble averages the probabilities of several trials' models and saves
-them as one model file that caviar predict and caviar export (one ONNX
-graph) read like any other, with its dev and test accuracy beside the best
-trial's. --refit trains the best parameters again on train + dev together
-for the best trial's best epoch count, the last step people usually do by
-hand, and reports its test accuracy beside the trial's. Both use the data of
+--single exports the best trial alone: a byte-for-byte copy of the model
+file it saved (the weights of its best epoch, unless the study used
+tune.epoch: last), for those who ship one small network. Every trial's file
+must record this study and this trial (every model caviar tune saves does);
+a file of another study or trial is refused, never exported as this one's.
+
+--ensemble K takes the top K trials with equal weights. --refit trains the
+best parameters again on train + dev together for the best trial's best
+epoch count, the last step people usually do by hand, and reports its test
+accuracy beside the trial's. Both, and the default ensemble, use the data of
 the experiment the study recorded.`,
   options: {
     export: { type: 'string', value: 'PATH', doc: 'where to write the model (.safetensors), atomically. An existing caviar model there is replaced; a study file, a trial\'s own file or a folder never is' },
     force: { type: 'boolean', doc: 'replace PATH even when it is not a caviar model' },
     ensemble: {
       type: 'string', value: 'K|auto',
-      doc: 'an ensemble: the mean of the top K trials\' probabilities, or with auto, greedy ensemble selection on the dev set (Caruana et al. 2004), which picks the members and their weights among the top --library trials',
+      doc: 'an ensemble: the mean of the top K trials\' probabilities, or with auto (the default export made explicit: an error, not the best trial alone, when it cannot be chosen) greedy ensemble selection on the dev set, which picks the members and their weights among the top --library trials',
     },
-    library: { type: 'string', value: 'N', doc: 'with --ensemble auto: how many of the best trials it chooses from (default 20)' },
+    library: { type: 'string', value: 'N', doc: 'with the default ensemble or --ensemble auto: how many of the best trials it chooses from (default 20)' },
+    single: { type: 'boolean', doc: 'the best trial alone: a byte-for-byte copy of its model file, instead of the default ensemble' },
     refit: { type: 'boolean', doc: 'train the best parameters on train + dev together for the best trial\'s epochs (its best epoch), then test' },
     retrain: { type: 'boolean', doc: 'train the best parameters again exactly as the trial did (same data, seed and epochs) instead of copying its file' },
     pick: { type: 'string', value: 'TRIAL', doc: 'export this trial instead of the best (any complete trial; says whether it is on the Pareto front)' },
@@ -63,7 +73,8 @@ the experiment the study recorded.`,
   exits: '0 exported; 1 nothing to export (no complete trial, a trial\'s model file is gone or is not that trial\'s, training failed); 2 bad usage, no such study, or PATH refused',
   examples: [
     'caviar best quickstart --export quickstart.safetensors',
-    'caviar best fashion --ensemble auto --export fashion-ensemble.safetensors',
+    'caviar best fashion --single --export fashion-one.safetensors',
+    'caviar best fashion --ensemble 5 --export fashion-top5.safetensors',
     'caviar best fashion --refit --export fashion-refit.safetensors',
     'caviar best fashion-pareto --max inferenceMs=0.05 --export fast.safetensors',
     'caviar best fashion-pareto --pick 41 --export trial41.safetensors',
@@ -81,10 +92,9 @@ export async function bestCommand(args: string[], out: Output): Promise<number> 
   }
   if (positionals.length !== 1) throw new UsageError(`needs one STUDY name, got ${positionals.length}; 'caviar best --help' shows how`);
   if (values.export === undefined) throw new UsageError("needs --export PATH: where to write the model; 'caviar best --help' shows how");
-  const modes = (['retrain', 'refit', 'ensemble'] as const).filter((m) => values[m] !== undefined && values[m] !== false);
+  const modes = (['single', 'retrain', 'refit', 'ensemble'] as const).filter((m) => values[m] !== undefined && values[m] !== false);
   if (modes.length > 1) throw new UsageError(`--${modes[0]} and --${modes[1]} do not go together: pick one`);
   const ensemble = values.ensemble === undefined ? undefined : values.ensemble === 'auto' ? 'auto' as const : integerFlag('--ensemble', values.ensemble, 2);
-  if (values.library !== undefined && ensemble !== 'auto') throw new UsageError('--library goes with --ensemble auto');
   const library = integerFlag('--library', values.library, 1) ?? 20;
   const target = values.export;
   const pick = integerFlag('--pick', values.pick, 0);
@@ -95,10 +105,25 @@ export async function bestCommand(args: string[], out: Output): Promise<number> 
     if (ensemble !== undefined && study.isMultiObjective) {
       throw new UsageError(`--ensemble ranks trials by one value, and study '${study.name}' has ${study.directions.length} objectives: export one trial of its front (--pick, --max, --min)`);
     }
+    if (ensemble !== undefined && pick !== undefined) throw new UsageError('--pick names one trial to export; leave out --ensemble');
+    // No flag: the greedy ensemble where one can be chosen (a single-objective study caviar tune made, with two complete trials or more).
+    const ranked = rankTrials(study.trials(), study.direction);
+    const byDefault = modes.length === 0 && pick === undefined && !study.isMultiObjective && experimentRecord(study) !== undefined && ranked.length >= 2;
+    let exp: Experiment | undefined;
+    let alone: string | undefined;
+    if (values.retrain || values.refit || ensemble !== undefined) exp = recordedExperiment(study);
+    else if (byDefault) {
+      try {
+        exp = recordedExperiment(study);
+      } catch (err) {
+        alone = `the experiment the study recorded could not be read to choose an ensemble (${(err as Error).message})`;
+      }
+    }
+    const mode = ensemble ?? (byDefault && exp ? 'auto' as const : undefined);
+    if (values.library !== undefined && !(mode === 'auto' || byDefault)) throw new UsageError('--library goes with --ensemble auto or the default ensemble, not with a single trial or --ensemble K');
     const identity = await studyIdentity(study, { record: false });
     // What --export may replace: never the study read, nor a trial's own file (nor, training, the experiment's files).
-    const exp = values.retrain || values.refit || ensemble !== undefined ? recordedExperiment(study) : undefined;
-    const trialFiles = ensemble === undefined ? [best] : rankTrials(study.trials(), study.direction).slice(0, ensemble === 'auto' ? library : ensemble);
+    const trialFiles = mode === undefined ? [best] : ranked.slice(0, mode === 'auto' ? library : mode);
     const rule: OutputRule = {
       flag: '--export', kind: 'model', force: Boolean(values.force), studies: [storageFile(where) ?? where],
       inputs: [
@@ -117,20 +142,27 @@ export async function bestCommand(args: string[], out: Output): Promise<number> 
     },
       `${which} of '${study.name}' (${file}): trial ${best.number}, ${value}${epoch}` +
         `${test === undefined ? '' : `, test accuracy ${Number(test).toFixed(4)}`}${note ? ` (${note})` : ''}\n  ${formatParams(best.params)}`);
-    if (ensemble !== undefined) await exportEnsemble({ study, identity, exp: exp!, candidates: trialFiles, mode: ensemble, target, rule, out });
-    else if (exp) await retrain(exp, identity, best, target, rule, out, values.refit ? 'refit' : 'retrain');
-    else {
-      copyModel(identity, best, target, rule, out);
-      // The single best trial is what most people deploy; an ensemble is usually more accurate (docs/BENCHMARKS.md) and K times larger.
-      const complete = study.trials(['complete']).length;
-      if (complete >= 3 && !values.json && !study.isMultiObjective && pick === undefined) {
-        out.text(`  (an ensemble of the best trials is usually more accurate, and larger: caviar best ${study.name} --ensemble auto --export PATH)`);
-      }
+    if (mode !== undefined) {
+      if (byDefault) checkTrialModel(identity, best); // the best trial's file is checked as --single checks it, whatever selection keeps
+      const outcome = await exportEnsemble({ study, identity, exp: exp!, candidates: trialFiles, mode, target, rule, out, fallback: byDefault });
+      if (outcome.saved) return 0;
+      alone = outcome.alone;
+    } else if (exp) {
+      await retrain(exp, identity, best, target, rule, out, values.refit ? 'refit' : 'retrain');
+      return 0;
     }
+    if (alone) out.event('alone', { reason: alone }, `  The best trial alone: ${alone}`);
+    copyModel(identity, best, target, rule, out);
     return 0;
   } finally {
     await study.close();
   }
+}
+
+/** The experiment `caviar tune` recorded with the study (its data, to choose and test an ensemble on, and its settings), if any. */
+function experimentRecord(study: Study): { experiment: unknown; source: string } | undefined {
+  const data = study.data as { experiment?: unknown; source?: unknown } | undefined;
+  return data !== undefined && data.experiment !== undefined && typeof data.source === 'string' ? { experiment: data.experiment, source: data.source } : undefined;
 }
 
 /** The trial to export: the best, or the one `--pick`, `--max` and `--min` choose (pick.ts), with a note on where it stands. */
@@ -160,6 +192,14 @@ function chosenTrial(study: Study, file: string, pick: number | undefined, max: 
  * first checked to be a readable model that records this study and trial.
  */
 function copyModel(study: StudyIdentity, best: FrozenTrial, target: string, rule: OutputRule, out: Output): void {
+  const { source, bytes } = checkTrialModel(study, best);
+  checkOutputFile(target, rule);
+  writeFileAtomically(target, bytes);
+  out.event('exported', { path: target, from: source, retrained: false }, `Model copied from ${source}\n  to ${target}`);
+}
+
+/** The trial's model file, read once (the bytes checked are the bytes written) and checked to be a readable model of this study and trial. */
+function checkTrialModel(study: StudyIdentity, best: FrozenTrial): { source: string; bytes: Uint8Array } {
   const source = best.userAttrs.model;
   if (typeof source !== 'string') {
     throw new NothingToExport(`trial ${best.number} recorded no model file (it was not run by 'caviar tune'); use --retrain to train its parameters again`);
@@ -167,7 +207,6 @@ function copyModel(study: StudyIdentity, best: FrozenTrial, target: string, rule
   if (!existsSync(source)) {
     throw new NothingToExport(`trial ${best.number}'s model file ${source} is missing (moved or deleted?); use --retrain to train its parameters again`);
   }
-  // One read: the bytes checked are the bytes written. A damaged file, or another study's or trial's, fails here.
   const bytes = readModelBytes(source);
   const { metadata } = decodeModel(bytes, source);
   try {
@@ -175,15 +214,13 @@ function copyModel(study: StudyIdentity, best: FrozenTrial, target: string, rule
   } catch (err) {
     throw new NothingToExport(`${(err as Error).message}; nothing exported (use --retrain to train trial ${best.number}'s parameters again)`);
   }
-  checkOutputFile(target, rule);
-  writeFileAtomically(target, bytes);
-  out.event('exported', { path: target, from: source, retrained: false }, `Model copied from ${source}\n  to ${target}`);
+  return { source, bytes };
 }
 
 /** The experiment `caviar tune` recorded with the study, for --retrain. */
 export function recordedExperiment(study: Study): Experiment {
-  const data = study.data as { experiment?: unknown; source?: unknown } | undefined;
-  if (!data || data.experiment === undefined || typeof data.source !== 'string') {
+  const data = experimentRecord(study);
+  if (!data) {
     throw new NothingToExport(`study '${study.name}' recorded no experiment (it was not made by 'caviar tune'), so it cannot be retrained; export the trial's model without --retrain`);
   }
   return parseExperiment(data.experiment, data.source);

@@ -1,13 +1,16 @@
 // caviar best --ensemble and --refit on a tuned study: the ensemble file is
 // the mean of the chosen trials' models, caviar predict and caviar export read
-// it, and the refit trains on train + dev for the best epoch count.
+// it, and the refit trains on train + dev for the best epoch count. Without a
+// flag caviar best exports the greedy ensemble, or the best trial's own file
+// where none can be chosen.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCaviar as run } from '../helpers/cli.js';
 import { loadSplits } from '../../src/experiment/data.js';
+import { blobs } from '../../src/data/synthetic.js';
 import { parseExperiment } from '../../src/experiment/spec.js';
 import { loadModel, loadModelWithMetadata, loadSavedModel } from '../../src/io/model-file.js';
 import { Ensemble } from '../../src/nn/ensemble.js';
@@ -117,4 +120,69 @@ test('--ensemble and --refit refuse what cannot be done, in one line', async () 
   const lib = await run(['best', 'ens', '--storage', storage, '--ensemble', '3', '--library', '4', '--export', target]);
   assert.equal(lib.code, 2);
   assert.match(lib.err, /--library goes with --ensemble auto/);
+});
+
+test('without a flag caviar best exports the greedy ensemble (the file --ensemble auto saves), its size beside the best trial\'s', async () => {
+  const auto = join(dir, 'auto-default.safetensors');
+  const byFlag = await run(['best', 'ens', '--storage', storage, '--ensemble', 'auto', '--export', auto, '--json']);
+  assert.equal(byFlag.code, 0, byFlag.err);
+  const chosen = events(byFlag.out)[1] as unknown as { members: { trial: number }[]; bytes: number; best: { trial: number; bytes: number } };
+  const target = join(dir, 'default.safetensors');
+  const r = await run(['best', 'ens', '--storage', storage, '--export', target, '--json']);
+  assert.equal(r.code, 0, r.err);
+  const ev = events(r.out);
+  if (chosen.members.length === 1 && chosen.members[0].trial === ranked[0].number) {
+    // Selection kept the best trial alone: then its own file, not an ensemble of one.
+    assert.deepEqual(ev.map((e) => e.type), ['best', 'alone', 'exported']);
+    assert.deepEqual(readFileSync(target), readFileSync(String(ranked[0].userAttrs.model)));
+  } else {
+    assert.deepEqual(ev.map((e) => e.type), ['best', 'ensemble']);
+    assert.deepEqual(readFileSync(target), readFileSync(auto), 'the same members, weights and metadata');
+    assert.ok(loadSavedModel(target).model instanceof Ensemble);
+    assert.equal(chosen.bytes, readFileSync(target).length);
+    assert.equal(chosen.best.bytes, readFileSync(String(ranked[0].userAttrs.model)).length);
+    assert.ok(chosen.bytes > chosen.best.bytes * (chosen.members.length - 0.5), `${chosen.members.length} members: ${chosen.bytes} bytes against ${chosen.best.bytes}`);
+    const text = await run(['best', 'ens', '--storage', storage, '--export', target]);
+    assert.match(text.out, /^  saved to .*default\.safetensors \(\d+ kB; the best trial alone is \d+ kB: caviar best ens --single\)$/m);
+  }
+  // --single is the best trial's file, byte for byte; --library goes with the ensemble only.
+  const single = join(dir, 'single.safetensors');
+  const one = await run(['best', 'ens', '--storage', storage, '--single', '--export', single, '--json']);
+  assert.equal(one.code, 0, one.err);
+  assert.deepEqual(events(one.out).map((e) => e.type), ['best', 'exported']);
+  assert.deepEqual(readFileSync(single), readFileSync(String(ranked[0].userAttrs.model)));
+  const bad = await run(['best', 'ens', '--storage', storage, '--single', '--library', '3', '--export', single]);
+  assert.equal(bad.code, 2);
+  assert.match(bad.err, /--library goes with --ensemble auto or the default ensemble, not with a single trial or --ensemble K/);
+  assert.match((await run(['best', 'ens', '--storage', storage, '--single', '--ensemble', '2', '--export', single])).err, /--single and --ensemble do not go together: pick one/);
+});
+
+test('where its data cannot be read, the default export is the best trial\'s own file and says why; --ensemble auto is an error', async () => {
+  const own = mkdtempSync(join(tmpdir(), 'caviar-best-alone-'));
+  try {
+    const data = join(own, 'points.csv');
+    const ds = blobs({ classes: 3, perClass: 30, features: 2, seed: 4 });
+    writeFileSync(data, ['a,b,label', ...Array.from({ length: ds.count }, (_, i) => `${ds.x[2 * i]},${ds.x[2 * i + 1]},${ds.y[i]}`)].join('\n') + '\n');
+    const file = join(own, 'csv.json');
+    writeFileSync(file, JSON.stringify({
+      name: 'csv', seed: 1, data: { source: 'csv', path: data, label: 'label' }, model: { hidden: [8] }, train: { epochs: 3, batchSize: 16 }, output: join(own, 'out'),
+      tune: { trials: 3, sampler: 'random', pruner: 'none', space: { learningRate: { type: 'float', low: 0.003, high: 0.1, scale: 'log' } } },
+    }));
+    assert.equal((await run(['tune', file])).code, 0);
+    const db = join(own, 'out', 'study.db');
+    const study = await loadStudy({ name: 'csv', storage: db });
+    const best = study.bestTrial;
+    await study.close();
+    unlinkSync(data);
+    const target = join(own, 'best.safetensors');
+    const r = await run(['best', 'csv', '--storage', db, '--export', target]);
+    assert.equal(r.code, 0, r.err);
+    assert.match(r.out, /^  The best trial alone: the experiment's data could not be read to choose an ensemble \(.*points\.csv.*\)$/m);
+    assert.deepEqual(readFileSync(target), readFileSync(String(best.userAttrs.model)));
+    const explicit = await run(['best', 'csv', '--storage', db, '--ensemble', 'auto', '--export', join(own, 'e.safetensors')]);
+    assert.notEqual(explicit.code, 0);
+    assert.match(explicit.err, /points\.csv/);
+  } finally {
+    rmSync(own, { recursive: true, force: true });
+  }
 });

@@ -67,10 +67,10 @@ test('two studies in one output folder and one study name in two storages keep t
       }
     }
 
-    // Each caviar best exports its own study's model, byte for byte.
+    // Each caviar best --single exports its own study's model, byte for byte.
     for (const [name, storage, s] of [['tiny', db, a], ['other', db, b], ['tiny', other, c]] as const) {
       const target = join(dir, 'export', `${name}-${s.uid}.safetensors`);
-      const r = await run(['best', name, '--storage', storage, '--export', target]);
+      const r = await run(['best', name, '--storage', storage, '--single', '--export', target]);
       assert.equal(r.code, 0, r.err);
       assert.deepEqual(readFileSync(target), readFileSync(String(s.best.userAttrs.model)));
       const { metadata } = loadModelWithMetadata(target);
@@ -92,7 +92,7 @@ test('two studies in one output folder and one study name in two storages keep t
     const text = await run(['predict', exported, rows, '--out', join(dir, 'p.csv')]);
     assert.equal(text.out.split('\n')[0], `Model ${exported}: trial ${a.best.number} of study 'tiny' (uid ${a.uid}), experiment 'tiny'`);
 
-    // The issue: study 'other' writes over study 'tiny''s best trial file. best refuses it, naming the file, the study and the trial.
+    // The issue: study 'other' writes over study 'tiny''s best trial file. best refuses it (the default ensemble too), naming the file, the study and the trial.
     const bestFile = String(a.best.userAttrs.model);
     const original = readFileSync(bestFile);
     const otherFile = String(b.trials.find((t) => t.number === a.best.number)?.userAttrs.model ?? b.best.userAttrs.model);
