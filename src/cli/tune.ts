@@ -13,7 +13,7 @@ import { TooManyFailuresError } from '../tune/executor.js';
 import { studyIdentity } from '../experiment/trial-model.js';
 import { minimumEpochs, StartReserve } from '../experiment/budget.js';
 import { redactUrl, withoutPasswordsIn } from '../util/redact.js';
-import { parseDuration, parseExperiment, readExperiment, type Experiment } from '../experiment/spec.js';
+import { defaultPruner, parseDuration, parseExperiment, readExperiment, type Experiment } from '../experiment/spec.js';
 import { createPruner } from '../tune/pruners/index.js';
 import { createSampler } from '../tune/samplers/index.js';
 import { createStudy, type Study } from '../tune/study.js';
@@ -46,7 +46,7 @@ budget. Each trial trains a model; the best one is kept.`,
       doc: 'a SQLite study file, or postgres://user@host/db for a study that workers on many machines share (default: tune.storage, or <output>/study.db)',
     },
     study: { type: 'string', value: 'NAME', doc: "the study's name (default: tune.study, or the experiment's name)" },
-    timeout: { type: 'string', value: 'DURATION', doc: 'end the search after this long, e.g. 90s, 10m, 2h: running trials stop by then, keeping their best epoch, and no trial starts that cannot finish its minimum epochs in time' },
+    timeout: { type: 'string', value: 'DURATION', doc: 'end the search after this long, e.g. 90s, 10m, 2h: running trials stop by then, keeping their best epoch, and no trial starts that cannot finish its minimum epochs in time; an experiment that names no pruner prunes by successive halving' },
     'accept-changes': {
       type: 'boolean',
       doc: "resume a study although the experiment's data, model, training settings, seed or space changed since it was created (refused otherwise: its old and new trials would not compare)",
@@ -80,11 +80,18 @@ export async function tuneCommand(args: string[], shown: Output): Promise<number
   if (values.timeout !== undefined && timeoutFlag === undefined) throw new UsageError(`--timeout: expected a duration like 90s, 10m or 2h, got '${values.timeout}'`);
   let exp = readExperiment(positionals[0]);
   if (!exp.tune) exp = parseExperiment({ ...(exp.raw as object), tune: {} }, exp.source);
-  const tune = exp.tune!;
+  let tune = exp.tune!;
   const trials = trialsFlag ?? tune.trials;
   const workers = workersFlag ?? tune.workers;
   const timeoutMs = timeoutFlag ?? tune.timeoutMs;
-  if (trials !== tune.trials) exp = parseExperiment({ ...(exp.raw as object), tune: { ...((exp.raw as { tune?: object }).tune ?? {}), trials } }, exp.source);
+  const rawTune = (exp.raw as { tune?: Record<string, unknown> }).tune ?? {};
+  // --timeout makes a timed study: one whose file names no pruner gets a timed study's default (spec.ts defaultPruner),
+  // written into the experiment the study records, so that its workers prune alike.
+  const pruner = timeoutFlag !== undefined && rawTune.pruner === undefined && !tune.pbt ? defaultPruner(tune.objectives.length, true) : undefined;
+  if (trials !== tune.trials || (pruner !== undefined && pruner !== tune.pruner.name)) {
+    exp = parseExperiment({ ...(exp.raw as object), tune: { ...rawTune, trials, ...(pruner !== undefined ? { pruner } : {}) } }, exp.source);
+    tune = exp.tune!;
+  }
   const storage = values.storage ?? tune.storage ?? join(exp.output, 'study.db');
   const name = values.study ?? tune.study ?? exp.name;
   // Before the study is opened or any data read: an unwritable folder fails now, not after the first trial.

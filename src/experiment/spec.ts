@@ -314,6 +314,18 @@ function readSettings(f: Fields, section: 'model' | 'train', s: RunSettings): vo
   }
 }
 
+/**
+ * The pruner of a study whose experiment names none. Several objectives:
+ * dominance (it compares vectors, not one value). A timed study
+ * (`tune.timeout` or `--timeout`): successive halving, whose ensembles (what
+ * `caviar best` exports by default) tested above the median pruner's on every
+ * seed of the ten-minute Fashion-MNIST protocol, its best single trial level
+ * (docs/BENCHMARKS.md, "Which pruner for a timed study"). Otherwise median.
+ */
+export function defaultPruner(objectives: number, timed: boolean): string {
+  return objectives > 1 ? 'dominance' : timed ? 'successive-halving' : 'median';
+}
+
 function parseTune(problems: Problems, value: unknown, settings: RunSettings): TuneSettings | null {
   const f = Fields.of(problems, 'tune', value);
   if (!f) return null;
@@ -332,8 +344,7 @@ function parseTune(problems: Problems, value: unknown, settings: RunSettings): T
     space: null,
     // auto: GP for small all-numeric spaces (the course's default space), TPE otherwise; it matched or beat TPE on every function of bench/tuner-efficiency.ts (docs/BENCHMARKS.md).
     sampler: namedChoice(problems, f, 'sampler', 'auto', SAMPLER_NAMES, (name, options) => createSampler(name, options, 0)),
-    // Several objectives: the pruner compares vectors (dominance), not one value.
-    pruner: namedChoice(problems, f, 'pruner', objectives.length > 1 ? 'dominance' : 'median', PRUNER_CHOICES, (name, options) => {
+    pruner: namedChoice(problems, f, 'pruner', defaultPruner(objectives.length, f.has('timeout')), PRUNER_CHOICES, (name, options) => {
       if (name !== 'none') createPruner(name, options);
     }),
     workers: f.number('workers', { integer: true, min: 1 }) ?? 1,

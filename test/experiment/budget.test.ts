@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { runCaviar } from '../helpers/cli.js';
 import { loadStudy } from '../../src/tune/study.js';
 import { DeadlineStop, minimumEpochs, StartReserve, startReserveMs } from '../../src/experiment/budget.js';
+import { parseExperiment } from '../../src/experiment/spec.js';
 import { createStudy } from '../../src/tune/study.js';
 import { RandomSampler } from '../../src/tune/samplers/index.js';
 import type { FitControl, EpochMetrics } from '../../src/train/fit.js';
@@ -125,6 +126,39 @@ test('caviar tune --timeout: trials stop by the deadline, keeping their best epo
     } finally {
       await study.close();
     }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a timed study that names no pruner prunes by successive halving: tune.timeout or --timeout; a named pruner, several objectives or pbt keep theirs', async () => {
+  const base = { data: { source: 'spirals' }, tune: { space: { learningRate: { type: 'float', low: 1e-3, high: 1e-1, scale: 'log' } } } };
+  const pruner = (tune: object) => parseExperiment({ ...base, tune: { ...base.tune, ...tune } }, 'exp.yaml').tune!.pruner.name;
+  assert.equal(pruner({}), 'median');
+  assert.equal(pruner({ timeout: '10m' }), 'successive-halving');
+  assert.equal(pruner({ timeout: '10m', pruner: 'median' }), 'median');
+  assert.equal(pruner({ timeout: '10m', objectives: ['devAccuracy', 'paramCount'] }), 'dominance');
+  assert.equal(pruner({ timeout: '10m', pbt: { population: 2, generations: 2, interval: 1 } }), 'none');
+
+  const dir = mkdtempSync(join(tmpdir(), 'caviar-budget-pruner-'));
+  try {
+    const file = join(dir, 'timed.yaml');
+    const lines = ['name: timed', 'data: { source: spirals, classes: 2, perClass: 40 }', 'model: { hidden: [8] }', 'train: { epochs: 2, batchSize: 16 }', `output: ${join(dir, 'out')}`];
+    writeFileSync(file, [...lines, 'tune: { trials: 2, sampler: random }'].join('\n'));
+    const started = async (args: string[], study: string) => {
+      const r = await runCaviar(['tune', file, '--study', study, '--json', ...args]);
+      assert.equal(r.code, 0, r.err);
+      const start = r.out.trim().split('\n').map((l) => JSON.parse(l) as { type: string; pruner?: string }).find((e) => e.type === 'start')!;
+      const s = await loadStudy({ name: study, storage: join(dir, 'out', 'study.db') });
+      const recorded = ((s.data as { experiment: { tune: { pruner?: unknown } } }).experiment.tune.pruner);
+      await s.close();
+      return { pruner: start.pruner, recorded };
+    };
+    assert.deepEqual(await started([], 'untimed'), { pruner: 'median', recorded: undefined });
+    // --timeout: the study records the pruner it used, so that its workers (caviar worker reads the record) prune alike.
+    assert.deepEqual(await started(['--timeout', '5m'], 'timed'), { pruner: 'successive-halving', recorded: 'successive-halving' });
+    writeFileSync(file, [...lines, 'tune: { trials: 2, sampler: random, pruner: median }'].join('\n'));
+    assert.deepEqual(await started(['--timeout', '5m'], 'named'), { pruner: 'median', recorded: 'median' });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
