@@ -15,7 +15,17 @@
  *    study every 300 ms (its default), so the lag is that poll's phase plus
  *    the work; writes are spread over the poll's phase at random.
  *
- *   npm run bench:dashboard [-- --loads 5] [--writes 20] [--trials 10000] [--study FILE] [--json]
+ * 3. Live at the big study (`--big-writes N`, default 10): a running trial
+ *    added to (a copy of) the big study, the page open at the top (history,
+ *    curves, parallel coordinates in view); writes alternate between a new
+ *    epoch of the running trial and a new finished trial. For each, from the
+ *    storage write to the event reaching the page (its JSON parsed), to the
+ *    page showing it (the running trial's curve one point longer, or the
+ *    history's best-so-far line reaching the new trial), and the page's main
+ *    thread blocked meanwhile (Chromium's long tasks, over 50 ms, from the
+ *    write to the next write: the longest and their sum).
+ *
+ *   npm run bench:dashboard [-- --loads 5] [--writes 20] [--big-writes 10] [--trials 10000] [--study FILE] [--json]
  *
  * --study FILE keeps the big study in FILE and reuses it when it is there
  * (writing 100,000 trials takes half a minute); --writes 0 skips the live lag.
@@ -35,14 +45,14 @@
  * a machine that is not oversubscribed; a click under 250 ms; the page a
  * second or less behind the storage.
  */
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { startDashboard } from '../src/dashboard/server/server.js';
 import type { StudyDetail, StudySummary } from '../src/dashboard/api-types.js';
 import { SqliteStorage } from '../src/tune/storage/sqlite.js';
-import { makeStudy } from '../test/dashboard/fixtures.js';
+import { makeStudy, SPACE } from '../test/dashboard/fixtures.js';
 import { readTrialsEvents } from '../test/dashboard/helpers.js';
 import { chromiumPath, charts, launch, openPage, ready, type PageWindow } from '../test/dashboard/browser.js';
 
@@ -53,6 +63,7 @@ const LOADS = Number(flag('--loads', '5'));
 const TRIALS = Number(flag('--trials', '10000'));
 const count = TRIALS.toLocaleString('en-US');
 const WRITES = Number(flag('--writes', '20'));
+const BIG_WRITES = Number(flag('--big-writes', '10'));
 const POLL_MS = 300;
 
 /**
@@ -129,6 +140,129 @@ function printProfile(p: CpuProfile): void {
 
 const sleep = (t: number) => new Promise((r) => setTimeout(r, t));
 
+/**
+ * Installed in the page before its scripts: when each live event arrived (the
+ * page's stream parses each with JSON.parse, in every version of the page) and
+ * what it held, and every long task (over 50 ms) of the main thread, in
+ * wall-clock milliseconds (the bench's own clock is the same one).
+ */
+const LIVE_PROBES = `(() => {
+  const wall = () => performance.timeOrigin + performance.now();
+  const bench = (window.__bench = { events: [], longTasks: [] });
+  const parse = JSON.parse;
+  JSON.parse = function (text, reviver) {
+    const v = parse.call(this, text, reviver);
+    if (v && typeof v === 'object' && Array.isArray(v.trials) && typeof v.cursor === 'number') {
+      bench.events.push({ at: wall(), rows: v.trials.map((t) => [t.number, t.state, t.steps.length]) });
+    }
+    return v;
+  };
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) bench.longTasks.push([performance.timeOrigin + e.startTime, e.duration]);
+  }).observe({ type: 'longtask', buffered: true });
+})()`;
+
+/** A chart's series as ECharts laid it out (read in place: getOption() would copy every series' data). */
+type Laid = { count(): number; getItemLayout(i: number): unknown[] | undefined; getValues(i: number): number[] };
+type SeriesData = { __caviar: { chart(id: string): { getModel(): { getSeriesByIndex(i: number): { getData(): Laid } | undefined } } | undefined } };
+/**
+ * Points of the running trials' curves (series 3 of the curves chart) as laid out, at least `n`. Functions, not
+ * strings: the page's content security policy forbids evaluating strings.
+ */
+const runningPointsAtLeast = (n: number) => {
+  const data = (globalThis as unknown as SeriesData).__caviar.chart('curves')?.getModel().getSeriesByIndex(3)?.getData();
+  let points = 0;
+  for (let i = 0; data && i < data.count(); i++) points += data.getItemLayout(i)?.length ?? 0;
+  return points >= n;
+};
+/** The history's best-so-far line reaches trial `n` (its last point is the study's last trial). */
+const historyReaches = (n: number) => {
+  const data = (globalThis as unknown as SeriesData).__caviar.chart('history')?.getModel().getSeriesByIndex(2)?.getData();
+  return !!data && data.count() > 0 && data.getValues(data.count() - 1)[0] >= n;
+};
+const pageSettled = () => (globalThis as unknown as PageWindow).__caviar.settled?.() ?? true;
+
+interface LiveSample {
+  kind: 'epoch' | 'trial';
+  eventMs: number;
+  shownMs: number;
+  longestTaskMs: number;
+  blockedMs: number;
+}
+
+/**
+ * Section 3: a copy of the big study with one running trial, its page open at
+ * the top, and `BIG_WRITES` writes, alternately an epoch of the running trial
+ * and a new finished trial, each timed to the event on the page and to the
+ * chart showing it, with the long tasks between it and the next write.
+ */
+async function liveAtBigStudy(browser: NonNullable<Awaited<ReturnType<typeof launch>>>): Promise<{ samples: LiveSample[] }> {
+  const wall = () => performance.timeOrigin + performance.now();
+  const file = join(dir, 'big-live.db');
+  copyFileSync(bigFile, file);
+  if (existsSync(`${bigFile}-wal`)) copyFileSync(`${bigFile}-wal`, `${file}-wal`);
+  const storage = await SqliteStorage.open(file);
+  const [study] = await storage.listStudies();
+  const params = (lr: number) => Object.entries({ learningRate: lr, beta: 0.95, hiddenUnits: 64, batchSize: 64, dropout: 0.1 }).map(([name, value]) => ({ name, value, distribution: SPACE[name] }));
+  const running = (await storage.claimTrial(study.id, { heartbeat: false }))!;
+  let step = 3;
+  await storage.updateTrial(running.id, { params: params(0.003), intermediate: [[1, 0.5], [2, 0.7], [3, 0.8]] });
+  const dash = await startDashboard({ storage: [storage], port: 0, log: () => {}, pollMs: POLL_MS });
+  const samples: LiveSample[] = [];
+  try {
+    const [summary] = (await (await fetch(`${dash.url}api/studies`)).json()) as StudySummary[];
+    const { page, errors } = await openPage(browser);
+    await page.addInitScript(LIVE_PROBES);
+    await page.goto(`${dash.url}#/study/${summary.key}`);
+    await ready(page, 'study');
+    const settled = () => page.waitForFunction(pageSettled, undefined, { polling: 'raf' });
+    await settled();
+    /** Waits for `f(arg)` in the page; past a minute says what the page holds (a bench that hangs says nothing). */
+    const until = async (f: (arg: number) => boolean, arg: number, what: string) => {
+      try {
+        await page.waitForFunction(f, arg, { polling: 'raf', timeout: 60_000 });
+      } catch (e) {
+        const held = await page.evaluate(`({ curves: window.__caviar.charts().curves?.series, history: window.__caviar.charts().history?.series, events: window.__bench.events.length, errors: ${JSON.stringify(errors)} })`);
+        throw new Error(`${what}: ${(e as Error).message}; the page holds ${JSON.stringify(held)}`);
+      }
+    };
+    const writes: { kind: 'epoch' | 'trial'; at: number; number: number; steps: number }[] = [];
+    const shown: number[] = [];
+    for (let i = 0; i < BIG_WRITES; i++) {
+      await sleep(Math.random() * POLL_MS + 50);
+      if (i % 2 === 0) {
+        step++;
+        await storage.updateTrial(running.id, { intermediate: [[step, 0.8 + 0.001 * i]] });
+        writes.push({ kind: 'epoch', at: wall(), number: running.number, steps: step });
+        await until(runningPointsAtLeast, step, `the running trial's curve with ${step} points`);
+      } else {
+        const t = (await storage.claimTrial(study.id, { heartbeat: false }))!;
+        const curve: [number, number][] = Array.from({ length: 12 }, (_, e) => [e + 1, 0.8 * (1 - Math.exp(-(e + 1) / 3))]);
+        await storage.updateTrial(t.id, { params: params(10 ** (-3 - Math.random())), intermediate: curve, finish: { state: 'complete', value: curve[11][1] } });
+        writes.push({ kind: 'trial', at: wall(), number: t.number, steps: 12 });
+        await until(historyReaches, t.number, `the history reaching trial ${t.number}`);
+      }
+      shown.push(wall());
+      await settled();
+    }
+    await sleep(500);
+    const bench = (await page.evaluate('window.__bench')) as { events: { at: number; rows: [number, string, number][] }[]; longTasks: [number, number][] };
+    if (errors.length) throw new Error(`the page reported errors: ${errors.join('; ')}`);
+    await page.close();
+    writes.forEach((w, i) => {
+      const event = bench.events.find((e) => e.at >= w.at && e.rows.some(([n, state, steps]) => n === w.number && steps >= w.steps && (w.kind === 'epoch' || state === 'complete')));
+      const end = writes[i + 1]?.at ?? Infinity;
+      const tasks = bench.longTasks.filter(([at]) => at >= w.at && at < end).map(([, d]) => d);
+      samples.push({ kind: w.kind, eventMs: event ? event.at - w.at : NaN, shownMs: shown[i] - w.at, longestTaskMs: Math.max(0, ...tasks), blockedMs: tasks.reduce((a, b) => a + b, 0) });
+      console.log(`live ${i + 1} (${w.kind}): event ${samples.at(-1)!.eventMs.toFixed(0)}, shown ${samples.at(-1)!.shownMs.toFixed(0)} ms; long tasks ${tasks.map((d) => d.toFixed(0)).join(' ') || 'none'}`);
+    });
+  } finally {
+    await dash.close();
+    await storage.close();
+  }
+  return { samples };
+}
+
 const dir = mkdtempSync(join(tmpdir(), 'caviar-bench-dashboard-'));
 const started = Date.now();
 const loads: number[] = [loadavg()[0]];
@@ -157,7 +291,7 @@ const result: Record<string, unknown> = { cores: cpus().length };
 const browser = browserPath ? await launch() : undefined;
 try {
   // -- 1. the big study's page (10,000 trials unless --trials says otherwise) ----
-  if (browser) {
+  if (browser && LOADS > 0) {
     const dash = await startDashboard({ storage: bigFile, port: 0, log: () => {} });
     try {
       // The server reads every study at start; this waits for that, as a person opening the page a moment later would.
@@ -269,6 +403,9 @@ try {
       await storage.close();
     }
   }
+
+  // -- 3. live at the big study ----------------------------------------------------
+  if (browser && BIG_WRITES > 0) result.bigLive = await liveAtBigStudy(browser);
 } finally {
   await browser?.close();
   rmSync(dir, { recursive: true, force: true });
@@ -302,6 +439,17 @@ if (live) console.log(`| live, storage write to ... (${WRITES} writes, server po
 if (live) console.log('| --- | ---: |');
 if (live) console.log(`| the event on /api/studies/KEY/events | ${ms(live.eventLagMs)} |`);
 if (live?.pageLagMs) console.log(`| the study page's curve | ${ms(live.pageLagMs)} |`);
+const bigLive = result.bigLive as { samples: LiveSample[] } | undefined;
+if (bigLive) {
+  console.log(`\n| live at the ${count}-trial study, page at the top (${BIG_WRITES} writes, server poll ${POLL_MS} ms) | a new epoch | a new finished trial |`);
+  console.log('| --- | ---: | ---: |');
+  const of = (kind: string, f: (x: LiveSample) => number) => ms(stats(bigLive.samples.filter((x) => x.kind === kind).map(f)));
+  const row = (label: string, f: (x: LiveSample) => number) => console.log(`| ${label} | ${of('epoch', f)} | ${of('trial', f)} |`);
+  row('storage write to the event on the page', (x) => x.eventMs);
+  row('storage write to the chart showing it (curve / history)', (x) => x.shownMs);
+  row('longest main-thread task, write to next write', (x) => x.longestTaskMs);
+  row('main thread blocked in long tasks, write to next write', (x) => x.blockedMs);
+}
 console.log(`\nload average (1 min) ${Math.min(...loads).toFixed(1)}-${Math.max(...loads).toFixed(1)} on ${cpus().length} CPUs; ${((Date.now() - started) / 1000).toFixed(0)} s in all`);
 result.loadAverage = { min: Math.min(...loads), max: Math.max(...loads) };
 if (args.includes('--json')) console.log(JSON.stringify(result));

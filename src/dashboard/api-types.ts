@@ -140,15 +140,19 @@ export interface TrialExtras {
 
 /** One batch of the live stream (`event: trials`): trials that changed, and the study's new summary. */
 export interface TrialsEvent {
-  /**
-   * The storage lost commits the page may have seen (a database crash):
-   * `trials` is the whole study, to replace what the page holds.
-   */
-  readonly reset?: boolean;
   readonly trials: readonly TrialRow[];
   readonly distributions: Readonly<Record<string, Distribution>>;
   readonly summary: StudySummary;
   readonly regions: readonly RegionRow[];
+  readonly cursor: number;
+}
+
+/**
+ * `event: reset` on the live stream: the storage lost commits the page may
+ * have seen (a database crash). The page drops what it holds and loads the
+ * study again; later `trials` events follow from `cursor`.
+ */
+export interface ResetEvent {
   readonly cursor: number;
 }
 

@@ -14,7 +14,7 @@ import type { StudyDetail, StudySummary } from '../../src/dashboard/api-types.js
 import { SqliteStorage } from '../../src/tune/storage/sqlite.js';
 import { requireOrSkip } from '../helpers/requirements.js';
 import { CHROMIUM_NOTICE, charts, chromiumPath, launch, openPage, ready, see, type PageWindow } from './browser.js';
-import { makeStudy } from './fixtures.js';
+import { makeStudy, SPACE } from './fixtures.js';
 import { testDashboard, type TestDashboard } from './helpers.js';
 
 const available = chromiumPath() !== undefined;
@@ -40,7 +40,7 @@ after(async () => {
 type Draws = Record<string, number>;
 const draws = (page: import('playwright-core').Page) => page.evaluate(() => ({ ...(globalThis as unknown as PageWindow & { __caviar: { draws: Draws } }).__caviar.draws }));
 
-test('charts far below the view are drawn when scrolled to; a live change redraws only what is near the view', async (t) => {
+test('charts far below the view are drawn when scrolled to; a live change redraws only what is in view and what it touches', async (t) => {
   if (!requireOrSkip(t, available, CHROMIUM_NOTICE)) return;
   const [summary] = (await d.get<StudySummary[]>('/api/studies')).body;
   const detail = (await d.get<StudyDetail>(`/api/studies/${summary.key}`)).body;
@@ -69,10 +69,30 @@ test('charts far below the view are drawn when scrolled to; a live change redraw
   await page.waitForFunction(() => (globalThis as unknown as PageWindow).__caviar.settled?.() === true);
   assert.equal((await draws(page)).history, 1, 'the history, out of view, is not drawn again');
 
-  // Back at the top: the curves are drawn again, with the new epoch.
+  // Back at the top: the curves are drawn again, with the new epoch; the history, which an epoch does not change, is not.
   await see(page, '#chart-curves');
-  assert.equal((await draws(page)).history, 2);
+  let now = await draws(page);
+  assert.equal(now.curves, before.curves + 1);
+  assert.equal(now.history, 1, 'an epoch of a running trial does not draw the history again');
   assert.equal((await charts(page)).curves.series[3].points, running.steps.length + 1, "the running trial's curve has the new epoch");
+
+  // A new finished trial while the top is in view: the history is drawn again at once; parallel coordinates, drawn
+  // before and near but out of the 300 px window, keep their older drawing until scrolled to.
+  assert.equal(now.parallel, 1, 'parallel coordinates were drawn ahead at load');
+  const [study] = await storage.listStudies();
+  const trial = (await storage.claimTrial(study.id, { heartbeat: false }))!;
+  await storage.updateTrial(trial.id, {
+    params: Object.entries({ learningRate: 0.01, beta: 0.95, hiddenUnits: 64, batchSize: 64, dropout: 0.1 }).map(([name, value]) => ({ name, value, distribution: SPACE[name] })),
+    intermediate: [[1, 0.5], [2, 0.9]],
+    finish: { state: 'complete', value: 0.9 },
+  });
+  await page.waitForFunction(() => ((globalThis as unknown as { __caviar: { draws: Draws } }).__caviar.draws.history ?? 0) > 1);
+  await page.waitForFunction(() => (globalThis as unknown as PageWindow).__caviar.settled?.() === true);
+  now = await draws(page);
+  assert.equal(now.parallel, 1, 'parallel coordinates, out of view, are not drawn again');
+  assert.equal((await charts(page)).history.series[0].points, detail.summary.counts.complete + 1, 'the history has the new trial');
+  await see(page, '#chart-parallel');
+  assert.equal((await draws(page)).parallel, 2, 'drawn again once scrolled to');
   assert.deepEqual(errors, []);
   await page.close();
 });

@@ -2,7 +2,7 @@
  * Talking to the dashboard's server: JSON reads and control posts, both with
  * the token header when the page has one, and the live stream.
  */
-import { TOKEN_HEADER, type TrialsEvent } from '../api-types.js';
+import { TOKEN_HEADER, type ResetEvent, type TrialsEvent } from '../api-types.js';
 import { saveFile } from './dom.js';
 
 const TOKEN_KEY = 'caviar.token';
@@ -65,6 +65,12 @@ export async function download(path: string, name: string): Promise<void> {
 
 export interface StreamHandlers {
   onTrials(event: TrialsEvent): void;
+  /**
+   * The storage lost commits this page may have seen (a database crash):
+   * drop what it holds and load the study again. The `trials` events that
+   * follow are changes after `cursor`.
+   */
+  onReset(event: ResetEvent): void;
   /** The stream is up (true) or down and retrying (false). */
   onStatus?(live: boolean): void;
 }
@@ -100,6 +106,10 @@ export function watchStudy(studyKey: string, since: number, handlers: StreamHand
               const parsed = JSON.parse(data) as TrialsEvent;
               cursor = parsed.cursor;
               handlers.onTrials(parsed);
+            } else if (event === 'reset') {
+              const parsed = JSON.parse(data) as ResetEvent;
+              cursor = parsed.cursor;
+              handlers.onReset(parsed);
             }
           }
         }

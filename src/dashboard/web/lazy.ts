@@ -6,7 +6,13 @@
  * for charts nobody was looking at yet, and every live change paid that
  * again. A part out of view is only marked stale, and drawn when a person
  * scrolls to it; the parts within about a screen of the view are drawn
- * ahead, so that a scroll finds them ready.
+ * ahead the first time, so that a scroll finds them ready. A part that
+ * already shows older data is drawn again only once it is in view: a live
+ * study changes every few hundred milliseconds, and redrawing the charts
+ * below the window each time (half a second each at 100,000 trials) held
+ * back the ones a person watches. Parts drawn again are drawn one per task,
+ * so the page answers a click between two of them; a first screen is drawn
+ * in one task, to paint as one.
  *
  * Visibility is read from the layout (`getBoundingClientRect`) when a draw
  * is chosen; the IntersectionObserver only says when to look again. So
@@ -27,11 +33,20 @@ interface Part {
   readonly element: HTMLElement;
   readonly draw: () => void;
   stale: boolean;
+  /** Drawn at least once: it shows older data while stale, and is drawn again when in view (not ahead). */
+  shown: boolean;
+}
+
+/** How far from the window a stale part is drawn: ahead for its first draw, in view for the next ones. */
+function reach(p: Part): number {
+  return p.shown ? 0 : AHEAD_PX;
 }
 
 export class LazyParts {
   private readonly parts: Part[] = [];
   private readonly observer: IntersectionObserver;
+  /** Says when a part enters the window itself (one drawn before is drawn again then). */
+  private readonly inView: IntersectionObserver;
   private scheduled = false;
   private stopped = false;
   /** Milliseconds spent drawing parts since `takeBusy()` was last called. */
@@ -50,26 +65,36 @@ export class LazyParts {
     private readonly onIdle: () => void = () => {},
   ) {
     this.observer = new IntersectionObserver(() => this.schedule(), { rootMargin: `${AHEAD_PX}px 0px` });
+    this.inView = new IntersectionObserver(() => this.schedule());
   }
 
   /** A part drawn by `draw` into `element` (stale until first drawn). */
   add(name: string, element: HTMLElement, draw: () => void): void {
-    this.parts.push({ name, element, draw, stale: true });
+    this.parts.push({ name, element, draw, stale: true, shown: false });
     this.observer.observe(element);
+    this.inView.observe(element);
     this.schedule();
   }
 
-  /** The data changed: every part (or the one named) is out of date; those near the view are drawn again, the others when seen. */
-  invalidate(name?: string): void {
-    for (const p of this.parts) if (name === undefined || p.name === name) p.stale = true;
+  /**
+   * The data changed: every part (or those named) is out of date; those in view are drawn again, the others when
+   * seen (one never drawn yet, when near).
+   */
+  invalidate(names?: string | readonly string[]): void {
+    const only = typeof names === 'string' ? [names] : names;
+    for (const p of this.parts) if (only === undefined || only.includes(p.name)) p.stale = true;
     this.schedule();
   }
 
-  /** Whether every part within `ahead` pixels of the view is drawn and its charts have finished rendering. */
+  /**
+   * Whether every part within `ahead` pixels of the view is drawn and its charts have finished rendering (a part
+   * drawn before that is stale counts only in view: out of it, it shows its older data until seen).
+   */
   settled(ahead = AHEAD_PX): boolean {
     for (const p of this.parts) {
-      if (distance(p.element) > ahead) continue;
-      if (p.stale) {
+      const d = distance(p.element);
+      if (d > ahead) continue;
+      if (p.stale && d <= reach(p)) {
         this.schedule();
         return false;
       }
@@ -88,6 +113,7 @@ export class LazyParts {
   dispose(): void {
     this.stopped = true;
     this.observer.disconnect();
+    this.inView.disconnect();
   }
 
   /** One part per task, so the page paints and answers input between two charts. */
@@ -100,16 +126,18 @@ export class LazyParts {
   private step(): void {
     this.scheduled = false;
     if (this.stopped) return;
-    const stale = this.parts.filter((p) => p.stale).map((p) => ({ p, d: distance(p.element) })).filter((x) => x.d <= AHEAD_PX);
+    const stale = this.parts.filter((p) => p.stale).map((p) => ({ p, d: distance(p.element) })).filter((x) => x.d <= reach(x.p));
     if (stale.length === 0) {
       // Only after drawing: the observer also wakes this on scrolls that bring nothing stale.
       if (this.drew) this.onIdle();
       this.drew = false;
       return;
     }
-    // Every part in view in one task, as one screen; then what is within a screen of it, one per task, and only once
-    // what is in view has finished rendering (a chart renders in a later frame, which drawing ahead would delay).
+    // Every part in view drawn for the first time in one task, as one screen; parts in view drawn again, one per task;
+    // then what is within a screen of it, one per task, and only once what is in view has finished rendering (a chart
+    // renders in a later frame, which drawing ahead would delay).
     const inView = stale.filter((x) => x.d === 0);
+    const first = inView.filter((x) => !x.p.shown);
     if (inView.length === 0 && this.parts.some((p) => !p.stale && distance(p.element) === 0 && !drawnWithin(p.element))) {
       this.scheduled = true;
       requestAnimationFrame(() => {
@@ -118,11 +146,12 @@ export class LazyParts {
       });
       return;
     }
-    const now = inView.length > 0 ? inView : [stale.reduce((a, b) => (b.d < a.d ? b : a))];
+    const now = first.length > 0 ? first : inView.length > 0 ? [inView[0]] : [stale.reduce((a, b) => (b.d < a.d ? b : a))];
     this.drew = true;
     const t0 = performance.now();
     for (const { p } of now) {
       p.stale = false;
+      p.shown = true;
       this.draws[p.name] = (this.draws[p.name] ?? 0) + 1;
       this.run(p.name, p.draw);
     }

@@ -13,24 +13,54 @@ export interface StudyModel {
   cursor: number;
   /** Bumped on every change, so views can tell whether to redraw. */
   version: number;
+  /**
+   * Bumped when a trial finishes (or appears finished, or the study is
+   * loaded again), not when a running trial reports an epoch: what is drawn
+   * from finished trials only is kept until this changes.
+   */
+  finishedVersion: number;
 }
 
 export function studyModel(d: StudyDetail): StudyModel {
   const trials: TrialRow[] = [];
   for (const t of d.trials) trials[t.number] = t;
-  return { key: d.summary.key, direction: d.summary.direction, summary: d.summary, trials, distributions: { ...d.distributions }, regions: d.regions, cursor: d.cursor, version: 0 };
+  return { key: d.summary.key, direction: d.summary.direction, summary: d.summary, trials, distributions: { ...d.distributions }, regions: d.regions, cursor: d.cursor, version: 0, finishedVersion: 0 };
 }
 
-/** Applies one live batch. */
+/** Applies one live batch (the trials in it replace those of the same numbers). */
 export function applyEvent(m: StudyModel, e: TrialsEvent): void {
-  // After a reset the event holds the whole study: trials a database crash rolled back must go.
-  if (e.reset) m.trials = [];
-  for (const t of e.trials) m.trials[t.number] = t;
+  let finished = false;
+  for (const t of e.trials) {
+    const old = m.trials[t.number];
+    if (isFinished(t.state) || (old && isFinished(old.state))) finished = true;
+    m.trials[t.number] = t;
+  }
+  if (finished) m.finishedVersion++;
   m.distributions = { ...e.distributions };
   m.summary = e.summary;
   m.regions = e.regions;
   m.cursor = e.cursor;
   m.version++;
+}
+
+/**
+ * Replaces everything `m` holds by the study as loaded again (after a reset:
+ * trials a database crash rolled back must go, not stay beside the others).
+ * The model stays the same object, so the views that hold it see the change.
+ */
+export function replaceStudy(m: StudyModel, d: StudyDetail): void {
+  const fresh = studyModel(d);
+  m.summary = fresh.summary;
+  m.trials = fresh.trials;
+  m.distributions = fresh.distributions;
+  m.regions = fresh.regions;
+  m.cursor = fresh.cursor;
+  m.version++;
+  m.finishedVersion++;
+}
+
+function isFinished(state: TrialRow['state']): boolean {
+  return state !== 'running' && state !== 'waiting';
 }
 
 /** Parameter names to draw, in a stable order (the order they first appear). */

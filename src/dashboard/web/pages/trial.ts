@@ -134,7 +134,10 @@ export function trialPage(root: HTMLElement, key: string, canControl: Promise<bo
         // From the cursor of what was just read: a trial of a 10,000-trial study need not receive them all first.
         unwatch = watchStudy(t.studyKey, t.studyCursor, {
           onTrials(e) {
-            if (e.reset || e.trials.some((r) => r.key === key)) reloadTimer ??= window.setTimeout(() => { reloadTimer = undefined; void load(false); }, 150);
+            if (e.trials.some((r) => r.key === key)) reloadTimer ??= window.setTimeout(() => { reloadTimer = undefined; void load(false); }, 150);
+          },
+          onReset() {
+            reloadTimer ??= window.setTimeout(() => { reloadTimer = undefined; void load(false); }, 150);
           },
           onStatus(live) {
             boxes.live.textContent = live ? '● live' : '○ reconnecting…';
