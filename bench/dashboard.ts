@@ -34,10 +34,11 @@
  * CAVIAR_DASHBOARD_MINIFY=0 for readable names (CAVIAR_PROFILE_FILE=x.cpuprofile
  * saves it, for Chromium's DevTools).
  *
- * About a minute on a busy 2-core machine. The study is the dashboard tests'
- * fixture (test/dashboard/fixtures.ts: 8,000 complete, 1,999 pruned, 1
- * failed, five parameters on every scale, 12 epochs each, three
- * coarse-to-fine rounds) in a temporary SQLite file. Chromium as in the
+ * About a minute and a half on a busy 2-core machine (section 3 half a
+ * minute of it). The study is the dashboard tests' fixture
+ * (test/dashboard/fixtures.ts: 8,000 complete, 1,999 pruned, 1 failed, five
+ * parameters on every scale, 12 epochs each, three coarse-to-fine rounds)
+ * in a temporary SQLite file. Chromium as in the
  * browser tests (/usr/bin/chromium or CAVIAR_CHROMIUM); without it only the
  * event stream's lag is measured. The machine's load average is printed with
  * the figures: on a shared machine it says more about them than anything.
