@@ -228,6 +228,8 @@ async function liveAtBigStudy(browser: NonNullable<Awaited<ReturnType<typeof lau
       }
     };
     const writes: { kind: 'epoch' | 'trial'; at: number; number: number; steps: number }[] = [];
+    let timings = ((await page.evaluate(() => (globalThis as unknown as PageWindow).__caviar.timings)) ?? {}) as Record<string, number>;
+    const redrawn: string[] = [];
     const shown: number[] = [];
     for (let i = 0; i < BIG_WRITES; i++) {
       await sleep(Math.random() * POLL_MS + 50);
@@ -245,6 +247,10 @@ async function liveAtBigStudy(browser: NonNullable<Awaited<ReturnType<typeof lau
       }
       shown.push(wall());
       await settled();
+      // What each part drawn again took (the page times each draw; a part not drawn again keeps its older figure).
+      const before = timings;
+      timings = ((await page.evaluate(() => (globalThis as unknown as PageWindow).__caviar.timings)) ?? {}) as Record<string, number>;
+      redrawn.push(Object.entries(timings).filter(([k, v]) => !['fetched', 'loaded', 'lastDrawMs'].includes(k) && v !== before[k]).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', '));
     }
     await sleep(500);
     const bench = (await page.evaluate('window.__bench')) as { events: { at: number; rows: [number, string, number][] }[]; longTasks: [number, number][] };
@@ -255,7 +261,7 @@ async function liveAtBigStudy(browser: NonNullable<Awaited<ReturnType<typeof lau
       const end = writes[i + 1]?.at ?? Infinity;
       const tasks = bench.longTasks.filter(([at]) => at >= w.at && at < end).map(([, d]) => d);
       samples.push({ kind: w.kind, eventMs: event ? event.at - w.at : NaN, shownMs: shown[i] - w.at, longestTaskMs: Math.max(0, ...tasks), blockedMs: tasks.reduce((a, b) => a + b, 0) });
-      console.log(`live ${i + 1} (${w.kind}): event ${samples.at(-1)!.eventMs.toFixed(0)}, shown ${samples.at(-1)!.shownMs.toFixed(0)} ms; long tasks ${tasks.map((d) => d.toFixed(0)).join(' ') || 'none'}`);
+      console.log(`live ${i + 1} (${w.kind}): event ${samples.at(-1)!.eventMs.toFixed(0)}, shown ${samples.at(-1)!.shownMs.toFixed(0)} ms; long tasks ${tasks.map((d) => d.toFixed(0)).join(' ') || 'none'}; drawn again ${redrawn[i] || 'nothing timed'} ms`);
     });
   } finally {
     await dash.close();

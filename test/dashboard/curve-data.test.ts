@@ -76,5 +76,14 @@ for (const cap of [1000, Infinity]) {
     assert.deepEqual(finished.stops.find((s) => s[2] === 2998), cap < 3000 ? undefined : [4, 0.2, 2998]);
     applyEvent(m, event(m, [epoch(3000, 0.4)]));
     check('after an epoch of the new running trial');
+
+    // New finished trials, one of them the best so far (it must be among the best drawn): merged into what is kept.
+    applyEvent(m, event(m, [row(3001, 'complete', [0.5, 0.9, 0.999]), row(3002, 'pruned', [0.1, 0.15])]));
+    applyEvent(m, event(m, [row(3003, 'complete', [0.2, 0.3])]));
+    check('after new finished trials');
+    assert.ok(curveData(m, cap).groups.complete.trials.some((t) => t.number === 3001));
+    // A finished trial written again (only a reset or a repair does that): everything made afresh.
+    applyEvent(m, event(m, [row(0, 'complete', [0.01, 0.02])]));
+    check('after a finished trial changed');
   });
 }

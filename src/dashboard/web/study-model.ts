@@ -19,12 +19,18 @@ export interface StudyModel {
    * from finished trials only is kept until this changes.
    */
   finishedVersion: number;
+  /**
+   * The numbers of the trials that finished (or changed finished) since the
+   * study was loaded, in order: what is kept from finished trials is brought
+   * up to date from it. Loaded again (a reset), it is a new list.
+   */
+  finishedLog: number[];
 }
 
 export function studyModel(d: StudyDetail): StudyModel {
   const trials: TrialRow[] = [];
   for (const t of d.trials) trials[t.number] = t;
-  return { key: d.summary.key, direction: d.summary.direction, summary: d.summary, trials, distributions: { ...d.distributions }, regions: d.regions, cursor: d.cursor, version: 0, finishedVersion: 0 };
+  return { key: d.summary.key, direction: d.summary.direction, summary: d.summary, trials, distributions: { ...d.distributions }, regions: d.regions, cursor: d.cursor, version: 0, finishedVersion: 0, finishedLog: [] };
 }
 
 /** Applies one live batch (the trials in it replace those of the same numbers). */
@@ -32,7 +38,10 @@ export function applyEvent(m: StudyModel, e: TrialsEvent): void {
   let finished = false;
   for (const t of e.trials) {
     const old = m.trials[t.number];
-    if (isFinished(t.state) || (old && isFinished(old.state))) finished = true;
+    if (isFinished(t.state) || (old && isFinished(old.state))) {
+      finished = true;
+      m.finishedLog.push(t.number);
+    }
     m.trials[t.number] = t;
   }
   if (finished) m.finishedVersion++;
@@ -57,6 +66,7 @@ export function replaceStudy(m: StudyModel, d: StudyDetail): void {
   m.cursor = fresh.cursor;
   m.version++;
   m.finishedVersion++;
+  m.finishedLog = [];
 }
 
 function isFinished(state: TrialRow['state']): boolean {

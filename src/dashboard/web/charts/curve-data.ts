@@ -6,9 +6,11 @@
  *
  * A live study changes mostly by a running trial reporting an epoch. What
  * comes from finished trials (at 100,000 trials: 1.2 million values sorted
- * by epoch, the best 1,000 chosen) is kept per study model and cap until a
- * trial finishes (`StudyModel.finishedVersion`); each draw adds the running
- * trials to it, merging their values into the sorted ones.
+ * by epoch, the best 1,000 chosen) is kept per study model and cap; each
+ * draw adds the running trials to it, merging their values into the sorted
+ * ones. When trials finish (`StudyModel.finishedLog`), their values are
+ * merged into the kept ones in the same way, and only the best are chosen
+ * again.
  * `curveDataFromScratch` computes everything afresh: the reference the kept
  * one is tested against (curve-data.test.ts).
  *
@@ -181,8 +183,12 @@ function bandOf(byStep: Map<number, Float64Array>, extent: Extent): CurveData['b
 
 /** What finished trials contribute, for one model, cap and `finishedVersion`. */
 interface Finished {
-  readonly version: number;
+  version: number;
   readonly cap: number;
+  /** The model's `finishedLog` and how much of it this holds. */
+  readonly log: readonly number[];
+  seen: number;
+  /** Finished trials with a curve, by number. */
   readonly trials: TrialRow[];
   /** The polylines of every finished trial, or of the `cap` best: built when first needed. */
   all?: ReturnType<typeof build>;
@@ -194,11 +200,51 @@ const kept = new WeakMap<StudyModel, Finished>();
 
 function finishedOf(m: StudyModel, cap: number): Finished {
   const k = kept.get(m);
-  if (k && k.version === m.finishedVersion && k.cap === cap) return k;
-  const trials = m.trials.filter((t) => t && t.state !== 'waiting' && t.state !== 'running' && curvePoints(t).steps.length > 0);
-  const fresh: Finished = { version: m.finishedVersion, cap, trials };
+  if (k && k.cap === cap && k.log === m.finishedLog && (k.version === m.finishedVersion || catchUp(k, m))) return k;
+  const trials = m.trials.filter((t) => t && isFinishedWithCurve(t));
+  const fresh: Finished = { version: m.finishedVersion, cap, log: m.finishedLog, seen: m.finishedLog.length, trials };
   kept.set(m, fresh);
   return fresh;
+}
+
+function isFinishedWithCurve(t: TrialRow): boolean {
+  return t.state !== 'waiting' && t.state !== 'running' && curvePoints(t).steps.length > 0;
+}
+
+/**
+ * Brings `k` up to date with the trials that finished since (the model's log past `k.seen`): each put in its place
+ * by number, its values merged into the sorted ones; the polylines are made again when next drawn. False when one
+ * of them was already held (a finished trial changed, or is no longer finished), which needs everything made afresh.
+ */
+function catchUp(k: Finished, m: StudyModel): boolean {
+  const added: TrialRow[] = [];
+  for (const n of m.finishedLog.slice(k.seen)) {
+    const t = m.trials[n];
+    let lo = 0;
+    let hi = k.trials.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (k.trials[mid].number < n) lo = mid + 1;
+      else hi = mid;
+    }
+    if (k.trials[lo]?.number === n) return false;
+    if (!t || !isFinishedWithCurve(t)) continue;
+    k.trials.splice(lo, 0, t);
+    added.push(t);
+  }
+  if (k.byStep) {
+    const byStep = new Map(k.byStep);
+    for (const [step, values] of valuesByStep(added)) {
+      const there = byStep.get(step);
+      byStep.set(step, there ? merged(there, values) : values);
+    }
+    k.byStep = byStep;
+  }
+  k.all = undefined;
+  k.top = undefined;
+  k.version = m.finishedVersion;
+  k.seen = m.finishedLog.length;
+  return true;
 }
 
 /** What the chart draws with at most `cap` curves; the finished trials' part kept until a trial finishes. */
@@ -208,8 +254,8 @@ export function curveData(m: StudyModel, cap: number): CurveData {
 
 /** The same, all computed afresh (the reference for `curveData`). */
 export function curveDataFromScratch(m: StudyModel, cap: number): CurveData {
-  const trials = m.trials.filter((t) => t && t.state !== 'waiting' && t.state !== 'running' && curvePoints(t).steps.length > 0);
-  return compute(m, cap, { version: -1, cap, trials });
+  const trials = m.trials.filter((t) => t && isFinishedWithCurve(t));
+  return compute(m, cap, { version: -1, cap, log: [], seen: 0, trials });
 }
 
 function compute(m: StudyModel, cap: number, finished: Finished): CurveData {
