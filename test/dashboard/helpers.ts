@@ -11,6 +11,7 @@ import { makeStudy } from './fixtures.js';
 import { startDashboard, type Dashboard, type DashboardOptions } from '../../src/dashboard/server/server.js';
 import { TOKEN_HEADER, type TrialsEvent } from '../../src/dashboard/api-types.js';
 import { HANG_MS } from '../helpers/hang.js';
+import type { Storage } from '../../src/tune/storage/storage.js';
 
 export interface TestDashboard extends Dashboard {
   get<T = unknown>(path: string, headers?: Record<string, string>): Promise<{ status: number; body: T }>;
@@ -115,4 +116,16 @@ export async function demoDashboard(name: string, trials: number): Promise<DemoD
       await storage.close();
     },
   };
+}
+
+/** A storage whose contents can be swapped for what the server holds after a crash. */
+export function switchable(first: Storage): { storage: Storage; crash(to: Storage): void } {
+  let current = first;
+  const storage = new Proxy({} as Storage, {
+    get(_target, key) {
+      const value = Reflect.get(current, key) as unknown;
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(current) : value;
+    },
+  });
+  return { storage, crash: (to) => (current = to) };
 }

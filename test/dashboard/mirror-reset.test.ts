@@ -10,9 +10,8 @@ import { StudyFeed } from '../../src/dashboard/server/events.js';
 import { decodeTrialColumns } from '../../src/dashboard/web/columns.js';
 import { applyEvent, replaceStudy, studyModel } from '../../src/dashboard/web/study-model.js';
 import { MemoryStorage } from '../../src/tune/storage/memory.js';
-import type { Storage } from '../../src/tune/storage/storage.js';
 import type { ResetEvent, StudyDetail, StudySummary, TrialsEvent } from '../../src/dashboard/api-types.js';
-import { testDashboard } from './helpers.js';
+import { switchable, testDashboard } from './helpers.js';
 
 const DIST = { type: 'float', low: 0, high: 1, scale: 'linear' } as const;
 
@@ -25,18 +24,6 @@ async function withTrials(n: number, first = 0): Promise<{ storage: MemoryStorag
     await storage.updateTrial(t.id, { params: [{ name: 'x', value: (i + 1) / 10, distribution: DIST }], finish: { state: 'complete', value: first + i } });
   }
   return { storage, studyId: study.id };
-}
-
-/** A storage whose contents can be swapped for what the server holds after a crash. */
-function switchable(first: Storage): { storage: Storage; crash(to: Storage): void } {
-  let current = first;
-  const storage = new Proxy({} as Storage, {
-    get(_target, key) {
-      const value = Reflect.get(current, key) as unknown;
-      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(current) : value;
-    },
-  });
-  return { storage, crash: (to) => (current = to) };
 }
 
 /** The server-sent events in `text`, in order: each one's name and its data parsed. */

@@ -13,7 +13,7 @@ import type { Storage } from '../../src/tune/storage/storage.js';
 import { requireOrSkip } from '../helpers/requirements.js';
 import { CHROMIUM_NOTICE, charts, chromiumPath, launch, openPage, ready } from './browser.js';
 import { makeStudy, SPACE } from './fixtures.js';
-import { testDashboard, type TestDashboard } from './helpers.js';
+import { switchable, testDashboard, type TestDashboard } from './helpers.js';
 
 const available = chromiumPath() !== undefined;
 let browser: Browser;
@@ -27,18 +27,6 @@ after(async () => {
   await browser?.close();
   await d?.close();
 });
-
-/** A storage whose contents can be swapped for what the server holds after a crash. */
-function switchable(first: Storage): { storage: Storage; crash(to: Storage): void } {
-  let current = first;
-  const storage = new Proxy({} as Storage, {
-    get(_target, key) {
-      const value = Reflect.get(current, key) as unknown;
-      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(current) : value;
-    },
-  });
-  return { storage, crash: (to) => (current = to) };
-}
 
 async function completeIn(storage: Storage, studyId: number): Promise<number> {
   return (await storage.trialsSince(studyId, 0)).trials.filter((t) => t.state === 'complete').length;
