@@ -17,6 +17,11 @@ const study = await createStudy({
 await study.optimize(
   async (trial) => {
     const x = trial.suggestFloat('x', 0, 1);
+    // 'start' says the trial's parameters are stored (the test kills the process on it and reads them back). They are
+    // written in the background once the objective yields, which on a busy machine can be after a line printed now.
+    while ((await study.storage.trialsSince(study.id, 0)).trials.find((t) => t.number === trial.number)?.params.x === undefined) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
     say(`start ${trial.number}`);
     await new Promise((resolve) => setTimeout(resolve, 300));
     return x;
