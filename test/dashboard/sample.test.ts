@@ -15,7 +15,7 @@ function model(values: (number | null)[], direction: 'minimize' | 'maximize'): S
     key: `0-${number}`, number, state: value === null ? 'pruned' : 'complete', value, params: {}, steps: [], values: [],
     startedAt: null, completedAt: null, origin: null, pbt: null, retryOf: null, failReason: null, testAccuracy: null, worker: null,
   }));
-  return { key: '0-0', direction, summary: {} as StudyModel['summary'], trials, distributions: {}, regions: [], cursor: 0, version: 0, finishedVersion: 0, finishedLog: [] };
+  return { key: '0-0', direction, summary: {} as StudyModel['summary'], trials, distributions: {}, regions: [], cursor: 0, version: 0, finishedLog: [] };
 }
 
 test('topK: the k best as rankTrials orders them, ties to the earlier trial, in both directions', () => {

@@ -20,7 +20,7 @@ function row(number: number, over: Partial<TrialRow> = {}): TrialRow {
 
 function model(trials: TrialRow[]): StudyModel {
   const distributions: Record<string, Distribution> = { lr: { type: 'float', low: 1e-4, high: 1, log: true }, act: { type: 'categorical', choices: ['relu', 'Tanh', 'elu'] } } as unknown as Record<string, Distribution>;
-  return { key: '3-1', direction: 'maximize', summary: {} as StudyModel['summary'], trials, distributions, regions: [], cursor: 0, version: 0, finishedVersion: 0, finishedLog: [] };
+  return { key: '3-1', direction: 'maximize', summary: {} as StudyModel['summary'], trials, distributions, regions: [], cursor: 0, version: 0, finishedLog: [] };
 }
 
 const trials = [

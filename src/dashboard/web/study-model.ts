@@ -14,15 +14,10 @@ export interface StudyModel {
   /** Bumped on every change, so views can tell whether to redraw. */
   version: number;
   /**
-   * Bumped when a trial finishes (or appears finished, or the study is
-   * loaded again), not when a running trial reports an epoch: what is drawn
-   * from finished trials only is kept until this changes.
-   */
-  finishedVersion: number;
-  /**
    * The numbers of the trials that finished (or changed finished) since the
    * study was loaded, in order: what is kept from finished trials is brought
-   * up to date from it. Loaded again (a reset), it is a new list.
+   * up to date from it (its length says how far). Loaded again (a reset), it
+   * is a new list.
    */
   finishedLog: number[];
 }
@@ -30,21 +25,16 @@ export interface StudyModel {
 export function studyModel(d: StudyDetail): StudyModel {
   const trials: TrialRow[] = [];
   for (const t of d.trials) trials[t.number] = t;
-  return { key: d.summary.key, direction: d.summary.direction, summary: d.summary, trials, distributions: { ...d.distributions }, regions: d.regions, cursor: d.cursor, version: 0, finishedVersion: 0, finishedLog: [] };
+  return { key: d.summary.key, direction: d.summary.direction, summary: d.summary, trials, distributions: { ...d.distributions }, regions: d.regions, cursor: d.cursor, version: 0, finishedLog: [] };
 }
 
 /** Applies one live batch (the trials in it replace those of the same numbers). */
 export function applyEvent(m: StudyModel, e: TrialsEvent): void {
-  let finished = false;
   for (const t of e.trials) {
     const old = m.trials[t.number];
-    if (isFinished(t.state) || (old && isFinished(old.state))) {
-      finished = true;
-      m.finishedLog.push(t.number);
-    }
+    if (isFinished(t.state) || (old && isFinished(old.state))) m.finishedLog.push(t.number);
     m.trials[t.number] = t;
   }
-  if (finished) m.finishedVersion++;
   m.distributions = { ...e.distributions };
   m.summary = e.summary;
   m.regions = e.regions;
@@ -65,7 +55,6 @@ export function replaceStudy(m: StudyModel, d: StudyDetail): void {
   m.regions = fresh.regions;
   m.cursor = fresh.cursor;
   m.version++;
-  m.finishedVersion++;
   m.finishedLog = [];
 }
 

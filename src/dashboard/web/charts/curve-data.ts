@@ -181,9 +181,8 @@ function bandOf(byStep: Map<number, Float64Array>, extent: Extent): CurveData['b
   return band;
 }
 
-/** What finished trials contribute, for one model, cap and `finishedVersion`. */
+/** What finished trials contribute, for one model, cap and `finishedLog` (the list, and how much of it is held). */
 interface Finished {
-  version: number;
   readonly cap: number;
   /** The model's `finishedLog` and how much of it this holds. */
   readonly log: readonly number[];
@@ -200,9 +199,9 @@ const kept = new WeakMap<StudyModel, Finished>();
 
 function finishedOf(m: StudyModel, cap: number): Finished {
   const k = kept.get(m);
-  if (k && k.cap === cap && k.log === m.finishedLog && (k.version === m.finishedVersion || catchUp(k, m))) return k;
+  if (k && k.cap === cap && k.log === m.finishedLog && (k.seen === m.finishedLog.length || catchUp(k, m))) return k;
   const trials = m.trials.filter((t) => t && isFinishedWithCurve(t));
-  const fresh: Finished = { version: m.finishedVersion, cap, log: m.finishedLog, seen: m.finishedLog.length, trials };
+  const fresh: Finished = { cap, log: m.finishedLog, seen: m.finishedLog.length, trials };
   kept.set(m, fresh);
   return fresh;
 }
@@ -242,7 +241,6 @@ function catchUp(k: Finished, m: StudyModel): boolean {
   }
   k.all = undefined;
   k.top = undefined;
-  k.version = m.finishedVersion;
   k.seen = m.finishedLog.length;
   return true;
 }
@@ -255,7 +253,7 @@ export function curveData(m: StudyModel, cap: number): CurveData {
 /** The same, all computed afresh (the reference for `curveData`). */
 export function curveDataFromScratch(m: StudyModel, cap: number): CurveData {
   const trials = m.trials.filter((t) => t && isFinishedWithCurve(t));
-  return compute(m, cap, { version: -1, cap, log: [], seen: 0, trials });
+  return compute(m, cap, { cap, log: [], seen: 0, trials });
 }
 
 function compute(m: StudyModel, cap: number, finished: Finished): CurveData {
