@@ -131,14 +131,16 @@ export function trialPage(root: HTMLElement, key: string, canControl: Promise<bo
           else requestAnimationFrame(whenDrawn);
         };
         requestAnimationFrame(whenDrawn);
+        // A change of this trial, or a reset of its study: read the trial again, once for a burst of changes.
+        const reloadSoon = () => {
+          reloadTimer ??= window.setTimeout(() => { reloadTimer = undefined; void load(false); }, 150);
+        };
         // From the cursor of what was just read: a trial of a 10,000-trial study need not receive them all first.
         unwatch = watchStudy(t.studyKey, t.studyCursor, {
           onTrials(e) {
-            if (e.trials.some((r) => r.key === key)) reloadTimer ??= window.setTimeout(() => { reloadTimer = undefined; void load(false); }, 150);
+            if (e.trials.some((r) => r.key === key)) reloadSoon();
           },
-          onReset() {
-            reloadTimer ??= window.setTimeout(() => { reloadTimer = undefined; void load(false); }, 150);
-          },
+          onReset: reloadSoon,
           onStatus(live) {
             boxes.live.textContent = live ? '● live' : '○ reconnecting…';
             boxes.live.className = live ? 'live on' : 'live muted';
