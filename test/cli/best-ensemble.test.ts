@@ -180,8 +180,8 @@ test('where its data cannot be read, the default export is the best trial\'s own
     assert.match(r.out, /^  The best trial alone: the experiment's data could not be read to choose an ensemble \(.*points\.csv.*\)$/m);
     assert.deepEqual(readFileSync(target), readFileSync(String(best.userAttrs.model)));
     const explicit = await run(['best', 'csv', '--storage', db, '--ensemble', 'auto', '--export', join(own, 'e.safetensors')]);
-    assert.notEqual(explicit.code, 0);
-    assert.match(explicit.err, /points\.csv/);
+    assert.equal(explicit.code, 2);
+    assert.match(explicit.err, /^caviar best: .*points\.csv: no such file \(data\.path in the experiment file\)$/m);
   } finally {
     rmSync(own, { recursive: true, force: true });
   }
